@@ -1,0 +1,55 @@
+# Recur — the two set-up commands are `make demo` and `make test`.
+# Both install the Debian/Ubuntu packages Recur builds against when missing.
+
+SWIFT        ?= swift
+SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev pkg-config
+CONFIG       ?= debug
+BIN          := .build/$(CONFIG)/recur
+
+.PHONY: all deps build release test demo bench-fetch format clean
+
+all: build
+
+# Installs the system libraries when any is missing: as root directly, else through
+# sudo; without either it prints the exact command and stops.
+deps:
+	@missing=""; \
+	for p in $(SYSTEM_DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  elif command -v sudo >/dev/null 2>&1; then \
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Recur needs:$$missing. Install them with:"; \
+	    echo "  apt-get update && apt-get install -y$$missing"; \
+	    exit 1; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+release:
+	$(MAKE) build CONFIG=release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+# Until the later stages land, the demo fetches the offline demo pages through the
+# fetch stage (file:// URLs through libcurl) and prints the summary.
+demo: build
+	@$(BIN) fetch $(addprefix file://$(CURDIR)/,$(sort $(wildcard jobs/demo/pages/*.html)))
+
+bench-fetch: deps
+	cd Benchmarks && $(SWIFT) run -c release fetch-bench
+
+format:
+	swift-format format --in-place --recursive --parallel Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources
+
+clean:
+	rm -rf .build Benchmarks/.build

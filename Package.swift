@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+  name: "Recur",
+  platforms: [.macOS(.v13)],
+  products: [
+    .executable(name: "recur", targets: ["recur"]),
+    .library(name: "RecurFetch", targets: ["RecurFetch"]),
+    .library(name: "RecurJobs", targets: ["RecurJobs"]),
+    // The loopback HTTP server the tests and the benchmarks fetch from.
+    .library(name: "RecurTestSupport", targets: ["RecurTestSupport"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+  ],
+  targets: [
+    .systemLibrary(
+      name: "CCurl",
+      pkgConfig: "libcurl",
+      providers: [.apt(["libcurl4-openssl-dev"])]
+    ),
+    .target(
+      name: "RecurFetch",
+      dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
+    ),
+    .target(
+      name: "RecurJobs",
+      dependencies: ["RecurFetch", .product(name: "Logging", package: "swift-log")]
+    ),
+    .executableTarget(
+      name: "recur",
+      dependencies: [
+        "RecurJobs",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]
+    ),
+    .target(name: "RecurTestSupport"),
+    .testTarget(
+      name: "RecurFetchTests",
+      dependencies: ["RecurFetch", "RecurTestSupport"],
+      resources: [.copy("Fixtures")]
+    ),
+    .testTarget(
+      name: "RecurJobsTests",
+      dependencies: ["RecurJobs", "RecurFetch", "RecurTestSupport"]
+    ),
+  ],
+  swiftLanguageModes: [.v6]
+)
