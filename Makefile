@@ -38,7 +38,7 @@ release:
 
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test --skip-build
+	$(SWIFT) test --skip-build --disable-swift-testing
 
 # Until the later stages land, the demo fetches the offline demo pages through the
 # fetch stage (file:// URLs through libcurl) and prints the summary.

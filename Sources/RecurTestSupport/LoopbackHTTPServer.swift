@@ -17,6 +17,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
     public var target: String
     /// Header names lower-cased.
     public var headers: [String: String]
+    /// When the request head had arrived.
+    public var receivedAt: Date
     /// The Host header without the port.
     public var host: String {
       let value = headers["host"] ?? ""
@@ -251,7 +253,8 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
       headers[line[..<colon].lowercased()] = line[line.index(after: colon)...]
         .trimmingCharacters(in: .whitespaces)
     }
-    return Request(method: String(requestLine[0]), target: String(requestLine[1]), headers: headers)
+    return Request(
+      method: String(requestLine[0]), target: String(requestLine[1]), headers: headers, receivedAt: Date())
   }
 
   private static func phrase(_ status: Int) -> String {

@@ -36,7 +36,10 @@ final class FetchJob {
 final class OriginState {
   enum Robots {
     case unknown
+    /// The robots.txt transfer is in flight.
     case pending
+    /// The robots.txt job waits for a retry or its next redirect hop.
+    case waiting(FetchJob)
     /// `unavailable` says why robots.txt could not be had; the origin is then off limits.
     case ready(RobotsRules, unavailable: String?)
   }
@@ -185,6 +188,11 @@ final class FetchSession {
       switch state.robots {
       case .pending:
         return
+      case .waiting(let job):
+        guard job.notBefore <= now else { return }
+        state.robots = .pending
+        start(job, accountedTo: state, now: now)
+        return
       case .unknown:
         guard state.hasWork, let job = robotsJob(for: state) else { return }
         state.robots = .pending
@@ -230,6 +238,10 @@ final class FetchSession {
     var earliest: Double?
     for state in originOrder where state.hasWork {
       if case .pending = state.robots { continue }
+      if case .waiting(let job) = state.robots {
+        earliest = min(earliest ?? job.notBefore, max(job.notBefore, state.nextStart))
+        continue
+      }
       if let start = state.earliestStart() { earliest = min(earliest ?? start, start) }
     }
     guard let earliest else { return 1000 }
@@ -252,7 +264,7 @@ final class FetchSession {
       isRobots || settings.acceptedContentTypes.isEmpty ? nil : settings.acceptedContentTypes
     let transfer = Transfer(
       handle: handle, job: job, maxBytes: isRobots ? 500 * 1024 : settings.maxBytes,
-      acceptedTypes: accepted, truncateAtLimit: isRobots)
+      acceptedTypes: accepted, truncateAtLimit: isRobots, stallTimeout: settings.lowSpeedTimeout)
     configure(transfer)
     let addCode = curl_multi_add_handle(multi, handle)
     guard addCode == CURLM_OK else {
@@ -282,14 +294,15 @@ final class FetchSession {
     _ = CCurl_easy_setopt_string(handle, CURLOPT_USERAGENT, settings.userAgent)
     _ = CCurl_easy_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(settings.connectTimeout * 1000))
     _ = CCurl_easy_setopt_long(handle, CURLOPT_TIMEOUT_MS, Int(settings.timeout * 1000))
-    _ = CCurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_LIMIT, 1)
-    _ = CCurl_easy_setopt_long(handle, CURLOPT_LOW_SPEED_TIME, max(1, Int(settings.lowSpeedTimeout.rounded(.up))))
     _ = CCurl_easy_setopt_pointer(handle, CURLOPT_ERRORBUFFER, transfer.errorBuffer)
     let userdata = Unmanaged.passUnretained(transfer).toOpaque()
     _ = CCurl_easy_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, Transfer.writeCallback)
     _ = CCurl_easy_setopt_pointer(handle, CURLOPT_WRITEDATA, userdata)
     _ = CCurl_easy_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, Transfer.headerCallback)
     _ = CCurl_easy_setopt_pointer(handle, CURLOPT_HEADERDATA, userdata)
+    _ = CCurl_easy_setopt_long(handle, CURLOPT_NOPROGRESS, 0)
+    _ = CCurl_easy_setopt_xferinfo_callback(handle, CURLOPT_XFERINFOFUNCTION, Transfer.progressCallback)
+    _ = CCurl_easy_setopt_pointer(handle, CURLOPT_XFERINFODATA, userdata)
     if let request = job.request, job.parts.isHTTP {
       var list: UnsafeMutablePointer<curl_slist>?
       if let etag = request.validators.etag, !etag.isEmpty, !etag.contains(where: \.isNewline) {
@@ -342,6 +355,9 @@ final class FetchSession {
       return .failed("body larger than \(limit) bytes (max-bytes); transfer stopped")
     case .contentType(let mime):
       return .skipped("content type \(mime ?? "unknown (not recognised from the body)") not requested")
+    case .stalled(let seconds):
+      let reason = "timed out: nothing received for \(JSONNumber.short(seconds)) s (low-speed timeout)"
+      return transfer.job.parts.isHTTP ? .retry(reason: reason, retryAfter: nil) : .failed(reason)
     case nil:
       break
     }
@@ -396,7 +412,7 @@ final class FetchSession {
         if let retryAfter { wait = max(wait, min(retryAfter, settings.maxRetryAfter)) }
         logger.debug("retry", metadata: ["url": "\(job.url)", "reason": "\(reason)", "wait_s": "\(wait)"])
         job.notBefore = now + wait
-        origin(for: job.parts).ready.append(job)
+        requeue(job)
       } else {
         let times = job.attempts == 1 ? "1 attempt" : "\(job.attempts) attempts"
         finish(job, outcome: .failed, reason: "\(reason) (after \(times))", transfer: transfer, now: now)
@@ -442,7 +458,17 @@ final class FetchSession {
     job.parts = parts
     job.attempts = 0
     job.notBefore = 0
-    origin(for: parts).ready.append(job)
+    requeue(job)
+  }
+
+  /// Puts a retry or a redirect hop back in line. A robots.txt job stays with the
+  /// origin it speaks for, whose pages wait on it.
+  private func requeue(_ job: FetchJob) {
+    if case .robots(let originKey) = job.kind, let state = origins[originKey] {
+      state.robots = .waiting(job)
+    } else {
+      origin(for: job.parts).ready.append(job)
+    }
   }
 
   /// A job is done: a page becomes a result; a robots.txt becomes its origin's rules.

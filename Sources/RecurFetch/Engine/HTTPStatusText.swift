@@ -22,3 +22,10 @@ enum HTTPStatusText {
     }
   }
 }
+
+/// Numbers in reasons: `1` rather than `1.0`, `0.25` as is.
+enum JSONNumber {
+  static func short(_ value: Double) -> String {
+    value == value.rounded() && abs(value) < 1e12 ? String(Int64(value)) : String(value)
+  }
+}

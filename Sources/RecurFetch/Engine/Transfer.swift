@@ -7,6 +7,7 @@ final class Transfer {
   enum StopReason {
     case tooLarge(limit: Int)
     case contentType(String?)
+    case stalled(seconds: Double)
   }
 
   let handle: UnsafeMutableRawPointer
@@ -28,11 +29,16 @@ final class Transfer {
   var truncated = false
   let errorBuffer: UnsafeMutablePointer<CChar>
   var requestHeaders: UnsafeMutablePointer<curl_slist>?
+  /// Seconds without a byte before the transfer counts as stalled.
+  let stallTimeout: Double
+  private var lastActivity = monotonicSeconds()
+  private var lastCounts: (curl_off_t, curl_off_t) = (0, 0)
 
   init(
     handle: UnsafeMutableRawPointer, job: FetchJob, maxBytes: Int, acceptedTypes: Set<String>?,
-    truncateAtLimit: Bool
+    truncateAtLimit: Bool, stallTimeout: Double
   ) {
+    self.stallTimeout = stallTimeout
     self.handle = handle
     self.job = job
     self.url = job.url
@@ -97,11 +103,30 @@ final class Transfer {
     return length
   }
 
+  /// Stops a transfer that has received nothing for `stallTimeout` seconds. libcurl's
+  /// own low-speed check averages over a window and notices a stall seconds late.
+  static let progressCallback: CCurl_xferinfo_callback = { userdata, _, downloaded, _, uploaded in
+    guard let userdata else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
+    let now = monotonicSeconds()
+    if (downloaded, uploaded) != transfer.lastCounts {
+      transfer.lastCounts = (downloaded, uploaded)
+      transfer.lastActivity = now
+      return 0
+    }
+    if now - transfer.lastActivity >= transfer.stallTimeout {
+      transfer.stopReason = .stalled(seconds: transfer.stallTimeout)
+      return 1
+    }
+    return 0
+  }
+
   static let headerCallback: CCurl_data_callback = { data, size, count, userdata in
     guard let userdata else { return 0 }
     let transfer = Unmanaged<Transfer>.fromOpaque(userdata).takeUnretainedValue()
     let length = size * count
     guard let data else { return length }
+    transfer.lastActivity = monotonicSeconds()
     let line = String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self)
     if line.hasPrefix("HTTP/") {
       // A new response (after 100 Continue, or a proxy's answer) starts afresh.
