@@ -1,0 +1,69 @@
+import Foundation
+import RecurTestSupport
+import XCTest
+
+/// The built `recur` executable, run as a user would: exit codes and output lines.
+final class CommandLineTests: XCTestCase {
+  func recurBinary() throws -> URL {
+    // The test runner sits in the build products folder beside the executable.
+    let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+      .deletingLastPathComponent()
+    let binary = products.appendingPathComponent("recur")
+    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+      throw XCTSkip("the recur executable is not built beside the tests (\(binary.path)); run `make test`")
+    }
+    return binary
+  }
+
+  func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = try recurBinary()
+    process.arguments = arguments
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+  }
+
+  func testUnknownOptionExitsTwo() throws {
+    let result = try run(["fetch", "--no-such-option"])
+    XCTAssertEqual(result.status, 2)
+    XCTAssertTrue(result.err.contains("Unknown option '--no-such-option'"), result.err)
+  }
+
+  func testFetchWithoutURLsExitsTwo() throws {
+    let result = try run(["fetch"])
+    XCTAssertEqual(result.status, 2)
+    XCTAssertTrue(result.err.contains("no URLs given"), result.err)
+  }
+
+  func testFetchJSONAgainstALocalServer() throws {
+    let server = try LoopbackHTTPServer { request in
+      switch request.path {
+      case "/robots.txt": return .text("User-agent: *\nDisallow: /private\n")
+      case "/missing": return .html("<html>no</html>", status: 404)
+      default: return .html("<html><body>review</body></html>")
+      }
+    }
+    defer { server.stop() }
+    let result = try run(["fetch", "--json", "--delay", "0", server.url("/page"), server.url("/private/x")])
+    XCTAssertEqual(result.status, 0, result.err)
+    let objects = result.out.split(separator: "\n").compactMap {
+      try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+    }
+    XCTAssertEqual(objects.count, 2)
+    let outcomes = Dictionary(uniqueKeysWithValues: objects.map { ($0["url"] as? String ?? "", $0["outcome"] as? String ?? "") })
+    XCTAssertEqual(outcomes[server.url("/page")], "ok")
+    XCTAssertEqual(outcomes[server.url("/private/x")], "skipped")
+
+    let failing = try run(["fetch", "--delay", "0", server.url("/missing")])
+    XCTAssertEqual(failing.status, 1)
+    XCTAssertTrue(failing.out.contains("HTTP 404 Not Found"), failing.out)
+    XCTAssertTrue(failing.err.contains("1 failed"), failing.err)
+  }
+}
