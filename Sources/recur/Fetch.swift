@@ -61,7 +61,9 @@ struct Fetch: ParsableCommand {
   @Option(name: .customLong("user-agent"), help: "The User-Agent header; its first word is the robots.txt token.")
   var userAgent = FetchSettings().userAgent
 
-  @Option(name: .customLong("accept-type"), help: "A media type to keep (repeatable); default text/html and application/xhtml+xml.")
+  @Option(
+    name: .customLong("accept-type"),
+    help: "A media type to keep (repeatable); default text/html and application/xhtml+xml.")
   var acceptTypes: [String] = []
 
   @Flag(name: .customLong("any-type"), help: "Keep every content type.")
@@ -70,7 +72,8 @@ struct Fetch: ParsableCommand {
   @Option(help: "An ETag from an earlier fetch, sent as If-None-Match.")
   var etag: String?
 
-  @Option(name: .customLong("last-modified"), help: "A Last-Modified date from an earlier fetch, sent as If-Modified-Since.")
+  @Option(
+    name: .customLong("last-modified"), help: "A Last-Modified date from an earlier fetch, sent as If-Modified-Since.")
   var lastModified: String?
 
   @Flag(name: .shortAndLong, help: "Log retries and robots.txt decisions to standard error.")

@@ -312,7 +312,9 @@ final class CurlFetcherTests: XCTestCase {
       if request.headers["if-none-match"] == "\"v1\"" {
         return LoopbackHTTPServer.Reply(status: 304, headers: [("ETag", "\"v1\"")])
       }
-      return .html("<html><body>v1</body></html>", headers: [("ETag", "\"v1\""), ("Last-Modified", "Tue, 03 Nov 2026 10:00:00 GMT")])
+      return .html(
+        "<html><body>v1</body></html>",
+        headers: [("ETag", "\"v1\""), ("Last-Modified", "Tue, 03 Nov 2026 10:00:00 GMT")])
     }
     defer { server.stop() }
     let first = fetchOne(server.url("/doc"))
@@ -342,7 +344,8 @@ final class CurlFetcherTests: XCTestCase {
       let expectFailure = result.url.hasSuffix("7")
       XCTAssertEqual(result.outcome, expectFailure ? .failed : .ok, result.url)
       if !expectFailure {
-        XCTAssertEqual(String(decoding: result.body, as: UTF8.self), "<html><body>\(URL(string: result.url)!.path)</body></html>")
+        XCTAssertEqual(
+          String(decoding: result.body, as: UTF8.self), "<html><body>\(URL(string: result.url)!.path)</body></html>")
       }
     }
     XCTAssertEqual(seen.count, 500)
@@ -361,7 +364,8 @@ final class CurlFetcherTests: XCTestCase {
     }
     defer { server.stop() }
     let fetcher = CurlFetcher(settings: quickSettings())
-    let results = fetcher.fetchAll(["/data.json", "/untyped-html", "/untyped-pdf"].map { FetchRequest(url: server.url($0)) })
+    let results = fetcher.fetchAll(
+      ["/data.json", "/untyped-html", "/untyped-pdf"].map { FetchRequest(url: server.url($0)) })
     XCTAssertEqual(results.map(\.outcome), [.skipped, .ok, .skipped])
     XCTAssertEqual(results[0].reason, "content type application/json not requested")
     XCTAssertEqual(results[1].contentType, "text/html")
@@ -406,8 +410,11 @@ final class CurlFetcherTests: XCTestCase {
 
     let fetcher = CurlFetcher(settings: quickSettings())
     let results = fetcher.fetchAll(
-      [page.absoluteString, folder.appendingPathComponent("absent.html").absoluteString, "ftp://example.org/x", "no url"]
-        .map { FetchRequest(url: $0) })
+      [
+        page.absoluteString, folder.appendingPathComponent("absent.html").absoluteString, "ftp://example.org/x",
+        "no url",
+      ]
+      .map { FetchRequest(url: $0) })
     XCTAssertEqual(results.map(\.outcome), [.ok, .failed, .failed, .failed])
     XCTAssertEqual(String(decoding: results[0].body, as: UTF8.self), "<html><body>local</body></html>")
     XCTAssertTrue(results[1].reason?.hasPrefix("could not read file:") == true, results[1].reason ?? "")

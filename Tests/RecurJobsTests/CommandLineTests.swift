@@ -27,7 +27,9 @@ final class CommandLineTests: XCTestCase {
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     let errData = err.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+    return (
+      process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
+    )
   }
 
   func testUnknownOptionExitsTwo() throws {
@@ -57,7 +59,8 @@ final class CommandLineTests: XCTestCase {
       try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
     }
     XCTAssertEqual(objects.count, 2)
-    let outcomes = Dictionary(uniqueKeysWithValues: objects.map { ($0["url"] as? String ?? "", $0["outcome"] as? String ?? "") })
+    let outcomes = Dictionary(
+      uniqueKeysWithValues: objects.map { ($0["url"] as? String ?? "", $0["outcome"] as? String ?? "") })
     XCTAssertEqual(outcomes[server.url("/page")], "ok")
     XCTAssertEqual(outcomes[server.url("/private/x")], "skipped")
 

@@ -30,8 +30,10 @@ final class FetchCommandTests: XCTestCase {
   }
 
   func testExitStatusIsOneWhenAnyURLFailed() throws {
-    let failing = FetchResult(url: "https://example.org/x", finalURL: "https://example.org/x", outcome: .failed, reason: "HTTP 500")
-    let skipped = FetchResult(url: "https://example.org/s", finalURL: "https://example.org/s", outcome: .skipped, reason: "robots")
+    let failing = FetchResult(
+      url: "https://example.org/x", finalURL: "https://example.org/x", outcome: .failed, reason: "HTTP 500")
+    let skipped = FetchResult(
+      url: "https://example.org/s", finalURL: "https://example.org/s", outcome: .skipped, reason: "robots")
     let fetcher = FixtureFetcher(results: [okResult.url: okResult, failing.url: failing, skipped.url: skipped])
     var lines: [String] = []
     var logs: [String] = []
@@ -41,7 +43,8 @@ final class FetchCommandTests: XCTestCase {
     XCTAssertEqual(lines.count, 2)
 
     let someFailed = FetchCommand(urls: [okResult.url, failing.url], settings: FetchSettings(), format: .text)
-    XCTAssertEqual(try someFailed.run(fetcher: fetcher, write: { lines.append($0) }, log: { logs.append($0) }), .partialFailure)
+    XCTAssertEqual(
+      try someFailed.run(fetcher: fetcher, write: { lines.append($0) }, log: { logs.append($0) }), .partialFailure)
     XCTAssertTrue(lines.last?.contains("(HTTP 500)") == true, lines.last ?? "")
     XCTAssertTrue(logs.last?.contains("1 ok, 0 unchanged, 0 skipped, 1 failed") == true, logs.last ?? "")
   }
@@ -49,14 +52,16 @@ final class FetchCommandTests: XCTestCase {
   func testNoURLsAndBadSettingsAreUsageErrors() {
     let fetcher = FixtureFetcher(results: [:])
     XCTAssertThrowsError(
-      try FetchCommand(urls: [], settings: FetchSettings(), format: .text).run(fetcher: fetcher, write: { _ in }, log: { _ in })
+      try FetchCommand(urls: [], settings: FetchSettings(), format: .text).run(
+        fetcher: fetcher, write: { _ in }, log: { _ in })
     ) { error in
       XCTAssertEqual((error as? RecurError)?.status, .usage)
     }
     var settings = FetchSettings()
     settings.perHostDelay = -1
     XCTAssertThrowsError(
-      try FetchCommand(urls: ["http://x/"], settings: settings, format: .text).run(fetcher: fetcher, write: { _ in }, log: { _ in })
+      try FetchCommand(urls: ["http://x/"], settings: settings, format: .text).run(
+        fetcher: fetcher, write: { _ in }, log: { _ in })
     ) { error in
       XCTAssertEqual((error as? RecurError)?.message, "per-host delay must not be negative")
     }

@@ -362,7 +362,8 @@ final class FetchSession {
       break
     }
     if code != CURLE_OK && !(transfer.truncated && code == CURLE_WRITE_ERROR) {
-      let detail = transfer.curlErrorMessage.isEmpty ? String(cString: curl_easy_strerror(code)) : transfer.curlErrorMessage
+      let detail =
+        transfer.curlErrorMessage.isEmpty ? String(cString: curl_easy_strerror(code)) : transfer.curlErrorMessage
       let reason = describe(code: code, detail: detail)
       return RetryPolicy.retryableCurlCodes.contains(code.rawValue) && transfer.job.parts.isHTTP
         ? .retry(reason: reason, retryAfter: nil) : .failed(reason)
@@ -422,7 +423,8 @@ final class FetchSession {
     case .skipped(let reason):
       finish(job, outcome: .skipped, reason: reason, transfer: transfer, now: now)
     case .notModified:
-      finish(job, outcome: .unchanged, reason: "not modified since the last fetch (HTTP 304)", transfer: transfer, now: now)
+      finish(
+        job, outcome: .unchanged, reason: "not modified since the last fetch (HTTP 304)", transfer: transfer, now: now)
     case .body:
       if !transfer.typeDecided && !transfer.decideContentType(firstBytes: transfer.body) {
         let mime = transfer.mime ?? "unknown (not recognised from the body)"
@@ -486,8 +488,10 @@ final class FetchSession {
       emit(
         FetchResult(
           url: request.url, finalURL: job.url, status: transfer?.status,
-          contentType: transfer?.mime ?? transfer?.headers["content-type"].map { ContentTypePolicy.parseHeader($0).mime },
-          charset: transfer?.charset ?? transfer?.headers["content-type"].flatMap { ContentTypePolicy.parseHeader($0).charset },
+          contentType: transfer?.mime
+            ?? transfer?.headers["content-type"].map { ContentTypePolicy.parseHeader($0).mime },
+          charset: transfer?.charset
+            ?? transfer?.headers["content-type"].flatMap { ContentTypePolicy.parseHeader($0).charset },
           validators: validators, body: outcome == .ok ? (transfer?.body ?? []) : [],
           elapsedMilliseconds: job.firstStart.map { (now - $0) * 1000 } ?? 0,
           attempts: job.attempts, redirects: job.redirects, outcome: outcome, reason: reason))

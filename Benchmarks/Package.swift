@@ -1,0 +1,22 @@
+// swift-tools-version:6.1
+// Benchmarks live in their own package so the main build stays lean.
+import Foundation
+import PackageDescription
+
+// SwiftPM names a path dependency after its folder, which differs between clones.
+let recur = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
+
+let package = Package(
+  name: "RecurBenchmarks",
+  dependencies: [.package(path: "..")],
+  targets: [
+    .executableTarget(
+      name: "fetch-bench",
+      dependencies: [
+        .product(name: "RecurFetch", package: recur),
+        .product(name: "RecurTestSupport", package: recur),
+      ]
+    )
+  ],
+  swiftLanguageModes: [.v6]
+)
