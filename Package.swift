@@ -8,6 +8,7 @@ let package = Package(
     .executable(name: "recur", targets: ["recur"]),
     .library(name: "RecurFetch", targets: ["RecurFetch"]),
     .library(name: "RecurJobs", targets: ["RecurJobs"]),
+    .library(name: "RecurNN", targets: ["RecurNN"]),
     // The loopback HTTP server the tests and the benchmarks fetch from.
     .library(name: "RecurTestSupport", targets: ["RecurTestSupport"]),
   ],
@@ -21,6 +22,12 @@ let package = Package(
       pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"])]
     ),
+    .systemLibrary(
+      name: "CBLAS",
+      pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"])]
+    ),
+    .target(name: "RecurNN", dependencies: ["CBLAS"]),
     .target(
       name: "RecurFetch",
       dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
@@ -42,6 +49,7 @@ let package = Package(
       dependencies: ["RecurFetch", "RecurTestSupport"],
       resources: [.copy("Fixtures")]
     ),
+    .testTarget(name: "RecurNNTests", dependencies: ["RecurNN"]),
     .testTarget(
       name: "RecurJobsTests",
       dependencies: ["RecurJobs", "RecurFetch", "RecurTestSupport"]

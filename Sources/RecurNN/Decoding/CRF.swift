@@ -1,0 +1,242 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Which tag may follow which: IOB2 rules (an `I-X` only after `B-X` or `I-X`, never at
+/// the start). Used by both plain Viterbi decoding and the CRF.
+public struct TagConstraints: Sendable, Equatable {
+  public let tags: [String]
+  /// `allowed[i][j]`: tag j may follow tag i.
+  public let allowed: [[Bool]]
+  /// Tags a sequence may start with.
+  public let allowedStart: [Bool]
+
+  /// No constraints: anything may follow anything.
+  public init(unconstrained tags: [String]) {
+    self.tags = tags
+    allowed = Array(repeating: Array(repeating: true, count: tags.count), count: tags.count)
+    allowedStart = Array(repeating: true, count: tags.count)
+  }
+
+  /// IOB2 constraints over tag names such as `O`, `B-PER`, `I-PER`.
+  public init(bio tags: [String]) {
+    self.tags = tags
+    func inside(_ tag: String) -> String? { tag.hasPrefix("I-") ? String(tag.dropFirst(2)) : nil }
+    func type(_ tag: String) -> String? {
+      tag.hasPrefix("B-") || tag.hasPrefix("I-") ? String(tag.dropFirst(2)) : nil
+    }
+    allowed = tags.map { previous in
+      tags.map { next in
+        guard let entity = inside(next) else { return true }
+        return type(previous) == entity
+      }
+    }
+    allowedStart = tags.map { inside($0) == nil }
+  }
+}
+
+/// Best tag path through per-step scores and transition scores (log domain).
+/// - emissions: `[steps][tags]` scores.
+/// - transitions: `[tags][tags]` added when tag j follows tag i (nil: zeros).
+/// - start, end: scores of the first and last tag (nil: zeros).
+/// Disallowed moves of `constraints` are never taken.
+public func viterbi(
+  emissions: [[Float]], transitions: [[Float]]? = nil, start: [Float]? = nil, end: [Float]? = nil,
+  constraints: TagConstraints? = nil
+) -> [Int] {
+  guard let first = emissions.first else { return [] }
+  let tags = first.count
+  let impossible = -Float.infinity
+  var score = (0..<tags).map { tag -> Float in
+    if let constraints, !constraints.allowedStart[tag] { return impossible }
+    return first[tag] + (start?[tag] ?? 0)
+  }
+  var back: [[Int]] = []
+  for step in 1..<max(emissions.count, 1) {
+    var next = [Float](repeating: impossible, count: tags)
+    var pointers = [Int](repeating: 0, count: tags)
+    for tag in 0..<tags {
+      for previous in 0..<tags {
+        if let constraints, !constraints.allowed[previous][tag] { continue }
+        let candidate = score[previous] + (transitions?[previous][tag] ?? 0)
+        if candidate > next[tag] {
+          next[tag] = candidate
+          pointers[tag] = previous
+        }
+      }
+      next[tag] += emissions[step][tag]
+    }
+    back.append(pointers)
+    score = next
+  }
+  if let end { for tag in 0..<tags { score[tag] += end[tag] } }
+  var best = 0
+  for tag in 1..<tags where score[tag] > score[best] { best = tag }
+  var path = [best]
+  for pointers in back.reversed() {
+    best = pointers[best]
+    path.append(best)
+  }
+  return path.reversed()
+}
+
+/// A linear-chain conditional random field over per-token scores: learned transition,
+/// start and end scores; trained by the negative log-likelihood (forward algorithm),
+/// decoded by Viterbi, with IOB2 constraints enforced in both.
+public final class CRF: Layer {
+  public let tagCount: Int
+  /// `[tags, tags]`: score of tag j following tag i.
+  public let transitions: Variable
+  /// `[tags]`
+  public let start: Variable
+  /// `[tags]`
+  public let end: Variable
+  public let constraints: TagConstraints?
+
+  public init(tags: Int, constraints: TagConstraints? = nil) {
+    tagCount = tags
+    transitions = Variable(Tensor(zeros: [tags, tags]), requiresGradient: true)
+    start = Variable(Tensor(zeros: [tags]), requiresGradient: true)
+    end = Variable(Tensor(zeros: [tags]), requiresGradient: true)
+    self.constraints = constraints
+  }
+
+  public func parameters() -> [Parameter] {
+    [Parameter("transitions", transitions), Parameter("start", start), Parameter("end", end)]
+  }
+
+  private func transitionScore(_ previous: Int, _ next: Int) -> Float {
+    if let constraints, !constraints.allowed[previous][next] { return -1e4 }
+    return transitions.value.data[previous * tagCount + next]
+  }
+
+  private func startScore(_ tag: Int) -> Float {
+    if let constraints, !constraints.allowedStart[tag] { return -1e4 }
+    return start.value.data[tag]
+  }
+
+  /// Emission rows of sequence `index` from a time-major `[time × batch, tags]` tensor.
+  private func rows(_ emissions: Tensor, batch: SequenceBatch, index: Int) -> [[Float]] {
+    (0..<batch.lengths[index]).map { step in
+      let row = step * batch.size + index
+      return Array(emissions.data[(row * tagCount)..<((row + 1) * tagCount)])
+    }
+  }
+
+  /// Forward–backward on one sequence: log partition and the marginals of single tags
+  /// and of tag pairs.
+  func marginals(_ scores: [[Float]]) -> (logZ: Float, unary: [[Float]], pairwise: [[Float]]) {
+    let steps = scores.count
+    let tags = tagCount
+    var alpha = [[Float]](repeating: [Float](repeating: 0, count: tags), count: steps)
+    var beta = alpha
+    for tag in 0..<tags { alpha[0][tag] = scores[0][tag] + startScore(tag) }
+    for step in 1..<max(steps, 1) {
+      for tag in 0..<tags {
+        alpha[step][tag] =
+          logSumExp((0..<tags).map { alpha[step - 1][$0] + transitionScore($0, tag) }) + scores[step][tag]
+      }
+    }
+    for tag in 0..<tags { beta[steps - 1][tag] = end.value.data[tag] }
+    for step in stride(from: steps - 2, through: 0, by: -1) {
+      for tag in 0..<tags {
+        beta[step][tag] = logSumExp(
+          (0..<tags).map { transitionScore(tag, $0) + scores[step + 1][$0] + beta[step + 1][$0] })
+      }
+    }
+    let logZ = logSumExp((0..<tags).map { alpha[steps - 1][$0] + end.value.data[$0] })
+    let unary = (0..<steps).map { step in (0..<tags).map { expf(alpha[step][$0] + beta[step][$0] - logZ) } }
+    var pairwise = [[Float]](repeating: [Float](repeating: 0, count: tags), count: tags)
+    for step in 1..<max(steps, 1) {
+      for previous in 0..<tags {
+        for tag in 0..<tags {
+          pairwise[previous][tag] += expf(
+            alpha[step - 1][previous] + transitionScore(previous, tag) + scores[step][tag] + beta[step][tag] - logZ)
+        }
+      }
+    }
+    return (logZ, unary, pairwise)
+  }
+
+  private func pathScore(_ scores: [[Float]], _ path: [Int]) -> Float {
+    var total = startScore(path[0]) + scores[0][path[0]]
+    for step in 1..<path.count { total += transitionScore(path[step - 1], path[step]) + scores[step][path[step]] }
+    return total + end.value.data[path[path.count - 1]]
+  }
+
+  /// Mean negative log-likelihood of the gold paths.
+  /// - emissions: `[time × batch, tags]`, time-major.
+  /// - gold: each sequence's tags (its length is the sequence's).
+  public func negativeLogLikelihood(_ emissions: Variable, gold: [[Int]], batch: SequenceBatch) -> Variable {
+    var loss: Float = 0
+    var perSequence: [(unary: [[Float]], pairwise: [[Float]])] = []
+    for index in 0..<batch.size where batch.lengths[index] > 0 {
+      let scores = rows(emissions.value, batch: batch, index: index)
+      let result = marginals(scores)
+      loss += result.logZ - pathScore(scores, gold[index])
+      perSequence.append((result.unary, result.pairwise))
+    }
+    let count = Float(max(1, batch.lengths.filter { $0 > 0 }.count))
+    let inputs = [emissions, transitions, start, end]
+    return Variable(Tensor(shape: [1, 1], data: [loss / count]), inputs: inputs) { result in
+      let scale = result.gradient![0] / count
+      var emissionDelta = [Float](repeating: 0, count: emissions.value.count)
+      var transitionDelta = [Float](repeating: 0, count: self.tagCount * self.tagCount)
+      var startDelta = [Float](repeating: 0, count: self.tagCount)
+      var endDelta = [Float](repeating: 0, count: self.tagCount)
+      var next = 0
+      for index in 0..<batch.size where batch.lengths[index] > 0 {
+        let (unary, pairwise) = perSequence[next]
+        next += 1
+        let path = gold[index]
+        let length = batch.lengths[index]
+        for step in 0..<length {
+          let row = step * batch.size + index
+          for tag in 0..<self.tagCount {
+            emissionDelta[row * self.tagCount + tag] += scale * unary[step][tag]
+          }
+          emissionDelta[row * self.tagCount + path[step]] -= scale
+          if step > 0 { transitionDelta[path[step - 1] * self.tagCount + path[step]] -= scale }
+        }
+        for previous in 0..<self.tagCount {
+          for tag in 0..<self.tagCount {
+            transitionDelta[previous * self.tagCount + tag] += scale * pairwise[previous][tag]
+          }
+        }
+        for tag in 0..<self.tagCount {
+          startDelta[tag] += scale * unary[0][tag]
+          endDelta[tag] += scale * unary[length - 1][tag]
+        }
+        startDelta[path[0]] -= scale
+        endDelta[path[length - 1]] -= scale
+      }
+      if emissions.requiresGradient { emissions.accumulate(emissionDelta) }
+      self.transitions.accumulate(transitionDelta)
+      self.start.accumulate(startDelta)
+      self.end.accumulate(endDelta)
+    }
+  }
+
+  /// Best path of each sequence, with each tag's marginal probability (its confidence).
+  public func decode(_ emissions: Tensor, batch: SequenceBatch) -> [(tags: [Int], confidence: [Float])] {
+    (0..<batch.size).map { index in
+      guard batch.lengths[index] > 0 else { return ([], []) }
+      let scores = rows(emissions, batch: batch, index: index)
+      let path = viterbi(
+        emissions: scores,
+        transitions: (0..<tagCount).map { previous in (0..<tagCount).map { transitionScore(previous, $0) } },
+        start: (0..<tagCount).map(startScore), end: end.value.data, constraints: constraints)
+      let unary = marginals(scores).unary
+      return (path, path.enumerated().map { unary[$0.offset][$0.element] })
+    }
+  }
+}
+
+func logSumExp(_ values: [Float]) -> Float {
+  guard let largest = values.max(), largest > -Float.infinity else { return -Float.infinity }
+  var total: Float = 0
+  for value in values { total += expf(value - largest) }
+  return largest + logf(total)
+}

@@ -1,0 +1,61 @@
+/// What every layer shares: its trainable parameters under stable keys, relative to
+/// the layer. A composite layer prefixes its children's keys (`encoder.forward.W_x`).
+public protocol Layer: AnyObject {
+  func parameters() -> [Parameter]
+}
+
+extension Array where Element == Parameter {
+  /// The same parameters with `prefix.` before each key.
+  public func prefixed(_ prefix: String) -> [Parameter] {
+    map { Parameter(prefix + "." + $0.key, $0.variable) }
+  }
+}
+
+/// The rows of a padded batch of sequences, time-major: row `t × batch + i` is step `t`
+/// of sequence `i`. Steps past a sequence's length are padding.
+public struct SequenceBatch: Sendable, Equatable {
+  public let lengths: [Int]
+  public let steps: Int
+
+  public init(lengths: [Int]) {
+    self.lengths = lengths
+    self.steps = lengths.max() ?? 0
+  }
+
+  public var size: Int { lengths.count }
+  public var rows: Int { steps * size }
+
+  /// 1 for sequences that have step `t`, 0 for padding.
+  public func mask(at step: Int) -> [Float] {
+    lengths.map { step < $0 ? 1 : 0 }
+  }
+
+  /// Lays out per-sequence values time-major, `pad` where a sequence has ended.
+  public func timeMajor<T>(_ sequences: [[T]], pad: T) -> [T] {
+    var out = [T](repeating: pad, count: rows)
+    for (index, sequence) in sequences.enumerated() {
+      for (step, value) in sequence.enumerated() where step < steps { out[step * size + index] = value }
+    }
+    return out
+  }
+}
+
+/// Sums a time-major `[time × batch, width]` over time → `[batch, width]`.
+public func sumOverTime(_ x: Variable, batch: SequenceBatch) -> Variable {
+  let width = x.columns
+  let size = batch.size
+  var out = [Float](repeating: 0, count: size * width)
+  for step in 0..<batch.steps {
+    for row in 0..<size {
+      for column in 0..<width { out[row * width + column] += x.value.data[(step * size + row) * width + column] }
+    }
+  }
+  return Variable(Tensor(shape: [size, width], data: out), inputs: [x]) { result in
+    let grad = result.gradient!
+    var delta = [Float](repeating: 0, count: x.value.count)
+    for step in 0..<batch.steps {
+      for index in 0..<(size * width) { delta[step * size * width + index] = grad[index] }
+    }
+    x.accumulate(delta)
+  }
+}

@@ -1,0 +1,143 @@
+/// Runs a cell over a padded batch. Padding never changes a result: at a padded step
+/// the state is carried through unchanged, so each sequence ends in the state of its
+/// own last step, alone or in a batch.
+public final class Recurrent: Layer {
+  public let cell: any RecurrentCell
+  /// Runs from the last step to the first (the backward half of a bidirectional layer).
+  public let reverse: Bool
+
+  public init(cell: any RecurrentCell, reverse: Bool = false) {
+    self.cell = cell
+    self.reverse = reverse
+  }
+
+  /// - x: `[time × batch, input]`, time-major.
+  /// - Returns: outputs `[time × batch, hidden]` and the final state (each `[batch, hidden]`).
+  public func callAsFunction(
+    _ x: Variable, batch: SequenceBatch, initialState: [Variable]? = nil
+  ) -> (outputs: Variable, final: [Variable]) {
+    let size = batch.size
+    var state = initialState ?? cell.initialState(batch: size)
+    guard batch.steps > 0 else {
+      return (Variable(Tensor(zeros: [0, cell.hiddenSize])), state)
+    }
+    let projected = cell.projectInputs(x)
+    var outputs = [Variable?](repeating: nil, count: batch.steps)
+    let order = reverse ? Array((0..<batch.steps).reversed()) : Array(0..<batch.steps)
+    for step in order {
+      let input = sliceRows(projected, start: step * size, count: size)
+      let next = cell.step(input, state)
+      let mask = batch.mask(at: step)
+      state = zip(next, state).map { blendRows($0, $1, mask: mask) }
+      outputs[step] = state[0]
+    }
+    return (concatRows(outputs.map { $0! }), state)
+  }
+
+  public func parameters() -> [Parameter] {
+    cell.parameters()
+  }
+}
+
+/// One or more recurrent layers, each optionally bidirectional (forward and backward
+/// outputs side by side), the outputs of one feeding the next.
+public final class RecurrentEncoder: Layer {
+  public let kind: CellKind
+  public let bidirectional: Bool
+  public let hiddenSize: Int
+  public let forwardLayers: [Recurrent]
+  public let backwardLayers: [Recurrent]
+
+  public init(
+    kind: CellKind, input: Int, hidden: Int, layers: Int = 1, bidirectional: Bool, rng: inout SeededGenerator
+  ) {
+    self.kind = kind
+    self.bidirectional = bidirectional
+    self.hiddenSize = hidden
+    var forward: [Recurrent] = []
+    var backward: [Recurrent] = []
+    var width = input
+    for _ in 0..<max(1, layers) {
+      forward.append(Recurrent(cell: makeCell(kind, input: width, hidden: hidden, rng: &rng)))
+      if bidirectional {
+        backward.append(Recurrent(cell: makeCell(kind, input: width, hidden: hidden, rng: &rng), reverse: true))
+      }
+      width = bidirectional ? 2 * hidden : hidden
+    }
+    forwardLayers = forward
+    backwardLayers = backward
+  }
+
+  /// Width of each output row.
+  public var outputSize: Int { bidirectional ? 2 * hiddenSize : hiddenSize }
+
+  /// - x: `[time × batch, input]`.
+  /// - Returns: outputs `[time × batch, outputSize]`; the summary `[batch, outputSize]` (the
+  ///   forward final state, beside the backward final state — the state after step 0);
+  ///   and the last layer's forward final state (for a decoder to start from).
+  public func callAsFunction(_ x: Variable, batch: SequenceBatch) -> (
+    outputs: Variable, summary: Variable, finalState: [Variable]
+  ) {
+    var input = x
+    var summary = x
+    var finalState: [Variable] = []
+    for index in forwardLayers.indices {
+      let forward = forwardLayers[index](input, batch: batch)
+      finalState = forward.final
+      if bidirectional {
+        let backward = backwardLayers[index](input, batch: batch)
+        input = concatColumns([forward.outputs, backward.outputs])
+        summary = concatColumns([forward.final[0], backward.final[0]])
+      } else {
+        input = forward.outputs
+        summary = forward.final[0]
+      }
+    }
+    return (input, summary, finalState)
+  }
+
+  public func parameters() -> [Parameter] {
+    var all: [Parameter] = []
+    for (index, layer) in forwardLayers.enumerated() {
+      all += layer.parameters().prefixed("layer\(index).forward")
+      if bidirectional { all += backwardLayers[index].parameters().prefixed("layer\(index).backward") }
+    }
+    return all
+  }
+}
+
+/// Reads each word from its characters with a bidirectional recurrent layer, for word
+/// shapes (capitals, prefixes, suffixes, digits) that word vectors miss.
+public final class CharacterEncoder: Layer {
+  public let embedding: Embedding
+  public let encoder: RecurrentEncoder
+  public let maxCharacters: Int
+
+  public init(
+    alphabet: Int, width: Int, hidden: Int, kind: CellKind, maxCharacters: Int = 24, rng: inout SeededGenerator
+  ) {
+    embedding = Embedding(vocabulary: alphabet, width: width, rng: &rng)
+    encoder = RecurrentEncoder(kind: kind, input: width, hidden: hidden, bidirectional: true, rng: &rng)
+    self.maxCharacters = maxCharacters
+  }
+
+  public var outputSize: Int { encoder.outputSize }
+
+  /// Character ids of each word → `[words, outputSize]`. Long words keep their first and
+  /// last characters (prefix and suffix both matter); an empty word gives zeros.
+  public func callAsFunction(_ words: [[Int]]) -> Variable {
+    let clipped = words.map { word -> [Int] in
+      guard word.count > maxCharacters else { return word }
+      let half = maxCharacters / 2
+      return Array(word.prefix(half) + word.suffix(maxCharacters - half))
+    }
+    let batch = SequenceBatch(lengths: clipped.map(\.count))
+    guard batch.steps > 0 else { return Variable(Tensor(zeros: [words.count, outputSize])) }
+    let ids = batch.timeMajor(clipped, pad: -1)
+    return encoder(embedding(ids), batch: batch).summary
+  }
+
+  public func parameters() -> [Parameter] {
+    embedding.parameters().prefixed("embedding") + encoder.parameters().prefixed("encoder")
+  }
+}

@@ -1,0 +1,108 @@
+/// N → N (equal length): one output per input step — name tagging with BIO tags.
+///
+/// Per token: a word embedding, optionally a character encoder's reading of the word and
+/// optionally extra per-token features (casing, name-list hits), side by side → a
+/// recurrent encoder (usually bidirectional) → `Dense` → per-tag scores, decoded by a CRF
+/// or by softmax with constrained Viterbi.
+public final class ManyToMany: Layer {
+  /// One padded batch of input: word ids, optionally characters and features per token.
+  public struct Input {
+    public var words: [[Int]]
+    /// Character ids of each token, per sequence; nil when the model has no character encoder.
+    public var characters: [[[Int]]]?
+    /// Extra features of each token, per sequence (`featureCount` each); nil when none.
+    public var features: [[[Float]]]?
+
+    public init(words: [[Int]], characters: [[[Int]]]? = nil, features: [[[Float]]]? = nil) {
+      self.words = words
+      self.characters = characters
+      self.features = features
+    }
+  }
+
+  public let embedding: Embedding
+  public let characterEncoder: CharacterEncoder?
+  public let featureCount: Int
+  public let encoder: RecurrentEncoder
+  public let output: Dense
+  public let crf: CRF?
+  public let constraints: TagConstraints?
+  public var dropout: Dropout
+
+  public init(
+    embedding: Embedding, characterEncoder: CharacterEncoder? = nil, featureCount: Int = 0, cell: CellKind,
+    hidden: Int, tags: Int, layers: Int = 1, bidirectional: Bool = true, useCRF: Bool,
+    constraints: TagConstraints? = nil, dropout: Float = 0, rng: inout SeededGenerator
+  ) {
+    self.embedding = embedding
+    self.characterEncoder = characterEncoder
+    self.featureCount = featureCount
+    let width = embedding.width + (characterEncoder?.outputSize ?? 0) + featureCount
+    encoder = RecurrentEncoder(
+      kind: cell, input: width, hidden: hidden, layers: layers, bidirectional: bidirectional, rng: &rng)
+    output = Dense(input: encoder.outputSize, output: tags, rng: &rng)
+    crf = useCRF ? CRF(tags: tags, constraints: constraints) : nil
+    self.constraints = constraints
+    self.dropout = Dropout(rate: dropout)
+  }
+
+  /// Per-token tag scores `[time × batch, tags]`, time-major.
+  public func emissions(_ input: Input, training: Bool = false, rng: inout SeededGenerator) -> (
+    scores: Variable, batch: SequenceBatch
+  ) {
+    let batch = SequenceBatch(lengths: input.words.map(\.count))
+    var parts = [embedding(batch.timeMajor(input.words, pad: -1))]
+    if let characterEncoder {
+      let characters = input.characters ?? input.words.map { $0.map { _ in [] } }
+      parts.append(characterEncoder(batch.timeMajor(characters, pad: [])))
+    }
+    if featureCount > 0 {
+      let empty = [Float](repeating: 0, count: featureCount)
+      let rows = batch.timeMajor(input.features ?? input.words.map { $0.map { _ in empty } }, pad: empty)
+      parts.append(constant(Tensor(shape: [batch.rows, featureCount], data: rows.flatMap { $0 })))
+    }
+    let joined = parts.count == 1 ? parts[0] : concatColumns(parts)
+    let encoded = encoder(dropout(joined, training: training, rng: &rng), batch: batch).outputs
+    return (output(dropout(encoded, training: training, rng: &rng)), batch)
+  }
+
+  /// Training loss: CRF negative log-likelihood, or masked softmax cross-entropy.
+  public func loss(_ input: Input, gold: [[Int]], classWeights: [Float]? = nil, rng: inout SeededGenerator)
+    -> Variable
+  {
+    let (scores, batch) = emissions(input, training: true, rng: &rng)
+    if let crf { return crf.negativeLogLikelihood(scores, gold: gold, batch: batch) }
+    return softmaxCrossEntropy(scores, targets: batch.timeMajor(gold, pad: -1), classWeights: classWeights)
+  }
+
+  /// The best tags of each sequence and each tag's probability.
+  public func decode(_ input: Input) -> [(tags: [Int], confidence: [Float])] {
+    var unused = SeededGenerator(seed: 0)
+    let (scores, batch) = emissions(input, rng: &unused)
+    if let crf { return crf.decode(scores.value, batch: batch) }
+    let probabilities = softmax(scores.value)
+    let tags = scores.columns
+    return (0..<batch.size).map { index in
+      let rows = (0..<batch.lengths[index]).map { step -> [Float] in
+        let row = step * batch.size + index
+        return Array(probabilities.data[(row * tags)..<((row + 1) * tags)])
+      }
+      let path = viterbi(emissions: rows.map { $0.map { logf(max($0, 1e-30)) } }, constraints: constraints)
+      return (path, path.enumerated().map { rows[$0.offset][$0.element] })
+    }
+  }
+
+  public func parameters() -> [Parameter] {
+    var all = embedding.parameters().prefixed("embedding")
+    if let characterEncoder { all += characterEncoder.parameters().prefixed("characters") }
+    all += encoder.parameters().prefixed("encoder") + output.parameters().prefixed("output")
+    if let crf { all += crf.parameters().prefixed("crf") }
+    return all
+  }
+}
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif

@@ -1,0 +1,107 @@
+import RecurNN
+import XCTest
+
+/// Finite-difference checks of every backward pass.
+final class GradientTests: XCTestCase {
+  func testElementaryOperations() {
+    var rng = SeededGenerator(seed: 1)
+    let a = trainable([3, 4], &rng)
+    let w = trainable([4, 5], &rng)
+    let b = trainable([5], &rng)
+    let c = trainable([3, 5], &rng)
+    let z = trainable([3, 5], &rng)
+    let parameters = [("a", a), ("w", w), ("b", b), ("c", c), ("z", z)].map { Parameter($0.0, $0.1) }
+    assertGradientsMatch(parameters) {
+      let h = tanh(affine(a, w, b))
+      let g = sigmoid(add(h, c))
+      let mixed = interpolate(sigmoid(z), multiply(g, c), h)
+      let halves = concatColumns([sliceColumns(mixed, start: 0, count: 2), sliceColumns(mixed, start: 2, count: 3)])
+      let stacked = concatRows([sliceRows(halves, start: 1, count: 2), sliceRows(halves, start: 0, count: 1)])
+      let blended = blendRows(stacked, relu(c), mask: [1, 0, 1])
+      return softmaxCrossEntropy(scaleRows(blended, [0.5, 2, 1]), targets: [1, -1, 4], classWeights: [1, 2, 1, 1, 3])
+    }
+  }
+
+  func testEmbeddingAndSumOverTime() {
+    var rng = SeededGenerator(seed: 2)
+    let embedding = Embedding(vocabulary: 6, width: 3, rng: &rng)
+    let batch = SequenceBatch(lengths: [3, 1])
+    assertGradientsMatch(embedding.parameters()) {
+      let rows = embedding(batch.timeMajor([[1, 2, 1], [5]], pad: -1))
+      return sum(multiply(sumOverTime(rows, batch: batch), sumOverTime(rows, batch: batch)))
+    }
+  }
+
+  func testEveryCellThroughAPaddedBatch() {
+    for kind in CellKind.allCases {
+      var rng = SeededGenerator(seed: 3)
+      let layer = Recurrent(cell: makeCell(kind, input: 3, hidden: 4, rng: &rng))
+      let input = trainable([12, 3], &rng)  // 4 steps × 3 sequences
+      let batch = SequenceBatch(lengths: [4, 2, 3])
+      let head = Dense(input: 4, output: 3, rng: &rng)
+      assertGradientsMatch(layer.parameters() + [Parameter("x", input)] + head.parameters()) {
+        let outputs = layer(input, batch: batch).outputs
+        return softmaxCrossEntropy(
+          head(outputs), targets: batch.timeMajor([[0, 1, 2, 1], [2, 2], [1, 0, 0]], pad: -1))
+      }
+    }
+  }
+
+  func testBidirectionalStackedEncoder() {
+    for kind in CellKind.allCases {
+      var rng = SeededGenerator(seed: 4)
+      let encoder = RecurrentEncoder(kind: kind, input: 3, hidden: 3, layers: 2, bidirectional: true, rng: &rng)
+      let input = trainable([8, 3], &rng)
+      let batch = SequenceBatch(lengths: [4, 3])
+      let head = Dense(input: 6, output: 2, rng: &rng)
+      assertGradientsMatch(encoder.parameters() + [Parameter("x", input)] + head.parameters()) {
+        let encoded = encoder(input, batch: batch)
+        return add(
+          softmaxCrossEntropy(head(encoded.summary), targets: [1, 0]),
+          softmaxCrossEntropy(head(encoded.outputs), targets: batch.timeMajor([[0, 1, 1, 0], [1, 1, 0]], pad: -1)))
+      }
+    }
+  }
+
+  func testCharacterEncoder() {
+    var rng = SeededGenerator(seed: 5)
+    let characters = CharacterEncoder(alphabet: 8, width: 3, hidden: 3, kind: .gru, maxCharacters: 4, rng: &rng)
+    let head = Dense(input: 6, output: 2, rng: &rng)
+    assertGradientsMatch(characters.parameters() + head.parameters()) {
+      softmaxCrossEntropy(head(characters([[1, 2, 3], [4], [], [5, 6, 7, 1, 2, 3]])), targets: [0, 1, -1, 1])
+    }
+  }
+
+  func testCRFNegativeLogLikelihood() {
+    var rng = SeededGenerator(seed: 6)
+    let tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
+    let crf = CRF(tags: tags.count, constraints: TagConstraints(bio: tags))
+    for parameter in crf.parameters() {
+      parameter.variable.value = randomTensor(parameter.variable.shape, &rng, scale: 0.5)
+    }
+    let emissions = trainable([12, 5], &rng)  // 4 steps × 3 sequences
+    let batch = SequenceBatch(lengths: [4, 1, 3])
+    let gold = [[1, 2, 0, 3], [0], [3, 4, 4]]
+    assertGradientsMatch(crf.parameters() + [Parameter("emissions", emissions)]) {
+      crf.negativeLogLikelihood(emissions, gold: gold, batch: batch)
+    }
+  }
+
+  func testStructureLosses() {
+    var rng = SeededGenerator(seed: 7)
+    let classifier = ManyToOne(
+      embedding: Embedding(vocabulary: 7, width: 3, rng: &rng), cell: .lstm, hidden: 3, classes: 2,
+      bidirectional: true, pooling: .mean, rng: &rng)
+    var dropoutRNG = SeededGenerator(seed: 0)
+    assertGradientsMatch(classifier.parameters()) {
+      classifier.loss([[1, 2, 3], [4, 5]], labels: [0, 1], rng: &dropoutRNG)
+    }
+    let translator = Seq2Seq(
+      sourceVocabulary: 6, targetVocabulary: 6, width: 3, hidden: 4, cell: .gru, startToken: 4, endToken: 5,
+      rng: &rng)
+    assertGradientsMatch(translator.parameters()) { translator.loss([[1, 2, 3], [0]], targets: [[3, 2], [0, 0, 1]]) }
+    let generator = OneToMany(
+      inputSize: 2, vocabulary: 5, width: 3, hidden: 3, cell: .lstm, startToken: 3, endToken: 4, rng: &rng)
+    assertGradientsMatch(generator.parameters()) { generator.loss([[1, 0], [0, 1]], targets: [[0, 1], [2]]) }
+  }
+}
