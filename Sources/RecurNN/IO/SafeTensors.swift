@@ -14,6 +14,11 @@ public struct SafeTensors: Sendable {
   public struct Entry: Sendable, Equatable {
     public var shape: [Int]
     public var values: [Float]
+
+    public init(shape: [Int], values: [Float]) {
+      self.shape = shape
+      self.values = values
+    }
   }
 
   /// Largest header accepted; a larger claim is a corrupt or hostile file.

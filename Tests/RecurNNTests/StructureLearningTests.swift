@@ -1,0 +1,132 @@
+import RecurNN
+import XCTest
+
+/// Each of the four structures learns a small task that needs it, with a fixed seed.
+final class StructureLearningTests: XCTestCase {
+  /// Random token sequences of lengths in `lengths` over `vocabulary` tokens.
+  func sequences(_ count: Int, lengths: ClosedRange<Int>, vocabulary: Int, rng: inout SeededGenerator) -> [[Int]] {
+    (0..<count).map { _ in
+      let length = lengths.lowerBound + Int(rng.next() % UInt64(lengths.count))
+      return (0..<length).map { _ in Int(rng.next() % UInt64(vocabulary)) }
+    }
+  }
+
+  func train(
+    epochs: Int, count: Int, batchSize: Int, lengths: [Int], optimizer: Optimizer, parameters: [Parameter],
+    schedule: LearningRateSchedule = .constant, rng: inout SeededGenerator, loss: ([Int]) -> Variable
+  ) {
+    let base = optimizer.learningRate
+    for epoch in 0..<epochs {
+      optimizer.learningRate = schedule.rate(base: base, epoch: epoch)
+      for batch in lengthBucketedBatches(lengths: lengths, batchSize: batchSize, rng: &rng) {
+        loss(batch).backward()
+        clipGradientNorm(parameters, maxNorm: 5)
+        optimizer.update(parameters)
+      }
+    }
+  }
+
+  /// N → 1: does the sequence contain the marker token 0?
+  func testManyToOneLearnsMarkerPresence() {
+    var rng = SeededGenerator(seed: 11)
+    let marker = 0
+    func make(_ count: Int) -> (x: [[Int]], y: [Int]) {
+      var x = sequences(count, lengths: 4...14, vocabulary: 12, rng: &rng)
+      // Half with the marker, half without, so the classes balance.
+      for index in x.indices {
+        x[index] = x[index].map { $0 == marker ? 1 : $0 }
+        if index % 2 == 0 { x[index][Int(rng.next() % UInt64(x[index].count))] = marker }
+      }
+      return (x, x.map { $0.contains(marker) ? 1 : 0 })
+    }
+    let trainSet = make(1200)
+    let heldOut = make(400)
+    let model = ManyToOne(
+      embedding: Embedding(vocabulary: 12, width: 8, rng: &rng), cell: .gru, hidden: 16, classes: 2, rng: &rng)
+    let optimizer = Adam(learningRate: 0.01)
+    var dropoutRNG = SeededGenerator(seed: 99)
+    train(
+      epochs: 6, count: 1200, batchSize: 32, lengths: trainSet.x.map(\.count), optimizer: optimizer,
+      parameters: model.parameters(), rng: &rng
+    ) { batch in
+      model.loss(batch.map { trainSet.x[$0] }, labels: batch.map { trainSet.y[$0] }, rng: &dropoutRNG)
+    }
+    let predictions = model.probabilities(heldOut.x).map { $0[1] > 0.5 ? 1 : 0 }
+    let accuracy = Double(zip(predictions, heldOut.y).filter { $0 == $1 }.count) / Double(heldOut.y.count)
+    XCTAssertGreaterThanOrEqual(accuracy, 0.99)
+  }
+
+  /// N → N: tag each token that comes right after the trigger token 0 (needs left context).
+  func testManyToManyLearnsTagAfterTrigger() {
+    var rng = SeededGenerator(seed: 12)
+    func make(_ count: Int) -> (x: [[Int]], y: [[Int]]) {
+      let x = sequences(count, lengths: 5...15, vocabulary: 8, rng: &rng)
+      return (x, x.map { tokens in tokens.indices.map { $0 > 0 && tokens[$0 - 1] == 0 ? 1 : 0 } })
+    }
+    let trainSet = make(800)
+    let heldOut = make(300)
+    let model = ManyToMany(
+      embedding: Embedding(vocabulary: 8, width: 8, rng: &rng), cell: .rnn, hidden: 16, tags: 2,
+      bidirectional: false, useCRF: false, rng: &rng)
+    let optimizer = Adam(learningRate: 0.01)
+    var dropoutRNG = SeededGenerator(seed: 99)
+    train(
+      epochs: 5, count: 800, batchSize: 32, lengths: trainSet.x.map(\.count), optimizer: optimizer,
+      parameters: model.parameters(), rng: &rng
+    ) { batch in
+      model.loss(.init(words: batch.map { trainSet.x[$0] }), gold: batch.map { trainSet.y[$0] }, rng: &dropoutRNG)
+    }
+    let decoded = model.decode(.init(words: heldOut.x))
+    var right = 0
+    var total = 0
+    for (prediction, gold) in zip(decoded, heldOut.y) {
+      right += zip(prediction.tags, gold).filter { $0 == $1 }.count
+      total += gold.count
+    }
+    XCTAssertGreaterThanOrEqual(Double(right) / Double(total), 0.99)
+  }
+
+  /// 1 → N: each class vector emits its own sequence, of its own length, and stops.
+  func testOneToManyEmitsTheClassSequence() {
+    var rng = SeededGenerator(seed: 13)
+    let targets = [[0, 1, 2, 3], [3, 3, 1], [2, 0, 2, 0, 2], [1]]
+    let vectors = targets.indices.map { index in (0..<4).map { Float($0 == index ? 1 : 0) } }
+    let model = OneToMany(
+      inputSize: 4, vocabulary: 6, width: 6, hidden: 24, cell: .lstm, startToken: 4, endToken: 5, rng: &rng)
+    let optimizer = Adam(learningRate: 0.02)
+    for _ in 0..<150 {
+      model.loss(vectors, targets: targets).backward()
+      optimizer.update(model.parameters())
+    }
+    XCTAssertEqual(model.greedy(vectors, maxLength: 10), targets)
+    for (vector, target) in zip(vectors, targets) {
+      XCTAssertEqual(model.sample(vector, maxLength: 10, temperature: 0.05, rng: &rng), target)
+    }
+  }
+
+  /// N → M: reverse sequences of lengths 3–10.
+  func testSeq2SeqLearnsToReverse() {
+    var rng = SeededGenerator(seed: 14)
+    let symbols = 8
+    let start = symbols
+    let end = symbols + 1
+    let trainSet = sequences(6000, lengths: 3...10, vocabulary: symbols, rng: &rng)
+    let heldOut = sequences(200, lengths: 3...10, vocabulary: symbols, rng: &rng)
+    let model = Seq2Seq(
+      sourceVocabulary: symbols, targetVocabulary: symbols + 2, width: 16, hidden: 128, cell: .gru, startToken: start,
+      endToken: end, rng: &rng)
+    let optimizer = Adam(learningRate: 0.005)
+    train(
+      epochs: 14, count: trainSet.count, batchSize: 32, lengths: trainSet.map(\.count), optimizer: optimizer,
+      parameters: model.parameters(), schedule: .stepDecay(every: 5, factor: 0.5), rng: &rng
+    ) { batch in
+      let sources = batch.map { trainSet[$0] }
+      return model.loss(sources, targets: sources.map { $0.reversed() })
+    }
+    let greedy = model.greedy(heldOut, maxLength: 12)
+    let exact = zip(greedy, heldOut).filter { $0 == $1.reversed() }.count
+    XCTAssertGreaterThanOrEqual(Double(exact) / Double(heldOut.count), 0.95, "greedy exact \(exact)/\(heldOut.count)")
+    let beamed = heldOut.prefix(40).filter { model.beam($0, width: 3, maxLength: 12) == $0.reversed() }.count
+    XCTAssertGreaterThanOrEqual(Double(beamed) / 40, 0.95, "beam exact \(beamed)/40")
+  }
+}
