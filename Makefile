@@ -6,7 +6,7 @@ SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev pkg-config
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 
-.PHONY: all deps build release test demo bench-fetch format clean
+.PHONY: all deps build release test demo bench-fetch bench-rnn format clean
 
 all: build
 
@@ -50,7 +50,12 @@ demo: build
 	@$(BIN) fetch $(addprefix file://$(CURDIR)/,$(sort $(wildcard jobs/demo/pages/*.html)))
 
 bench-fetch: deps
-	cd Benchmarks && $(SWIFT) run -c release fetch-bench
+	cd Benchmarks && $(SWIFT) build -c release --product fetch-bench && ./.build/release/fetch-bench $(BENCH_ARGS)
+
+# RecurNN tokens/s in the PyTorch reference's configurations (../shared/bench/rnn_torch_bench.py),
+# at 1 and 2 threads; JSON=1 prints one JSON object per line per configuration.
+bench-rnn: deps
+	cd Benchmarks && $(SWIFT) build -c release --product rnn-bench && ./.build/release/rnn-bench $(BENCH_ARGS)
 
 format:
 	swift-format format --in-place --recursive --parallel Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources

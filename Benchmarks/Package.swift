@@ -11,12 +11,16 @@ let package = Package(
   dependencies: [.package(path: "..")],
   targets: [
     .executableTarget(
+      name: "rnn-bench",
+      dependencies: [.product(name: "RecurNN", package: recur)]
+    ),
+    .executableTarget(
       name: "fetch-bench",
       dependencies: [
         .product(name: "RecurFetch", package: recur),
         .product(name: "RecurTestSupport", package: recur),
       ]
-    )
+    ),
   ],
   swiftLanguageModes: [.v6]
 )

@@ -18,7 +18,8 @@ final class GradientTests: XCTestCase {
       let halves = concatColumns([sliceColumns(mixed, start: 0, count: 2), sliceColumns(mixed, start: 2, count: 3)])
       let stacked = concatRows([sliceRows(halves, start: 1, count: 2), sliceRows(halves, start: 0, count: 1)])
       let blended = blendRows(stacked, relu(c), mask: [1, 0, 1])
-      return softmaxCrossEntropy(scaleRows(blended, [0.5, 2, 1]), targets: [1, -1, 4], classWeights: [1, 2, 1, 1, 3])
+      let dropped = multiply(addProduct(blended, a, w), constant: [Float](repeating: 1, count: 12) + [0, 2, 0])
+      return softmaxCrossEntropy(scaleRows(dropped, [0.5, 2, 1]), targets: [1, -1, 4], classWeights: [1, 2, 1, 1, 3])
     }
   }
 
@@ -99,7 +100,9 @@ final class GradientTests: XCTestCase {
     let translator = Seq2Seq(
       sourceVocabulary: 6, targetVocabulary: 6, width: 3, hidden: 4, cell: .gru, startToken: 4, endToken: 5,
       rng: &rng)
-    assertGradientsMatch(translator.parameters()) { translator.loss([[1, 2, 3], [0]], targets: [[3, 2], [0, 0, 1]]) }
+    assertGradientsMatch(translator.parameters()) {
+      translator.loss([[1, 2, 3], [0]], targets: [[3, 2], [0, 0, 1]])
+    }
     let generator = OneToMany(
       inputSize: 2, vocabulary: 5, width: 3, hidden: 3, cell: .lstm, startToken: 3, endToken: 4, rng: &rng)
     assertGradientsMatch(generator.parameters()) { generator.loss([[1, 0], [0, 1]], targets: [[0, 1], [2]]) }

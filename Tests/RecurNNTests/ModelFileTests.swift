@@ -84,7 +84,8 @@ final class ModelFileTests: XCTestCase {
     XCTAssertEqual(
       refusal(
         file(
-          header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+          header:
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
           data: 8)),
       "tensor 'b' overlaps the tensor before it")
     XCTAssertEqual(
@@ -109,12 +110,14 @@ final class ModelFileTests: XCTestCase {
     }
     let noBias = small.tensors.filter { $0.key != "output.b" }
     XCTAssertThrowsError(try SafeTensors(tensors: noBias).load(into: model().parameters())) { error in
-      XCTAssertEqual((error as? ModelFileError)?.message, "model file lacks tensor 'output.b' that the architecture needs")
+      XCTAssertEqual(
+        (error as? ModelFileError)?.message, "model file lacks tensor 'output.b' that the architecture needs")
     }
     var extra = small
     extra.tensors["stray"] = .init(shape: [1], values: [0])
     XCTAssertThrowsError(try SafeTensors(bytes: extra.serialized()).load(into: model().parameters())) { error in
-      XCTAssertEqual((error as? ModelFileError)?.message, "model file has tensor 'stray' that the architecture does not use")
+      XCTAssertEqual(
+        (error as? ModelFileError)?.message, "model file has tensor 'stray' that the architecture does not use")
     }
   }
 }

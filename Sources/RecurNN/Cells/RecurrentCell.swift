@@ -57,7 +57,8 @@ public final class ElmanCell: RecurrentCell {
     inputSize = input
     hiddenSize = hidden
     inputWeight = Variable(Initializer.recurrent([input, hidden], hidden: hidden, rng: &rng), requiresGradient: true)
-    recurrentWeight = Variable(Initializer.recurrent([hidden, hidden], hidden: hidden, rng: &rng), requiresGradient: true)
+    recurrentWeight = Variable(
+      Initializer.recurrent([hidden, hidden], hidden: hidden, rng: &rng), requiresGradient: true)
     bias = Variable(Tensor(zeros: [hidden]), requiresGradient: true)
   }
 
@@ -66,7 +67,7 @@ public final class ElmanCell: RecurrentCell {
   }
 
   public func step(_ projected: Variable, _ state: [Variable]) -> [Variable] {
-    [tanh(add(projected, matmul(state[0], recurrentWeight)))]
+    [tanh(addProduct(projected, state[0], recurrentWeight))]
   }
 
   public func parameters() -> [Parameter] {
@@ -93,7 +94,8 @@ public final class GRUCell: RecurrentCell {
   public init(input: Int, hidden: Int, rng: inout SeededGenerator) {
     inputSize = input
     hiddenSize = hidden
-    inputWeight = Variable(Initializer.recurrent([input, 3 * hidden], hidden: hidden, rng: &rng), requiresGradient: true)
+    inputWeight = Variable(
+      Initializer.recurrent([input, 3 * hidden], hidden: hidden, rng: &rng), requiresGradient: true)
     recurrentWeight = Variable(
       Initializer.recurrent([hidden, 3 * hidden], hidden: hidden, rng: &rng), requiresGradient: true)
     inputBias = Variable(Tensor(zeros: [3 * hidden]), requiresGradient: true)
@@ -105,18 +107,7 @@ public final class GRUCell: RecurrentCell {
   }
 
   public func step(_ projected: Variable, _ state: [Variable]) -> [Variable] {
-    let h = state[0]
-    let hidden = hiddenSize
-    let recurrent = affine(h, recurrentWeight, recurrentBias)
-    let gates = sigmoid(
-      add(sliceColumns(projected, start: 0, count: 2 * hidden), sliceColumns(recurrent, start: 0, count: 2 * hidden)))
-    let z = sliceColumns(gates, start: 0, count: hidden)
-    let r = sliceColumns(gates, start: hidden, count: hidden)
-    let n = tanh(
-      add(
-        sliceColumns(projected, start: 2 * hidden, count: hidden),
-        multiply(r, sliceColumns(recurrent, start: 2 * hidden, count: hidden))))
-    return [interpolate(z, n, h)]
+    [gruStep(projected, affine(state[0], recurrentWeight, recurrentBias), state[0])]
   }
 
   public func parameters() -> [Parameter] {
@@ -145,7 +136,8 @@ public final class LSTMCell: RecurrentCell {
   public init(input: Int, hidden: Int, rng: inout SeededGenerator) {
     inputSize = input
     hiddenSize = hidden
-    inputWeight = Variable(Initializer.recurrent([input, 4 * hidden], hidden: hidden, rng: &rng), requiresGradient: true)
+    inputWeight = Variable(
+      Initializer.recurrent([input, 4 * hidden], hidden: hidden, rng: &rng), requiresGradient: true)
     recurrentWeight = Variable(
       Initializer.recurrent([hidden, 4 * hidden], hidden: hidden, rng: &rng), requiresGradient: true)
     var biasValues = [Float](repeating: 0, count: 4 * hidden)
@@ -158,15 +150,9 @@ public final class LSTMCell: RecurrentCell {
   }
 
   public func step(_ projected: Variable, _ state: [Variable]) -> [Variable] {
-    let hidden = hiddenSize
-    let gates = add(projected, matmul(state[0], recurrentWeight))
-    let ifGates = sigmoid(sliceColumns(gates, start: 0, count: 2 * hidden))
-    let i = sliceColumns(ifGates, start: 0, count: hidden)
-    let f = sliceColumns(ifGates, start: hidden, count: hidden)
-    let g = tanh(sliceColumns(gates, start: 2 * hidden, count: hidden))
-    let o = sigmoid(sliceColumns(gates, start: 3 * hidden, count: hidden))
-    let c = add(multiply(f, state[1]), multiply(i, g))
-    return [multiply(o, tanh(c)), c]
+    let gates = addProduct(projected, state[0], recurrentWeight)
+    let c = lstmCellState(gates, state[1])
+    return [lstmHidden(gates, c), c]
   }
 
   public func parameters() -> [Parameter] {

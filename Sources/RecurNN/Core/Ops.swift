@@ -69,6 +69,46 @@ public func matmul(_ a: Variable, _ b: Variable) -> Variable {
   }
 }
 
+/// `base + a · w`: the product accumulated onto a copy of `base` in one BLAS call
+/// (a recurrent step adds `h · W_h` to the precomputed input projection this way).
+public func addProduct(_ base: Variable, _ a: Variable, _ w: Variable) -> Variable {
+  let m = a.rows
+  let k = a.columns
+  let n = w.columns
+  precondition(
+    w.rows == k && base.rows == m && base.columns == n, "addProduct: \(base.shape) + \(a.shape) · \(w.shape)")
+  var out = base.value.data
+  a.value.data.withUnsafeBufferPointer { pa in
+    w.value.data.withUnsafeBufferPointer { pw in
+      out.withUnsafeMutableBufferPointer { po in
+        gemm(pa.baseAddress!, pw.baseAddress!, po.baseAddress!, m: m, n: n, k: k, beta: 1)
+      }
+    }
+  }
+  return Variable(Tensor(shape: [m, n], data: out), inputs: [base, a, w]) { result in
+    let grad = result.gradient!
+    if base.requiresGradient { base.accumulate(grad) }
+    if a.requiresGradient {
+      a.accumulate { target in
+        grad.withUnsafeBufferPointer { pg in
+          w.value.data.withUnsafeBufferPointer { pw in
+            gemm(pg.baseAddress!, pw.baseAddress!, target.baseAddress!, m: m, n: k, k: n, transposeB: true, beta: 1)
+          }
+        }
+      }
+    }
+    if w.requiresGradient {
+      w.accumulate { target in
+        a.value.data.withUnsafeBufferPointer { pa in
+          grad.withUnsafeBufferPointer { pg in
+            gemm(pa.baseAddress!, pg.baseAddress!, target.baseAddress!, m: k, n: n, k: m, transposeA: true, beta: 1)
+          }
+        }
+      }
+    }
+  }
+}
+
 /// `x · W + b` in one product: `[m, k] · [k, n] + [n]`.
 public func affine(_ x: Variable, _ weight: Variable, _ bias: Variable) -> Variable {
   addRow(matmul(x, weight), bias)
@@ -118,11 +158,29 @@ func elementwise(
 }
 
 public func tanh(_ a: Variable) -> Variable {
-  elementwise(a, { tanhf($0) }, derivative: { _, y in 1 - y * y })
+  var out = a.value.data
+  out.withUnsafeMutableBufferPointer { values in
+    for index in 0..<values.count { values[index] = fastTanh(values[index]) }
+  }
+  return Variable(Tensor(shape: a.shape, data: out), inputs: [a]) { result in
+    var delta = result.gradient!
+    let y = result.value.data
+    for index in 0..<delta.count { delta[index] *= 1 - y[index] * y[index] }
+    a.accumulate(delta)
+  }
 }
 
 public func sigmoid(_ a: Variable) -> Variable {
-  elementwise(a, { 1 / (1 + expf(-$0)) }, derivative: { _, y in y * (1 - y) })
+  var out = a.value.data
+  out.withUnsafeMutableBufferPointer { values in
+    for index in 0..<values.count { values[index] = fastSigmoid(values[index]) }
+  }
+  return Variable(Tensor(shape: a.shape, data: out), inputs: [a]) { result in
+    var delta = result.gradient!
+    let y = result.value.data
+    for index in 0..<delta.count { delta[index] *= y[index] * (1 - y[index]) }
+    a.accumulate(delta)
+  }
 }
 
 public func relu(_ a: Variable) -> Variable {

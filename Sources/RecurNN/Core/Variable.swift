@@ -22,7 +22,7 @@ public final class Variable {
   /// An operation's result. When no input needs a gradient the backward function is dropped.
   init(_ value: Tensor, inputs: [Variable], backward: @escaping (Variable) -> Void) {
     self.value = value
-    let needs = inputs.contains { $0.requiresGradient }
+    let needs = GradientMode.isEnabled && inputs.contains { $0.requiresGradient }
     self.requiresGradient = needs
     self.inputs = needs ? inputs : []
     self.backwardFunction = needs ? backward : nil
@@ -33,7 +33,7 @@ public final class Variable {
   public var columns: Int { value.columns }
 
   /// Adds `delta` to the gradient, creating it when absent.
-    func accumulate(_ delta: [Float]) {
+  func accumulate(_ delta: [Float]) {
     if gradient == nil {
       gradient = delta
       return

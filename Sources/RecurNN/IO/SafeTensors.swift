@@ -79,7 +79,8 @@ public struct SafeTensors: Sendable {
     var headerLength: UInt64 = 0
     for index in 0..<8 { headerLength |= UInt64(bytes[index]) << (8 * UInt64(index)) }
     guard headerLength <= UInt64(Self.maxHeaderBytes) else {
-      throw ModelFileError("model file header claims \(headerLength) bytes, more than the \(Self.maxHeaderBytes) allowed")
+      throw ModelFileError(
+        "model file header claims \(headerLength) bytes, more than the \(Self.maxHeaderBytes) allowed")
     }
     guard headerLength <= UInt64(bytes.count - 8) else {
       throw ModelFileError(

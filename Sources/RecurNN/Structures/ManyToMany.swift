@@ -77,6 +77,10 @@ public final class ManyToMany: Layer {
 
   /// The best tags of each sequence and each tag's probability.
   public func decode(_ input: Input) -> [(tags: [Int], confidence: [Float])] {
+    withoutGradients { decodeWithoutGradients(input) }
+  }
+
+  private func decodeWithoutGradients(_ input: Input) -> [(tags: [Int], confidence: [Float])] {
     var unused = SeededGenerator(seed: 0)
     let (scores, batch) = emissions(input, rng: &unused)
     if let crf { return crf.decode(scores.value, batch: batch) }

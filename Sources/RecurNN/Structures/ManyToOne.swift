@@ -56,7 +56,7 @@ public final class ManyToOne: Layer {
   /// Class probabilities `[batch][classes]`, no gradient kept.
   public func probabilities(_ sequences: [[Int]]) -> [[Float]] {
     var unused = SeededGenerator(seed: 0)
-    let probabilities = softmax(self(sequences, rng: &unused).value)
+    let probabilities = withoutGradients { softmax(self(sequences, rng: &unused).value) }
     return (0..<sequences.count).map {
       Array(probabilities.data[($0 * probabilities.columns)..<(($0 + 1) * probabilities.columns)])
     }

@@ -34,8 +34,7 @@ public final class SequenceDecoder: Layer {
   }
 
   /// One step for a batch: previous tokens and state → logits `[batch, vocabulary]`, new state.
-  public func step(_ tokens: [Int], state: [Variable], condition: Variable?) -> (logits: Variable, state: [Variable])
-  {
+  public func step(_ tokens: [Int], state: [Variable], condition: Variable?) -> (logits: Variable, state: [Variable]) {
     let next = cell.step(cell.projectInputs(stepInput(tokens, condition: condition)), state)
     return (output(next[0]), next)
   }
@@ -128,7 +127,8 @@ public final class SequenceDecoder: Layer {
         let best = logProbabilities.indices.sorted { logProbabilities[$0] > logProbabilities[$1] }.prefix(width)
         for token in best {
           candidates.append(
-            Hypothesis(tokens: hypothesis.tokens + [token], score: hypothesis.score + logProbabilities[token], state: next))
+            Hypothesis(
+              tokens: hypothesis.tokens + [token], score: hypothesis.score + logProbabilities[token], state: next))
         }
       }
       candidates.sort { $0.score > $1.score }
@@ -179,13 +179,18 @@ public final class OneToMany: Layer {
   }
 
   public func greedy(_ vectors: [[Float]], maxLength: Int) -> [[Int]] {
-    let (state, condition) = start(vectors)
-    return decoder.greedy(initial: state, condition: condition, maxLength: maxLength)
+    withoutGradients {
+      let (state, condition) = start(vectors)
+      return decoder.greedy(initial: state, condition: condition, maxLength: maxLength)
+    }
   }
 
   public func sample(_ vector: [Float], maxLength: Int, temperature: Float = 1, rng: inout SeededGenerator) -> [Int] {
-    let (state, condition) = start([vector])
-    return decoder.sample(initial: state, condition: condition, maxLength: maxLength, temperature: temperature, rng: &rng)
+    withoutGradients {
+      let (state, condition) = start([vector])
+      return decoder.sample(
+        initial: state, condition: condition, maxLength: maxLength, temperature: temperature, rng: &rng)
+    }
   }
 
   public func parameters() -> [Parameter] {
@@ -223,11 +228,11 @@ public final class Seq2Seq: Layer {
   }
 
   public func greedy(_ sources: [[Int]], maxLength: Int) -> [[Int]] {
-    decoder.greedy(initial: context(sources), condition: nil, maxLength: maxLength)
+    withoutGradients { decoder.greedy(initial: context(sources), condition: nil, maxLength: maxLength) }
   }
 
   public func beam(_ source: [Int], width: Int, maxLength: Int) -> [Int] {
-    decoder.beam(initial: context([source]), condition: nil, width: width, maxLength: maxLength)
+    withoutGradients { decoder.beam(initial: context([source]), condition: nil, width: width, maxLength: maxLength) }
   }
 
   public func parameters() -> [Parameter] {
