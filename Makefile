@@ -2,7 +2,7 @@
 # Both install the Debian/Ubuntu packages Recur builds against when missing.
 
 SWIFT        ?= swift
-SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev pkg-config
+SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev pkg-config
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 

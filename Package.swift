@@ -9,6 +9,7 @@ let package = Package(
     .library(name: "RecurFetch", targets: ["RecurFetch"]),
     .library(name: "RecurJobs", targets: ["RecurJobs"]),
     .library(name: "RecurNN", targets: ["RecurNN"]),
+    .library(name: "RecurText", targets: ["RecurText"]),
     // The loopback HTTP server the tests and the benchmarks fetch from.
     .library(name: "RecurTestSupport", targets: ["RecurTestSupport"]),
   ],
@@ -28,13 +29,20 @@ let package = Package(
       providers: [.apt(["libopenblas-dev"])]
     ),
     .target(name: "RecurNN", dependencies: ["CBLAS"]),
+    .systemLibrary(
+      name: "CLibXML2",
+      pkgConfig: "libxml-2.0",
+      providers: [.apt(["libxml2-dev"])]
+    ),
+    .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+    .target(name: "RecurText", dependencies: ["CLibXML2", "CZlib"]),
     .target(
       name: "RecurFetch",
       dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
     ),
     .target(
       name: "RecurJobs",
-      dependencies: ["RecurFetch", .product(name: "Logging", package: "swift-log")]
+      dependencies: ["RecurFetch", "RecurText", .product(name: "Logging", package: "swift-log")]
     ),
     .executableTarget(
       name: "recur",
@@ -50,6 +58,7 @@ let package = Package(
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "RecurNNTests", dependencies: ["RecurNN"]),
+    .testTarget(name: "RecurTextTests", dependencies: ["RecurText"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "RecurJobsTests",
       dependencies: ["RecurJobs", "RecurFetch", "RecurTestSupport"]

@@ -1,0 +1,131 @@
+import Foundation
+
+/// The field's extraction metric (../shared/data/README.md): per page, word-level F1
+/// between extracted text and the reference, words being lower-cased `\w+` runs and
+/// overlap the multiset intersection.
+public enum WordOverlap {
+  public static func words(_ text: String) -> [String] {
+    var words: [String] = []
+    var current = ""
+    for scalar in text.lowercased().unicodeScalars {
+      if scalar.properties.isAlphabetic || scalar.properties.numericType != nil || scalar == "_"
+        || scalar.properties.generalCategory == .nonspacingMark
+      {
+        current.unicodeScalars.append(scalar)
+      } else if !current.isEmpty {
+        words.append(current)
+        current = ""
+      }
+    }
+    if !current.isEmpty { words.append(current) }
+    return words
+  }
+
+  public static func f1(extracted: String, reference: String) -> (precision: Double, recall: Double, f1: Double) {
+    let got = words(extracted)
+    let want = words(reference)
+    if got.isEmpty && want.isEmpty { return (1, 1, 1) }
+    guard !got.isEmpty, !want.isEmpty else { return (0, 0, 0) }
+    var counts: [String: Int] = [:]
+    for word in want { counts[word, default: 0] += 1 }
+    var overlap = 0
+    for word in got where (counts[word] ?? 0) > 0 {
+      counts[word]! -= 1
+      overlap += 1
+    }
+    let precision = Double(overlap) / Double(got.count)
+    let recall = Double(overlap) / Double(want.count)
+    return (precision, recall, precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall))
+  }
+}
+
+/// Evaluates extraction over a folder in the WCXB layout (`index.tsv`, `html/NNNN.html.gz`,
+/// `ground-truth/NNNN.json`).
+public struct ExtractionEvaluation {
+  public struct PageScore: Sendable {
+    public var id: String
+    public var type: String
+    public var f1: Double
+    public var precision: Double
+    public var recall: Double
+    public var withFound: Int
+    public var withTotal: Int
+    public var withoutKept: Int
+    public var withoutTotal: Int
+    public var titleRight: Bool?
+    public var bytes: Int
+  }
+
+  public struct Summary: Sendable {
+    public var pages: [PageScore]
+    public var seconds: Double
+    public var failures: [(id: String, reason: String)]
+
+    public var meanF1: Double { mean(pages.map(\.f1)) }
+    public var meanPrecision: Double { mean(pages.map(\.precision)) }
+    public var meanRecall: Double { mean(pages.map(\.recall)) }
+    public var bytes: Int { pages.reduce(0) { $0 + $1.bytes } }
+    public var megabytesPerSecond: Double { Double(bytes) / 1_048_576 / max(seconds, 1e-9) }
+    public func meanF1(type: String) -> Double { mean(pages.filter { $0.type == type }.map(\.f1)) }
+    public var types: [String] { Array(Set(pages.map(\.type))).sorted() }
+    public var withRecall: Double {
+      Double(pages.reduce(0) { $0 + $1.withFound }) / Double(max(1, pages.reduce(0) { $0 + $1.withTotal }))
+    }
+    public var withoutLeakage: Double {
+      Double(pages.reduce(0) { $0 + $1.withoutKept }) / Double(max(1, pages.reduce(0) { $0 + $1.withoutTotal }))
+    }
+    func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+  }
+
+  public let folder: String
+
+  public init(folder: String) { self.folder = folder }
+
+  /// Scores every page listed in `index.tsv` (or the first `limit`).
+  public func run(limit: Int? = nil, extract: (_ bytes: [UInt8], _ url: String) -> Document) throws -> Summary {
+    let index = try String(contentsOfFile: folder + "/index.tsv", encoding: .utf8)
+    var rows = index.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: "\t").map(String.init) }
+    if let limit { rows = Array(rows.prefix(limit)) }
+    var pages: [PageScore] = []
+    var failures: [(String, String)] = []
+    var seconds = 0.0
+    for row in rows where row.count >= 3 {
+      let (id, type, url) = (row[0], row[1], row[2])
+      guard let compressed = FileManager.default.contents(atPath: "\(folder)/html/\(id).html.gz"),
+        let truthData = FileManager.default.contents(atPath: "\(folder)/ground-truth/\(id).json"),
+        let truth = (try? JSONSerialization.jsonObject(with: truthData)) as? [String: Any],
+        let groundTruth = truth["ground_truth"] as? [String: Any]
+      else {
+        failures.append((id, "missing or unreadable page or ground truth"))
+        continue
+      }
+      let bytes: [UInt8]
+      do {
+        bytes = try Gzip.decompress(Array(compressed))
+      } catch {
+        failures.append((id, error.description))
+        continue
+      }
+      let start = Date()
+      let document = extract(bytes, url)
+      seconds += Date().timeIntervalSince(start)
+      let text = document.text
+      let reference = groundTruth["main_content"] as? String ?? ""
+      let lowered = text.lowercased()
+      let with = (groundTruth["with"] as? [String]) ?? []
+      let without = (groundTruth["without"] as? [String]) ?? []
+      var titleRight: Bool?
+      if let title = groundTruth["title"] as? String, !title.isEmpty {
+        titleRight = (document.title ?? "").collapsingWhitespace().lowercased() == title.collapsingWhitespace().lowercased()
+      }
+      let score = WordOverlap.f1(extracted: text, reference: reference)
+      pages.append(
+        PageScore(
+          id: id, type: type, f1: score.f1, precision: score.precision, recall: score.recall,
+          withFound: with.filter { lowered.contains($0.lowercased()) }.count, withTotal: with.count,
+          withoutKept: without.filter { lowered.contains($0.lowercased()) }.count, withoutTotal: without.count,
+          titleRight: titleRight, bytes: bytes.count))
+    }
+    return Summary(pages: pages, seconds: seconds, failures: failures)
+  }
+}

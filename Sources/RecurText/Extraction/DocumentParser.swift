@@ -1,0 +1,42 @@
+/// The parse stage: bytes of a fetched page → `Document`.
+public struct DocumentParser: Sendable {
+  public init() {}
+
+  public func parse(_ bytes: [UInt8], url: String, httpCharset: String? = nil) -> Document {
+    let decoded = DecodedText(bytes: bytes, httpCharset: httpCharset)
+    var document = Document(
+      url: url, canonicalURL: nil, title: nil, authors: [], published: nil, language: nil, siteName: nil,
+      description: nil, kind: .other, paragraphs: [], reviews: [], encoding: decoded.encoding,
+      encodingSource: decoded.source, method: "empty", reason: nil)
+    if bytes.isEmpty {
+      document.reason = "empty page"
+      return document
+    }
+    let sample = bytes.prefix(4096)
+    let controls = sample.filter { $0 < 0x09 || ($0 > 0x0D && $0 < 0x20) }.count
+    if controls * 10 > sample.count {
+      document.reason = "not text: the page is binary data"
+      return document
+    }
+    let parsed = HTMLParser.parse(decoded.text, url: url)
+    let metadata = MetadataReader(root: parsed.root, jsonLDBlocks: parsed.jsonLD)
+    document.canonicalURL = metadata.canonicalURL
+    document.title = metadata.title
+    document.authors = metadata.authors
+    document.published = metadata.published
+    document.language = metadata.language
+    document.siteName = metadata.siteName
+    document.description = metadata.description
+    document.kind = metadata.kind
+    document.reviews = metadata.reviews
+    let extracted = MainContentExtractor().extract(parsed.root)
+    document.paragraphs = extracted.paragraphs
+    document.method = extracted.method
+    if bytes.count > HTMLParser.maxBytes {
+      document.reason = "page larger than \(HTMLParser.maxBytes) bytes; only the start was read"
+    } else if document.paragraphs.isEmpty {
+      document.reason = parsed.root.first("body") == nil ? "no body in the page" : "no main text found"
+    }
+    return document
+  }
+}

@@ -1,0 +1,44 @@
+/// Every selector word and threshold of main-content extraction, in one place: the
+/// extraction code refers to them by name.
+public enum ExtractionRules {
+  /// Elements dropped wherever they are.
+  static let droppedElements: Set<String> = ["nav", "form", "dialog", "menu", "fieldset", "label"]
+  /// Elements dropped unless they sit inside an `<article>` or `<main>` (an article's own
+  /// header holds its title).
+  static let droppedOutsideArticle: Set<String> = ["header", "footer", "aside"]
+  /// ARIA roles of page furniture.
+  static let droppedRoles: Set<String> = [
+    "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog", "alert",
+  ]
+  /// Words in a class or id that mark boilerplate.
+  static let boilerplateWords = [
+    "cookie", "consent", "gdpr", "banner", "share", "sharing", "social", "related", "recommend", "newsletter",
+    "subscribe", "signup", "sign-up", "advert", "sponsor", "promo", "popup", "modal", "sidebar", "side-bar",
+    "breadcrumb", "pagination", "pager", "menu", "navbar", "nav-", "-nav", "masthead", "site-header", "site-footer",
+    "footer", "widget", "toolbar", "tags", "tag-list", "byline-share", "print", "skip-link", "skip-to", "author-bio",
+    "read-more", "more-stories", "trending", "popular", "outbrain", "taboola", "disqus", "login", "search",
+  ]
+  /// Words in a class or id that mark the content itself; they protect an element from
+  /// the boilerplate words (`article-footer` aside, `post-content` is content).
+  static let contentWords = [
+    "article", "content", "entry", "post", "story", "body", "main", "text", "review", "comment", "message", "thread",
+    "answer", "question", "product-description", "description", "prose", "markdown",
+  ]
+
+  /// Paragraph-like elements that carry the text a candidate is scored on.
+  static let paragraphElements: Set<String> = [
+    "p", "pre", "blockquote", "li", "td", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "figcaption",
+  ]
+  static let headingElements: Set<String> = ["h1", "h2", "h3", "h4", "h5", "h6"]
+
+  /// A paragraph shorter than this (characters) adds nothing to its container's score.
+  static let minimumParagraphCharacters = 25
+  /// Containers whose linked text is above this share of their text are navigation.
+  static let maximumLinkDensity = 0.5
+  /// A block of fewer characters than this with any links is dropped from the output.
+  static let shortLinkedBlockCharacters = 40
+  /// Siblings of the best candidate join it when they score at least this share of it.
+  static let siblingScoreShare = 0.2
+  /// Bonus or penalty for a content or boilerplate class word.
+  static let classWeight = 25.0
+}

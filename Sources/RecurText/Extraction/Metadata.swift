@@ -1,0 +1,176 @@
+import Foundation
+
+/// Title, authors, date, language, site name, canonical URL and description from the
+/// page's meta tags, JSON-LD and markup.
+struct MetadataReader {
+  let root: HTMLNode
+  let jsonLD: [[String: Any]]
+
+  init(root: HTMLNode, jsonLDBlocks: [String]) {
+    self.root = root
+    var objects: [[String: Any]] = []
+    for block in jsonLDBlocks {
+      guard let data = block.data(using: .utf8), let value = try? JSONSerialization.jsonObject(with: data) else {
+        continue  // invalid JSON-LD is ignored, as browsers do
+      }
+      objects += MetadataReader.flatten(value)
+    }
+    jsonLD = objects
+  }
+
+  /// Every JSON-LD object, with `@graph` members and nested objects listed too.
+  static func flatten(_ value: Any, depth: Int = 0) -> [[String: Any]] {
+    guard depth < 12 else { return [] }
+    if let array = value as? [Any] { return array.flatMap { flatten($0, depth: depth + 1) } }
+    guard let object = value as? [String: Any] else { return [] }
+    var result = [object]
+    for (key, nested) in object where key != "@context" {
+      if nested is [Any] || nested is [String: Any] { result += flatten(nested, depth: depth + 1) }
+    }
+    return result
+  }
+
+  static func types(_ object: [String: Any]) -> [String] {
+    if let type = object["@type"] as? String { return [type] }
+    return (object["@type"] as? [String]) ?? []
+  }
+
+  private var metas: [HTMLNode] { root.descendants().filter { $0.name == "meta" } }
+
+  func meta(_ keys: String...) -> String? {
+    let all = metas
+    for key in keys {
+      if let node = all.first(where: { ($0["property"] ?? $0["name"] ?? $0["itemprop"])?.lowercased() == key }),
+        let content = node["content"]?.collapsingWhitespace(), !content.isEmpty
+      {
+        return content
+      }
+    }
+    return nil
+  }
+
+  static let articleTypes: Set<String> = [
+    "Article", "NewsArticle", "BlogPosting", "Report", "ScholarlyArticle", "TechArticle", "Review", "WebPage",
+    "OpinionNewsArticle", "AnalysisNewsArticle", "LiveBlogPosting", "DiscussionForumPosting", "Recipe",
+  ]
+
+  var mainObject: [String: Any]? {
+    jsonLD.first { !Set(MetadataReader.types($0)).isDisjoint(with: MetadataReader.articleTypes) && $0["headline"] != nil }
+      ?? jsonLD.first { !Set(MetadataReader.types($0)).isDisjoint(with: MetadataReader.articleTypes) }
+  }
+
+  var title: String? {
+    let titleTag = root.first("title")?.textContent
+    let h1 = root.descendants().first { $0.name == "h1" }?.textContent
+    let candidates = [
+      meta("og:title", "twitter:title"), mainObject?["headline"] as? String, h1,
+      titleTag.map { stripSiteSuffix($0) },
+    ]
+    return candidates.compactMap { $0?.collapsingWhitespace() }.first { !$0.isEmpty }
+  }
+
+  /// `Story title | Site` → `Story title` (the longest part, when separated).
+  func stripSiteSuffix(_ title: String) -> String {
+    for separator in [" | ", " – ", " — ", " - ", " :: ", " · "] where title.contains(separator) {
+      let parts = title.components(separatedBy: separator)
+      return parts.max { $0.count < $1.count } ?? title
+    }
+    return title
+  }
+
+  var authors: [String] {
+    var names: [String] = []
+    func add(_ value: Any?) {
+      if let name = value as? String {
+        names.append(name)
+      } else if let object = value as? [String: Any] {
+        if MetadataReader.types(object).contains("Organization") { return }
+        add(object["name"])
+      } else if let array = value as? [Any] {
+        array.forEach(add)
+      }
+    }
+    add(mainObject?["author"])
+    if names.isEmpty, let author = meta("author", "article:author", "parsely-author", "sailthru.author") {
+      if !author.hasPrefix("http") { names.append(author) }
+    }
+    if names.isEmpty {
+      for node in root.descendants() where node["rel"]?.lowercased() == "author" || node["itemprop"] == "author" {
+        let text = node.textContent
+        if !text.isEmpty && text.count < 60 { names.append(text) }
+      }
+    }
+    var seen = Set<String>()
+    return names.map { $0.collapsingWhitespace().replacingOccurrences(of: "By ", with: "", options: .anchored) }
+      .filter { !$0.isEmpty && $0.count < 80 && seen.insert($0.lowercased()).inserted }
+  }
+
+  var published: String? {
+    let candidates: [String?] = [
+      mainObject?["datePublished"] as? String, meta("article:published_time", "datepublished", "pubdate", "date"),
+      root.descendants().first { $0.name == "time" && $0["datetime"] != nil }?["datetime"],
+    ]
+    for candidate in candidates.compactMap({ $0 }) {
+      if let date = MetadataReader.isoDate(candidate) { return date }
+    }
+    return nil
+  }
+
+  /// The `YYYY-MM-DD` of a date-like string, when it is a possible date.
+  static func isoDate(_ text: String) -> String? {
+    let digits = Array(text.trimmingCharacters(in: .whitespaces).prefix(10))
+    guard digits.count == 10, digits[4] == "-" || digits[4] == "/", digits[7] == digits[4],
+      let year = Int(String(digits[0..<4])), let month = Int(String(digits[5..<7])), let day = Int(String(digits[8..<10])),
+      (1990...2100).contains(year), (1...12).contains(month)
+    else { return nil }
+    let daysInMonth = [31, (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    guard (1...daysInMonth[month - 1]).contains(day) else { return nil }
+    return String(format: "%04d-%02d-%02d", year, month, day)
+  }
+
+  var language: String? {
+    if let lang = root.first("html")?["lang"], !lang.isEmpty { return lang.lowercased() }
+    if let locale = meta("og:locale") { return locale.lowercased().replacingOccurrences(of: "_", with: "-") }
+    return nil
+  }
+
+  var siteName: String? { meta("og:site_name", "application-name") }
+
+  var description: String? { meta("og:description", "description", "twitter:description") }
+
+  var canonicalURL: String? {
+    root.descendants().first { $0.name == "link" && $0["rel"]?.lowercased() == "canonical" }?["href"]
+  }
+
+  /// Reviews from JSON-LD `Review` objects (nested in `Product` and others too).
+  var reviews: [ReviewItem] {
+    jsonLD.filter { MetadataReader.types($0).contains("Review") }.compactMap { object in
+      let rating = object["reviewRating"] as? [String: Any]
+      func number(_ value: Any?) -> Double? {
+        if let number = value as? NSNumber { return number.doubleValue }
+        if let text = value as? String { return Double(text.replacingOccurrences(of: ",", with: ".")) }
+        return nil
+      }
+      var author: String?
+      if let name = object["author"] as? String {
+        author = name
+      } else if let person = object["author"] as? [String: Any] {
+        author = person["name"] as? String
+      }
+      let body = (object["reviewBody"] as? String) ?? (object["description"] as? String) ?? ""
+      return ReviewItem(
+        author: author, rating: number(rating?["ratingValue"]), bestRating: number(rating?["bestRating"]),
+        worstRating: number(rating?["worstRating"]), date: (object["datePublished"] as? String).flatMap(MetadataReader.isoDate),
+        title: object["name"] as? String, body: body.collapsingWhitespace(), source: "json-ld")
+    }
+  }
+
+  var kind: Document.Kind {
+    let types = Set(jsonLD.flatMap(MetadataReader.types))
+    if types.contains("Review") || types.contains("Product") { return .review }
+    if types.contains("DiscussionForumPosting") || types.contains("QAPage") { return .forum }
+    if !types.isDisjoint(with: ["NewsArticle", "Article", "BlogPosting", "Report"]) { return .article }
+    if meta("og:type") == "article" { return .article }
+    return .other
+  }
+}

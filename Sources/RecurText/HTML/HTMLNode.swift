@@ -1,0 +1,82 @@
+/// A page's element tree as plain Swift values, built once from libxml2's parse so the
+/// extraction rules read no C structures. Scripts, styles and other invisible elements
+/// are left out, except JSON-LD blocks, which are kept as `jsonLD`.
+public final class HTMLNode {
+  /// Lower-cased element name, or `#text` for text.
+  public let name: String
+  public var attributes: [String: String]
+  public var children: [HTMLNode] = []
+  /// The text of a `#text` node (whitespace as in the page).
+  public var text: String
+
+  init(name: String, attributes: [String: String] = [:], text: String = "") {
+    self.name = name
+    self.attributes = attributes
+    self.text = text
+  }
+
+  public var isText: Bool { name == "#text" }
+
+  public subscript(attribute: String) -> String? { attributes[attribute] }
+
+  /// The element's own class and id, lower-cased, for boilerplate patterns.
+  public var classAndID: String {
+    ((attributes["class"] ?? "") + " " + (attributes["id"] ?? "")).lowercased()
+  }
+
+  /// All text below, whitespace collapsed.
+  public var textContent: String {
+    var parts: [String] = []
+    var stack: [HTMLNode] = [self]
+    while let node = stack.popLast() {
+      if node.isText {
+        parts.append(node.text)
+      } else {
+        stack.append(contentsOf: node.children.reversed())
+        if HTMLNode.blockNames.contains(node.name) || node.name == "br" { parts.append(" ") }
+      }
+    }
+    return parts.joined().collapsingWhitespace()
+  }
+
+  /// Every element below (this one included), depth first, in document order.
+  public func descendants() -> [HTMLNode] {
+    var result: [HTMLNode] = []
+    var stack: [HTMLNode] = [self]
+    while let node = stack.popLast() {
+      guard !node.isText else { continue }
+      result.append(node)
+      stack.append(contentsOf: node.children.reversed())
+    }
+    return result
+  }
+
+  public func first(_ name: String) -> HTMLNode? {
+    descendants().first { $0.name == name }
+  }
+
+  static let blockNames: Set<String> = [
+    "p", "div", "section", "article", "main", "aside", "header", "footer", "nav", "h1", "h2", "h3", "h4", "h5", "h6",
+    "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "td", "th", "thead", "tbody", "tfoot", "blockquote", "pre",
+    "figure", "figcaption", "form", "fieldset", "address", "details", "summary", "hr", "body", "html", "caption",
+  ]
+}
+
+extension StringProtocol {
+  /// Runs of whitespace as one space, trimmed.
+  public func collapsingWhitespace() -> String {
+    var out = ""
+    out.reserveCapacity(utf8.count)
+    var pendingSpace = false
+    for character in self {
+      if character.isWhitespace {
+        pendingSpace = !out.isEmpty
+      } else {
+        if pendingSpace { out.append(" ") }
+        pendingSpace = false
+        out.append(character)
+      }
+    }
+    return out
+  }
+}

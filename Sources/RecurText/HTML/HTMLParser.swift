@@ -1,0 +1,103 @@
+import CLibXML2
+
+/// A parsed page: its element tree and the JSON-LD blocks.
+public struct ParsedHTML {
+  public var root: HTMLNode
+  public var jsonLD: [String]
+}
+
+/// Owns a libxml2 document and frees it.
+final class LibXMLDocument {
+  let pointer: htmlDocPtr
+
+  init?(utf8 bytes: [UInt8], url: String) {
+    LibXMLDocument.initialiseOnce
+    let options = Int32(
+      HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+        | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+    let parsed = bytes.withUnsafeBufferPointer { buffer in
+      buffer.baseAddress.flatMap { base in
+        base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+          htmlReadMemory($0, Int32(buffer.count), url, "UTF-8", options)
+        }
+      }
+    }
+    guard let parsed else { return nil }
+    pointer = parsed
+  }
+
+  deinit { xmlFreeDoc(pointer) }
+
+  /// `xmlInitParser` once per process, before any parse on any thread.
+  static let initialiseOnce: Void = { xmlInitParser() }()
+}
+
+public enum HTMLParser {
+  /// Elements whose content is never visible text.
+  static let skipped: Set<String> = [
+    "script", "style", "noscript", "template", "svg", "math", "iframe", "canvas", "object", "embed", "head-script",
+    "select", "option", "button", "input", "textarea",
+  ]
+
+  /// Largest input parsed; a larger page is cut there (the reason is recorded by the caller).
+  public static let maxBytes = 64 * 1024 * 1024
+
+  /// Parses UTF-8 text into a tree; a page libxml2 cannot read at all gives an empty tree.
+  public static func parse(_ text: String, url: String = "") -> ParsedHTML {
+    var bytes = Array(text.utf8.prefix(maxBytes))
+    // NUL bytes end libxml2's input early; they carry no text.
+    bytes.removeAll { $0 == 0 }
+    let root = HTMLNode(name: "#document")
+    guard !bytes.isEmpty, let document = LibXMLDocument(utf8: bytes, url: url) else {
+      return ParsedHTML(root: root, jsonLD: [])
+    }
+    var jsonLD: [String] = []
+    // Iterative walk: a page may nest elements far deeper than the call stack allows.
+    var stack: [(xmlNodePtr, HTMLNode)] = []
+    var child = document.pointer.pointee.children
+    while let node = child {
+      stack.append((node, root))
+      child = node.pointee.next
+    }
+    stack.reverse()
+    while let (node, parent) = stack.popLast() {
+      switch node.pointee.type {
+      case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+        if let content = node.pointee.content {
+          parent.children.append(HTMLNode(name: "#text", text: String(cString: content)))
+        }
+      case XML_ELEMENT_NODE:
+        let name = node.pointee.name.map { String(cString: $0).lowercased() } ?? ""
+        var attributes: [String: String] = [:]
+        var attribute = node.pointee.properties
+        while let current = attribute {
+          if let attributeName = current.pointee.name, let value = xmlNodeGetContent(UnsafeMutablePointer<xmlNode>(OpaquePointer(current))) {
+            attributes[String(cString: attributeName).lowercased()] = String(cString: value)
+            CLibXML2_free(value)
+          }
+          attribute = current.pointee.next
+        }
+        if name == "script", (attributes["type"] ?? "").lowercased().contains("ld+json") {
+          if let content = xmlNodeGetContent(node) {
+            jsonLD.append(String(cString: content))
+            CLibXML2_free(content)
+          }
+          continue
+        }
+        if skipped.contains(name) { continue }
+        let element = HTMLNode(name: name, attributes: attributes)
+        parent.children.append(element)
+        var children: [(xmlNodePtr, HTMLNode)] = []
+        var next = node.pointee.children
+        while let current = next {
+          children.append((current, element))
+          next = current.pointee.next
+        }
+        stack.append(contentsOf: children.reversed())
+      default:
+        continue
+      }
+    }
+    return ParsedHTML(root: root, jsonLD: jsonLD)
+  }
+}

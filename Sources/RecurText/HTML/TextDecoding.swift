@@ -1,0 +1,161 @@
+import Foundation
+
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// How the page's character encoding was chosen, in the order the rules are tried.
+public enum EncodingSource: String, Sendable, Codable {
+  case http = "http-header"
+  case byteOrderMark = "bom"
+  case meta = "meta"
+  case utf8Check = "utf8-valid"
+  case fallback = "windows-1252-fallback"
+}
+
+/// Bytes of a page turned into UTF-8: HTTP charset, then BOM, then `<meta charset>` /
+/// `http-equiv`, then a UTF-8 validity check, then windows-1252. Whatever comes out is
+/// valid UTF-8 (undecodable bytes become U+FFFD).
+public struct DecodedText: Sendable {
+  public var text: String
+  /// The encoding used, lower-cased (`utf-8`, `windows-1252`, …).
+  public var encoding: String
+  public var source: EncodingSource
+
+  public init(bytes: [UInt8], httpCharset: String?) {
+    if let label = httpCharset.flatMap(DecodedText.normalise), let text = DecodedText.convert(bytes, from: label) {
+      self.init(text: text, encoding: label, source: .http)
+      return
+    }
+    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+      self.init(text: String(decoding: bytes.dropFirst(3), as: UTF8.self), encoding: "utf-8", source: .byteOrderMark)
+      return
+    }
+    if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+      let little = bytes[0] == 0xFF
+      var units: [UInt16] = []
+      units.reserveCapacity(bytes.count / 2)
+      var index = 2
+      while index + 1 < bytes.count {
+        units.append(little ? UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8 : UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]))
+        index += 2
+      }
+      self.init(
+        text: String(decoding: units, as: UTF16.self), encoding: little ? "utf-16le" : "utf-16be", source: .byteOrderMark)
+      return
+    }
+    if let label = DecodedText.metaCharset(bytes).flatMap(DecodedText.normalise),
+      let text = DecodedText.convert(bytes, from: label)
+    {
+      self.init(text: text, encoding: label, source: .meta)
+      return
+    }
+    if DecodedText.isValidUTF8(bytes) {
+      self.init(text: String(decoding: bytes, as: UTF8.self), encoding: "utf-8", source: .utf8Check)
+      return
+    }
+    self.init(text: DecodedText.windows1252(bytes), encoding: "windows-1252", source: .fallback)
+  }
+
+  init(text: String, encoding: String, source: EncodingSource) {
+    self.text = text
+    self.encoding = encoding
+    self.source = source
+  }
+
+  /// A charset label in a canonical spelling; nil for one that is empty or unsafe.
+  static func normalise(_ label: String) -> String? {
+    let trimmed = label.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'")).lowercased()
+    guard !trimmed.isEmpty, trimmed.count < 40, trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) })
+    else { return nil }
+    switch trimmed {
+    case "utf8", "unicode-1-1-utf-8": return "utf-8"
+    // The web treats these as windows-1252 (WHATWG Encoding): 0x80–0x9F are printable.
+    case "iso-8859-1", "latin1", "l1", "iso8859-1", "iso_8859-1", "us-ascii", "ascii", "cp1252", "x-cp1252": return "windows-1252"
+    default: return trimmed
+    }
+  }
+
+  /// The charset a `<meta>` in the first 4 KiB declares.
+  static func metaCharset(_ bytes: [UInt8]) -> String? {
+    let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
+    var searchStart = head.startIndex
+    while let meta = head.range(of: "<meta", range: searchStart..<head.endIndex) {
+      let tagEnd = head[meta.upperBound...].firstIndex(of: ">") ?? head.endIndex
+      let tag = head[meta.upperBound..<tagEnd]
+      if let charset = tag.range(of: "charset=") {
+        let value = tag[charset.upperBound...].drop { $0 == "\"" || $0 == "'" || $0 == " " }
+        let label = value.prefix { !"\"' ;/>".contains($0) }
+        if !label.isEmpty { return String(label) }
+      }
+      searchStart = tagEnd
+    }
+    return nil
+  }
+
+  static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+    var iterator = bytes.makeIterator()
+    var decoder = UTF8()
+    while true {
+      switch decoder.decode(&iterator) {
+      case .scalarValue: continue
+      case .emptyInput: return true
+      case .error: return false
+      }
+    }
+  }
+
+  static let windows1252High: [UInt32] = [
+    0x20AC, 0xFFFD, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0xFFFD,
+    0x017D, 0xFFFD, 0xFFFD, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A,
+    0x0153, 0xFFFD, 0x017E, 0x0178,
+  ]
+
+  static func windows1252(_ bytes: [UInt8]) -> String {
+    var scalars = String.UnicodeScalarView()
+    for byte in bytes {
+      let value = (0x80...0x9F).contains(byte) ? windows1252High[Int(byte) - 0x80] : UInt32(byte)
+      scalars.append(Unicode.Scalar(value) ?? "\u{FFFD}")
+    }
+    return String(scalars)
+  }
+
+  /// Converts from `label` with iconv; nil when the encoding is unknown.
+  static func convert(_ bytes: [UInt8], from label: String) -> String? {
+    switch label {
+    case "utf-8": return String(decoding: bytes, as: UTF8.self)
+    case "windows-1252": return windows1252(bytes)
+    default: break
+    }
+    let converter = iconv_open("UTF-8", label)
+    guard converter != iconv_t(bitPattern: -1) else { return nil }
+    defer { iconv_close(converter) }
+    var input = bytes
+    var output = [UInt8](repeating: 0, count: max(16, bytes.count * 4))
+    var result: [UInt8] = []
+    input.withUnsafeMutableBufferPointer { inBuffer in
+      output.withUnsafeMutableBufferPointer { outBuffer in
+        var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuffer.baseAddress)?
+          .assumingMemoryBound(to: CChar.self)
+        var inLeft = inBuffer.count
+        while inLeft > 0 {
+          var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress)?
+            .assumingMemoryBound(to: CChar.self)
+          var outLeft = outBuffer.count
+          let status = iconv(converter, &inPointer, &inLeft, &outPointer, &outLeft)
+          result.append(contentsOf: UnsafeBufferPointer(start: outBuffer.baseAddress, count: outBuffer.count - outLeft))
+          if status == -1 {
+            if errno == E2BIG { continue }
+            // An invalid or truncated sequence: mark it and skip one byte.
+            result.append(contentsOf: [0xEF, 0xBF, 0xBD])
+            inPointer = inPointer.map { $0 + 1 }
+            inLeft -= 1
+          }
+        }
+      }
+    }
+    return String(decoding: result, as: UTF8.self)
+  }
+}

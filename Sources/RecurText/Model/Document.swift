@@ -1,0 +1,53 @@
+/// What the parse stage makes of one page. The field order is fixed: JSONL and CSV
+/// columns come out in this order every run.
+public struct Document: Sendable, Equatable {
+  public enum Kind: String, Sendable, Codable, CaseIterable {
+    case article, review, listing, forum, other
+  }
+
+  public var url: String
+  public var canonicalURL: String?
+  public var title: String?
+  public var authors: [String]
+  /// ISO 8601 date (`2026-11-12` or with a time).
+  public var published: String?
+  /// BCP 47-ish language code (`en`, `de`, `pt-br`).
+  public var language: String?
+  public var siteName: String?
+  public var description: String?
+  public var kind: Kind
+  public var paragraphs: [String]
+  public var reviews: [ReviewItem]
+  /// The encoding the bytes were read in, and which rule chose it.
+  public var encoding: String
+  public var encodingSource: EncodingSource
+  /// The extraction rule that produced the text (`scored-container`, `body`, `empty` …).
+  public var method: String
+  /// Why the text is empty, when it is.
+  public var reason: String?
+
+  /// The main text: paragraphs separated by a blank line.
+  public var text: String { paragraphs.joined(separator: "\n\n") }
+}
+
+/// One review on a page (a page may hold several), with its rating when it has one.
+public struct ReviewItem: Sendable, Equatable {
+  public var author: String?
+  public var rating: Double?
+  public var bestRating: Double?
+  public var worstRating: Double?
+  public var date: String?
+  public var title: String?
+  public var body: String
+  /// Where it was found: `json-ld`, `microdata`.
+  public var source: String
+
+  /// The rating on a 0–1 scale, when both the rating and its scale are known.
+  public var normalisedRating: Double? {
+    guard let rating else { return nil }
+    let best = bestRating ?? 5
+    let worst = worstRating ?? (best <= 1 ? 0 : 1)
+    guard best > worst else { return nil }
+    return min(1, max(0, (rating - worst) / (best - worst)))
+  }
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import RecurFetch
+import RecurJobs
+
+struct Extract: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Print the main text and metadata of one page.",
+    discussion: """
+      FILE may be .html or .html.gz; a URL is fetched first (with the default fetch \
+      settings). With --json: one object with the keys url, canonical_url, title, authors, \
+      published, language, site_name, description, kind, text, reviews, encoding, \
+      encoding_source, method, reason. Exit 1 when no main text was found.
+
+      Example: recur extract --json jobs/demo/pages/lantern-kettle-review.html
+      """
+  )
+
+  @Argument(help: "A file (.html or .html.gz) or an http(s) URL.")
+  var source: String
+
+  @Flag(help: "Print one JSON object.")
+  var json = false
+
+  mutating func run() throws {
+    let status = try ExtractCommand(source: source, json: json).run(fetcher: CurlFetcher(), write: Console.out)
+    if status != .success { throw ExitCode(status.rawValue) }
+  }
+}
+
+struct Eval: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Evaluate a stage against reference data.",
+    subcommands: [EvalExtract.self]
+  )
+}
+
+struct EvalExtract: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "extract",
+    abstract: "Word-level F1 of main-text extraction over a WCXB-layout folder.",
+    discussion: """
+      The folder holds index.tsv, html/NNNN.html.gz and ground-truth/NNNN.json. Prints the \
+      mean F1 overall and per page type, the share of with[] snippets found and of \
+      without[] snippets kept, title accuracy and MB/s.
+
+      Example: recur eval extract --data ../shared/data/wcxb
+      """
+  )
+
+  @Option(help: "The WCXB-layout folder.")
+  var data: String
+
+  @Option(help: "Only the first N pages of index.tsv.")
+  var limit: Int?
+
+  @Flag(help: "Print one JSON object.")
+  var json = false
+
+  mutating func run() throws {
+    _ = try EvalExtractCommand(folder: data, json: json, limit: limit).run(write: Console.out)
+  }
+}
