@@ -39,6 +39,12 @@ public enum ExtractionRules {
   static let shortLinkedBlockCharacters = 40
   /// Siblings of the best candidate join it when they score at least this share of it.
   static let siblingScoreShare = 0.2
+  /// A boilerplate-named element holding at least this share of the page's text, mostly
+  /// unlinked, is a page wrapper and stays.
+  static let wrapperTextShare = 0.3
+  /// Each character of non-prose text (menus, captions, link lists) a container would
+  /// bring in costs this many characters of prose when choosing the container.
+  static let otherTextPenalty = 0.6
   /// Bonus or penalty for a content or boilerplate class word.
   static let classWeight = 25.0
 }

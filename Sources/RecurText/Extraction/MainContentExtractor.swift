@@ -14,66 +14,100 @@ public struct MainContentExtractor: Sendable {
     guard let body = root.first("body") ?? root.children.first(where: { !$0.isText }) else {
       return Result(paragraphs: [], method: "empty")
     }
-    prune(body, insideArticle: false)
-    var scores: [ObjectIdentifier: Double] = [:]
-    var nodes: [ObjectIdentifier: HTMLNode] = [:]
-    var parents: [ObjectIdentifier: HTMLNode] = [:]
-    for node in body.descendants() {
-      for child in node.children where !child.isText { parents[ObjectIdentifier(child)] = node }
-    }
-    for paragraph in body.descendants() where ExtractionRules.paragraphElements.contains(paragraph.name) {
-      let text = paragraph.textContent
-      guard text.count >= ExtractionRules.minimumParagraphCharacters else { continue }
-      let commas = text.reduce(0) { $0 + ($1 == "," || $1 == "，" || $1 == "、" ? 1 : 0) }
-      let points = 1 + Double(commas) + min(Double(text.count) / 100, 3)
-      var ancestor = parents[ObjectIdentifier(paragraph)]
-      var level = 1.0
-      while let current = ancestor, level <= 3 {
-        let key = ObjectIdentifier(current)
-        if nodes[key] == nil {
-          nodes[key] = current
-          scores[key] = classBonus(current)
-        }
-        scores[key, default: 0] += points / (level == 1 ? 1 : level == 2 ? 2 : 3 * level)
-        ancestor = parents[key]
-        level += 1
-      }
-    }
+    prune(body, insideArticle: false, pageTextLength: textLength(body))
+    let measures = measure(body)
     var best: HTMLNode?
-    var bestScore = -Double.infinity
-    for (key, score) in scores {
-      guard let node = nodes[key] else { continue }
-      let adjusted = score * (1 - linkDensity(node))
-      if adjusted > bestScore {
-        bestScore = adjusted
+    var bestScore = 0.0
+    for node in body.descendants() {
+      guard let measure = measures[ObjectIdentifier(node)], measure.prose > 0 else { continue }
+      let other = Double(measure.text - measure.prose)
+      let score = Double(measure.prose) - ExtractionRules.otherTextPenalty * other + classBonus(node)
+      if score > bestScore {
+        bestScore = score
         best = node
       }
     }
-    guard let top = best else {
+    guard let chosen = best else {
       let paragraphs = serialise(body)
       return Result(paragraphs: paragraphs, method: paragraphs.isEmpty ? "empty" : "body")
     }
-    // Siblings that score well (or are long, link-free paragraphs) belong to the content too.
-    var chosen: [HTMLNode] = [top]
-    if let parent = parents[ObjectIdentifier(top)] {
-      chosen = []
-      let threshold = max(10, bestScore * ExtractionRules.siblingScoreShare)
-      for sibling in parent.children where !sibling.isText {
-        if sibling === top {
-          chosen.append(sibling)
+    return Result(paragraphs: serialise(chosen), method: "prose-mass")
+  }
+
+  /// Characters of all text and of prose below each element. Prose is text in a
+  /// paragraph-like element of at least `minimumParagraphCharacters` that is mostly not
+  /// links, outside links itself.
+  struct Measure {
+    var text = 0
+    var linked = 0
+    var prose = 0
+  }
+
+  func measure(_ root: HTMLNode) -> [ObjectIdentifier: Measure] {
+    // First pass, bottom-up: all text and linked text.
+    var measures: [ObjectIdentifier: Measure] = [:]
+    enum Step {
+      case enter(HTMLNode, inLink: Bool)
+      case leave(HTMLNode)
+    }
+    var stack: [Step] = [.enter(root, inLink: false)]
+    var totals: [Measure] = [Measure()]
+    while let step = stack.popLast() {
+      switch step {
+      case .enter(let node, let inLink):
+        if node.isText {
+          let count = node.text.count { !$0.isWhitespace }
+          totals[totals.count - 1].text += count
+          if inLink { totals[totals.count - 1].linked += count }
           continue
         }
-        let siblingScore = (scores[ObjectIdentifier(sibling)] ?? 0) * (1 - linkDensity(sibling))
-        if siblingScore >= threshold {
-          chosen.append(sibling)
-        } else if sibling.name == "p" {
-          let text = sibling.textContent
-          if text.count > 80 && linkDensity(sibling) < 0.25 { chosen.append(sibling) }
-        }
+        totals.append(Measure())
+        stack.append(.leave(node))
+        let nowInLink = inLink || node.name == "a"
+        for child in node.children.reversed() { stack.append(.enter(child, inLink: nowInLink)) }
+      case .leave(let node):
+        let own = totals.removeLast()
+        measures[ObjectIdentifier(node)] = own
+        totals[totals.count - 1].text += own.text
+        totals[totals.count - 1].linked += own.linked
       }
     }
-    let paragraphs = chosen.flatMap(serialise)
-    return Result(paragraphs: paragraphs, method: chosen.count > 1 ? "scored-container+siblings" : "scored-container")
+    // Second pass: prose, deciding each text run by its nearest paragraph-like ancestor.
+    func isGoodParagraph(_ node: HTMLNode) -> Bool {
+      guard let measure = measures[ObjectIdentifier(node)] else { return false }
+      return measure.text >= ExtractionRules.minimumParagraphCharacters
+        && Double(measure.linked) <= ExtractionRules.maximumLinkDensity * Double(measure.text)
+    }
+    enum ProseStep {
+      case enter(HTMLNode, paragraph: Bool?, inLink: Bool)
+      case leave(HTMLNode)
+    }
+    var proseStack: [ProseStep] = [.enter(root, paragraph: nil, inLink: false)]
+    var prose: [Int] = [0]
+    while let step = proseStack.popLast() {
+      switch step {
+      case .enter(let node, let paragraph, let inLink):
+        if node.isText {
+          guard !inLink else { continue }
+          let count = node.text.count { !$0.isWhitespace }
+          let good = paragraph ?? (count >= ExtractionRules.minimumParagraphCharacters)
+          if good { prose[prose.count - 1] += count }
+          continue
+        }
+        prose.append(0)
+        proseStack.append(.leave(node))
+        let context = ExtractionRules.paragraphElements.contains(node.name) ? isGoodParagraph(node) : paragraph
+        let nowInLink = inLink || node.name == "a"
+        for child in node.children.reversed() {
+          proseStack.append(.enter(child, paragraph: context, inLink: nowInLink))
+        }
+      case .leave(let node):
+        let own = prose.removeLast()
+        measures[ObjectIdentifier(node)]?.prose = own
+        prose[prose.count - 1] += own
+      }
+    }
+    return measures
   }
 
   private func classBonus(_ node: HTMLNode) -> Double {
@@ -85,8 +119,24 @@ public struct MainContentExtractor: Sendable {
     return bonus
   }
 
+  /// Characters of text below a node, whitespace left out.
+  func textLength(_ node: HTMLNode) -> Int {
+    var total = 0
+    var stack = [node]
+    while let current = stack.popLast() {
+      if current.isText {
+        total += current.text.count { !$0.isWhitespace }
+      } else {
+        stack.append(contentsOf: current.children)
+      }
+    }
+    return total
+  }
+
   /// Whether an element is page furniture by its name, role, class or id, or is hidden.
-  func isBoilerplate(_ node: HTMLNode, insideArticle: Bool) -> Bool {
+  /// A class word alone does not remove a wrapper that holds much of the page's text
+  /// in plain (unlinked) prose: page wrappers often carry words like `has-sidebar`.
+  func isBoilerplate(_ node: HTMLNode, insideArticle: Bool, pageTextLength: Int) -> Bool {
     if ExtractionRules.droppedElements.contains(node.name) { return true }
     if !insideArticle && ExtractionRules.droppedOutsideArticle.contains(node.name) { return true }
     if let role = node["role"]?.lowercased(), ExtractionRules.droppedRoles.contains(role) { return true }
@@ -100,15 +150,22 @@ public struct MainContentExtractor: Sendable {
     guard !words.trimmingSpaces().isEmpty, node.name != "body", node.name != "article", node.name != "main" else {
       return false
     }
-    return ExtractionRules.boilerplateWords.contains(where: words.contains)
-      && !ExtractionRules.contentWords.contains(where: words.contains)
+    guard
+      ExtractionRules.boilerplateWords.contains(where: words.contains)
+        && !ExtractionRules.contentWords.contains(where: words.contains)
+    else { return false }
+    let length = textLength(node)
+    return Double(length) < ExtractionRules.wrapperTextShare * Double(pageTextLength)
+      || linkDensity(node) > ExtractionRules.maximumLinkDensity
   }
 
   /// Removes boilerplate elements in place (iteratively: trees may be very deep).
-  func prune(_ root: HTMLNode, insideArticle: Bool) {
+  func prune(_ root: HTMLNode, insideArticle: Bool, pageTextLength: Int) {
     var stack: [(HTMLNode, Bool)] = [(root, insideArticle)]
     while let (node, inside) = stack.popLast() {
-      node.children.removeAll { !$0.isText && isBoilerplate($0, insideArticle: inside) }
+      node.children.removeAll {
+        !$0.isText && isBoilerplate($0, insideArticle: inside, pageTextLength: pageTextLength)
+      }
       let nowInside = inside || node.name == "article" || node.name == "main"
       for child in node.children where !child.isText { stack.append((child, nowInside)) }
     }
