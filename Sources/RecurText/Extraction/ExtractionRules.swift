@@ -10,19 +10,20 @@ public enum ExtractionRules {
   static let droppedRoles: Set<String> = [
     "navigation", "banner", "contentinfo", "complementary", "search", "menu", "menubar", "dialog", "alert",
   ]
-  /// Words in a class or id that mark boilerplate.
-  static let boilerplateWords = [
-    "cookie", "consent", "gdpr", "banner", "share", "sharing", "social", "related", "recommend", "newsletter",
-    "subscribe", "signup", "sign-up", "advert", "sponsor", "promo", "popup", "modal", "sidebar", "side-bar",
-    "breadcrumb", "pagination", "pager", "menu", "navbar", "nav-", "-nav", "masthead", "site-header", "site-footer",
-    "footer", "widget", "toolbar", "tags", "tag-list", "byline-share", "print", "skip-link", "skip-to", "author-bio",
-    "read-more", "more-stories", "trending", "popular", "outbrain", "taboola", "disqus", "login", "search",
+  /// Words of a class or id (split at spaces, `-` and `_`) that mark boilerplate.
+  static let boilerplateWords: Set<String> = [
+    "cookie", "cookies", "consent", "gdpr", "banner", "share", "sharing", "sharebar", "social", "related",
+    "recommended", "recommendations", "newsletter", "subscribe", "subscription", "signup", "advert",
+    "advertisement", "ads", "ad", "sponsor", "sponsored", "promo", "popup", "modal", "sidebar", "breadcrumb",
+    "breadcrumbs", "pagination", "pager", "menu", "navbar", "nav", "navigation", "masthead", "header", "footer",
+    "toolbar", "tags", "print", "skip", "login", "search", "trending", "popular", "outbrain", "taboola", "disqus",
+    "colophon", "copyright",
   ]
-  /// Words in a class or id that mark the content itself; they protect an element from
-  /// the boilerplate words (`article-footer` aside, `post-content` is content).
-  static let contentWords = [
-    "article", "content", "entry", "post", "story", "body", "main", "text", "review", "comment", "message", "thread",
-    "answer", "question", "product-description", "description", "prose", "markdown",
+  /// Words of a class or id that mark the content itself; they protect an element from
+  /// the boilerplate words (`entry-header` holds the title, `post-content` is content).
+  static let contentWords: Set<String> = [
+    "article", "content", "entry", "post", "story", "body", "main", "text", "review", "reviews", "comment",
+    "message", "thread", "answer", "question", "description", "prose", "markdown",
   ]
 
   /// Paragraph-like elements that carry the text a candidate is scored on.

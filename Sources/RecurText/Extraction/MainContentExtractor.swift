@@ -1,3 +1,5 @@
+import Foundation
+
 /// Finds a page's main content (article or review body, forum posts, product text)
 /// and returns it as paragraphs, without navigation, headers, footers, banners, share
 /// bars, related lists or ads.
@@ -26,6 +28,9 @@ public struct MainContentExtractor: Sendable {
         bestScore = score
         best = node
       }
+    }
+    if ProcessInfo.processInfo.environment["RECUR_DEBUG_PRUNE"] != nil {
+      print("body measure \(String(describing: measures[ObjectIdentifier(body)]))")
     }
     guard let chosen = best else {
       let paragraphs = serialise(body)
@@ -111,11 +116,11 @@ public struct MainContentExtractor: Sendable {
   }
 
   private func classBonus(_ node: HTMLNode) -> Double {
-    let words = node.classAndID
+    let words = node.classWords
     var bonus = 0.0
     if node.name == "article" || node.name == "main" { bonus += ExtractionRules.classWeight }
-    if ExtractionRules.contentWords.contains(where: words.contains) { bonus += ExtractionRules.classWeight }
-    if ExtractionRules.boilerplateWords.contains(where: words.contains) { bonus -= ExtractionRules.classWeight }
+    if !words.isDisjoint(with: ExtractionRules.contentWords) { bonus += ExtractionRules.classWeight }
+    if !words.isDisjoint(with: ExtractionRules.boilerplateWords) { bonus -= ExtractionRules.classWeight }
     return bonus
   }
 
@@ -140,19 +145,22 @@ public struct MainContentExtractor: Sendable {
     if ExtractionRules.droppedElements.contains(node.name) { return true }
     if !insideArticle && ExtractionRules.droppedOutsideArticle.contains(node.name) { return true }
     if let role = node["role"]?.lowercased(), ExtractionRules.droppedRoles.contains(role) { return true }
-    if node["hidden"] != nil || node["aria-hidden"]?.lowercased() == "true" { return true }
+    if node["hidden"] != nil || node["aria-hidden"]?.lowercased() == "true" {
+      // Streaming renderers park the real page in a hidden element until a script moves it.
+      return Double(textLength(node)) < ExtractionRules.wrapperTextShare * Double(pageTextLength)
+    }
     if let style = node["style"]?.lowercased().replacingSpaces(),
       style.contains("display:none") || style.contains("visibility:hidden")
     {
       return true
     }
-    let words = node.classAndID
-    guard !words.trimmingSpaces().isEmpty, node.name != "body", node.name != "article", node.name != "main" else {
+    let words = node.classWords
+    guard !words.isEmpty, node.name != "body", node.name != "article", node.name != "main" else {
       return false
     }
     guard
-      ExtractionRules.boilerplateWords.contains(where: words.contains)
-        && !ExtractionRules.contentWords.contains(where: words.contains)
+      !words.isDisjoint(with: ExtractionRules.boilerplateWords)
+        && words.isDisjoint(with: ExtractionRules.contentWords)
     else { return false }
     let length = textLength(node)
     return Double(length) < ExtractionRules.wrapperTextShare * Double(pageTextLength)
@@ -164,7 +172,11 @@ public struct MainContentExtractor: Sendable {
     var stack: [(HTMLNode, Bool)] = [(root, insideArticle)]
     while let (node, inside) = stack.popLast() {
       node.children.removeAll {
-        !$0.isText && isBoilerplate($0, insideArticle: inside, pageTextLength: pageTextLength)
+        let drop = !$0.isText && isBoilerplate($0, insideArticle: inside, pageTextLength: pageTextLength)
+        if drop, ProcessInfo.processInfo.environment["RECUR_DEBUG_PRUNE"] != nil, textLength($0) > 500 {
+          print("pruned <\($0.name) \($0.classAndID)> \(textLength($0)) chars")
+        }
+        return drop
       }
       let nowInside = inside || node.name == "article" || node.name == "main"
       for child in node.children where !child.isText { stack.append((child, nowInside)) }

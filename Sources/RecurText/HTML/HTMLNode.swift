@@ -24,6 +24,11 @@ public final class HTMLNode {
     ((attributes["class"] ?? "") + " " + (attributes["id"] ?? "")).lowercased()
   }
 
+  /// The words of the class and id, split at spaces, `-` and `_`, lower-cased.
+  public var classWords: Set<String> {
+    Set(classAndID.split { $0 == " " || $0 == "-" || $0 == "_" || $0 == "\t" || $0 == "\n" }.map(String.init))
+  }
+
   /// All text below, whitespace collapsed.
   public var textContent: String {
     var parts: [String] = []

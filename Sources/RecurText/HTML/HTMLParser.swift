@@ -33,9 +33,11 @@ final class LibXMLDocument {
 }
 
 public enum HTMLParser {
-  /// Elements whose content is never visible text.
+  /// Elements whose content is never visible text. (`svg` is not among them: libxml2's
+  /// HTML parser does not know SVG's self-closing tags and may nest the rest of the page
+  /// inside an `<svg>`.)
   static let skipped: Set<String> = [
-    "script", "style", "noscript", "template", "svg", "math", "iframe", "canvas", "object", "embed", "head-script",
+    "script", "style", "template", "iframe", "embed",
     "select", "option", "button", "input", "textarea",
   ]
 
