@@ -17,9 +17,30 @@ public struct MainContentExtractor: Sendable {
       return Result(paragraphs: [], method: "empty")
     }
     prune(body, insideArticle: false, pageTextLength: textLength(body))
-    let measures = measure(body)
+    // Articles first: prose outside links. Listings and collections are made of links
+    // (headlines, product cards), so when little prose stands outside links, long link
+    // texts count as prose too.
+    var (chosen, prose) = bestContainer(body, measures: measure(body, countLongLinks: false))
+    var method = "prose-mass"
+    if prose < ExtractionRules.listingProseLimit {
+      let listing = bestContainer(body, measures: measure(body, countLongLinks: true))
+      if Double(listing.prose) > ExtractionRules.listingGain * Double(max(prose, 1)) {
+        (chosen, prose) = listing
+        method = "link-prose-mass"
+      }
+    }
+    guard let chosen else {
+      let paragraphs = serialise(body, keepLinkBlocks: false)
+      return Result(paragraphs: paragraphs, method: paragraphs.isEmpty ? "empty" : "body")
+    }
+    return Result(paragraphs: serialise(chosen, keepLinkBlocks: method == "link-prose-mass"), method: method)
+  }
+
+  /// The element with the most prose for the least other text, and its prose.
+  func bestContainer(_ body: HTMLNode, measures: [ObjectIdentifier: Measure]) -> (node: HTMLNode?, prose: Int) {
     var best: HTMLNode?
     var bestScore = 0.0
+    var bestProse = 0
     for node in body.descendants() {
       guard let measure = measures[ObjectIdentifier(node)], measure.prose > 0 else { continue }
       let other = Double(measure.text - measure.prose)
@@ -27,16 +48,10 @@ public struct MainContentExtractor: Sendable {
       if score > bestScore {
         bestScore = score
         best = node
+        bestProse = measure.prose
       }
     }
-    if ProcessInfo.processInfo.environment["RECUR_DEBUG_PRUNE"] != nil {
-      print("body measure \(String(describing: measures[ObjectIdentifier(body)]))")
-    }
-    guard let chosen = best else {
-      let paragraphs = serialise(body)
-      return Result(paragraphs: paragraphs, method: paragraphs.isEmpty ? "empty" : "body")
-    }
-    return Result(paragraphs: serialise(chosen), method: "prose-mass")
+    return (best, bestProse)
   }
 
   /// Characters of all text and of prose below each element. Prose is text in a
@@ -48,7 +63,7 @@ public struct MainContentExtractor: Sendable {
     var prose = 0
   }
 
-  func measure(_ root: HTMLNode) -> [ObjectIdentifier: Measure] {
+  func measure(_ root: HTMLNode, countLongLinks: Bool) -> [ObjectIdentifier: Measure] {
     // First pass, bottom-up: all text and linked text.
     var measures: [ObjectIdentifier: Measure] = [:]
     enum Step {
@@ -93,8 +108,11 @@ public struct MainContentExtractor: Sendable {
       switch step {
       case .enter(let node, let paragraph, let inLink):
         if node.isText {
-          guard !inLink else { continue }
           let count = node.text.count { !$0.isWhitespace }
+          if inLink {
+            if countLongLinks && count >= ExtractionRules.longLinkCharacters { prose[prose.count - 1] += count }
+            continue
+          }
           let good = paragraph ?? (count >= ExtractionRules.minimumParagraphCharacters)
           if good { prose[prose.count - 1] += count }
           continue
@@ -203,7 +221,7 @@ public struct MainContentExtractor: Sendable {
 
   /// The text of an element as paragraphs: one per block element, headings and list
   /// items on their own; short blocks that are mostly links are dropped.
-  func serialise(_ node: HTMLNode) -> [String] {
+  func serialise(_ node: HTMLNode, keepLinkBlocks: Bool) -> [String] {
     var paragraphs: [String] = []
     var current = ""
     var currentLinked = 0
@@ -215,7 +233,9 @@ public struct MainContentExtractor: Sendable {
         let isLinkBlock =
           density > ExtractionRules.maximumLinkDensity
           && text.count < ExtractionRules.shortLinkedBlockCharacters * 4
-        if !isLinkBlock { paragraphs.append(text) }
+        if !isLinkBlock || (keepLinkBlocks && text.count >= ExtractionRules.longLinkCharacters) {
+          paragraphs.append(text)
+        }
       }
       current = ""
       currentLinked = 0
