@@ -47,11 +47,11 @@ public enum ExtractionRules {
   /// bring in costs this many characters of prose when choosing the container.
   static let otherTextPenalty = 0.6
   /// Below this much prose outside links, a page may be a listing.
-  static let listingProseLimit = 1500
+  static let listingProseLimit = 3000
   /// A listing reading must find this many times the prose of the article reading.
   static let listingGain = 2.0
   /// A link whose text is this long (characters) is a headline or card, not navigation.
-  static let longLinkCharacters = 30
+  static let longLinkCharacters = 20
   /// Bonus or penalty for a content or boilerplate class word.
   static let classWeight = 25.0
 }

@@ -63,17 +63,28 @@ struct MetadataReader {
     let titleTag = root.first("title")?.textContent
     let h1 = root.descendants().first { $0.name == "h1" }?.textContent
     let candidates = [
-      meta("og:title", "twitter:title"), mainObject?["headline"] as? String, h1,
+      meta("og:title", "twitter:title").map { stripSiteSuffix($0) }, mainObject?["headline"] as? String, h1,
       titleTag.map { stripSiteSuffix($0) },
     ]
     return candidates.compactMap { $0?.collapsingWhitespace() }.first { !$0.isEmpty }
   }
 
-  /// `Story title | Site` → `Story title` (the longest part, when separated).
+  /// `Story title | Site` → `Story title`: the last part goes when it is the site's name
+  /// or short (a brand), and the title keeps at least as many words.
   func stripSiteSuffix(_ title: String) -> String {
-    for separator in [" | ", " – ", " — ", " - ", " :: ", " · "] where title.contains(separator) {
-      let parts = title.components(separatedBy: separator)
-      return parts.max { $0.count < $1.count } ?? title
+    for separator in [" | ", " – ", " — ", " - ", " :: ", " · ", " » "] where title.contains(separator) {
+      var parts = title.components(separatedBy: separator)
+      guard parts.count > 1, let last = parts.last else { continue }
+      let site = siteName?.lowercased()
+      let lastWords = last.split(separator: " ").count
+      let restWords = parts.dropLast().joined(separator: separator).split(separator: " ").count
+      if last.lowercased() == site || (lastWords <= 4 && restWords >= lastWords) {
+        parts.removeLast()
+        return parts.joined(separator: separator)
+      }
+      if let first = parts.first, first.lowercased() == site {
+        return parts.dropFirst().joined(separator: separator)
+      }
     }
     return title
   }
