@@ -56,7 +56,10 @@ struct EvalExtract: ParsableCommand {
   @Flag(help: "Print one JSON object.")
   var json = false
 
+  @Flag(name: .customLong("pages"), help: "Also print each page's F1, precision and recall.")
+  var perPage = false
+
   mutating func run() throws {
-    _ = try EvalExtractCommand(folder: data, json: json, limit: limit).run(write: Console.out)
+    _ = try EvalExtractCommand(folder: data, json: json, limit: limit, perPage: perPage).run(write: Console.out)
   }
 }

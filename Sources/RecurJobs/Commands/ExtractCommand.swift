@@ -104,11 +104,14 @@ public struct EvalExtractCommand {
   public var folder: String
   public var json: Bool
   public var limit: Int?
+  /// Also print each page's F1, precision and recall.
+  public var perPage: Bool
 
-  public init(folder: String, json: Bool, limit: Int?) {
+  public init(folder: String, json: Bool, limit: Int?, perPage: Bool = false) {
     self.folder = folder
     self.json = json
     self.limit = limit
+    self.perPage = perPage
   }
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
@@ -144,17 +147,21 @@ public struct EvalExtractCommand {
     } else {
       write("pages: \(summary.pages.count) (\(summary.failures.count) unreadable)")
       write(
-        "mean word F1: \(format(summary.meanF1)) (precision \(format(summary.meanPrecision)), recall \(format(summary.meanRecall)))")
-      if ProcessInfo.processInfo.environment["RECUR_EVAL_PAGES"] == "1" {
+        "mean word F1: \(format(summary.meanF1)) (precision \(format(summary.meanPrecision)), recall \(format(summary.meanRecall)))"
+      )
+      if perPage {
         for page in summary.pages {
-          write("page \(page.id) \(page.type) f1 \(format(page.f1)) p \(format(page.precision)) r \(format(page.recall))")
+          write(
+            "page \(page.id) \(page.type) f1 \(format(page.f1)) p \(format(page.precision)) r \(format(page.recall))")
         }
       }
       for type in summary.types {
         let count = summary.pages.filter { $0.type == type }.count
         write("  \(type.padding(14)) \(format(summary.meanF1(type: type)))  (\(count) pages)")
       }
-      write("with[] snippets found: \(format(summary.withRecall)); without[] snippets kept: \(format(summary.withoutLeakage))")
+      write(
+        "with[] snippets found: \(format(summary.withRecall)); without[] snippets kept: \(format(summary.withoutLeakage))"
+      )
       write("title accuracy: \(format(titleAccuracy))")
       write("speed: \(format(summary.megabytesPerSecond)) MB/s of HTML through parse + extract")
     }

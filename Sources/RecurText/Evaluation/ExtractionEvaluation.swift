@@ -116,7 +116,8 @@ public struct ExtractionEvaluation {
       let without = (groundTruth["without"] as? [String]) ?? []
       var titleRight: Bool?
       if let title = groundTruth["title"] as? String, !title.isEmpty {
-        titleRight = (document.title ?? "").collapsingWhitespace().lowercased() == title.collapsingWhitespace().lowercased()
+        titleRight =
+          (document.title ?? "").collapsingWhitespace().lowercased() == title.collapsingWhitespace().lowercased()
       }
       let score = WordOverlap.f1(extracted: text, reference: reference)
       pages.append(

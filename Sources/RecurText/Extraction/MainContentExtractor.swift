@@ -1,5 +1,3 @@
-import Foundation
-
 /// Finds a page's main content (article or review body, forum posts, product text)
 /// and returns it as paragraphs, without navigation, headers, footers, banners, share
 /// bars, related lists or ads.
@@ -13,17 +11,18 @@ public struct MainContentExtractor: Sendable {
   }
 
   public func extract(_ root: HTMLNode) -> Result {
-    guard let body = root.first("body") ?? root.children.first(where: { !$0.isText }) else {
+    guard let body = root.first("body") else {
       return Result(paragraphs: [], method: "empty")
     }
     prune(body, insideArticle: false, pageTextLength: textLength(body))
     // Articles first: prose outside links. Listings and collections are made of links
     // (headlines, product cards), so when little prose stands outside links, long link
     // texts count as prose too.
-    var (chosen, prose) = bestContainer(body, measures: measure(body, countLongLinks: false))
+    let elements = body.descendants()
+    var (chosen, prose) = bestContainer(elements, measures: measure(body, countLongLinks: false))
     var method = "prose-mass"
     if prose < ExtractionRules.listingProseLimit {
-      let listing = bestContainer(body, measures: measure(body, countLongLinks: true))
+      let listing = bestContainer(elements, measures: measure(body, countLongLinks: true))
       if Double(listing.prose) > ExtractionRules.listingGain * Double(max(prose, 1)) {
         (chosen, prose) = listing
         method = "link-prose-mass"
@@ -37,11 +36,11 @@ public struct MainContentExtractor: Sendable {
   }
 
   /// The element with the most prose for the least other text, and its prose.
-  func bestContainer(_ body: HTMLNode, measures: [ObjectIdentifier: Measure]) -> (node: HTMLNode?, prose: Int) {
+  func bestContainer(_ elements: [HTMLNode], measures: [ObjectIdentifier: Measure]) -> (node: HTMLNode?, prose: Int) {
     var best: HTMLNode?
     var bestScore = 0.0
     var bestProse = 0
-    for node in body.descendants() {
+    for node in elements {
       guard let measure = measures[ObjectIdentifier(node)], measure.prose > 0 else { continue }
       let other = Double(measure.text - measure.prose)
       let score = Double(measure.prose) - ExtractionRules.otherTextPenalty * other + classBonus(node)
@@ -190,11 +189,7 @@ public struct MainContentExtractor: Sendable {
     var stack: [(HTMLNode, Bool)] = [(root, insideArticle)]
     while let (node, inside) = stack.popLast() {
       node.children.removeAll {
-        let drop = !$0.isText && isBoilerplate($0, insideArticle: inside, pageTextLength: pageTextLength)
-        if drop, ProcessInfo.processInfo.environment["RECUR_DEBUG_PRUNE"] != nil, textLength($0) > 500 {
-          print("pruned <\($0.name) \($0.classAndID)> \(textLength($0)) chars")
-        }
-        return drop
+        !$0.isText && isBoilerplate($0, insideArticle: inside, pageTextLength: pageTextLength)
       }
       let nowInside = inside || node.name == "article" || node.name == "main"
       for child in node.children where !child.isText { stack.append((child, nowInside)) }

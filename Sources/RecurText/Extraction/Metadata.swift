@@ -4,10 +4,15 @@ import Foundation
 /// page's meta tags, JSON-LD and markup.
 struct MetadataReader {
   let root: HTMLNode
+  /// Every element, in document order, collected once.
+  let elements: [HTMLNode]
+  let metas: [HTMLNode]
   let jsonLD: [[String: Any]]
 
   init(root: HTMLNode, jsonLDBlocks: [String]) {
     self.root = root
+    elements = root.descendants()
+    metas = elements.filter { $0.name == "meta" }
     var objects: [[String: Any]] = []
     for block in jsonLDBlocks {
       guard let data = block.data(using: .utf8), let value = try? JSONSerialization.jsonObject(with: data) else {
@@ -35,8 +40,6 @@ struct MetadataReader {
     return (object["@type"] as? [String]) ?? []
   }
 
-  private var metas: [HTMLNode] { root.descendants().filter { $0.name == "meta" } }
-
   func meta(_ keys: String...) -> String? {
     let all = metas
     for key in keys {
@@ -55,13 +58,15 @@ struct MetadataReader {
   ]
 
   var mainObject: [String: Any]? {
-    jsonLD.first { !Set(MetadataReader.types($0)).isDisjoint(with: MetadataReader.articleTypes) && $0["headline"] != nil }
+    jsonLD.first {
+      !Set(MetadataReader.types($0)).isDisjoint(with: MetadataReader.articleTypes) && $0["headline"] != nil
+    }
       ?? jsonLD.first { !Set(MetadataReader.types($0)).isDisjoint(with: MetadataReader.articleTypes) }
   }
 
   var title: String? {
-    let titleTag = root.first("title")?.textContent
-    let h1 = root.descendants().first { $0.name == "h1" }?.textContent
+    let titleTag = elements.first { $0.name == "title" }?.textContent
+    let h1 = elements.first { $0.name == "h1" }?.textContent
     let candidates = [
       meta("og:title", "twitter:title").map { stripSiteSuffix($0) }, mainObject?["headline"] as? String, h1,
       titleTag.map { stripSiteSuffix($0) },
@@ -106,7 +111,7 @@ struct MetadataReader {
       if !author.hasPrefix("http") { names.append(author) }
     }
     if names.isEmpty {
-      for node in root.descendants() where node["rel"]?.lowercased() == "author" || node["itemprop"] == "author" {
+      for node in elements where node["rel"]?.lowercased() == "author" || node["itemprop"] == "author" {
         let text = node.textContent
         if !text.isEmpty && text.count < 60 { names.append(text) }
       }
@@ -119,7 +124,7 @@ struct MetadataReader {
   var published: String? {
     let candidates: [String?] = [
       mainObject?["datePublished"] as? String, meta("article:published_time", "datepublished", "pubdate", "date"),
-      root.descendants().first { $0.name == "time" && $0["datetime"] != nil }?["datetime"],
+      elements.first { $0.name == "time" && $0["datetime"] != nil }?["datetime"],
     ]
     for candidate in candidates.compactMap({ $0 }) {
       if let date = MetadataReader.isoDate(candidate) { return date }
@@ -131,16 +136,19 @@ struct MetadataReader {
   static func isoDate(_ text: String) -> String? {
     let digits = Array(text.trimmingCharacters(in: .whitespaces).prefix(10))
     guard digits.count == 10, digits[4] == "-" || digits[4] == "/", digits[7] == digits[4],
-      let year = Int(String(digits[0..<4])), let month = Int(String(digits[5..<7])), let day = Int(String(digits[8..<10])),
+      let year = Int(String(digits[0..<4])), let month = Int(String(digits[5..<7])),
+      let day = Int(String(digits[8..<10])),
       (1990...2100).contains(year), (1...12).contains(month)
     else { return nil }
-    let daysInMonth = [31, (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    let daysInMonth = [
+      31, (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31,
+    ]
     guard (1...daysInMonth[month - 1]).contains(day) else { return nil }
     return String(format: "%04d-%02d-%02d", year, month, day)
   }
 
   var language: String? {
-    if let lang = root.first("html")?["lang"], !lang.isEmpty { return lang.lowercased() }
+    if let lang = elements.first { $0.name == "html" }?["lang"], !lang.isEmpty { return lang.lowercased() }
     if let locale = meta("og:locale") { return locale.lowercased().replacingOccurrences(of: "_", with: "-") }
     return nil
   }
@@ -150,7 +158,7 @@ struct MetadataReader {
   var description: String? { meta("og:description", "description", "twitter:description") }
 
   var canonicalURL: String? {
-    root.descendants().first { $0.name == "link" && $0["rel"]?.lowercased() == "canonical" }?["href"]
+    elements.first { $0.name == "link" && $0["rel"]?.lowercased() == "canonical" }?["href"]
   }
 
   /// Reviews from JSON-LD `Review` objects (nested in `Product` and others too).
@@ -171,7 +179,8 @@ struct MetadataReader {
       let body = (object["reviewBody"] as? String) ?? (object["description"] as? String) ?? ""
       return ReviewItem(
         author: author, rating: number(rating?["ratingValue"]), bestRating: number(rating?["bestRating"]),
-        worstRating: number(rating?["worstRating"]), date: (object["datePublished"] as? String).flatMap(MetadataReader.isoDate),
+        worstRating: number(rating?["worstRating"]),
+        date: (object["datePublished"] as? String).flatMap(MetadataReader.isoDate),
         title: object["name"] as? String, body: body.collapsingWhitespace(), source: "json-ld")
     }
   }

@@ -73,7 +73,9 @@ public enum HTMLParser {
         var attributes: [String: String] = [:]
         var attribute = node.pointee.properties
         while let current = attribute {
-          if let attributeName = current.pointee.name, let value = xmlNodeGetContent(UnsafeMutablePointer<xmlNode>(OpaquePointer(current))) {
+          if let attributeName = current.pointee.name,
+            let value = xmlNodeGetContent(UnsafeMutablePointer<xmlNode>(OpaquePointer(current)))
+          {
             attributes[String(cString: attributeName).lowercased()] = String(cString: value)
             CLibXML2_free(value)
           }

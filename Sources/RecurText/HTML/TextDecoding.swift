@@ -39,11 +39,15 @@ public struct DecodedText: Sendable {
       units.reserveCapacity(bytes.count / 2)
       var index = 2
       while index + 1 < bytes.count {
-        units.append(little ? UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8 : UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]))
+        units.append(
+          little
+            ? UInt16(bytes[index]) | UInt16(bytes[index + 1]) << 8
+            : UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1]))
         index += 2
       }
       self.init(
-        text: String(decoding: units, as: UTF16.self), encoding: little ? "utf-16le" : "utf-16be", source: .byteOrderMark)
+        text: String(decoding: units, as: UTF16.self), encoding: little ? "utf-16le" : "utf-16be",
+        source: .byteOrderMark)
       return
     }
     if let label = DecodedText.metaCharset(bytes).flatMap(DecodedText.normalise),
@@ -68,12 +72,14 @@ public struct DecodedText: Sendable {
   /// A charset label in a canonical spelling; nil for one that is empty or unsafe.
   static func normalise(_ label: String) -> String? {
     let trimmed = label.trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'")).lowercased()
-    guard !trimmed.isEmpty, trimmed.count < 40, trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) })
+    guard !trimmed.isEmpty, trimmed.count < 40,
+      trimmed.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.:".contains($0)) })
     else { return nil }
     switch trimmed {
     case "utf8", "unicode-1-1-utf-8": return "utf-8"
     // The web treats these as windows-1252 (WHATWG Encoding): 0x80–0x9F are printable.
-    case "iso-8859-1", "latin1", "l1", "iso8859-1", "iso_8859-1", "us-ascii", "ascii", "cp1252", "x-cp1252": return "windows-1252"
+    case "iso-8859-1", "latin1", "l1", "iso8859-1", "iso_8859-1", "us-ascii", "ascii", "cp1252", "x-cp1252":
+      return "windows-1252"
     default: return trimmed
     }
   }
