@@ -127,8 +127,6 @@ public struct EvalExtractCommand {
     } catch {
       throw RecurError(.usage, "cannot read the evaluation folder: \(error)", location: folder)
     }
-    let titles = summary.pages.compactMap(\.titleRight)
-    let titleAccuracy = Double(titles.filter { $0 }.count) / Double(max(1, titles.count))
     if json {
       var object = JSONObjectWriter()
       object.add("pages", summary.pages.count)
@@ -140,7 +138,9 @@ public struct EvalExtractCommand {
       object.add("per_type", raw: perType.json)
       object.add("with_recall", summary.withRecall, decimals: 4)
       object.add("without_leakage", summary.withoutLeakage, decimals: 4)
-      object.add("title_accuracy", titleAccuracy, decimals: 4)
+      object.add("title_accuracy", summary.titleAccuracy, decimals: 4)
+      object.add("author_accuracy", summary.authorAccuracy, decimals: 4)
+      object.add("date_accuracy", summary.dateAccuracy, decimals: 4)
       object.add("mb_per_s", summary.megabytesPerSecond, decimals: 2)
       object.add("failures", summary.failures.count)
       write(object.json)
@@ -162,7 +162,9 @@ public struct EvalExtractCommand {
       write(
         "with[] snippets found: \(format(summary.withRecall)); without[] snippets kept: \(format(summary.withoutLeakage))"
       )
-      write("title accuracy: \(format(titleAccuracy))")
+      write(
+        "metadata accuracy: title \(format(summary.titleAccuracy)), author \(format(summary.authorAccuracy)), date \(format(summary.dateAccuracy))"
+      )
       write("speed: \(format(summary.megabytesPerSecond)) MB/s of HTML through parse + extract")
     }
     return .success

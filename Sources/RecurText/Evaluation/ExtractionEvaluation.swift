@@ -53,6 +53,9 @@ public struct ExtractionEvaluation {
     public var withoutKept: Int
     public var withoutTotal: Int
     public var titleRight: Bool?
+    /// Nil where the reference has no author (or date); true when ours matches it.
+    public var authorRight: Bool?
+    public var dateRight: Bool?
     public var bytes: Int
   }
 
@@ -67,6 +70,11 @@ public struct ExtractionEvaluation {
     public var bytes: Int { pages.reduce(0) { $0 + $1.bytes } }
     public var megabytesPerSecond: Double { Double(bytes) / 1_048_576 / max(seconds, 1e-9) }
     public func meanF1(type: String) -> Double { mean(pages.filter { $0.type == type }.map(\.f1)) }
+    /// Share right among pages whose reference has a value.
+    public var titleAccuracy: Double { share(pages.compactMap(\.titleRight)) }
+    public var authorAccuracy: Double { share(pages.compactMap(\.authorRight)) }
+    public var dateAccuracy: Double { share(pages.compactMap(\.dateRight)) }
+    func share(_ values: [Bool]) -> Double { Double(values.filter { $0 }.count) / Double(max(1, values.count)) }
     public var types: [String] { Array(Set(pages.map(\.type))).sorted() }
     public var withRecall: Double {
       Double(pages.reduce(0) { $0 + $1.withFound }) / Double(max(1, pages.reduce(0) { $0 + $1.withTotal }))
@@ -120,12 +128,24 @@ public struct ExtractionEvaluation {
           (document.title ?? "").collapsingWhitespace().lowercased() == title.collapsingWhitespace().lowercased()
       }
       let score = WordOverlap.f1(extracted: text, reference: reference)
+      var authorRight: Bool?
+      if let author = groundTruth["author"] as? String, !author.isEmpty {
+        // Names compared as word sets: "A, B and C" and ["A", "B", "C"] agree.
+        let stop: Set<String> = ["and", "by"]
+        let want = Set(WordOverlap.words(author)).subtracting(stop)
+        let got = Set(WordOverlap.words(document.authors.joined(separator: " "))).subtracting(stop)
+        authorRight = !want.isEmpty && want == got
+      }
+      var dateRight: Bool?
+      if let date = groundTruth["publish_date"] as? String, !date.isEmpty {
+        dateRight = document.published.map { date.hasPrefix($0) || $0.hasPrefix(date) } ?? false
+      }
       pages.append(
         PageScore(
           id: id, type: type, f1: score.f1, precision: score.precision, recall: score.recall,
           withFound: with.filter { lowered.contains($0.lowercased()) }.count, withTotal: with.count,
           withoutKept: without.filter { lowered.contains($0.lowercased()) }.count, withoutTotal: without.count,
-          titleRight: titleRight, bytes: bytes.count))
+          titleRight: titleRight, authorRight: authorRight, dateRight: dateRight, bytes: bytes.count))
     }
     return Summary(pages: pages, seconds: seconds, failures: failures)
   }

@@ -107,6 +107,7 @@ struct MetadataReader {
       }
     }
     add(mainObject?["author"])
+    if names.isEmpty, let other = jsonLD.first(where: { $0["author"] != nil }) { add(other["author"]) }
     if names.isEmpty, let author = meta("author", "article:author", "parsely-author", "sailthru.author") {
       if !author.hasPrefix("http") { names.append(author) }
     }
@@ -123,11 +124,30 @@ struct MetadataReader {
 
   var published: String? {
     let candidates: [String?] = [
-      mainObject?["datePublished"] as? String, meta("article:published_time", "datepublished", "pubdate", "date"),
+      mainObject?["datePublished"] as? String,
+      meta(
+        "article:published_time", "og:published_time", "datepublished", "pubdate", "publish-date", "publish_date",
+        "date", "dc.date", "dc.date.issued", "sailthru.date", "parsely-pub-date"),
+      jsonLD.compactMap { $0["datePublished"] as? String }.first,
       elements.first { $0.name == "time" && $0["datetime"] != nil }?["datetime"],
+      jsonLD.compactMap { $0["dateCreated"] as? String }.first,
     ]
     for candidate in candidates.compactMap({ $0 }) {
       if let date = MetadataReader.isoDate(candidate) { return date }
+    }
+    return urlDate
+  }
+
+  /// A date in the page's own URL (`/2025/09/04/`), when it is a possible one.
+  var urlDate: String? {
+    guard let url = canonicalURL ?? meta("og:url") else { return nil }
+    let parts = url.split(separator: "/").map(String.init)
+    for index in parts.indices.dropLast(2) {
+      guard parts[index].count == 4, let year = Int(parts[index]), (1990...2100).contains(year),
+        parts[index + 1].count <= 2, let month = Int(parts[index + 1]), parts[index + 2].count <= 2,
+        let day = Int(parts[index + 2])
+      else { continue }
+      return MetadataReader.isoDate(String(format: "%04d-%02d-%02d", year, month, day))
     }
     return nil
   }
