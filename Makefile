@@ -6,7 +6,7 @@ SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev pkg-
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 
-.PHONY: all deps build release test demo bench-fetch bench-rnn format clean
+.PHONY: all deps build release test demo bench-fetch bench-rnn bench-extract format clean
 
 all: build
 
@@ -56,6 +56,10 @@ bench-fetch: deps
 # at 1 and 2 threads; JSON=1 prints one JSON object per line per configuration.
 bench-rnn: deps
 	cd Benchmarks && $(SWIFT) build -c release --product rnn-bench && ./.build/release/rnn-bench $(BENCH_ARGS)
+
+# Parse + extract MB/s over the WCXB pages beside libxml2's parse alone.
+bench-extract: deps
+	cd Benchmarks && $(SWIFT) build -c release --product extract-bench && ./.build/release/extract-bench --data ../../shared/data/wcxb $(BENCH_ARGS)
 
 format:
 	swift-format format --in-place --recursive --parallel Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources

@@ -11,6 +11,10 @@ let package = Package(
   dependencies: [.package(path: "..")],
   targets: [
     .executableTarget(
+      name: "extract-bench",
+      dependencies: [.product(name: "RecurText", package: recur)]
+    ),
+    .executableTarget(
       name: "rnn-bench",
       dependencies: [.product(name: "RecurNN", package: recur)]
     ),

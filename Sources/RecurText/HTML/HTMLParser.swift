@@ -44,6 +44,12 @@ public enum HTMLParser {
   /// Largest input parsed; a larger page is cut there (the reason is recorded by the caller).
   public static let maxBytes = 64 * 1024 * 1024
 
+  /// libxml2's parse alone, the document freed at once: the floor any extraction pays
+  /// (for benchmarks). Returns whether libxml2 produced a document.
+  public static func parseOnly(_ text: String) -> Bool {
+    LibXMLDocument(utf8: Array(text.utf8), url: "") != nil
+  }
+
   /// Parses UTF-8 text into a tree; a page libxml2 cannot read at all gives an empty tree.
   public static func parse(_ text: String, url: String = "") -> ParsedHTML {
     var bytes = Array(text.utf8.prefix(maxBytes))
