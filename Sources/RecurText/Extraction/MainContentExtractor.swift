@@ -159,13 +159,20 @@ public struct MainContentExtractor: Sendable {
   /// A class word alone does not remove a wrapper that holds much of the page's text
   /// in plain (unlinked) prose: page wrappers often carry words like `has-sidebar`.
   func isBoilerplate(_ node: HTMLNode, insideArticle: Bool, pageTextLength: Int) -> Bool {
+    guard looksLikeBoilerplate(node, insideArticle: insideArticle) else { return false }
+    // A page wrapper can look like furniture (`<form>` around a whole ASP.NET page, a
+    // hidden element a streaming renderer fills, `has-sidebar`): one holding much of the
+    // page's text, mostly unlinked, stays.
+    return Double(textLength(node)) < ExtractionRules.wrapperTextShare * Double(pageTextLength)
+      || linkDensity(node) > ExtractionRules.maximumLinkDensity
+  }
+
+  /// Furniture by element name, role, class or id words, or hidden.
+  private func looksLikeBoilerplate(_ node: HTMLNode, insideArticle: Bool) -> Bool {
     if ExtractionRules.droppedElements.contains(node.name) { return true }
     if !insideArticle && ExtractionRules.droppedOutsideArticle.contains(node.name) { return true }
     if let role = node["role"]?.lowercased(), ExtractionRules.droppedRoles.contains(role) { return true }
-    if node["hidden"] != nil || node["aria-hidden"]?.lowercased() == "true" {
-      // Streaming renderers park the real page in a hidden element until a script moves it.
-      return Double(textLength(node)) < ExtractionRules.wrapperTextShare * Double(pageTextLength)
-    }
+    if node["hidden"] != nil || node["aria-hidden"]?.lowercased() == "true" { return true }
     if let style = node["style"]?.lowercased().replacingSpaces(),
       style.contains("display:none") || style.contains("visibility:hidden")
     {
@@ -175,13 +182,8 @@ public struct MainContentExtractor: Sendable {
     guard !words.isEmpty, node.name != "body", node.name != "article", node.name != "main" else {
       return false
     }
-    guard
-      !words.isDisjoint(with: ExtractionRules.boilerplateWords)
-        && words.isDisjoint(with: ExtractionRules.contentWords)
-    else { return false }
-    let length = textLength(node)
-    return Double(length) < ExtractionRules.wrapperTextShare * Double(pageTextLength)
-      || linkDensity(node) > ExtractionRules.maximumLinkDensity
+    return !words.isDisjoint(with: ExtractionRules.boilerplateWords)
+      && words.isDisjoint(with: ExtractionRules.contentWords)
   }
 
   /// Removes boilerplate elements in place (iteratively: trees may be very deep).
