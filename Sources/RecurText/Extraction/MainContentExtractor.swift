@@ -14,7 +14,7 @@ public struct MainContentExtractor: Sendable {
     guard let body = root.first("body") else {
       return Result(paragraphs: [], method: "empty")
     }
-    prune(body, insideArticle: false, pageTextLength: textLength(body))
+    prune(body, insideArticle: false, pageTextLength: unlinkedTextLength(body))
     // Articles first: prose outside links. Listings and collections are made of links
     // (headlines, product cards), so when little prose stands outside links, long link
     // texts count as prose too.
@@ -163,8 +163,21 @@ public struct MainContentExtractor: Sendable {
     // A page wrapper can look like furniture (`<form>` around a whole ASP.NET page, a
     // hidden element a streaming renderer fills, `has-sidebar`): one holding much of the
     // page's text, mostly unlinked, stays.
-    return Double(textLength(node)) < ExtractionRules.wrapperTextShare * Double(pageTextLength)
-      || linkDensity(node) > ExtractionRules.maximumLinkDensity
+    return Double(unlinkedTextLength(node)) < ExtractionRules.wrapperTextShare * Double(pageTextLength)
+  }
+
+  /// Characters of text below a node outside links, whitespace left out.
+  func unlinkedTextLength(_ node: HTMLNode) -> Int {
+    var total = 0
+    var stack: [HTMLNode] = [node]
+    while let current = stack.popLast() {
+      if current.isText {
+        total += current.text.count { !$0.isWhitespace }
+      } else if current.name != "a" {
+        stack.append(contentsOf: current.children)
+      }
+    }
+    return total
   }
 
   /// Furniture by element name, role, class or id words, or hidden.
