@@ -75,7 +75,7 @@ public struct MainContentExtractor: Sendable {
       switch step {
       case .enter(let node, let inLink):
         if node.isText {
-          let count = node.text.count { !$0.isWhitespace }
+          let count = node.text.nonWhitespaceCount
           totals[totals.count - 1].text += count
           if inLink { totals[totals.count - 1].linked += count }
           continue
@@ -107,7 +107,7 @@ public struct MainContentExtractor: Sendable {
       switch step {
       case .enter(let node, let paragraph, let inLink):
         if node.isText {
-          let count = node.text.count { !$0.isWhitespace }
+          let count = node.text.nonWhitespaceCount
           if inLink {
             if countLongLinks && count >= ExtractionRules.longLinkCharacters { prose[prose.count - 1] += count }
             continue
@@ -141,20 +141,6 @@ public struct MainContentExtractor: Sendable {
     return bonus
   }
 
-  /// Characters of text below a node, whitespace left out.
-  func textLength(_ node: HTMLNode) -> Int {
-    var total = 0
-    var stack = [node]
-    while let current = stack.popLast() {
-      if current.isText {
-        total += current.text.count { !$0.isWhitespace }
-      } else {
-        stack.append(contentsOf: current.children)
-      }
-    }
-    return total
-  }
-
   /// Whether an element is page furniture by its name, role, class or id, or is hidden.
   /// A class word alone does not remove a wrapper that holds much of the page's text
   /// in plain (unlinked) prose: page wrappers often carry words like `has-sidebar`.
@@ -172,7 +158,7 @@ public struct MainContentExtractor: Sendable {
     var stack: [HTMLNode] = [node]
     while let current = stack.popLast() {
       if current.isText {
-        total += current.text.count { !$0.isWhitespace }
+        total += current.text.nonWhitespaceCount
       } else if current.name != "a" {
         stack.append(contentsOf: current.children)
       }
@@ -218,7 +204,7 @@ public struct MainContentExtractor: Sendable {
     var stack: [(HTMLNode, Bool)] = [(node, false)]
     while let (current, inLink) = stack.popLast() {
       if current.isText {
-        let count = current.text.count { !$0.isWhitespace }
+        let count = current.text.nonWhitespaceCount
         total += count
         if inLink { linked += count }
       } else {
@@ -261,7 +247,7 @@ public struct MainContentExtractor: Sendable {
       case .enter(let element, let inLink):
         if element.isText {
           current += element.text
-          let count = element.text.count { !$0.isWhitespace }
+          let count = element.text.nonWhitespaceCount
           currentTotal += count
           if inLink { currentLinked += count }
           continue
