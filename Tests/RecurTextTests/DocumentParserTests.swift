@@ -143,3 +143,26 @@ final class ExtractionQualityTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(summary.meanF1(type: "article"), 0.913)
   }
 }
+
+final class ReviewMarkupTests: XCTestCase {
+  func testMicrodataAndRDFaReviewsAreEachAnItem() throws {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/product-reviews-microdata", withExtension: "html"))
+    let document = DocumentParser().parse(Array(try Data(contentsOf: url)), url: "https://packgo.example/trailmate")
+    XCTAssertEqual(document.reviews.count, 3)
+    let first = document.reviews[0]
+    XCTAssertEqual(first.author, "Oona Kettunen")
+    XCTAssertEqual(first.rating, 5)
+    XCTAssertEqual(first.bestRating, 5)
+    XCTAssertEqual(first.date, "2026-05-02")
+    XCTAssertEqual(first.title, "Comfortable all day")
+    XCTAssertEqual(first.source, "microdata")
+    XCTAssertTrue(first.body.hasPrefix("Carried it for three days"))
+    XCTAssertEqual(document.reviews[1].author, "M. Duarte")
+    XCTAssertEqual(document.reviews[1].rating, 2)
+    XCTAssertEqual(document.reviews[1].normalisedRating ?? -1, 0.25, accuracy: 1e-9)
+    XCTAssertEqual(document.reviews[2].source, "rdfa")
+    XCTAssertEqual(document.reviews[2].author, "Lena Brandt")
+    XCTAssertEqual(document.reviews[2].rating, 3)
+    XCTAssertEqual(document.reviews[2].body, "Fine for the price, though the straps could be wider.")
+  }
+}

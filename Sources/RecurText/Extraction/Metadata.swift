@@ -181,8 +181,13 @@ struct MetadataReader {
     elements.first { $0.name == "link" && $0["rel"]?.lowercased() == "canonical" }?["href"]
   }
 
-  /// Reviews from JSON-LD `Review` objects (nested in `Product` and others too).
+  /// Reviews from JSON-LD `Review` objects (nested in `Product` and others too), then
+  /// from microdata and RDFa.
   var reviews: [ReviewItem] {
+    jsonLDReviews + MarkupReviews(elements: elements).reviews()
+  }
+
+  private var jsonLDReviews: [ReviewItem] {
     jsonLD.filter { MetadataReader.types($0).contains("Review") }.compactMap { object in
       let rating = object["reviewRating"] as? [String: Any]
       func number(_ value: Any?) -> Double? {
