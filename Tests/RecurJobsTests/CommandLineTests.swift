@@ -69,4 +69,38 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(failing.out.contains("HTTP 404 Not Found"), failing.out)
     XCTAssertTrue(failing.err.contains("1 failed"), failing.err)
   }
+
+  func testExtractPrintsTheDocumentAndExitsByOutcome() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: folder) }
+    let page = folder.appendingPathComponent("page.html")
+    try Data(
+      "<html lang=\"en\"><head><title>Tea house review</title></head><body><article><p>The tea house on the quay serves the best scones in town, and the staff remember your order.</p></article></body></html>"
+        .utf8
+    ).write(to: page)
+    let result = try run(["extract", "--json", page.path])
+    XCTAssertEqual(result.status, 0, result.err)
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+    XCTAssertEqual(object["title"] as? String, "Tea house review")
+    XCTAssertEqual(object["language"] as? String, "en")
+    XCTAssertTrue((object["text"] as? String)?.hasPrefix("The tea house on the quay") == true)
+    let keys = [
+      "\"url\"", "\"canonical_url\"", "\"title\"", "\"authors\"", "\"published\"", "\"language\"", "\"site_name\"",
+      "\"description\"", "\"kind\"", "\"text\"", "\"reviews\"", "\"encoding\"", "\"encoding_source\"", "\"method\"",
+      "\"reason\"",
+    ]
+    let positions = keys.map { result.out.range(of: $0)?.lowerBound }
+    XCTAssertFalse(positions.contains(nil))
+    XCTAssertEqual(positions.compactMap { $0 }, positions.compactMap { $0 }.sorted())
+
+    let empty = folder.appendingPathComponent("empty.html")
+    try Data().write(to: empty)
+    let emptyResult = try run(["extract", empty.path])
+    XCTAssertEqual(emptyResult.status, 1)
+    XCTAssertTrue(emptyResult.out.contains("reason:    empty page"), emptyResult.out)
+
+    XCTAssertEqual(try run(["extract", folder.appendingPathComponent("absent.html").path]).status, 2)
+    XCTAssertEqual(try run(["eval", "extract", "--data", folder.path]).status, 2)
+  }
 }
