@@ -45,24 +45,29 @@ public func matmul(_ a: Variable, _ b: Variable) -> Variable {
     }
   }
   return Variable(Tensor(shape: [m, n], data: out), inputs: [a, b]) { result in
-    let grad = result.gradient!
-    if a.requiresGradient {
-      // dA = dC · Bᵀ
-      a.accumulate { target in
-        grad.withUnsafeBufferPointer { pg in
-          b.value.data.withUnsafeBufferPointer { pb in
-            gemm(pg.baseAddress!, pb.baseAddress!, target.baseAddress!, m: m, n: k, k: n, transposeB: true, beta: 1)
-          }
+    accumulateProductGradients(result.gradient!, a, b)
+  }
+}
+
+/// Gradients of `C = A · B` from `dC`: `dA += dC · Bᵀ`, `dB += Aᵀ · dC`.
+private func accumulateProductGradients(_ grad: [Float], _ a: Variable, _ b: Variable) {
+  let m = a.rows
+  let k = a.columns
+  let n = b.columns
+  if a.requiresGradient {
+    a.accumulate { target in
+      grad.withUnsafeBufferPointer { pg in
+        b.value.data.withUnsafeBufferPointer { pb in
+          gemm(pg.baseAddress!, pb.baseAddress!, target.baseAddress!, m: m, n: k, k: n, transposeB: true, beta: 1)
         }
       }
     }
-    if b.requiresGradient {
-      // dB = Aᵀ · dC
-      b.accumulate { target in
-        a.value.data.withUnsafeBufferPointer { pa in
-          grad.withUnsafeBufferPointer { pg in
-            gemm(pa.baseAddress!, pg.baseAddress!, target.baseAddress!, m: k, n: n, k: m, transposeA: true, beta: 1)
-          }
+  }
+  if b.requiresGradient {
+    b.accumulate { target in
+      a.value.data.withUnsafeBufferPointer { pa in
+        grad.withUnsafeBufferPointer { pg in
+          gemm(pa.baseAddress!, pg.baseAddress!, target.baseAddress!, m: k, n: n, k: m, transposeA: true, beta: 1)
         }
       }
     }
@@ -88,24 +93,7 @@ public func addProduct(_ base: Variable, _ a: Variable, _ w: Variable) -> Variab
   return Variable(Tensor(shape: [m, n], data: out), inputs: [base, a, w]) { result in
     let grad = result.gradient!
     if base.requiresGradient { base.accumulate(grad) }
-    if a.requiresGradient {
-      a.accumulate { target in
-        grad.withUnsafeBufferPointer { pg in
-          w.value.data.withUnsafeBufferPointer { pw in
-            gemm(pg.baseAddress!, pw.baseAddress!, target.baseAddress!, m: m, n: k, k: n, transposeB: true, beta: 1)
-          }
-        }
-      }
-    }
-    if w.requiresGradient {
-      w.accumulate { target in
-        a.value.data.withUnsafeBufferPointer { pa in
-          grad.withUnsafeBufferPointer { pg in
-            gemm(pa.baseAddress!, pg.baseAddress!, target.baseAddress!, m: k, n: n, k: m, transposeA: true, beta: 1)
-          }
-        }
-      }
-    }
+    accumulateProductGradients(grad, a, w)
   }
 }
 
