@@ -32,6 +32,7 @@ public struct DocumentParser: Sendable {
     let extracted = MainContentExtractor().extract(parsed.root)
     document.paragraphs = extracted.paragraphs
     document.method = extracted.method
+    if document.language == nil { document.language = LanguageGuesser.guess(document.text) }
     if bytes.count > HTMLParser.maxBytes {
       document.reason = "page larger than \(HTMLParser.maxBytes) bytes; only the start was read"
     } else if document.paragraphs.isEmpty {

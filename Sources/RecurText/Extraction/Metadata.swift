@@ -168,7 +168,7 @@ struct MetadataReader {
   }
 
   var language: String? {
-    if let lang = elements.first { $0.name == "html" }?["lang"], !lang.isEmpty { return lang.lowercased() }
+    if let lang = elements.first(where: { $0.name == "html" })?["lang"], !lang.isEmpty { return lang.lowercased() }
     if let locale = meta("og:locale") { return locale.lowercased().replacingOccurrences(of: "_", with: "-") }
     return nil
   }
