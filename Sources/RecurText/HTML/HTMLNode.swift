@@ -24,10 +24,10 @@ public final class HTMLNode {
     ((attributes["class"] ?? "") + " " + (attributes["id"] ?? "")).lowercased()
   }
 
-  /// The words of the class and id, split at spaces, `-` and `_`, lower-cased.
-  public var classWords: Set<String> {
-    Set(classAndID.split { $0 == " " || $0 == "-" || $0 == "_" || $0 == "\t" || $0 == "\n" }.map(String.init))
-  }
+  /// The words of the class and id, split at spaces, `-` and `_`, lower-cased; computed
+  /// once (pruning and scoring both ask for every element's).
+  public lazy var classWords: Set<String> = Set(
+    classAndID.split { $0 == " " || $0 == "-" || $0 == "_" || $0 == "\t" || $0 == "\n" }.map(String.init))
 
   /// All text below, whitespace collapsed.
   public var textContent: String {

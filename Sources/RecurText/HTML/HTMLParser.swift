@@ -41,6 +41,13 @@ public enum HTMLParser {
     "select", "option", "button", "input", "textarea",
   ]
 
+  /// Attributes the stage reads; the others (inline handlers, data-*, srcset …) are not
+  /// copied out of libxml2, which saves most of the tree's string work.
+  static let keptAttributes: Set<String> = [
+    "class", "id", "role", "hidden", "aria-hidden", "style", "href", "rel", "lang", "name", "property", "content",
+    "itemprop", "itemscope", "itemtype", "typeof", "vocab", "datetime", "type", "charset", "http-equiv",
+  ]
+
   /// Largest input parsed; a larger page is cut there (the reason is recorded by the caller).
   public static let maxBytes = 64 * 1024 * 1024
 
@@ -79,11 +86,14 @@ public enum HTMLParser {
         var attributes: [String: String] = [:]
         var attribute = node.pointee.properties
         while let current = attribute {
-          if let attributeName = current.pointee.name,
-            let value = xmlNodeGetContent(UnsafeMutablePointer<xmlNode>(OpaquePointer(current)))
-          {
-            attributes[String(cString: attributeName).lowercased()] = String(cString: value)
-            CLibXML2_free(value)
+          if let attributeName = current.pointee.name {
+            let key = String(cString: attributeName).lowercased()
+            if keptAttributes.contains(key),
+              let value = xmlNodeGetContent(UnsafeMutablePointer<xmlNode>(OpaquePointer(current)))
+            {
+              attributes[key] = String(cString: value)
+              CLibXML2_free(value)
+            }
           }
           attribute = current.pointee.next
         }
