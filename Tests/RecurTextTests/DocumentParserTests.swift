@@ -166,3 +166,21 @@ final class ReviewMarkupTests: XCTestCase {
     XCTAssertEqual(document.reviews[2].body, "Fine for the price, though the straps could be wider.")
   }
 }
+
+final class BylineTests: XCTestCase {
+  func testBylinesGiveCleanNamesAndNotPublishers() {
+    let page = """
+      <html><head><title>Ferry timetable changes</title></head><body><article>
+      <div class="byline">By Ana Ruiz, Staff Writer</div><span class="author-name">Ana Ruiz</span>
+      <p>The island ferry will run two extra crossings on Saturdays from June, the operator said on Tuesday.</p>
+      </article></body></html>
+      """
+    XCTAssertEqual(DocumentParser().parse(Array(page.utf8), url: "https://x.test/a").authors, ["Ana Ruiz"])
+    let jsonLD = """
+      <html><head><script type="application/ld+json">{"@type":"NewsArticle","headline":"H",
+      "author":[{"@type":"Person","name":"Maria &amp; Katerina"},{"@type":"Organization","name":"Daily Paper"}]}</script>
+      </head><body><p>Some article text that is long enough to count as the main text of the page.</p></body></html>
+      """
+    XCTAssertEqual(DocumentParser().parse(Array(jsonLD.utf8), url: "https://x.test/b").authors, ["Maria & Katerina"])
+  }
+}

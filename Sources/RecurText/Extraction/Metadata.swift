@@ -113,13 +113,37 @@ struct MetadataReader {
     }
     if names.isEmpty {
       for node in elements where node["rel"]?.lowercased() == "author" || node["itemprop"] == "author" {
+        names.append(node.textContent)
+      }
+    }
+    if names.isEmpty {
+      // A byline element: class words `author`, `byline`, or `author-name`, holding a short name.
+      for node in elements where !node.classWords.isDisjoint(with: ["author", "byline", "writer"]) {
         let text = node.textContent
-        if !text.isEmpty && text.count < 60 { names.append(text) }
+        if text.split(separator: " ").count <= 6 { names.append(text) }
+        if names.count >= 3 { break }
       }
     }
     var seen = Set<String>()
-    return names.map { $0.collapsingWhitespace().replacingOccurrences(of: "By ", with: "", options: .anchored) }
-      .filter { !$0.isEmpty && $0.count < 80 && seen.insert($0.lowercased()).inserted }
+    let cleaned = names.map(MetadataReader.cleanName).filter {
+      !$0.isEmpty && $0.count < 80 && $0.first?.isLetter == true && !$0.lowercased().contains("more about")
+        && seen.insert($0.lowercased()).inserted
+    }
+    // "Ana Ruiz, Staff Writer" beside "Ana Ruiz" is one person: keep the plain name.
+    return cleaned.filter { name in !cleaned.contains { $0 != name && name.contains($0) } }
+  }
+
+  /// A person's name as found: entities decoded, `By` and the publisher's name taken off.
+  static func cleanName(_ raw: String) -> String {
+    var name = raw.collapsingWhitespace()
+    for (entity, character) in [("&amp;", "&"), ("&quot;", "\""), ("&#39;", "'"), ("&apos;", "'"), ("&#039;", "'")] {
+      name = name.replacingOccurrences(of: entity, with: character)
+    }
+    for prefix in ["By ", "by ", "BY ", "Written by ", "Posted by ", "Author: ", "Author "] where name.hasPrefix(prefix)
+    {
+      name.removeFirst(prefix.count)
+    }
+    return name.trimmingCharacters(in: CharacterSet(charactersIn: " ,|·-–—"))
   }
 
   var published: String? {
