@@ -10,6 +10,7 @@ let package = Package(
     .library(name: "RecurJobs", targets: ["RecurJobs"]),
     .library(name: "RecurNN", targets: ["RecurNN"]),
     .library(name: "RecurText", targets: ["RecurText"]),
+    .library(name: "RecurModels", targets: ["RecurModels"]),
     // The loopback HTTP server the tests and the benchmarks fetch from.
     .library(name: "RecurTestSupport", targets: ["RecurTestSupport"]),
   ],
@@ -36,13 +37,16 @@ let package = Package(
     ),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
     .target(name: "RecurText", dependencies: ["CLibXML2", "CZlib"]),
+    .target(name: "RecurModels", dependencies: ["RecurNN", "RecurText"]),
     .target(
       name: "RecurFetch",
       dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
     ),
     .target(
       name: "RecurJobs",
-      dependencies: ["RecurFetch", "RecurText", .product(name: "Logging", package: "swift-log")]
+      dependencies: [
+        "RecurFetch", "RecurText", "RecurModels", "RecurNN", .product(name: "Logging", package: "swift-log"),
+      ]
     ),
     .executableTarget(
       name: "recur",
@@ -58,6 +62,7 @@ let package = Package(
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "RecurNNTests", dependencies: ["RecurNN"]),
+    .testTarget(name: "RecurModelsTests", dependencies: ["RecurModels", "RecurNN", "RecurText"]),
     .testTarget(name: "RecurTextTests", dependencies: ["RecurText"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "RecurJobsTests",

@@ -4,32 +4,8 @@ import XCTest
 
 /// The built `recur` executable, run as a user would: exit codes and output lines.
 final class CommandLineTests: XCTestCase {
-  func recurBinary() throws -> URL {
-    // The test runner sits in the build products folder beside the executable.
-    let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-      .deletingLastPathComponent()
-    let binary = products.appendingPathComponent("recur")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-      throw XCTSkip("the recur executable is not built beside the tests (\(binary.path)); run `make test`")
-    }
-    return binary
-  }
-
   func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    process.executableURL = try recurBinary()
-    process.arguments = arguments
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    let errData = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (
-      process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
-    )
+    try RecurCLI.run(arguments)
   }
 
   func testUnknownOptionExitsTwo() throws {

@@ -7,16 +7,19 @@ final class EngineBehaviourTests: XCTestCase {
   func testASequenceScoresTheSameAloneOrInABatch() {
     for kind in CellKind.allCases {
       for bidirectional in [false, true] {
-        var rng = SeededGenerator(seed: 21)
-        let model = ManyToOne(
-          embedding: Embedding(vocabulary: 20, width: 6, rng: &rng), cell: kind, hidden: 8, classes: 3,
-          bidirectional: bidirectional, pooling: bidirectional ? .mean : .last, rng: &rng)
-        let sequences = [[1, 2, 3], [4, 5, 6, 7, 8, 9, 10], [11], [12, 13, 14, 15]]
-        let batched = model.probabilities(sequences)
-        for (index, sequence) in sequences.enumerated() {
-          let alone = model.probabilities([sequence])[0]
-          for (a, b) in zip(alone, batched[index]) {
-            XCTAssertEqual(a, b, accuracy: 1e-6, "\(kind) bidirectional \(bidirectional) sequence \(index)")
+        for pooling in [ManyToOne.Pooling.last, .mean, .max] {
+          var rng = SeededGenerator(seed: 21)
+          let model = ManyToOne(
+            embedding: Embedding(vocabulary: 20, width: 6, rng: &rng), cell: kind, hidden: 8, classes: 3,
+            bidirectional: bidirectional, pooling: pooling, rng: &rng)
+          let sequences = [[1, 2, 3], [4, 5, 6, 7, 8, 9, 10], [11], [12, 13, 14, 15]]
+          let batched = model.probabilities(sequences)
+          for (index, sequence) in sequences.enumerated() {
+            let alone = model.probabilities([sequence])[0]
+            for (a, b) in zip(alone, batched[index]) {
+              XCTAssertEqual(
+                a, b, accuracy: 1e-6, "\(kind) bidirectional \(bidirectional) \(pooling) sequence \(index)")
+            }
           }
         }
       }

@@ -97,6 +97,12 @@ final class GradientTests: XCTestCase {
     assertGradientsMatch(classifier.parameters()) {
       classifier.loss([[1, 2, 3], [4, 5]], labels: [0, 1], rng: &dropoutRNG)
     }
+    let maxPooled = ManyToOne(
+      embedding: Embedding(vocabulary: 7, width: 3, rng: &rng), cell: .gru, hidden: 3, classes: 2,
+      bidirectional: true, pooling: .max, rng: &rng)
+    assertGradientsMatch(maxPooled.parameters()) {
+      maxPooled.loss([[1, 2, 3], [4, 5], [6]], labels: [0, 1, 1], rng: &dropoutRNG)
+    }
     let translator = Seq2Seq(
       sourceVocabulary: 6, targetVocabulary: 6, width: 3, hidden: 4, cell: .gru, startToken: 4, endToken: 5,
       rng: &rng)

@@ -15,6 +15,11 @@ public enum Console {
     writeAll(line + "\n", to: 2)
   }
 
+  /// Writes to standard error as is (a progress line redrawn with `\r`).
+  public static func errorRaw(_ text: String) {
+    writeAll(text, to: 2)
+  }
+
   /// Whether standard error is a terminal (progress bars) or not (plain log lines).
   public static var errorIsTerminal: Bool { isatty(2) == 1 }
 

@@ -247,6 +247,8 @@ public struct ModelCard: Codable, Sendable, Equatable {
   /// Evaluation scores measured when it was trained (name → value).
   public var scores: [String: Double]
   public var trainingSeconds: Double?
+  /// Training settings a later evaluation needs (which share of a file was held out, by which seed).
+  public var training: [String: String]?
   public var notes: [String]
 
   public init(

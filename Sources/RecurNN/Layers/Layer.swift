@@ -59,3 +59,39 @@ public func sumOverTime(_ x: Variable, batch: SequenceBatch) -> Variable {
     x.accumulate(delta)
   }
 }
+
+/// The largest value of each column over each sequence's real steps: time-major
+/// `[time × batch, width]` → `[batch, width]`. The gradient goes to the step that held
+/// the maximum; an empty sequence gives zeros.
+public func maxOverTime(_ x: Variable, batch: SequenceBatch) -> Variable {
+  let width = x.columns
+  let size = batch.size
+  var out = [Float](repeating: 0, count: size * width)
+  var winners = [Int](repeating: -1, count: size * width)
+  x.value.data.withUnsafeBufferPointer { values in
+    for (sequence, length) in batch.lengths.enumerated() where length > 0 {
+      for column in 0..<width {
+        var best = -Float.infinity
+        var bestRow = -1
+        for step in 0..<min(length, batch.steps) {
+          let row = step * size + sequence
+          let value = values[row * width + column]
+          if value > best {
+            best = value
+            bestRow = row
+          }
+        }
+        out[sequence * width + column] = best
+        winners[sequence * width + column] = bestRow
+      }
+    }
+  }
+  return Variable(Tensor(shape: [size, width], data: out), inputs: [x]) { result in
+    let grad = result.gradient!
+    x.accumulate { target in
+      for index in 0..<(size * width) where winners[index] >= 0 {
+        target[winners[index] * width + index % width] += grad[index]
+      }
+    }
+  }
+}

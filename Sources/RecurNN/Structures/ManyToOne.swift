@@ -1,13 +1,15 @@
 /// N → 1: a sequence in, one output (a class) out — document or sentence sentiment.
 ///
 /// Tokens → embedding → recurrent encoder (any cell, one or two directions, stacked) →
-/// the final state or the mean of the outputs → `Dense` → class logits.
+/// the final state, the mean or the maximum of the outputs → `Dense` → class logits.
 public final class ManyToOne: Layer {
   public enum Pooling: String, Codable, Sendable {
     /// The final state (both directions' final states when bidirectional).
     case last
     /// The mean of the outputs over the sequence's real steps.
     case mean
+    /// The largest value of each output over the sequence's real steps.
+    case max
   }
 
   public let embedding: Embedding
@@ -49,6 +51,8 @@ public final class ManyToOne: Layer {
         }
       }
       pooled = sumOverTime(scaleRows(encoded.outputs, weights), batch: batch)
+    case .max:
+      pooled = maxOverTime(encoded.outputs, batch: batch)
     }
     return output(dropout(pooled, training: training, rng: &rng))
   }

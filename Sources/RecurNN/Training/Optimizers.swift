@@ -67,8 +67,11 @@ public final class Adam: Optimizer {
       let variable = parameter.variable
       guard variable.requiresGradient, let gradient = variable.gradient else { continue }
       let key = ObjectIdentifier(variable)
+      // Taken out of the table while updated, so the arrays are not copied.
       var (first, second) =
-        moments[key] ?? ([Float](repeating: 0, count: gradient.count), [Float](repeating: 0, count: gradient.count))
+        moments.removeValue(forKey: key) ?? (
+          [Float](repeating: 0, count: gradient.count), [Float](repeating: 0, count: gradient.count)
+        )
       let decay = 1 - learningRate * decoupledWeightDecay
       variable.value.data.withUnsafeMutableBufferPointer { weights in
         for index in 0..<gradient.count {

@@ -1,0 +1,174 @@
+import Foundation
+import RecurModels
+import RecurText
+
+/// `recur label`: the sentiment of a text, of text files, or of HTML pages (the main text
+/// and each review item on the page, with its star rating beside the prediction).
+public struct LabelCommand {
+  public var text: String?
+  public var files: [String]
+  public var model: String
+  public var json: Bool
+
+  public init(text: String?, files: [String], model: String, json: Bool) {
+    self.text = text
+    self.files = files
+    self.model = model
+    self.json = json
+  }
+
+  struct Input {
+    var source: String
+    var text: String
+    var language: String?
+    var reviews: [ReviewItem] = []
+  }
+
+  public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
+    guard (text == nil) != files.isEmpty else {
+      throw RecurError(.usage, "give either --text STRING or one or more files ('-' reads standard input)")
+    }
+    let loaded: SentimentModel
+    do {
+      loaded = try SentimentModel.load(directory: model)
+    } catch {
+      throw RecurError(.usage, error.message)
+    }
+    var inputs: [Input] = []
+    var failures = 0
+    if let text {
+      inputs.append(Input(source: "--text", text: text))
+    }
+    for file in files {
+      do throws(RecurError) {
+        inputs.append(try read(file))
+      } catch {
+        failures += 1
+        write(json ? failureJSON(file, error.message) : "\(file): \(error.message)")
+      }
+    }
+    let labeler = DocumentSentiment(model: loaded)
+    // Every text of the run in one call: main texts first, then each review item.
+    var texts = inputs.map(\.text)
+    var languages = inputs.map(\.language)
+    for input in inputs {
+      texts += input.reviews.map(\.body)
+      languages += input.reviews.map { _ in input.language }
+    }
+    let results = labeler.label(texts, languages: languages)
+    var next = inputs.count
+    for (index, input) in inputs.enumerated() {
+      let reviewResults = Array(results[next..<(next + input.reviews.count)])
+      next += input.reviews.count
+      write(
+        json
+          ? Self.json(
+            source: input.source, result: results[index], reviews: zip(input.reviews, reviewResults).map { $0 })
+          : Self.text(
+            source: input.source, result: results[index], reviews: zip(input.reviews, reviewResults).map { $0 }))
+    }
+    return failures > 0 ? .partialFailure : .success
+  }
+
+  func read(_ file: String) throws(RecurError) -> Input {
+    let data: Data?
+    if file == "-" {
+      data = FileHandle.standardInput.readDataToEndOfFile()
+    } else {
+      data = FileManager.default.contents(atPath: file)
+    }
+    guard var bytes = data.map(Array.init) else { throw RecurError(.partialFailure, "cannot read the file") }
+    if Gzip.isGzip(bytes) {
+      do {
+        bytes = try Gzip.decompress(bytes)
+      } catch {
+        throw RecurError(.partialFailure, "cannot decompress: \(error.description)")
+      }
+    }
+    if Self.looksLikeHTML(file, bytes) {
+      let url = file == "-" ? "stdin" : URL(fileURLWithPath: file).absoluteString
+      let document = DocumentParser().parse(bytes, url: url)
+      return Input(source: file, text: document.text, language: document.language, reviews: document.reviews)
+    }
+    return Input(source: file, text: DecodedText(bytes: bytes, httpCharset: nil).text)
+  }
+
+  static func looksLikeHTML(_ file: String, _ bytes: [UInt8]) -> Bool {
+    let lower = file.lowercased()
+    if [".html", ".htm", ".xhtml", ".html.gz", ".htm.gz"].contains(where: lower.hasSuffix) { return true }
+    let head = String(decoding: bytes.prefix(1024), as: UTF8.self).lowercased()
+    return head.contains("<!doctype html") || head.contains("<html")
+  }
+
+  func failureJSON(_ source: String, _ reason: String) -> String {
+    var object = JSONObjectWriter()
+    object.add("source", source)
+    object.add("error", reason)
+    return object.json
+  }
+
+  static func sentimentJSON(_ result: SentimentResult, sentences: Bool) -> String {
+    var object = JSONObjectWriter()
+    object.add("label", result.label.rawValue)
+    object.add("probability", result.probability, decimals: 4)
+    object.add("positive", result.positive, decimals: 4)
+    object.add("language", result.language)
+    object.add("reason", result.reason)
+    if sentences {
+      let items = result.sentences.map { sentence in
+        var item = JSONObjectWriter()
+        item.add("start", sentence.start)
+        item.add("end", sentence.end)
+        item.add("positive", sentence.positive, decimals: 4)
+        item.add("text", sentence.text)
+        return item.json
+      }
+      object.add("sentences", raw: "[" + items.joined(separator: ",") + "]")
+    }
+    return object.json
+  }
+
+  /// `{"source", "sentiment": {label, probability, positive, language, reason, sentences: [{start, end,
+  /// positive, text}]}, "reviews": [{author, rating, normalised_rating, sentiment}]}`.
+  static func json(source: String, result: SentimentResult, reviews: [(ReviewItem, SentimentResult)]) -> String {
+    var object = JSONObjectWriter()
+    object.add("source", source)
+    object.add("sentiment", raw: sentimentJSON(result, sentences: true))
+    let items = reviews.map { review, result in
+      var item = JSONObjectWriter()
+      item.add("author", review.author)
+      item.add("title", review.title)
+      item.add("rating", review.rating, decimals: 2)
+      item.add("best_rating", review.bestRating, decimals: 2)
+      item.add("normalised_rating", review.normalisedRating, decimals: 3)
+      item.add("sentiment", raw: sentimentJSON(result, sentences: false))
+      return item.json
+    }
+    object.add("reviews", raw: "[" + items.joined(separator: ",") + "]")
+    return object.json
+  }
+
+  static func describe(_ result: SentimentResult) -> String {
+    guard let probability = result.probability else { return "unsupported (\(result.reason ?? ""))" }
+    return String(format: "%@ %.2f", result.label.rawValue, probability)
+  }
+
+  static func text(source: String, result: SentimentResult, reviews: [(ReviewItem, SentimentResult)]) -> String {
+    var lines = ["\(source): \(describe(result))"]
+    // The sentences that pulled hardest either way.
+    let ranked = result.sentences.sorted { abs($0.positive - 0.5) > abs($1.positive - 0.5) }.prefix(5)
+    for sentence in ranked {
+      let excerpt = sentence.text.count > 100 ? String(sentence.text.prefix(97)) + "…" : sentence.text
+      lines.append(String(format: "  %.2f  ", sentence.positive) + excerpt.replacingOccurrences(of: "\n", with: " "))
+    }
+    for (review, result) in reviews {
+      var line = "  review"
+      if let author = review.author { line += " by \(author)" }
+      if let rating = review.rating {
+        line += String(format: ", rated %g", rating) + (review.bestRating.map { String(format: "/%g", $0) } ?? "")
+      }
+      lines.append(line + ": " + describe(result))
+    }
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,163 @@
+import RecurText
+
+/// One sentence's score, with where it stands in the text (Unicode scalar offsets).
+public struct SentenceSentiment: Sendable, Equatable {
+  public var start: Int
+  public var end: Int
+  public var text: String
+  public var positive: Double
+}
+
+/// A text's sentiment: its label, the probability that goes with it, P(positive), and the
+/// per-sentence scores that drove it.
+public struct SentimentResult: Sendable, Equatable {
+  public enum Label: String, Sendable, Codable, CaseIterable {
+    case positive
+    case negative
+    case mixed = "mixed/neutral"
+    case unsupported
+  }
+
+  public var label: Label
+  /// The label's probability: P(positive) for positive, P(negative) for negative, and for
+  /// mixed/neutral 1 − |P(positive) − P(negative)| (1 when the evidence is evenly split).
+  /// Nil for unsupported.
+  public var probability: Double?
+  /// P(positive) of the whole text; nil for unsupported.
+  public var positive: Double?
+  public var sentences: [SentenceSentiment]
+  /// The language the text was judged to be in, when known.
+  public var language: String?
+  /// Why the text was not scored (unsupported only).
+  public var reason: String?
+}
+
+/// Labels whole documents with a `SentimentModel`:
+///
+/// 1. Text the model was not trained for is `unsupported`: a declared or guessed language
+///    other than English, or no words at all.
+/// 2. Every sentence is scored on its own (kept for the report).
+/// 3. The document's P(positive) is the model's reading of the whole text when it has at most
+///    `wholeTextLimit` tokens (as the model was trained, on whole reviews); a longer text is
+///    cut into passages of whole sentences of up to `passageTokens` tokens, and the passages'
+///    scores are averaged weighted by their token counts.
+/// 4. The label is `positive` when P(positive) ≥ `decisive`, `negative` when ≤ 1 − `decisive`,
+///    and `mixed/neutral` in between — or when the evidence is split: at least
+///    `splitMinimumSentences` sentences are confident (P ≥ 0.8 or ≤ 0.2) and each side holds at
+///    least `splitShare` of them, while the document score is below 0.85 and above 0.15.
+public struct DocumentSentiment {
+  public let model: SentimentModel
+  public var decisive = 0.6
+  public var wholeTextLimit = 1_000
+  public var passageTokens = 400
+  public var splitMinimumSentences = 4
+  public var splitShare = 0.3
+  let tokenizer = Tokenizer()
+  let splitter = SentenceSplitter()
+
+  public init(model: SentimentModel) { self.model = model }
+
+  /// Labels each text; `languages[i]` is text i's declared language when known. Batching
+  /// every sentence of every text together gives the same results as one text at a time.
+  public func label(_ texts: [String], languages: [String?]? = nil) -> [SentimentResult] {
+    struct Plan {
+      var tokens: [Token]
+      var sentences: [Range<Int>]
+      var whole: Bool
+      var passages: [Range<Int>]
+      var language: String?
+      var unsupported: String?
+    }
+    var plans: [Plan] = []
+    var sequences: [[Int]] = []
+    for (index, text) in texts.enumerated() {
+      let declared = languages?[index]
+      let language = declared ?? LanguageGuesser.guess(text)
+      let tokens = tokenizer.tokenize(text)
+      var plan = Plan(tokens: tokens, sentences: [], whole: true, passages: [], language: language)
+      if let language, !language.lowercased().hasPrefix("en") {
+        plan.unsupported = "language '\(language)' is not one the model was trained for (English)"
+      } else if tokens.isEmpty {
+        plan.unsupported = "no text to score"
+      } else {
+        plan.sentences = splitter.split(tokens)
+        plan.whole = tokens.count <= wholeTextLimit
+        plan.passages = plan.whole ? [0..<tokens.count] : passages(plan.sentences)
+      }
+      plans.append(plan)
+      guard plan.unsupported == nil else { continue }
+      let ids = model.ids(tokens.map { $0.text.lowercased() })
+      for range in plan.sentences + plan.passages { sequences.append(Array(ids[range])) }
+    }
+    let scores = model.positiveProbabilities(ids: sequences)
+    var next = 0
+    return zip(texts, plans).map { text, plan in
+      guard plan.unsupported == nil else {
+        return SentimentResult(
+          label: .unsupported, probability: nil, positive: nil, sentences: [], language: plan.language,
+          reason: plan.unsupported)
+      }
+      let scalars = Array(text.unicodeScalars)
+      var sentences: [SentenceSentiment] = []
+      for range in plan.sentences {
+        let start = plan.tokens[range.lowerBound].start
+        let end = plan.tokens[range.upperBound - 1].end
+        var piece = String.UnicodeScalarView()
+        piece.append(contentsOf: scalars[start..<end])
+        sentences.append(SentenceSentiment(start: start, end: end, text: String(piece), positive: scores[next]))
+        next += 1
+      }
+      var weighted = 0.0
+      var weight = 0.0
+      for range in plan.passages {
+        weighted += scores[next] * Double(range.count)
+        weight += Double(range.count)
+        next += 1
+      }
+      let positive = weighted / max(weight, 1)
+      return decide(positive: positive, sentences: sentences, language: plan.language)
+    }
+  }
+
+  func decide(positive: Double, sentences: [SentenceSentiment], language: String?) -> SentimentResult {
+    let confidentPositive = sentences.filter { $0.positive >= 0.8 }.count
+    let confidentNegative = sentences.filter { $0.positive <= 0.2 }.count
+    let confident = confidentPositive + confidentNegative
+    let split =
+      confident >= splitMinimumSentences
+      && Double(min(confidentPositive, confidentNegative)) >= splitShare * Double(confident) && positive < 0.85
+      && positive > 0.15
+    let label: SentimentResult.Label
+    let probability: Double
+    if !split && positive >= decisive {
+      label = .positive
+      probability = positive
+    } else if !split && positive <= 1 - decisive {
+      label = .negative
+      probability = 1 - positive
+    } else {
+      label = .mixed
+      probability = 1 - abs(2 * positive - 1)
+    }
+    return SentimentResult(
+      label: label, probability: probability, positive: positive, sentences: sentences, language: language,
+      reason: nil)
+  }
+
+  /// Consecutive sentences packed into passages of at most `passageTokens` tokens (a longer
+  /// sentence is a passage of its own).
+  func passages(_ sentences: [Range<Int>]) -> [Range<Int>] {
+    var result: [Range<Int>] = []
+    var current: Range<Int>?
+    for sentence in sentences {
+      if let open = current, sentence.upperBound - open.lowerBound <= passageTokens {
+        current = open.lowerBound..<sentence.upperBound
+      } else {
+        if let open = current { result.append(open) }
+        current = sentence
+      }
+    }
+    if let open = current { result.append(open) }
+    return result
+  }
+}

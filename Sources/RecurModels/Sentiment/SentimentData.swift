@@ -1,0 +1,120 @@
+import Foundation
+import RecurNN
+import RecurText
+
+/// One labelled text: label 0 is negative, 1 positive.
+public struct SentimentExample: Sendable, Equatable {
+  public var label: Int
+  public var text: String
+  public init(label: Int, text: String) {
+    self.label = label
+    self.text = text
+  }
+}
+
+/// The sentiment files the project reads:
+/// - `label<TAB>text` per line (label `pos`/`neg`), SST style: already tokenized and
+///   lower-cased (`it 's`, `-lrb-`), which is turned back into plain text so that
+///   RecurText's tokenizer gives the tokens it gives for raw text;
+/// - the IMDb layout: a header `label<TAB>rating<TAB>id<TAB>text`, raw review text
+///   with literal `<br />` line breaks, which become paragraph breaks.
+public enum SentimentData {
+  public static let labels = ["negative", "positive"]
+
+  public static func load(_ path: String) throws(DataFileError) -> [SentimentExample] {
+    try parse(readTextFile(path), name: path)
+  }
+
+  public static func parse(_ contents: String, name: String) throws(DataFileError) -> [SentimentExample] {
+    var lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
+    var textColumn = 1
+    var raw = false
+    if let header = lines.first, header.hasPrefix("label\t") {
+      let columns = header.split(separator: "\t").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+      guard let column = columns.firstIndex(of: "text") else {
+        throw DataFileError("\(name): the header names no text column")
+      }
+      textColumn = column
+      raw = true
+      lines.removeFirst()
+    }
+    var examples: [SentimentExample] = []
+    for (offset, line) in lines.enumerated() {
+      let lineNumber = offset + (raw ? 2 : 1)
+      let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+      if trimmed.allSatisfy(\.isWhitespace) { continue }
+      let fields = trimmed.split(separator: "\t", maxSplits: raw ? textColumn : 1, omittingEmptySubsequences: false)
+      guard fields.count > textColumn else {
+        throw DataFileError("\(name):\(lineNumber): expected label<TAB>text, found \(fields.count) field(s)")
+      }
+      let label: Int
+      switch fields[0].lowercased() {
+      case "pos", "positive", "1": label = 1
+      case "neg", "negative", "0": label = 0
+      default:
+        throw DataFileError("\(name):\(lineNumber): label '\(fields[0].prefix(20))' is neither pos nor neg")
+      }
+      let text = String(fields[textColumn])
+      examples.append(SentimentExample(label: label, text: raw ? plainReview(text) : plainFromTreebank(text)))
+    }
+    guard !examples.isEmpty else { throw DataFileError("\(name) holds no labelled rows") }
+    return examples
+  }
+
+  /// IMDb review text with its `<br />` tags as paragraph breaks.
+  public static func plainReview(_ text: String) -> String {
+    text.replacingOccurrences(of: "<br />", with: "\n\n").replacingOccurrences(of: "<br/>", with: "\n\n")
+  }
+
+  static let treebankSymbols = [
+    "-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}", "``": "\"", "''": "\"",
+    "`": "'",
+  ]
+  static let attachLeft: Set<String> = [
+    ".", ",", ";", ":", "!", "?", "...", ")", "]", "}", "%", "n't", "'s", "'re", "'ve", "'ll", "'d", "'m", "'",
+  ]
+  static let attachRight: Set<String> = ["(", "[", "{", "$"]
+
+  /// Penn Treebank tokens (`it 's`, `does n't`, `-lrb-`, `` `` ``) → the plain text they
+  /// came from, near enough that the tokenizer splits it back into the same words.
+  public static func plainFromTreebank(_ text: String) -> String {
+    var out = ""
+    var glueNext = true
+    var openQuote = false
+    for raw in text.split(separator: " ") {
+      var token = treebankSymbols[String(raw)] ?? String(raw)
+      token = token.replacingOccurrences(of: "\\/", with: "/").replacingOccurrences(of: "\\*", with: "*")
+      var left = attachLeft.contains(token)
+      var right = attachRight.contains(token)
+      if token == "\"" {
+        // Quotes alternate: an opening one sticks to the next word, a closing one to the last.
+        left = openQuote
+        right = !openQuote
+        openQuote.toggle()
+      }
+      if !(glueNext || left) { out += " " }
+      out += token
+      glueNext = right
+    }
+    return out
+  }
+
+  /// Splits off `fraction` of `examples` by a fixed `seed`, for a dev set. Texts that also
+  /// occur in the training part are dropped from the dev part (IMDb repeats some reviews).
+  public static func holdOut(
+    _ examples: [SentimentExample], fraction: Double, seed: UInt64
+  ) -> (train: [SentimentExample], dev: [SentimentExample]) {
+    var order = Array(examples.indices)
+    var rng = SeededGenerator(seed: seed)
+    rng.shuffle(&order)
+    let devCount = Int((Double(examples.count) * fraction).rounded())
+    let devIndices = Set(order.prefix(devCount))
+    var train: [SentimentExample] = []
+    var dev: [SentimentExample] = []
+    for (index, example) in examples.enumerated() {
+      if devIndices.contains(index) { dev.append(example) } else { train.append(example) }
+    }
+    let trainTexts = Set(train.map(\.text))
+    return (train, dev.filter { !trainTexts.contains($0.text) })
+  }
+}

@@ -1,0 +1,113 @@
+import Foundation
+import RecurNN
+import RecurText
+
+/// The shipped N → 1 sentiment classifier: RecurText tokens, lower-cased, → word ids →
+/// `ManyToOne` → P(negative), P(positive). A model is a directory holding
+/// `model.safetensors` and `card.json` (architecture, vocabulary, data, command, seed, scores).
+public final class SentimentModel {
+  public static let weightsFile = "model.safetensors"
+  public static let cardFile = "card.json"
+
+  public let network: ManyToOne
+  public let vocabulary: Vocabulary
+  public var card: ModelCard
+  let tokenizer = Tokenizer()
+
+  init(network: ManyToOne, vocabulary: Vocabulary, card: ModelCard) {
+    self.network = network
+    self.vocabulary = vocabulary
+    self.card = card
+  }
+
+  /// The architecture a card describes, with freshly initialised weights.
+  static func network(for architecture: [String: String], vocabulary: Int) throws(DataFileError) -> ManyToOne {
+    func integer(_ key: String, _ range: ClosedRange<Int>) throws(DataFileError) -> Int {
+      guard let text = architecture[key], let value = Int(text), range.contains(value) else {
+        throw DataFileError(
+          "the model card's architecture has no valid '\(key)' (\(range.lowerBound)…\(range.upperBound))")
+      }
+      return value
+    }
+    guard let cell = architecture["cell"].flatMap(CellKind.init(rawValue:)) else {
+      throw DataFileError("the model card's architecture names no known cell (rnn, gru, lstm)")
+    }
+    guard let pooling = architecture["pooling"].flatMap(ManyToOne.Pooling.init(rawValue:)) else {
+      throw DataFileError("the model card's architecture names no known pooling (last, mean, max)")
+    }
+    let width = try integer("width", 1...4096)
+    let hidden = try integer("hidden", 1...4096)
+    let layers = try integer("layers", 1...8)
+    let bidirectional = architecture["bidirectional"] == "true"
+    var rng = SeededGenerator(seed: 0)
+    return ManyToOne(
+      embedding: Embedding(vocabulary: vocabulary, width: width, rng: &rng), cell: cell, hidden: hidden,
+      classes: 2, layers: layers, bidirectional: bidirectional, pooling: pooling, rng: &rng)
+  }
+
+  /// Loads `directory/card.json` and `directory/model.safetensors`, checking that the
+  /// weights are exactly the tensors the card's architecture needs.
+  public static func load(directory: String) throws(DataFileError) -> SentimentModel {
+    let card: ModelCard
+    do {
+      card = try ModelCard.read(path: directory + "/" + cardFile)
+    } catch {
+      throw DataFileError("\(directory) is not a sentiment model: \(error.message)")
+    }
+    guard card.name == "sentiment" else {
+      throw DataFileError("\(directory) holds a '\(card.name)' model, not a sentiment model")
+    }
+    let vocabulary = try Vocabulary(stored: card.vocabularies["words"] ?? [])
+    let network = try network(for: card.architecture, vocabulary: vocabulary.count)
+    do {
+      let weights = try SafeTensors.read(path: directory + "/" + weightsFile)
+      try weights.load(into: network.parameters())
+    } catch {
+      throw DataFileError("\(directory)/\(weightsFile): \(error.message)")
+    }
+    return SentimentModel(network: network, vocabulary: vocabulary, card: card)
+  }
+
+  public func save(directory: String) throws(DataFileError) {
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw DataFileError("cannot create \(directory): \(error.localizedDescription)")
+    }
+    do {
+      try SafeTensors(parameters: network.parameters()).write(to: directory + "/" + Self.weightsFile)
+      try card.write(to: directory + "/" + Self.cardFile)
+    } catch {
+      throw DataFileError(error.message)
+    }
+  }
+
+  /// Lower-cased tokens of `text`, as the model reads them.
+  public func words(_ text: String) -> [String] {
+    tokenizer.tokenize(text).map { $0.text.lowercased() }
+  }
+
+  public func ids(_ words: [String]) -> [Int] {
+    words.map(vocabulary.id)
+  }
+
+  /// P(positive) of each token sequence, scored in batches of similar lengths. The result
+  /// does not depend on how sequences are batched.
+  public func positiveProbabilities(ids sequences: [[Int]], batchSize: Int = 64) -> [Double] {
+    var result = [Double](repeating: 0.5, count: sequences.count)
+    let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
+    var start = 0
+    while start < order.count {
+      let chunk = Array(order[start..<min(start + batchSize, order.count)])
+      let probabilities = network.probabilities(chunk.map { sequences[$0] })
+      for (position, index) in chunk.enumerated() { result[index] = Double(probabilities[position][1]) }
+      start += batchSize
+    }
+    return result
+  }
+
+  /// P(positive) of each text as one sequence (the evaluation's binary decision).
+  public func positiveProbabilities(texts: [String]) -> [Double] {
+    positiveProbabilities(ids: texts.map { ids(words($0)) })
+  }
+}

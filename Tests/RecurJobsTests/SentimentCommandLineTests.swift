@@ -1,0 +1,141 @@
+import Foundation
+import XCTest
+
+/// `recur train sentiment`, `recur eval sentiment` and `recur label`, end to end on a toy
+/// task written here (cue words decide the label), with toy word vectors.
+final class SentimentCommandLineTests: XCTestCase {
+  var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-sentiment-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let positive = ["good", "great", "lovely"]
+    let negative = ["bad", "awful", "dull"]
+    let filler = ["the", "film", "plot", "was", "cast", "and"]
+    let words = positive + negative + filler
+    var values: [Float] = []
+    for (row, _) in words.enumerated() {
+      for column in 0..<4 { values.append(Float((row * 7 + column * 3) % 11) / 11 - 0.5) }
+    }
+    let vectors = folder.appendingPathComponent("vectors")
+    try FileManager.default.createDirectory(at: vectors, withIntermediateDirectories: true)
+    try words.joined(separator: "\n").write(
+      to: vectors.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+    try values.withUnsafeBytes { Data($0) }.write(to: vectors.appendingPathComponent("v.f32le"))
+    func rows(_ count: Int, offset: Int) -> String {
+      (0..<count).map { index in
+        let cue = index % 2 == 0 ? positive[(index + offset) % 3] : negative[(index + offset) % 3]
+        let text = "\(filler[(index + offset) % 6]) \(filler[(index / 2 + offset) % 6]) was \(cue) ."
+        return (index % 2 == 0 ? "pos" : "neg") + "\t" + text
+      }.joined(separator: "\n") + "\n"
+    }
+    try rows(120, offset: 0).write(to: folder.appendingPathComponent("train/train.tsv"), createFolder: true)
+    try rows(30, offset: 1).write(to: folder.appendingPathComponent("dev/dev.tsv"), createFolder: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: folder)
+  }
+
+  func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+  func train() throws -> (status: Int32, out: String, err: String) {
+    try RecurCLI.run([
+      "train", "sentiment", "--train", path("train/train.tsv"), "--dev", path("dev/dev.tsv"), "--vectors",
+      path("vectors"), "--out", path("model"), "--hidden", "6", "--epochs", "8", "--batch-size", "8", "--learning-rate",
+      "0.02", "--seed",
+      "3",
+    ])
+  }
+
+  func testTrainEvaluateAndLabel() throws {
+    let trained = try train()
+    XCTAssertEqual(trained.status, 0, trained.err)
+    XCTAssertTrue(trained.out.contains("saved"), trained.out)
+    XCTAssertTrue(trained.err.contains("dev dev/dev.tsv"), trained.err)
+    let card =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("model/card.json")))
+      as! [String: Any]
+    XCTAssertTrue((card["command"] as! String).hasPrefix("recur train sentiment --train"))
+    XCTAssertEqual(card["seed"] as? Int, 3)
+    let cardAccuracy = (card["scores"] as! [String: Double])["accuracy dev/dev.tsv"]!
+
+    // The same command and seed give the same weights.
+    let weights = try Data(contentsOf: folder.appendingPathComponent("model/model.safetensors"))
+    XCTAssertEqual(try train().status, 0)
+    XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("model/model.safetensors")), weights)
+
+    let eval = try RecurCLI.run([
+      "eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("model"), "--json",
+    ])
+    XCTAssertEqual(eval.status, 0, eval.err)
+    let report = try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as! [String: Any]
+    XCTAssertEqual(report["n"] as? Int, 30)
+    XCTAssertEqual(report["accuracy"] as! Double, cardAccuracy, accuracy: 1e-4)
+    XCTAssertGreaterThanOrEqual(report["accuracy"] as! Double, 0.85)
+    XCTAssertNotNil((report["per_class"] as? [String: Any])?["positive"])
+    XCTAssertNotNil(report["docs_per_s"] as? Double)
+    let plain = try RecurCLI.run(["eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("model")])
+    XCTAssertTrue(plain.out.contains("accuracy") && plain.out.contains("confusion"), plain.out)
+
+    let label = try RecurCLI.run([
+      "label", "--model", path("model"), "--json", "--text", "The cast was lovely. The plot was great.",
+    ])
+    XCTAssertEqual(label.status, 0, label.err)
+    let labelled = try JSONSerialization.jsonObject(with: Data(label.out.utf8)) as! [String: Any]
+    let sentiment = labelled["sentiment"] as! [String: Any]
+    XCTAssertEqual(sentiment["label"] as? String, "positive")
+    XCTAssertEqual((sentiment["sentences"] as! [Any]).count, 2)
+
+    // An HTML page: the main text and each review item with its rating.
+    let page = """
+      <html lang="en"><head><title>Kettle</title><script type="application/ld+json">
+      {"@type": "Product", "name": "Kettle", "review": [
+        {"@type": "Review", "author": "Ana", "reviewRating": {"ratingValue": 5, "bestRating": 5},
+         "reviewBody": "The plot was lovely and the cast was great."},
+        {"@type": "Review", "author": "Ben", "reviewRating": {"ratingValue": 1, "bestRating": 5},
+         "reviewBody": "The film was awful and dull."}]}
+      </script></head><body><article><p>The film was good. The plot was great and the cast was lovely,
+      and the film was good again.</p></article></body></html>
+      """
+    try page.write(to: folder.appendingPathComponent("page.html"), atomically: true, encoding: .utf8)
+    let html = try RecurCLI.run(["label", "--model", path("model"), "--json", path("page.html"), path("missing.txt")])
+    XCTAssertEqual(html.status, 1, "a missing file is a partial failure")
+    let lines = html.out.split(separator: "\n").map {
+      try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+    }
+    XCTAssertEqual(lines.count, 2)
+    XCTAssertNotNil(lines[0]["error"])
+    let reviews = lines[1]["reviews"] as! [[String: Any]]
+    XCTAssertEqual(reviews.count, 2)
+    XCTAssertEqual(reviews[0]["rating"] as? Double, 5)
+    XCTAssertEqual((reviews[0]["sentiment"] as! [String: Any])["label"] as? String, "positive")
+    XCTAssertEqual((reviews[1]["sentiment"] as! [String: Any])["label"] as? String, "negative")
+  }
+
+  func testBadInputsExitTwoWithAReason() throws {
+    let noModel = try RecurCLI.run(["eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("nowhere")])
+    XCTAssertEqual(noModel.status, 2)
+    XCTAssertTrue(noModel.err.contains("not a sentiment model"), noModel.err)
+    try "pos\tfine\nsideways\tno\n".write(
+      to: folder.appendingPathComponent("bad.tsv"), atomically: true, encoding: .utf8)
+    let badData = try RecurCLI.run([
+      "train", "sentiment", "--train", path("bad.tsv"), "--vectors", path("vectors"), "--out", path("m2"),
+    ])
+    XCTAssertEqual(badData.status, 2)
+    XCTAssertTrue(badData.err.contains("bad.tsv:2"), badData.err)
+    let noVectors = try RecurCLI.run([
+      "train", "sentiment", "--train", path("train/train.tsv"), "--vectors", path("nothing"), "--out", path("m3"),
+    ])
+    XCTAssertEqual(noVectors.status, 2)
+    let both = try RecurCLI.run(["label", "--model", path("model"), "--text", "x", path("page.html")])
+    XCTAssertEqual(both.status, 2)
+  }
+}
+
+extension String {
+  fileprivate func write(to url: URL, createFolder: Bool) throws {
+    try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    try write(to: url, atomically: true, encoding: .utf8)
+  }
+}

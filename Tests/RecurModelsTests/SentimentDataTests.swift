@@ -1,0 +1,58 @@
+import RecurModels
+import RecurText
+import XCTest
+
+/// Reading the sentiment files: SST's treebank text back to plain text, the IMDb layout,
+/// the held-out split, and refusals with a line number.
+final class SentimentDataTests: XCTestCase {
+  func testTreebankTextTokenizesLikeRawText() {
+    let cases = [
+      ("it 's a -lrb- very -rrb- good film , is n't it ?", "it's a (very) good film, isn't it?"),
+      ("`` wow '' , she said .", "\"wow\", she said."),
+      ("the writer\\/director does n't care", "the writer/director doesn't care"),
+    ]
+    let tokenizer = Tokenizer()
+    for (treebank, raw) in cases {
+      let restored = SentimentData.plainFromTreebank(treebank)
+      XCTAssertEqual(restored, raw)
+      XCTAssertEqual(tokenizer.tokenize(restored).map(\.text), tokenizer.tokenize(raw).map(\.text))
+    }
+    XCTAssertEqual(
+      tokenizer.tokenize(SentimentData.plainFromTreebank("it 's not bad")).map(\.text), ["it", "'s", "not", "bad"])
+  }
+
+  func testBothLayoutsAreRead() throws {
+    let sst = try SentimentData.parse("pos\ta fine -lrb- small -rrb- film .\nneg\tdull .\n\n", name: "sst.tsv")
+    XCTAssertEqual(
+      sst, [SentimentExample(label: 1, text: "a fine (small) film."), SentimentExample(label: 0, text: "dull.")])
+    let imdb = try SentimentData.parse(
+      "label\trating\tid\ttext\npos\t9\t0\tGreat.<br /><br />Loved it\tand tabs\nneg\t2\t1\tBad.\n", name: "imdb.tsv")
+    XCTAssertEqual(imdb.map(\.label), [1, 0])
+    XCTAssertEqual(imdb[0].text, "Great.\n\n\n\nLoved it\tand tabs")
+  }
+
+  func testMalformedFilesAreRefusedWithTheLine() {
+    XCTAssertThrowsError(try SentimentData.parse("pos\tgood\nmaybe\tfine\n", name: "x.tsv")) { error in
+      XCTAssertTrue("\(error)".contains("x.tsv:2"), "\(error)")
+    }
+    XCTAssertThrowsError(try SentimentData.parse("pos good, no tab\n", name: "x.tsv")) { error in
+      XCTAssertTrue("\(error)".contains("x.tsv:1"), "\(error)")
+    }
+    XCTAssertThrowsError(try SentimentData.parse("\n\n", name: "empty.tsv"))
+    XCTAssertThrowsError(try SentimentData.parse("label\trating\tid\nneg\t1\t2\n", name: "h.tsv"))
+    XCTAssertThrowsError(try SentimentData.load("/nonexistent/file.tsv"))
+  }
+
+  func testHoldOutIsFixedBySeedAndDropsRepeatedTexts() {
+    var rows = (0..<100).map { SentimentExample(label: $0 % 2, text: "review \($0)") }
+    rows.append(contentsOf: (0..<10).map { SentimentExample(label: $0 % 2, text: "review \($0)") })
+    let first = SentimentData.holdOut(rows, fraction: 0.1, seed: 13)
+    let second = SentimentData.holdOut(rows, fraction: 0.1, seed: 13)
+    XCTAssertEqual(first.dev, second.dev)
+    XCTAssertEqual(first.train.count, 99)
+    let trainTexts = Set(first.train.map(\.text))
+    XCTAssertTrue(first.dev.allSatisfy { !trainTexts.contains($0.text) })
+    XCTAssertLessThanOrEqual(first.dev.count, 11)
+    XCTAssertNotEqual(SentimentData.holdOut(rows, fraction: 0.1, seed: 14).dev, first.dev)
+  }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import RecurNN
+import XCTest
+
+@testable import RecurModels
+
+/// A small model trained in the test: reproducibility, model files, and the document rules.
+final class SentimentModelTests: XCTestCase {
+  static let positiveWords = ["good", "great", "fine", "lovely", "superb"]
+  static let negativeWords = ["bad", "awful", "dull", "boring", "poor"]
+  static let neutralWords = ["film", "the", "plot", "was", "a", "and", "cast"]
+
+  /// Word vectors for the toy vocabulary, written to a temporary folder.
+  func writeVectors(to folder: URL) throws {
+    let words = Self.positiveWords + Self.negativeWords + Self.neutralWords
+    var rng = SeededGenerator(seed: 3)
+    var values: [Float] = []
+    for _ in words { for _ in 0..<6 { values.append(rng.uniform(-1, 1)) } }
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    try (words.joined(separator: "\n") + "\n").write(
+      to: folder.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+    try values.withUnsafeBytes { Data($0) }.write(to: folder.appendingPathComponent("vectors.f32le"))
+  }
+
+  func toyExamples(count: Int, seed: UInt64) -> [SentimentExample] {
+    var rng = SeededGenerator(seed: seed)
+    return (0..<count).map { index in
+      let label = index % 2
+      let cue = label == 1 ? Self.positiveWords : Self.negativeWords
+      var words = (0..<4).map { _ in Self.neutralWords[Int(rng.next() % UInt64(Self.neutralWords.count))] }
+      words.insert(cue[Int(rng.next() % UInt64(cue.count))], at: Int(rng.next() % 5))
+      return SentimentExample(label: label, text: words.joined(separator: " ") + ".")
+    }
+  }
+
+  func trainToy(seed: UInt64 = 5) throws -> SentimentModel {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-vectors-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try writeVectors(to: folder)
+    let vectors = try WordVectors.load(directory: folder.path)
+    var options = SentimentTrainingOptions()
+    options.hidden = 8
+    options.epochs = 6
+    options.batchSize = 8
+    options.learningRate = 0.01
+    options.seed = seed
+    options.dropout = 0.1
+    let dev = DevSet(name: "toy dev", examples: toyExamples(count: 40, seed: 99))
+    return SentimentTrainer(options: options).train(
+      examples: toyExamples(count: 200, seed: 1), dev: [dev], vectors: vectors
+    ) { _ in }.model
+  }
+
+  func testWordVectorsAreReadAndChecked() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-vectors-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try writeVectors(to: folder)
+    let vectors = try WordVectors.load(directory: folder.path)
+    XCTAssertEqual(vectors.width, 6)
+    XCTAssertEqual(vectors.words.first, "good")
+    XCTAssertNotNil(vectors.vector("cast"))
+    // A matrix that is not a whole number of rows, and a value that is not finite.
+    let matrix = folder.appendingPathComponent("vectors.f32le")
+    try Data(count: 17 * 6 * 4 + 2).write(to: matrix)
+    XCTAssertThrowsError(try WordVectors.load(directory: folder.path)) { error in
+      XCTAssertTrue("\(error)".contains("not 17 rows"), "\(error)")
+    }
+    var values = [Float](repeating: 0, count: 17 * 6)
+    values[9] = .nan
+    try values.withUnsafeBytes { Data($0) }.write(to: matrix)
+    XCTAssertThrowsError(try WordVectors.load(directory: folder.path)) { error in
+      XCTAssertTrue("\(error)".contains("not finite"), "\(error)")
+    }
+    XCTAssertThrowsError(try WordVectors.load(directory: "/nonexistent"))
+  }
+
+  func testTheToyModelLearnsAndTrainingIsReproducible() throws {
+    let first = try trainToy()
+    let second = try trainToy()
+    for (a, b) in zip(first.network.parameters(), second.network.parameters()) {
+      XCTAssertEqual(a.variable.value.data, b.variable.value.data, a.key)
+    }
+    let scores = first.positiveProbabilities(texts: ["the plot was superb.", "the cast was awful."])
+    XCTAssertGreaterThan(scores[0], 0.8)
+    XCTAssertLessThan(scores[1], 0.2)
+    let other = try trainToy(seed: 6)
+    XCTAssertNotEqual(
+      other.network.parameters()[1].variable.value.data, first.network.parameters()[1].variable.value.data)
+  }
+
+  func testModelFilesRoundTripAndBadFilesAreRefused() throws {
+    let model = try trainToy()
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-model-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try model.save(directory: folder.path)
+    let loaded = try SentimentModel.load(directory: folder.path)
+    let texts = ["a lovely film.", "dull and boring plot.", ""]
+    XCTAssertEqual(loaded.positiveProbabilities(texts: texts), model.positiveProbabilities(texts: texts))
+
+    let weights = folder.appendingPathComponent(SentimentModel.weightsFile)
+    let bytes = try Data(contentsOf: weights)
+    try bytes.prefix(bytes.count - 10).write(to: weights)
+    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
+      XCTAssertTrue("\(error)".contains(SentimentModel.weightsFile), "\(error)")
+    }
+    try bytes.write(to: weights)
+
+    let cardURL = folder.appendingPathComponent(SentimentModel.cardFile)
+    let card = try String(contentsOf: cardURL, encoding: .utf8)
+    try card.replacingOccurrences(of: "\"gru\"", with: "\"transformer\"").write(
+      to: cardURL, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
+      XCTAssertTrue("\(error)".contains("no known cell"), "\(error)")
+    }
+    try card.replacingOccurrences(of: "\"hidden\" : \"8\"", with: "\"hidden\" : \"9\"").write(
+      to: cardURL, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
+      XCTAssertTrue("\(error)".contains("shape"), "\(error)")
+    }
+    try "{ not json".write(to: cardURL, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path))
+    XCTAssertThrowsError(try SentimentModel.load(directory: "/nonexistent/model"))
+  }
+
+  func testDocumentRules() throws {
+    var labeler = DocumentSentiment(model: try trainToy())
+    let texts = [
+      "The plot was superb. The cast was lovely and great.",
+      "The plot was awful. The cast was dull. A boring film.",
+      "",
+      "Der Film war sehr gut und die Geschichte ist nicht langweilig, aber das Ende war schwach.",
+      "The plot was superb.",
+    ]
+    let results = labeler.label(texts)
+    XCTAssertEqual(results[0].label, .positive)
+    XCTAssertEqual(results[1].label, .negative)
+    XCTAssertEqual(results[1].sentences.count, 3)
+    XCTAssertEqual(results[2].label, .unsupported)
+    XCTAssertEqual(results[2].reason, "no text to score")
+    XCTAssertEqual(results[3].label, .unsupported)
+    XCTAssertEqual(results[3].language, "de")
+    XCTAssertNil(results[3].probability)
+    // A declared language wins over the guess.
+    XCTAssertEqual(labeler.label([texts[0]], languages: ["fr"])[0].label, .unsupported)
+    // Sentence offsets point back into the text.
+    let scalars = Array(texts[1].unicodeScalars)
+    for sentence in results[1].sentences {
+      XCTAssertEqual(String(String.UnicodeScalarView(scalars[sentence.start..<sentence.end])), sentence.text)
+    }
+    // Each text alone labels exactly as in the batch.
+    for (text, batched) in zip(texts, results) {
+      XCTAssertEqual(labeler.label([text])[0], batched)
+    }
+    // Split evidence is mixed/neutral unless the whole text is decisive; the probability of
+    // mixed/neutral is the balance of the evidence.
+    func sentences(_ scores: [Double]) -> [SentenceSentiment] {
+      scores.map { SentenceSentiment(start: 0, end: 0, text: "", positive: $0) }
+    }
+    let split = labeler.decide(positive: 0.7, sentences: sentences([0.9, 0.95, 0.1, 0.05, 0.5]), language: "en")
+    XCTAssertEqual(split.label, .mixed)
+    XCTAssertEqual(split.probability!, 0.6, accuracy: 1e-12)
+    XCTAssertEqual(
+      labeler.decide(positive: 0.95, sentences: sentences([0.9, 0.95, 0.1, 0.05]), language: "en").label, .positive)
+    XCTAssertEqual(
+      labeler.decide(positive: 0.7, sentences: sentences([0.9, 0.95, 0.9, 0.1]), language: "en").label, .positive)
+    XCTAssertEqual(labeler.decide(positive: 0.55, sentences: [], language: "en").label, .mixed)
+    XCTAssertEqual(labeler.decide(positive: 0.3, sentences: [], language: "en").label, .negative)
+    XCTAssertEqual(labeler.decide(positive: 0.3, sentences: [], language: "en").probability!, 0.7, accuracy: 1e-12)
+    // A long text is read in passages, which still label it.
+    labeler.wholeTextLimit = 5
+    labeler.passageTokens = 8
+    let long = labeler.label([texts[0] + " " + texts[4]])[0]
+    XCTAssertEqual(long.label, .positive)
+  }
+}
