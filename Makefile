@@ -6,7 +6,7 @@ SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev pkg-
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 
-.PHONY: all deps build release test demo bench-fetch bench-rnn bench-extract format clean
+.PHONY: all deps build release test demo bench-fetch bench-rnn bench-extract train-sentiment eval-sentiment format clean
 
 all: build
 
@@ -60,6 +60,19 @@ bench-rnn: deps
 # Parse + extract MB/s over the WCXB pages beside libxml2's parse alone.
 bench-extract: deps
 	cd Benchmarks && $(SWIFT) build -c release --product extract-bench && ./.build/release/extract-bench --data ../../shared/data/wcxb $(BENCH_ARGS)
+
+# Reproduces models/sentiment from the command and seed in its card (about 10 minutes on
+# 2 cores), then scores it on the dev sets.
+DATA ?= ../shared/data
+train-sentiment: release
+	.build/release/recur train sentiment --train $(DATA)/imdb/train.tsv $(DATA)/sst2/train.tsv \
+	  $(DATA)/sst2/train.tsv $(DATA)/sst2/train.tsv --dev $(DATA)/sst2/dev.tsv --out models/sentiment \
+	  --cell gru --seed 1
+	$(MAKE) eval-sentiment
+
+eval-sentiment: release
+	.build/release/recur eval sentiment --data $(DATA)/sst2/dev.tsv --model models/sentiment
+	.build/release/recur eval sentiment --data $(DATA)/imdb/train.tsv --held-out --model models/sentiment
 
 format:
 	swift-format format --in-place --recursive --parallel Package.swift Sources Tests Benchmarks/Package.swift Benchmarks/Sources

@@ -30,7 +30,7 @@ struct Extract: ParsableCommand {
 struct Eval: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Evaluate a stage against reference data.",
-    subcommands: [EvalExtract.self, EvalSentiment.self]
+    subcommands: [EvalExtract.self, EvalSentiment.self, EvalNames.self]
   )
 }
 

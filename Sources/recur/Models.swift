@@ -9,7 +9,7 @@ extension CellKind: ExpressibleByArgument {}
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train a model from labelled data.",
-    subcommands: [TrainSentiment.self]
+    subcommands: [TrainSentiment.self, TrainNames.self]
   )
 }
 
@@ -100,19 +100,9 @@ struct TrainSentiment: ParsableCommand {
     options.dropout = dropout
     options.maxTrainingTokens = maxTokens
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-    let terminal = Console.errorIsTerminal
-    var progressLines = 0
     let status = try TrainSentimentCommand(
       train: train, dev: dev, vectors: vectors, out: out, holdOut: holdOut, options: options, command: command
-    ).run(write: Console.out) { line, keep in
-      if terminal {
-        Console.errorRaw("\r\u{1B}[K" + line + (keep ? "\n" : ""))
-      } else {
-        // In a log: every line that stays, and one progress line in ten.
-        if !keep { progressLines += 1 }
-        if keep || progressLines % 10 == 1 { Console.error(line) }
-      }
-    }
+    ).run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }
   }
 }
@@ -154,14 +144,17 @@ struct EvalSentiment: ParsableCommand {
 
 struct Label: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Label the sentiment of a text, text files or HTML pages.",
+    abstract: "Label the sentiment and the names of a text, text files or HTML pages.",
     discussion: """
       Prints the label (positive, negative, mixed/neutral, or unsupported for text not in \
-      English), its probability, and the sentences that pulled hardest. An HTML page's main \
-      text is labelled, and each review item on it on its own, beside its star rating. \
-      --json prints one object per input: source, sentiment {label, probability, positive, \
-      language, reason, sentences [{start, end, positive, text}]}, reviews [{author, title, \
-      rating, best_rating, normalised_rating, sentiment}]. Exit 1 when an input could not be read.
+      English), its probability, the sentences that pulled hardest, and the people and other \
+      names. An HTML page's main text is labelled, and each review item on it on its own, \
+      beside its star rating. --json prints one object per input: source, sentiment {label, \
+      probability, positive, language, reason, sentences [{start, end, positive, text}]}, \
+      reviews [{author, title, rating, best_rating, normalised_rating, sentiment}], entities \
+      [{type, text, start, end, confidence}] and people [{name, mentions, forms, confidence}] \
+      (null without a names model). Offsets count Unicode scalars. Exit 1 when an input could \
+      not be read.
 
       Example: recur label --text "A warm, funny film with a great cast."
       """
@@ -176,14 +169,155 @@ struct Label: ParsableCommand {
   @Option(help: "The sentiment model folder (default: models/sentiment).")
   var model: String?
 
+  @Option(help: "The names model folder (default: models/names when it exists).")
+  var namesModel: String?
+
+  @Flag(help: "Leave out the names.")
+  var noNames = false
+
   @Flag(help: "Print one JSON object per input.")
   var json = false
 
   mutating func run() throws {
     setBLASThreads(1)
+    var names = namesModel
+    if names == nil && !noNames {
+      let folder = defaultModelDirectory("names")
+      if FileManager.default.fileExists(atPath: folder + "/card.json") { names = folder }
+    }
     let status = try LabelCommand(
-      text: text, files: files, model: model ?? defaultModelDirectory("sentiment"), json: json
+      text: text, files: files, model: model ?? defaultModelDirectory("sentiment"), namesModel: noNames ? nil : names,
+      json: json
     ).run(write: Console.out)
     if status != .success { throw ExitCode(status.rawValue) }
+  }
+}
+
+struct TrainNames: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "names",
+    abstract: "Train the N → N name tagger (PER, ORG, LOC, MISC in IOB2).",
+    discussion: """
+      Files are `token<TAB>tag` a line with a blank line between sentences (CoNLL-2003). \
+      The weights with the best overall entity F1 on --dev, checked after each epoch, are \
+      kept. Writes OUT/model.safetensors and OUT/card.json.
+
+      The shipped model: recur train names --train ../shared/data/conll2003/train.tsv \
+      --dev ../shared/data/conll2003/dev.tsv --out models/names
+      """
+  )
+
+  @Option(help: "The training file.")
+  var train: String
+
+  @Option(help: "The dev file (model selection).")
+  var dev: String?
+
+  @Option(help: "The word-vector folder (vocab*.txt and *.f32le).")
+  var vectors = "../shared/data/glove6b50d"
+
+  @Option(help: "The census name-list folder (features).")
+  var names = "../shared/data/names"
+
+  @Option(help: "The model folder to write.")
+  var out: String
+
+  @Option(help: "The recurrent cell: rnn, gru or lstm.")
+  var cell: CellKind = .gru
+
+  @Option(help: "Hidden units per direction.")
+  var hidden = 100
+
+  @Flag(help: "Leave out the character encoder.")
+  var noChar = false
+
+  @Flag(help: "Softmax with constrained Viterbi instead of a CRF.")
+  var noCrf = false
+
+  @Flag(help: "Leave out the name-list features.")
+  var noNameLists = false
+
+  @Option(help: "Passes over the training data.")
+  var epochs = 12
+
+  @Option(help: "Sentences per training batch.")
+  var batchSize = 16
+
+  @Option(help: "Adam's learning rate (decays as 1/(1 + 0.1 × epoch)).")
+  var learningRate: Float = 0.003
+
+  @Option(help: "The seed of every random choice (weights, order, dropout).")
+  var seed: UInt64 = 1
+
+  @Option(help: "OpenBLAS threads.")
+  var threads = 1
+
+  mutating func run() throws {
+    guard epochs >= 1, hidden >= 1, batchSize >= 1, threads >= 1, learningRate > 0 else {
+      throw ValidationError(
+        "--epochs, --hidden, --batch-size and --threads must be at least 1, --learning-rate above 0")
+    }
+    setBLASThreads(threads)
+    var options = NamesTrainingOptions()
+    options.cell = cell
+    options.hidden = hidden
+    options.useCharacters = !noChar
+    options.useCRF = !noCrf
+    options.useNameLists = !noNameLists
+    options.epochs = epochs
+    options.batchSize = batchSize
+    options.learningRate = learningRate
+    options.seed = seed
+    let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+    let status = try TrainNamesCommand(
+      train: train, dev: dev, vectors: vectors, names: noNameLists ? nil : names, out: out, options: options,
+      command: command
+    ).run(write: Console.out, progress: progressPrinter())
+    if status != .success { throw ExitCode(status.rawValue) }
+  }
+}
+
+struct EvalNames: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "names",
+    abstract: "Entity-level precision, recall and F1 of the names model on a tagged file.",
+    discussion: """
+      CoNLL evaluation rules: an entity counts when its span and type are exact. A file whose \
+      tags use other type names is scored on the types it has. --json prints one object: \
+      overall {precision, recall, f1, support}, per_type {TYPE: {…}}, tokens_per_s (fractions, \
+      not percentages).
+
+      Example: recur eval names --data ../shared/data/conll2003/dev.tsv
+      """
+  )
+
+  @Option(help: "A `token<TAB>tag` file.")
+  var data: String
+
+  @Option(help: "The model folder (default: models/names).")
+  var model: String?
+
+  @Flag(help: "Print one JSON object.")
+  var json = false
+
+  mutating func run() throws {
+    setBLASThreads(1)
+    _ = try EvalNamesCommand(data: data, model: model ?? defaultModelDirectory("names"), json: json).run(
+      write: Console.out)
+  }
+}
+
+/// Progress lines: redrawn in place on a terminal; in a log, every line that stays and one
+/// progress line in ten.
+func progressPrinter() -> (String, Bool) -> Void {
+  let terminal = Console.errorIsTerminal
+  nonisolated(unsafe) var progressLines = 0
+  return { line, keep in
+    if terminal {
+      Console.errorRaw("\r\u{1B}[K" + line + (keep ? "\n" : ""))
+    } else {
+      if !keep { progressLines += 1 }
+      if keep || progressLines % 10 == 1 { Console.error(line) }
+    }
   }
 }

@@ -149,7 +149,9 @@ final class SentimentModelTests: XCTestCase {
     }
     // Each text alone labels exactly as in the batch.
     for (text, batched) in zip(texts, results) {
-      XCTAssertEqual(labeler.label([text])[0], batched)
+      let alone = labeler.label([text])[0]
+      XCTAssertEqual(alone.label, batched.label)
+      XCTAssertEqual(alone.positive ?? -1, batched.positive ?? -1, accuracy: 1e-6)
     }
     // Split evidence is mixed/neutral unless the whole text is decisive; the probability of
     // mixed/neutral is the balance of the evidence.

@@ -3,17 +3,20 @@ import RecurModels
 import RecurText
 
 /// `recur label`: the sentiment of a text, of text files, or of HTML pages (the main text
-/// and each review item on the page, with its star rating beside the prediction).
+/// and each review item on the page, with its star rating beside the prediction), and the
+/// names in the main text when a names model is given.
 public struct LabelCommand {
   public var text: String?
   public var files: [String]
   public var model: String
+  public var namesModel: String?
   public var json: Bool
 
-  public init(text: String?, files: [String], model: String, json: Bool) {
+  public init(text: String?, files: [String], model: String, namesModel: String?, json: Bool) {
     self.text = text
     self.files = files
     self.model = model
+    self.namesModel = namesModel
     self.json = json
   }
 
@@ -29,8 +32,10 @@ public struct LabelCommand {
       throw RecurError(.usage, "give either --text STRING or one or more files ('-' reads standard input)")
     }
     let loaded: SentimentModel
+    var tagger: DocumentNames?
     do {
       loaded = try SentimentModel.load(directory: model)
+      if let namesModel { tagger = DocumentNames(model: try NamesModel.load(directory: namesModel)) }
     } catch {
       throw RecurError(.usage, error.message)
     }
@@ -56,16 +61,17 @@ public struct LabelCommand {
       languages += input.reviews.map { _ in input.language }
     }
     let results = labeler.label(texts, languages: languages)
+    let names = tagger?.tag(inputs.map(\.text))
     var next = inputs.count
     for (index, input) in inputs.enumerated() {
       let reviewResults = Array(results[next..<(next + input.reviews.count)])
       next += input.reviews.count
+      let reviews = zip(input.reviews, reviewResults).map { $0 }
+      let found = names?[index]
       write(
         json
-          ? Self.json(
-            source: input.source, result: results[index], reviews: zip(input.reviews, reviewResults).map { $0 })
-          : Self.text(
-            source: input.source, result: results[index], reviews: zip(input.reviews, reviewResults).map { $0 }))
+          ? Self.json(source: input.source, result: results[index], reviews: reviews, names: found)
+          : Self.text(source: input.source, result: results[index], reviews: reviews, names: found))
     }
     return failures > 0 ? .partialFailure : .success
   }
@@ -88,7 +94,10 @@ public struct LabelCommand {
     if Self.looksLikeHTML(file, bytes) {
       let url = file == "-" ? "stdin" : URL(fileURLWithPath: file).absoluteString
       let document = DocumentParser().parse(bytes, url: url)
-      return Input(source: file, text: document.text, language: document.language, reviews: document.reviews)
+      var reviews = document.reviews
+      // A page that is one review (its JSON-LD rating without a body) is labelled by its text.
+      if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = document.text }
+      return Input(source: file, text: document.text, language: document.language, reviews: reviews)
     }
     return Input(source: file, text: DecodedText(bytes: bytes, httpCharset: nil).text)
   }
@@ -129,8 +138,13 @@ public struct LabelCommand {
   }
 
   /// `{"source", "sentiment": {label, probability, positive, language, reason, sentences: [{start, end,
-  /// positive, text}]}, "reviews": [{author, rating, normalised_rating, sentiment}]}`.
-  static func json(source: String, result: SentimentResult, reviews: [(ReviewItem, SentimentResult)]) -> String {
+  /// positive, text}]}, "reviews": [{author, title, rating, best_rating, normalised_rating, sentiment}],
+  /// "entities": [{type, text, start, end, confidence}], "people": [{name, mentions, forms, confidence}]}`;
+  /// entities and people are null without a names model.
+  static func json(
+    source: String, result: SentimentResult, reviews: [(ReviewItem, SentimentResult)],
+    names: (entities: [EntityMention], people: [Person])?
+  ) -> String {
     var object = JSONObjectWriter()
     object.add("source", source)
     object.add("sentiment", raw: sentimentJSON(result, sentences: true))
@@ -145,6 +159,30 @@ public struct LabelCommand {
       return item.json
     }
     object.add("reviews", raw: "[" + items.joined(separator: ",") + "]")
+    if let names {
+      let entities = names.entities.map { entity in
+        var item = JSONObjectWriter()
+        item.add("type", entity.type)
+        item.add("text", entity.text)
+        item.add("start", entity.start)
+        item.add("end", entity.end)
+        item.add("confidence", entity.confidence, decimals: 4)
+        return item.json
+      }
+      object.add("entities", raw: "[" + entities.joined(separator: ",") + "]")
+      let people = names.people.map { person in
+        var item = JSONObjectWriter()
+        item.add("name", person.name)
+        item.add("mentions", person.mentions)
+        item.add("forms", raw: "[" + person.forms.map(JSONObjectWriter.quote).joined(separator: ",") + "]")
+        item.add("confidence", person.confidence, decimals: 4)
+        return item.json
+      }
+      object.add("people", raw: "[" + people.joined(separator: ",") + "]")
+    } else {
+      object.add("entities", raw: "null")
+      object.add("people", raw: "null")
+    }
     return object.json
   }
 
@@ -153,7 +191,10 @@ public struct LabelCommand {
     return String(format: "%@ %.2f", result.label.rawValue, probability)
   }
 
-  static func text(source: String, result: SentimentResult, reviews: [(ReviewItem, SentimentResult)]) -> String {
+  static func text(
+    source: String, result: SentimentResult, reviews: [(ReviewItem, SentimentResult)],
+    names: (entities: [EntityMention], people: [Person])?
+  ) -> String {
     var lines = ["\(source): \(describe(result))"]
     // The sentences that pulled hardest either way.
     let ranked = result.sentences.sorted { abs($0.positive - 0.5) > abs($1.positive - 0.5) }.prefix(5)
@@ -168,6 +209,17 @@ public struct LabelCommand {
         line += String(format: ", rated %g", rating) + (review.bestRating.map { String(format: "/%g", $0) } ?? "")
       }
       lines.append(line + ": " + describe(result))
+    }
+    if let names {
+      if !names.people.isEmpty {
+        lines.append("  people: " + names.people.map { "\($0.name) (\($0.mentions))" }.joined(separator: ", "))
+      }
+      var others: [String] = []
+      for entity in names.entities where entity.type != "PER" {
+        let label = "\(entity.type) \(entity.text)"
+        if !others.contains(label) { others.append(label) }
+      }
+      if !others.isEmpty { lines.append("  names: " + others.joined(separator: ", ")) }
     }
     return lines.joined(separator: "\n")
   }

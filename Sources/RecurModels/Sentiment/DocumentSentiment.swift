@@ -36,7 +36,7 @@ public struct SentimentResult: Sendable, Equatable {
 ///
 /// 1. Text the model was not trained for is `unsupported`: a declared or guessed language
 ///    other than English, or no words at all.
-/// 2. Every sentence is scored on its own (kept for the report).
+/// 2. Every sentence is scored on its own (kept for the report); a blank line ends a sentence too.
 /// 3. The document's P(positive) is the model's reading of the whole text when it has at most
 ///    `wholeTextLimit` tokens (as the model was trained, on whole reviews); a longer text is
 ///    cut into passages of whole sentences of up to `passageTokens` tokens, and the passages'
@@ -53,7 +53,6 @@ public struct DocumentSentiment {
   public var splitMinimumSentences = 4
   public var splitShare = 0.3
   let tokenizer = Tokenizer()
-  let splitter = SentenceSplitter()
 
   public init(model: SentimentModel) { self.model = model }
 
@@ -61,6 +60,7 @@ public struct DocumentSentiment {
   /// every sentence of every text together gives the same results as one text at a time.
   public func label(_ texts: [String], languages: [String?]? = nil) -> [SentimentResult] {
     struct Plan {
+      var scalars: [Unicode.Scalar]
       var tokens: [Token]
       var sentences: [Range<Int>]
       var whole: Bool
@@ -74,13 +74,15 @@ public struct DocumentSentiment {
       let declared = languages?[index]
       let language = declared ?? LanguageGuesser.guess(text)
       let tokens = tokenizer.tokenize(text)
-      var plan = Plan(tokens: tokens, sentences: [], whole: true, passages: [], language: language)
+      var plan = Plan(
+        scalars: Array(text.unicodeScalars), tokens: tokens, sentences: [], whole: true, passages: [],
+        language: language)
       if let language, !language.lowercased().hasPrefix("en") {
         plan.unsupported = "language '\(language)' is not one the model was trained for (English)"
       } else if tokens.isEmpty {
         plan.unsupported = "no text to score"
       } else {
-        plan.sentences = splitter.split(tokens)
+        plan.sentences = Segmentation.sentences(tokens, in: plan.scalars)
         plan.whole = tokens.count <= wholeTextLimit
         plan.passages = plan.whole ? [0..<tokens.count] : passages(plan.sentences)
       }
@@ -91,20 +93,19 @@ public struct DocumentSentiment {
     }
     let scores = model.positiveProbabilities(ids: sequences)
     var next = 0
-    return zip(texts, plans).map { text, plan in
+    return plans.map { plan in
       guard plan.unsupported == nil else {
         return SentimentResult(
           label: .unsupported, probability: nil, positive: nil, sentences: [], language: plan.language,
           reason: plan.unsupported)
       }
-      let scalars = Array(text.unicodeScalars)
       var sentences: [SentenceSentiment] = []
       for range in plan.sentences {
         let start = plan.tokens[range.lowerBound].start
         let end = plan.tokens[range.upperBound - 1].end
-        var piece = String.UnicodeScalarView()
-        piece.append(contentsOf: scalars[start..<end])
-        sentences.append(SentenceSentiment(start: start, end: end, text: String(piece), positive: scores[next]))
+        sentences.append(
+          SentenceSentiment(
+            start: start, end: end, text: Segmentation.text(plan.scalars, start, end), positive: scores[next]))
         next += 1
       }
       var weighted = 0.0

@@ -1,0 +1,105 @@
+import RecurText
+
+/// A name found in a text: its type, the text as written, where it stands (Unicode scalar
+/// offsets into the document text) and the model's confidence.
+public struct EntityMention: Sendable, Equatable {
+  public var type: String
+  public var text: String
+  public var start: Int
+  public var end: Int
+  /// The lowest probability among the entity's token tags (the CRF's marginals).
+  public var confidence: Double
+}
+
+/// One person named in a document: the longest form of the name, and how often they are mentioned.
+public struct Person: Sendable, Equatable {
+  public var name: String
+  public var mentions: Int
+  /// The forms the name took (`Barack Obama`, `Obama`), longest first.
+  public var forms: [String]
+  public var confidence: Double
+}
+
+/// Tags the names in whole documents with a `NamesModel`: the text is tokenized and split
+/// into sentences as everywhere in Recur, each sentence is tagged, and the entities are
+/// mapped back to exact offsets in the text.
+public struct DocumentNames {
+  public let model: NamesModel
+  let tokenizer = Tokenizer()
+
+  public init(model: NamesModel) { self.model = model }
+
+  /// The entities of each text and the people they name. Batching every sentence of every
+  /// text together gives the same results as one text at a time.
+  public func tag(_ texts: [String]) -> [(entities: [EntityMention], people: [Person])] {
+    var sentences: [[Token]] = []
+    var owners: [Int] = []
+    var scalarsOf: [[Unicode.Scalar]] = []
+    for (index, text) in texts.enumerated() {
+      let scalars = Array(text.unicodeScalars)
+      scalarsOf.append(scalars)
+      let tokens = tokenizer.tokenize(text)
+      for range in Segmentation.sentences(tokens, in: scalars) {
+        sentences.append(Array(tokens[range]))
+        owners.append(index)
+      }
+    }
+    let tagged = model.tag(sentences.map { $0.map(\.text) })
+    var entities = [[EntityMention]](repeating: [], count: texts.count)
+    for (sentence, (owner, result)) in zip(sentences, zip(owners, tagged)) {
+      for span in NamesData.entities(result.tags) {
+        let start = sentence[span.start].start
+        let end = sentence[span.end - 1].end
+        let confidence = result.confidence[span.start..<span.end].min().map(Double.init) ?? 0
+        entities[owner].append(
+          EntityMention(
+            type: span.type, text: Segmentation.text(scalarsOf[owner], start, end), start: start, end: end,
+            confidence: confidence))
+      }
+    }
+    return entities.map { ($0, Self.people($0)) }
+  }
+
+  /// Groups the PER mentions of a document: a mention whose words all occur, in order, in
+  /// a longer name already seen (`Obama` in `Barack Obama`) is the same person; the longest
+  /// form names the person. Possessive endings are ignored when comparing.
+  public static func people(_ mentions: [EntityMention]) -> [Person] {
+    func words(_ name: String) -> [String] {
+      name.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { word in
+        var lower = word.lowercased()
+        for suffix in ["'s", "’s"] where lower.hasSuffix(suffix) { lower.removeLast(2) }
+        return lower.trimmingCharacters(in: .punctuationCharacters)
+      }.filter { !$0.isEmpty }
+    }
+    func isPart(_ short: [String], of long: [String]) -> Bool {
+      var index = long.startIndex
+      for word in short {
+        guard let found = long[index...].firstIndex(of: word) else { return false }
+        index = found + 1
+      }
+      return true
+    }
+    let persons = mentions.filter { $0.type == "PER" }
+    // Longest names first, so shorter mentions find the full name they belong to.
+    let order = persons.indices.sorted { words(persons[$0].text).count > words(persons[$1].text).count }
+    var groups: [(words: [String], person: Person, first: Int)] = []
+    for index in order {
+      let mention = persons[index]
+      let key = words(mention.text)
+      guard !key.isEmpty else { continue }
+      if let group = groups.indices.first(where: { isPart(key, of: groups[$0].words) }) {
+        groups[group].person.mentions += 1
+        if !groups[group].person.forms.contains(mention.text) { groups[group].person.forms.append(mention.text) }
+        groups[group].person.confidence = max(groups[group].person.confidence, mention.confidence)
+        groups[group].first = min(groups[group].first, index)
+      } else {
+        groups.append(
+          (key, Person(name: mention.text, mentions: 1, forms: [mention.text], confidence: mention.confidence), index))
+      }
+    }
+    return groups.sorted {
+      $0.person.mentions != $1.person.mentions ? $0.person.mentions > $1.person.mentions : $0.first < $1.first
+    }
+    .map(\.person)
+  }
+}

@@ -1,0 +1,64 @@
+import Foundation
+
+/// The census name lists (`names/dist.male.first`, `dist.female.first`, `dist.all.last`:
+/// fixed-width `NAME freq cumulative rank`, upper-case). Used as features, never as rules:
+/// many surnames are ordinary words.
+public struct NameLists: Sendable, Equatable {
+  public var first: Set<String>
+  public var last: Set<String>
+
+  public init(first: Set<String>, last: Set<String>) {
+    self.first = first
+    self.last = last
+  }
+
+  /// Reads the three lists from `directory`, keeping the `maxLast` most frequent surnames
+  /// (the list is ranked) so a model that stores them stays small.
+  public static func load(directory: String, maxLast: Int = 20_000) throws(DataFileError) -> NameLists {
+    func names(_ file: String, limit: Int) throws(DataFileError) -> [String] {
+      let path = directory + "/" + file
+      var result: [String] = []
+      for (offset, line) in try readTextFile(path).split(separator: "\n").enumerated() where result.count < limit {
+        let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+        guard fields.count >= 4, fields[0].allSatisfy({ $0.isLetter || $0 == "'" || $0 == "-" }),
+          Double(fields[1]) != nil
+        else {
+          throw DataFileError("\(path):\(offset + 1): expected NAME frequency cumulative rank")
+        }
+        result.append(String(fields[0]))
+      }
+      guard !result.isEmpty else { throw DataFileError("\(path) lists no names") }
+      return result
+    }
+    let first = try names("dist.male.first", limit: .max) + names("dist.female.first", limit: .max)
+    return NameLists(first: Set(first), last: Set(try names("dist.all.last", limit: maxLast)))
+  }
+}
+
+/// Per-token features beside the word and character readings: the word's shape and
+/// whether the name lists know it.
+public enum NameFeatures {
+  public static let names = [
+    "all_caps", "capitalised", "lower", "has_digit", "no_letters", "inner_hyphen_or_apostrophe", "sentence_start",
+    "first_name", "last_name",
+  ]
+  public static var count: Int { names.count }
+
+  /// Features of each token of a sentence.
+  public static func features(_ tokens: [String], lists: NameLists?) -> [[Float]] {
+    tokens.enumerated().map { index, token in
+      let letters = token.filter(\.isLetter)
+      let upper = letters.filter(\.isUppercase).count
+      let allCaps = !letters.isEmpty && upper == letters.count && letters.count > 1
+      let capitalised = token.first.map { $0.isUppercase } == true && !allCaps
+      let lower = !letters.isEmpty && upper == 0
+      let digit = token.contains(where: \.isNumber)
+      let inner = token.dropFirst().dropLast().contains { $0 == "-" || $0 == "'" || $0 == "’" }
+      var key = token.uppercased()
+      if key.hasSuffix("'S") || key.hasSuffix("’S") { key = String(key.dropLast(2)) }
+      let first = lists?.first.contains(key) == true
+      let last = lists?.last.contains(key) == true
+      return [allCaps, capitalised, lower, digit, letters.isEmpty, inner, index == 0, first, last].map { $0 ? 1 : 0 }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+import Foundation
+
+/// One sentence of a tagged file: tokens and their IOB2 tags.
+public struct TaggedSentence: Sendable, Equatable {
+  public var tokens: [String]
+  public var tags: [String]
+  public init(tokens: [String], tags: [String]) {
+    self.tokens = tokens
+    self.tags = tags
+  }
+}
+
+/// A name in a sentence: its type and token range `[start, end)`.
+public struct EntitySpan: Sendable, Hashable {
+  public var type: String
+  public var start: Int
+  public var end: Int
+  public init(type: String, start: Int, end: Int) {
+    self.type = type
+    self.start = start
+    self.end = end
+  }
+}
+
+/// CoNLL-style files: `token<TAB>tag` a line (further columns before the tag are ignored),
+/// a blank line between sentences, tags `O`, `B-TYPE`, `I-TYPE`. Lines starting
+/// `-DOCSTART-` are skipped.
+public enum NamesData {
+  public static func load(_ path: String) throws(DataFileError) -> [TaggedSentence] {
+    try parse(readTextFile(path), name: path)
+  }
+
+  public static func parse(_ contents: String, name: String) throws(DataFileError) -> [TaggedSentence] {
+    var sentences: [TaggedSentence] = []
+    var current = TaggedSentence(tokens: [], tags: [])
+    for (offset, rawLine) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+      if line.allSatisfy(\.isWhitespace) {
+        if !current.tokens.isEmpty { sentences.append(current) }
+        current = TaggedSentence(tokens: [], tags: [])
+        continue
+      }
+      if line.hasPrefix("-DOCSTART-") { continue }
+      let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+      guard fields.count >= 2, !fields[0].isEmpty else {
+        throw DataFileError("\(name):\(offset + 1): expected token<TAB>tag")
+      }
+      let tag = String(fields[fields.count - 1]).trimmingCharacters(in: .whitespaces)
+      guard tag == "O" || ((tag.hasPrefix("B-") || tag.hasPrefix("I-")) && tag.count > 2) else {
+        throw DataFileError("\(name):\(offset + 1): tag '\(tag.prefix(20))' is not O, B-TYPE or I-TYPE")
+      }
+      current.tokens.append(String(fields[0]))
+      current.tags.append(tag)
+    }
+    if !current.tokens.isEmpty { sentences.append(current) }
+    guard !sentences.isEmpty else { throw DataFileError("\(name) holds no tagged sentences") }
+    return sentences
+  }
+
+  /// The entity types a set of sentences uses, sorted.
+  public static func types(_ sentences: [TaggedSentence]) -> [String] {
+    Set(sentences.flatMap { $0.tags.filter { $0 != "O" }.map { String($0.dropFirst(2)) } }).sorted()
+  }
+
+  /// Entities of a tag sequence by the CoNLL evaluation's rules: an entity starts at `B-X`,
+  /// or at `I-X` after `O` or after a tag of another type; it continues over `I-X`.
+  public static func entities(_ tags: [String]) -> [EntitySpan] {
+    var spans: [EntitySpan] = []
+    var open: EntitySpan?
+    for (index, tag) in tags.enumerated() {
+      let type = tag == "O" ? nil : String(tag.dropFirst(2))
+      let continues = tag.hasPrefix("I-") && open?.type == type
+      if !continues {
+        if let span = open { spans.append(span) }
+        open = type.map { EntitySpan(type: $0, start: index, end: index + 1) }
+      } else {
+        open?.end = index + 1
+      }
+    }
+    if let span = open { spans.append(span) }
+    return spans
+  }
+}
+
+/// Entity-level precision, recall and F1 (exact span and type), per type and overall.
+public struct EntityEvaluation: Sendable, Equatable {
+  public struct Counts: Sendable, Equatable {
+    public init() {}
+    public var truePositives = 0
+    public var predicted = 0
+    public var gold = 0
+    public var precision: Double { predicted == 0 ? 0 : Double(truePositives) / Double(predicted) }
+    public var recall: Double { gold == 0 ? 0 : Double(truePositives) / Double(gold) }
+    public var f1: Double { precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall) }
+  }
+
+  public private(set) var perType: [String: Counts] = [:]
+  public private(set) var overall = Counts()
+
+  public init() {}
+
+  /// Adds one sentence. Only the `types` given count (a file with other type names is
+  /// scored on its own types); predicted entities of other types are ignored.
+  public mutating func add(gold: [String], predicted: [String], types: Set<String>) {
+    let goldSpans = Set(NamesData.entities(gold).filter { types.contains($0.type) })
+    let predictedSpans = Set(NamesData.entities(predicted).filter { types.contains($0.type) })
+    for span in goldSpans {
+      perType[span.type, default: Counts()].gold += 1
+      overall.gold += 1
+    }
+    for span in predictedSpans {
+      perType[span.type, default: Counts()].predicted += 1
+      overall.predicted += 1
+      if goldSpans.contains(span) {
+        perType[span.type, default: Counts()].truePositives += 1
+        overall.truePositives += 1
+      }
+    }
+  }
+}

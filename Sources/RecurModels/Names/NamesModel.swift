@@ -1,0 +1,133 @@
+import Foundation
+import RecurNN
+
+/// The shipped N → N name tagger: per token a lower-cased word vector, a character
+/// encoder's reading of the word as written, and shape/name-list features → bidirectional
+/// recurrent encoder → CRF (or softmax with IOB2-constrained Viterbi). A model is a
+/// directory with `model.safetensors` and `card.json` (architecture, vocabularies, tags,
+/// name lists, data, command, seed, scores).
+public final class NamesModel {
+  public static let weightsFile = "model.safetensors"
+  public static let cardFile = "card.json"
+
+  public let network: ManyToMany
+  public let words: Vocabulary
+  /// Characters; id 0 is any character training never saw.
+  public let characters: Vocabulary
+  public let tags: [String]
+  public let lists: NameLists?
+  public var card: ModelCard
+
+  init(
+    network: ManyToMany, words: Vocabulary, characters: Vocabulary, tags: [String], lists: NameLists?, card: ModelCard
+  ) {
+    self.network = network
+    self.words = words
+    self.characters = characters
+    self.tags = tags
+    self.lists = lists
+    self.card = card
+  }
+
+  /// The tag list for entity types: `O`, then `B-` and `I-` of each type.
+  public static func tags(types: [String]) -> [String] {
+    ["O"] + types.flatMap { ["B-" + $0, "I-" + $0] }
+  }
+
+  static func network(
+    _ architecture: [String: String], words: Int, characters: Int, tags: [String], rng: inout SeededGenerator
+  ) throws(DataFileError) -> ManyToMany {
+    func integer(_ key: String) throws(DataFileError) -> Int {
+      guard let text = architecture[key], let value = Int(text), (1...4096).contains(value) else {
+        throw DataFileError("the model card's architecture has no valid '\(key)'")
+      }
+      return value
+    }
+    guard let cell = architecture["cell"].flatMap(CellKind.init(rawValue:)) else {
+      throw DataFileError("the model card's architecture names no known cell (rnn, gru, lstm)")
+    }
+    let useCharacters = architecture["characters"] == "true"
+    let characterEncoder =
+      useCharacters
+      ? CharacterEncoder(
+        alphabet: characters, width: try integer("char_width"), hidden: try integer("char_hidden"), kind: cell,
+        rng: &rng) : nil
+    return ManyToMany(
+      embedding: Embedding(vocabulary: words, width: try integer("width"), rng: &rng),
+      characterEncoder: characterEncoder,
+      featureCount: architecture["features"] == "true" ? NameFeatures.count : 0, cell: cell,
+      hidden: try integer("hidden"), tags: tags.count, useCRF: architecture["crf"] == "true",
+      constraints: TagConstraints(bio: tags), dropout: Float(architecture["dropout"] ?? "") ?? 0, rng: &rng)
+  }
+
+  public static func load(directory: String) throws(DataFileError) -> NamesModel {
+    let card: ModelCard
+    do {
+      card = try ModelCard.read(path: directory + "/" + cardFile)
+    } catch {
+      throw DataFileError("\(directory) is not a names model: \(error.message)")
+    }
+    guard card.name == "names" else {
+      throw DataFileError("\(directory) holds a '\(card.name)' model, not a names model")
+    }
+    let words = try Vocabulary(stored: card.vocabularies["words"] ?? [])
+    let characters = try Vocabulary(stored: card.vocabularies["characters"] ?? [])
+    let tags = card.vocabularies["tags"] ?? []
+    guard tags.first == "O", tags.count >= 3, tags.dropFirst().allSatisfy({ $0.hasPrefix("B-") || $0.hasPrefix("I-") })
+    else {
+      throw DataFileError("\(directory)/\(cardFile): the tag list is not O followed by B-/I- tags")
+    }
+    var lists: NameLists?
+    if card.architecture["features"] == "true" {
+      lists = NameLists(
+        first: Set(card.vocabularies["first_names"] ?? []), last: Set(card.vocabularies["last_names"] ?? []))
+    }
+    var rng = SeededGenerator(seed: 0)
+    let network = try network(
+      card.architecture, words: words.count, characters: characters.count, tags: tags, rng: &rng)
+    do {
+      try SafeTensors.read(path: directory + "/" + weightsFile).load(into: network.parameters())
+    } catch {
+      throw DataFileError("\(directory)/\(weightsFile): \(error.message)")
+    }
+    return NamesModel(network: network, words: words, characters: characters, tags: tags, lists: lists, card: card)
+  }
+
+  public func save(directory: String) throws(DataFileError) {
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+      try SafeTensors(parameters: network.parameters()).write(to: directory + "/" + Self.weightsFile)
+      try card.write(to: directory + "/" + Self.cardFile)
+    } catch let error as ModelFileError {
+      throw DataFileError(error.message)
+    } catch {
+      throw DataFileError("cannot write \(directory): \(error.localizedDescription)")
+    }
+  }
+
+  /// The network's input for sentences of tokens (as written).
+  public func input(_ sentences: [[String]]) -> ManyToMany.Input {
+    ManyToMany.Input(
+      words: sentences.map { $0.map { words.id($0.lowercased()) } },
+      characters: network.characterEncoder == nil
+        ? nil : sentences.map { $0.map { $0.map { characters.id(String($0)) } } },
+      features: network.featureCount == 0 ? nil : sentences.map { NameFeatures.features($0, lists: lists) })
+  }
+
+  /// The tags of each sentence and each tag's probability, in batches of similar lengths.
+  /// The result does not depend on how sentences are batched.
+  public func tag(_ sentences: [[String]], batchSize: Int = 64) -> [(tags: [String], confidence: [Float])] {
+    var result = [(tags: [String], confidence: [Float])](repeating: ([], []), count: sentences.count)
+    let order = sentences.indices.filter { !sentences[$0].isEmpty }.sorted { sentences[$0].count < sentences[$1].count }
+    var start = 0
+    while start < order.count {
+      let chunk = Array(order[start..<min(start + batchSize, order.count)])
+      let decoded = network.decode(input(chunk.map { sentences[$0] }))
+      for (position, index) in chunk.enumerated() {
+        result[index] = (decoded[position].tags.map { tags[$0] }, decoded[position].confidence)
+      }
+      start += batchSize
+    }
+    return result
+  }
+}

@@ -1,0 +1,171 @@
+import Foundation
+import RecurNN
+import XCTest
+
+@testable import RecurModels
+
+/// Tagged files, the CoNLL entity rules, features, grouping of people, and a small tagger
+/// trained in the test (reproducible, offsets exact, same alone or batched).
+final class NamesTests: XCTestCase {
+  func testTaggedFilesAreReadAndBadLinesNamed() throws {
+    let sentences = try NamesData.parse(
+      "-DOCSTART-\tO\n\nPeter\tB-PER\nBlackburn\tI-PER\n\nBRUSSELS\tB-LOC\n1996-08-22\tO\n", name: "t.tsv")
+    XCTAssertEqual(sentences.count, 2)
+    XCTAssertEqual(sentences[0], TaggedSentence(tokens: ["Peter", "Blackburn"], tags: ["B-PER", "I-PER"]))
+    XCTAssertEqual(NamesData.types(sentences), ["LOC", "PER"])
+    XCTAssertThrowsError(try NamesData.parse("Peter\tB-PER\nno-tag-here\n", name: "t.tsv")) { error in
+      XCTAssertTrue("\(error)".contains("t.tsv:2"), "\(error)")
+    }
+    XCTAssertThrowsError(try NamesData.parse("Peter\tPERSON\n", name: "t.tsv")) { error in
+      XCTAssertTrue("\(error)".contains("t.tsv:1"), "\(error)")
+    }
+    XCTAssertThrowsError(try NamesData.parse("\n\n", name: "empty.tsv"))
+  }
+
+  func testEntitiesFollowTheCoNLLRules() {
+    let tags = ["B-PER", "I-PER", "O", "I-ORG", "I-ORG", "B-ORG", "I-LOC", "B-MISC"]
+    XCTAssertEqual(
+      NamesData.entities(tags),
+      [
+        EntitySpan(type: "PER", start: 0, end: 2), EntitySpan(type: "ORG", start: 3, end: 5),
+        EntitySpan(type: "ORG", start: 5, end: 6), EntitySpan(type: "LOC", start: 6, end: 7),
+        EntitySpan(type: "MISC", start: 7, end: 8),
+      ])
+    var evaluation = EntityEvaluation()
+    evaluation.add(
+      gold: ["B-PER", "I-PER", "O", "B-LOC"], predicted: ["B-PER", "O", "O", "B-LOC"], types: ["PER", "LOC"])
+    evaluation.add(gold: ["B-ORG", "O"], predicted: ["B-ORG", "B-PER"], types: ["PER", "LOC"])
+    XCTAssertEqual(evaluation.overall.truePositives, 1)
+    XCTAssertEqual(evaluation.overall.predicted, 3)
+    XCTAssertEqual(evaluation.overall.gold, 2)
+    XCTAssertEqual(evaluation.perType["PER"]?.f1 ?? -1, 0)
+    XCTAssertEqual(evaluation.perType["LOC"]?.f1 ?? -1, 1)
+    XCTAssertNil(evaluation.perType["ORG"], "types the file does not use are not scored")
+  }
+
+  func testFeaturesAndNameLists() throws {
+    let lists = NameLists(first: ["JOHN"], last: ["OBRIEN", "O'BRIEN", "WHITE"])
+    let features = NameFeatures.features(["John", "O'Brien's", "WHITE", "house", "1996", "."], lists: lists)
+    func on(_ row: Int, _ name: String) -> Bool { features[row][NameFeatures.names.firstIndex(of: name)!] == 1 }
+    XCTAssertTrue(on(0, "capitalised") && on(0, "first_name") && on(0, "sentence_start"))
+    XCTAssertTrue(on(1, "last_name") && on(1, "inner_hyphen_or_apostrophe"))
+    XCTAssertTrue(on(2, "all_caps") && on(2, "last_name"))
+    XCTAssertTrue(on(3, "lower") && !on(3, "last_name"))
+    XCTAssertTrue(on(4, "has_digit") && on(4, "no_letters"))
+    XCTAssertTrue(on(5, "no_letters"))
+
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-names-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    for (file, body) in [
+      ("dist.male.first", "JAMES          3.318  3.318      1\nJOHN           3.271  6.589      2\n"),
+      ("dist.female.first", "MARY           2.629  2.629      1\n"),
+      ("dist.all.last", "SMITH          1.006  1.006      1\nJOHNSON        0.810  1.816      2\n"),
+    ] {
+      try body.write(to: folder.appendingPathComponent(file), atomically: true, encoding: .utf8)
+    }
+    let loaded = try NameLists.load(directory: folder.path, maxLast: 1)
+    XCTAssertEqual(loaded.first, ["JAMES", "JOHN", "MARY"])
+    XCTAssertEqual(loaded.last, ["SMITH"])
+    try "garbage line\n".write(to: folder.appendingPathComponent("dist.all.last"), atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try NameLists.load(directory: folder.path)) { error in
+      XCTAssertTrue("\(error)".contains("dist.all.last:1"), "\(error)")
+    }
+  }
+
+  func testPeopleAreGroupedUnderTheLongestName() {
+    func mention(_ text: String, _ type: String = "PER") -> EntityMention {
+      EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)
+    }
+    let people = DocumentNames.people([
+      mention("Obama"), mention("Barack Obama"), mention("Obama's"), mention("Michelle Obama"),
+      mention("Angela Merkel"), mention("Merkel"), mention("Berlin", "LOC"),
+    ])
+    XCTAssertEqual(people.map(\.name), ["Barack Obama", "Angela Merkel", "Michelle Obama"])
+    XCTAssertEqual(people.map(\.mentions), [3, 2, 1])
+  }
+
+  // MARK: A toy tagger
+
+  static let people = ["Anna", "Bruno", "Chen", "Dara", "Elif"]
+  static let places = ["Paris", "Oslo", "Lima", "Kyiv"]
+
+  func toySentences(_ count: Int, seed: UInt64) -> [TaggedSentence] {
+    var rng = SeededGenerator(seed: seed)
+    func pick(_ list: [String]) -> String { list[Int(rng.next() % UInt64(list.count))] }
+    return (0..<count).map { _ in
+      let person = pick(Self.people)
+      let other = pick(Self.people)
+      let place = pick(Self.places)
+      return TaggedSentence(
+        tokens: [person, "met", other, "Smith", "in", place, "."],
+        tags: ["B-PER", "O", "B-PER", "I-PER", "O", "B-LOC", "O"])
+    }
+  }
+
+  func trainToy(seed: UInt64 = 2) throws -> NamesModel {
+    let words = ["met", "in", "smith", ".", "paris", "oslo"]
+    var rng = SeededGenerator(seed: 1)
+    let vectors = WordVectors(
+      words: words, width: 4, values: (0..<(words.count * 4)).map { _ in rng.uniform(-1, 1) })
+    var options = NamesTrainingOptions()
+    options.hidden = 8
+    options.characterWidth = 4
+    options.characterHidden = 4
+    options.epochs = 4
+    options.batchSize = 8
+    options.learningRate = 0.02
+    options.dropout = 0.1
+    options.seed = seed
+    return NamesTrainer(options: options).train(
+      sentences: toySentences(160, seed: 3), dev: toySentences(20, seed: 4), vectors: vectors,
+      lists: NameLists(first: ["ANNA", "BRUNO"], last: ["SMITH"])
+    ) { _ in }.model
+  }
+
+  func testToyTaggerLearnsRoundTripsAndMapsOffsets() throws {
+    let model = try trainToy()
+    let again = try trainToy()
+    for (a, b) in zip(model.network.parameters(), again.network.parameters()) {
+      XCTAssertEqual(a.variable.value.data, b.variable.value.data, a.key)
+    }
+    let evaluation = NamesTrainer.evaluate(model, on: toySentences(30, seed: 9))
+    XCTAssertGreaterThan(evaluation.overall.f1, 0.95)
+
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-names-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try model.save(directory: folder.path)
+    let loaded = try NamesModel.load(directory: folder.path)
+    let sentence = [["Dara", "met", "Elif", "Smith", "in", "Lima", "."]]
+    XCTAssertEqual(loaded.tag(sentence)[0].tags, model.tag(sentence)[0].tags)
+    XCTAssertEqual(loaded.tag(sentence)[0].tags, ["B-PER", "O", "B-PER", "I-PER", "O", "B-LOC", "O"])
+
+    let text = "Chen  met Anna Smith in Paris.\n\nÉlif met Bruno Smith in Oslo."
+    let tagger = DocumentNames(model: loaded)
+    let result = tagger.tag([text])[0]
+    let scalars = Array(text.unicodeScalars)
+    for entity in result.entities {
+      XCTAssertEqual(Segmentation.text(scalars, entity.start, entity.end), entity.text)
+      XCTAssertGreaterThan(entity.confidence, 0)
+      XCTAssertLessThanOrEqual(entity.confidence, 1)
+    }
+    XCTAssertTrue(
+      result.entities.contains(
+        EntityMention(
+          type: "PER", text: "Anna Smith", start: 10, end: 20,
+          confidence: result.entities.first { $0.text == "Anna Smith" }?.confidence ?? -1)))
+    XCTAssertTrue(result.entities.contains { $0.type == "LOC" && $0.text == "Oslo" && $0.start == 56 })
+    // Alone or batched with other texts, the same.
+    let batched = tagger.tag(["Anna met Chen Smith in Kyiv.", text, ""])
+    XCTAssertEqual(batched[1].entities, result.entities)
+    XCTAssertEqual(batched[2].entities, [])
+
+    let card = folder.appendingPathComponent(NamesModel.cardFile)
+    let original = try String(contentsOf: card, encoding: .utf8)
+    try original.replacingOccurrences(of: "\"B-PER\"", with: "\"PER\"").write(
+      to: card, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try NamesModel.load(directory: folder.path)) { error in
+      XCTAssertTrue("\(error)".contains("tag list"), "\(error)")
+    }
+  }
+}
