@@ -243,6 +243,9 @@ struct TrainNames: ParsableCommand {
   @Option(help: "Sentences per training batch.")
   var batchSize = 16
 
+  @Option(help: "The share of training sentences shown all lower-case or all upper-case.")
+  var caseVariants: Float = 0.2
+
   @Option(help: "Adam's learning rate (decays as 1/(1 + 0.1 × epoch)).")
   var learningRate: Float = 0.003
 
@@ -253,6 +256,7 @@ struct TrainNames: ParsableCommand {
   var threads = 1
 
   mutating func run() throws {
+    guard (0...1).contains(caseVariants) else { throw ValidationError("--case-variants must be in [0, 1]") }
     guard epochs >= 1, hidden >= 1, batchSize >= 1, threads >= 1, learningRate > 0 else {
       throw ValidationError(
         "--epochs, --hidden, --batch-size and --threads must be at least 1, --learning-rate above 0")
@@ -268,6 +272,7 @@ struct TrainNames: ParsableCommand {
     options.batchSize = batchSize
     options.learningRate = learningRate
     options.seed = seed
+    options.caseVariants = caseVariants
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     let status = try TrainNamesCommand(
       train: train, dev: dev, vectors: vectors, names: noNameLists ? nil : names, out: out, options: options,
@@ -319,5 +324,28 @@ func progressPrinter() -> (String, Bool) -> Void {
       if !keep { progressLines += 1 }
       if keep || progressLines % 10 == 1 { Console.error(line) }
     }
+  }
+}
+
+struct Models: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "List the shipped models and the scores in their cards.",
+    discussion: """
+      Reads FOLDER/*/card.json (default: the models folder Recur finds, as for --model). \
+      --json prints one object per model: model, path, created, seed, command, scores, \
+      training_seconds, architecture. Exit 1 when a card cannot be read.
+      """
+  )
+
+  @Option(help: "The models folder.")
+  var folder: String?
+
+  @Flag(help: "Print one JSON object per model.")
+  var json = false
+
+  mutating func run() throws {
+    let folder = folder ?? URL(fileURLWithPath: defaultModelDirectory("sentiment")).deletingLastPathComponent().path
+    let status = try ModelsCommand(folder: folder, json: json).run(write: Console.out)
+    if status != .success { throw ExitCode(status.rawValue) }
   }
 }

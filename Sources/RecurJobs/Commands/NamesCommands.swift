@@ -81,6 +81,7 @@ public struct TrainNamesCommand {
     card.training = [
       "epochs": String(options.epochs), "batch_size": String(options.batchSize),
       "learning_rate": String(options.learningRate), "pretrained_words": String(options.pretrainedWords),
+      "case_variants": String(options.caseVariants),
       "parameters": String(model.network.parameters().reduce(0) { $0 + $1.variable.value.count }),
     ]
     card.notes = ["Selected on overall entity F1 on the dev file, checked after each epoch."]

@@ -81,7 +81,9 @@ public struct DocumentNames {
     }
     let persons = mentions.filter { $0.type == "PER" }
     // Longest names first, so shorter mentions find the full name they belong to.
-    let order = persons.indices.sorted { words(persons[$0].text).count > words(persons[$1].text).count }
+    // Ties go to the earlier mention, so an ambiguous short form joins the person named first.
+    let lengths = persons.map { words($0.text).count }
+    let order = persons.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
     var groups: [(words: [String], person: Person, first: Int)] = []
     for index in order {
       let mention = persons[index]

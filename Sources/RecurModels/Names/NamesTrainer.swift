@@ -18,6 +18,10 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   /// The pretrained vectors' most frequent words are kept even when training never saw them.
   public var pretrainedWords = 50_000
   public var maxGradientNorm: Float = 5
+  /// The share of training sentences shown all lower-case or all upper-case (half each,
+  /// drawn afresh every epoch; tags unchanged), so names are still found where the
+  /// capitals that mark them are missing.
+  public var caseVariants: Float = 0.2
 
   public init() {}
 }
@@ -80,7 +84,6 @@ public struct NamesTrainer {
     let model = NamesModel(
       network: network, words: words, characters: characters, tags: tags, lists: useLists ? lists : nil, card: card)
 
-    let inputs = sentences.map { model.input([$0.tokens]) }
     let gold = sentences.map { $0.tags.map { tagIndex[$0] ?? 0 } }
     let parameters = network.parameters()
     progress(
@@ -100,10 +103,14 @@ public struct NamesTrainer {
       var windowBatches = 0
       var windowStart = Date()
       for (number, batch) in batches.enumerated() {
-        let input = ManyToMany.Input(
-          words: batch.map { inputs[$0].words[0] },
-          characters: network.characterEncoder == nil ? nil : batch.map { inputs[$0].characters![0] },
-          features: network.featureCount == 0 ? nil : batch.map { inputs[$0].features![0] })
+        let input = model.input(
+          batch.map { index in
+            let draw = rng.nextUnit()
+            let tokens = sentences[index].tokens
+            if draw < options.caseVariants / 2 { return tokens.map { $0.lowercased() } }
+            if draw < options.caseVariants { return tokens.map { $0.uppercased() } }
+            return tokens
+          })
         let loss = network.loss(input, gold: batch.map { gold[$0] }, rng: &rng)
         loss.backward()
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
