@@ -113,9 +113,9 @@ struct EvalSentiment: ParsableCommand {
     abstract: "Accuracy of the sentiment model on a labelled file.",
     discussion: """
       Every row is scored as one text with the binary decision P(positive) ≥ 0.5. Prints \
-      accuracy, per-class precision/recall/F1, the confusion matrix and documents/s; --json \
-      prints one object with n, accuracy (a fraction), per_class, labels, confusion and \
-      docs_per_s. --held-out scores only the rows the model held out of this file in training \
+      accuracy, per-class precision/recall/F1, the confusion matrix, documents/s and tokens/s \
+      (tokenizing included); --json prints one object with data, model, held_out, n, accuracy \
+      (a fraction), per_class, labels, confusion, docs_per_s and tokens_per_s. --held-out scores only the rows the model held out of this file in training \
       (for the IMDb dev split).
 
       Example: recur eval sentiment --data ../shared/data/sst2/dev.tsv

@@ -29,6 +29,8 @@ final class ShippedNamesModelTests: XCTestCase {
       ("Obama's speech was praised by Jean-Luc Picard.", ["Obama", "Jean-Luc Picard"]),
       ("The essay by Slavoj Žižek was read aloud by Mary O'Brien.", ["Slavoj Žižek", "Mary O'Brien"]),
       ("MAYOR DANIEL REYES BACKS LIBRARY PLAN", ["DANIEL REYES"]),
+      ("barack obama met angela merkel in berlin.", ["barack obama", "angela merkel"]),
+      ("mr. smith went to washington with dr. jones.", ["smith", "jones"]),
     ]
     let results = tagger.tag(cases.map(\.0))
     for ((text, expected), result) in zip(cases, results) {

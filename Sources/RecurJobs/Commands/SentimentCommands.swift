@@ -194,9 +194,12 @@ public struct EvalSentimentCommand {
       }
       rows = SentimentData.holdOut(rows, fraction: fraction, seed: seed).dev
     }
+    // Timed end to end: tokenizing, looking up and scoring.
     let clock = Date()
-    let probabilities = loaded.positiveProbabilities(texts: rows.map(\.text))
+    let ids = rows.map { loaded.ids(loaded.words($0.text)) }
+    let probabilities = loaded.positiveProbabilities(ids: ids)
     let seconds = max(1e-9, Date().timeIntervalSince(clock))
+    let tokensPerSecond = Double(ids.reduce(0) { $0 + $1.count }) / seconds
     let report = ClassificationReport(
       labels: SentimentData.labels, gold: rows.map(\.label), predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
     let docsPerSecond = Double(rows.count) / seconds
@@ -225,6 +228,7 @@ public struct EvalSentimentCommand {
           + report.confusion.map { "[" + $0.map(String.init).joined(separator: ",") + "]" }.joined(separator: ",") + "]"
       )
       object.add("docs_per_s", docsPerSecond, decimals: 1)
+      object.add("tokens_per_s", tokensPerSecond, decimals: 0)
       write(object.json)
     } else {
       write("\(data)\(heldOut ? " (held-out rows)" : ""): \(rows.count) texts")
@@ -242,7 +246,7 @@ public struct EvalSentimentCommand {
           "  " + report.labels[index].padding(toLength: 10, withPad: " ", startingAt: 0)
             + row.map { String($0) }.joined(separator: "  "))
       }
-      write(String(format: "%.1f documents/s", docsPerSecond))
+      write(String(format: "%.1f documents/s, %.0f tokens/s", docsPerSecond, tokensPerSecond))
     }
     return .success
   }

@@ -50,7 +50,7 @@ public struct DocumentNames {
       for span in NamesData.entities(result.tags) {
         let start = sentence[span.start].start
         let end = sentence[span.end - 1].end
-        let confidence = result.confidence[span.start..<span.end].min().map(Double.init) ?? 0
+        let confidence = min(1, max(0, result.confidence[span.start..<span.end].min().map(Double.init) ?? 0))
         entities[owner].append(
           EntityMention(
             type: span.type, text: Segmentation.text(scalarsOf[owner], start, end), start: start, end: end,
