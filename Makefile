@@ -78,7 +78,7 @@ eval-sentiment: release
 # cores), then scores it on the dev file.
 train-names: release
 	.build/release/recur train names --train $(DATA)/conll2003/train.tsv --dev $(DATA)/conll2003/dev.tsv \
-	  --out models/names --seed 1
+	  --out models/names --cell lstm --seed 1
 	$(MAKE) eval-names
 
 eval-names: release

@@ -203,7 +203,7 @@ struct TrainNames: ParsableCommand {
       kept. Writes OUT/model.safetensors and OUT/card.json.
 
       The shipped model: recur train names --train ../shared/data/conll2003/train.tsv \
-      --dev ../shared/data/conll2003/dev.tsv --out models/names
+      --dev ../shared/data/conll2003/dev.tsv --out models/names --cell lstm
       """
   )
 
@@ -223,7 +223,7 @@ struct TrainNames: ParsableCommand {
   var out: String
 
   @Option(help: "The recurrent cell: rnn, gru or lstm.")
-  var cell: CellKind = .gru
+  var cell: CellKind = .lstm
 
   @Option(help: "Hidden units per direction.")
   var hidden = 100

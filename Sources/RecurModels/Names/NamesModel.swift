@@ -110,8 +110,17 @@ public final class NamesModel {
     ManyToMany.Input(
       words: sentences.map { $0.map { words.id($0.lowercased()) } },
       characters: network.characterEncoder == nil
-        ? nil : sentences.map { $0.map { $0.map { characters.id(String($0)) } } },
+        ? nil : sentences.map { $0.map { $0.map(characterID) } },
       features: network.featureCount == 0 ? nil : sentences.map { NameFeatures.features($0, lists: lists) })
+  }
+
+  /// A character's id; one training never saw is read as its letter without accents
+  /// (`Ž` as `Z`, `ø` as `o`) when that is known, so unfamiliar names keep their shape.
+  func characterID(_ character: Character) -> Int {
+    let text = String(character)
+    let id = characters.id(text)
+    guard id == 0, !character.isASCII else { return id }
+    return characters.id(text.folding(options: [.diacriticInsensitive, .widthInsensitive], locale: nil))
   }
 
   /// The tags of each sentence and each tag's probability, in batches of similar lengths.

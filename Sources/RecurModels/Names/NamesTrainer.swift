@@ -3,7 +3,7 @@ import RecurNN
 
 /// How a names model is trained. The defaults are the shipped model's settings.
 public struct NamesTrainingOptions: Sendable, Equatable {
-  public var cell: CellKind = .gru
+  public var cell: CellKind = .lstm
   public var hidden = 100
   public var useCharacters = true
   public var characterWidth = 25
