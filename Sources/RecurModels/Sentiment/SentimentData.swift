@@ -63,7 +63,28 @@ public enum SentimentData {
 
   /// IMDb review text with its `<br />` tags as paragraph breaks.
   public static func plainReview(_ text: String) -> String {
-    text.replacingOccurrences(of: "<br />", with: "\n\n").replacingOccurrences(of: "<br/>", with: "\n\n")
+    guard text.contains("<br") else { return text }
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    var rest = Substring(text)
+    while let range = rest.range(of: "<br") {
+      out += rest[..<range.lowerBound]
+      var after = rest[range.upperBound...]
+      if after.hasPrefix(" />") {
+        after = after.dropFirst(3)
+      } else if after.hasPrefix("/>") {
+        after = after.dropFirst(2)
+      } else if after.hasPrefix(">") {
+        after = after.dropFirst(1)
+      } else {
+        out += "<br"
+        rest = after
+        continue
+      }
+      out += "\n\n"
+      rest = after
+    }
+    return out + rest
   }
 
   static let treebankSymbols = [

@@ -37,7 +37,7 @@ public struct Tokenizer: Sendable {
     var tokens: [Token] = []
     var index = 0
     while index < scalars.count {
-      if scalars[index].properties.isWhitespace {
+      if Self.isWhitespace(scalars[index]) {
         index += 1
         continue
       }
@@ -47,7 +47,7 @@ public struct Tokenizer: Sendable {
         continue
       }
       var end = index
-      while end < scalars.count && !scalars[end].properties.isWhitespace && !Self.isIdeographic(scalars[end]) {
+      while end < scalars.count && !Self.isWhitespace(scalars[end]) && !Self.isIdeographic(scalars[end]) {
         end += 1
       }
       splitChunk(scalars, start: index, end: end, into: &tokens)
@@ -56,8 +56,14 @@ public struct Tokenizer: Sendable {
     return tokens
   }
 
+  static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+    if scalar.value < 0x80 { return scalar == " " || (0x09...0x0D).contains(scalar.value) }
+    return scalar.properties.isWhitespace
+  }
+
   static func isIdeographic(_ scalar: Unicode.Scalar) -> Bool {
-    scalar.properties.isIdeographic || (0x3040...0x30FF).contains(scalar.value)  // kana too
+    if scalar.value < 0x2E80 { return false }
+    return scalar.properties.isIdeographic || (0x3040...0x30FF).contains(scalar.value)  // kana too
   }
 
   /// Splits one whitespace-free chunk `[start, end)`.
@@ -100,7 +106,10 @@ public struct Tokenizer: Sendable {
       trailing.insert(Token(text: String(scalars[high - 1]), start: high - 1, end: high), at: 0)
       high -= 1
     }
-    if low < high {
+    if low < high, scalars[low..<high].allSatisfy(Self.isASCIILetter) {
+      // Most words: plain letters, nothing to split.
+      tokens.append(Token(text: String(String.UnicodeScalarView(scalars[low..<high])), start: low, end: high))
+    } else if low < high {
       let core = String(String.UnicodeScalarView(scalars[low..<high]))
       if Self.isWhole(core) || (core.count > 1 && core.hasSuffix(".") && Self.keepsPeriod(String(core.dropLast()))) {
         tokens.append(Token(text: core, start: low, end: high))
@@ -121,14 +130,21 @@ public struct Tokenizer: Sendable {
     return false
   }
 
+  static func isASCIILetter(_ scalar: Unicode.Scalar) -> Bool {
+    (0x61...0x7A).contains(scalar.value) || (0x41...0x5A).contains(scalar.value)
+  }
+
+  static let numberCharacters = Set("0123456789.,:/-+%$€£")
+
   /// URLs, e-mail addresses and numbers stay one token.
   static func isWhole(_ text: String) -> Bool {
-    let lower = text.lowercased()
-    if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("www.") { return true }
+    if let first = text.first, "hHwW".contains(first) {
+      let lower = text.prefix(8).lowercased()
+      if lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("www.") { return true }
+    }
     if let at = text.firstIndex(of: "@"), at != text.startIndex, text[text.index(after: at)...].contains(".") {
       return true
     }
-    let numberCharacters = Set("0123456789.,:/-+%$€£")
     if text.first?.isNumber == true && text.allSatisfy({ numberCharacters.contains($0) }) { return true }
     return false
   }
@@ -137,7 +153,7 @@ public struct Tokenizer: Sendable {
   /// apart, but hyphens, apostrophes and periods inside words kept (`Jean-Luc`, `O'Brien`).
   private func splitCore(_ scalars: [Unicode.Scalar], start: Int, end: Int, into tokens: inout [Token]) {
     let word = String(String.UnicodeScalarView(scalars[start..<end]))
-    let normalised = word.replacingOccurrences(of: "’", with: "'").lowercased()
+    let normalised = String(word.lowercased().map { $0 == "’" ? "'" : $0 })
     for clitic in Self.clitics where normalised.hasSuffix(clitic) && normalised.count > clitic.count {
       let split = end - clitic.unicodeScalars.count
       if clitic == "n't" || scalars[split - 1].properties.isAlphabetic {
