@@ -44,10 +44,11 @@ test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
-# Until the later stages land, the demo fetches the offline demo pages through the
-# fetch stage (file:// URLs through libcurl) and prints the summary.
+# Until the job runner lands, the demo fetches the offline demo pages through the fetch
+# stage (file:// URLs through libcurl), then labels their sentiment and names.
 demo: build
 	@$(BIN) fetch $(addprefix file://$(CURDIR)/,$(sort $(wildcard jobs/demo/pages/*.html)))
+	@$(BIN) label $(sort $(wildcard jobs/demo/pages/*.html))
 
 bench-fetch: deps
 	cd Benchmarks && $(SWIFT) build -c release --product fetch-bench && ./.build/release/fetch-bench $(BENCH_ARGS)

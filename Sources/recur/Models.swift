@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import RecurFetch
 import RecurJobs
 import RecurModels
 import RecurNN
@@ -144,7 +145,7 @@ struct EvalSentiment: ParsableCommand {
 
 struct Label: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Label the sentiment and the names of a text, text files or HTML pages.",
+    abstract: "Label the sentiment and the names of a text, text files, HTML pages or URLs.",
     discussion: """
       Prints the label (positive, negative, mixed/neutral, or unsupported for text not in \
       English), its probability, the sentences that pulled hardest, and the people and other \
@@ -163,7 +164,7 @@ struct Label: ParsableCommand {
   @Option(help: "The text to label.")
   var text: String?
 
-  @Argument(help: "Text or HTML files ('-' for standard input).")
+  @Argument(help: "Text or HTML files ('-' for standard input), or http(s) URLs to fetch.")
   var files: [String] = []
 
   @Option(help: "The sentiment model folder (default: models/sentiment).")
@@ -188,7 +189,7 @@ struct Label: ParsableCommand {
     let status = try LabelCommand(
       text: text, files: files, model: model ?? defaultModelDirectory("sentiment"), namesModel: noNames ? nil : names,
       json: json
-    ).run(write: Console.out)
+    ).run(fetcher: CurlFetcher(), write: Console.out)
     if status != .success { throw ExitCode(status.rawValue) }
   }
 }

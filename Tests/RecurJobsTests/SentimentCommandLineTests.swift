@@ -1,4 +1,5 @@
 import Foundation
+import RecurTestSupport
 import XCTest
 
 /// `recur train sentiment`, `recur eval sentiment` and `recur label`, end to end on a toy
@@ -111,6 +112,40 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertEqual(reviews[0]["rating"] as? Double, 5)
     XCTAssertEqual((reviews[0]["sentiment"] as! [String: Any])["label"] as? String, "positive")
     XCTAssertEqual((reviews[1]["sentiment"] as! [String: Any])["label"] as? String, "negative")
+  }
+
+  /// With the shipped models: a URL is fetched and labelled; one that fails is reported
+  /// with its reason and exit 1.
+  func testLabelFetchesURLs() throws {
+    let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("models")
+    let server = try LoopbackHTTPServer { request in
+      switch request.path {
+      case "/robots.txt": return .text("User-agent: *\nAllow: /\n")
+      case "/review":
+        return .html(
+          "<html lang=\"en\"><head><title>Harbour</title></head><body><article><p>A warm, funny and "
+            + "beautifully acted film. Mara Ellison is wonderful in the lead, and I loved every minute.</p>"
+            + "</article></body></html>")
+      default: return .html("<html>gone</html>", status: 404)
+      }
+    }
+    defer { server.stop() }
+    let result = try RecurCLI.run([
+      "label", "--json", "--model", models.appendingPathComponent("sentiment").path, "--names-model",
+      models.appendingPathComponent("names").path, server.url("/review"), server.url("/missing"),
+    ])
+    XCTAssertEqual(result.status, 1, result.err)
+    let lines = result.out.split(separator: "\n").map {
+      try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+    }
+    XCTAssertEqual(lines.count, 2)
+    let failed = try XCTUnwrap(lines.first { $0["error"] != nil })
+    XCTAssertTrue((failed["error"] as! String).contains("404"), "\(failed)")
+    let page = try XCTUnwrap(lines.first { $0["sentiment"] != nil })
+    XCTAssertEqual((page["sentiment"] as! [String: Any])["label"] as? String, "positive")
+    let people = page["people"] as! [[String: Any]]
+    XCTAssertEqual(people.first?["name"] as? String, "Mara Ellison")
   }
 
   func testBadInputsExitTwoWithAReason() throws {

@@ -1,4 +1,5 @@
 import Foundation
+import RecurFetch
 import RecurModels
 import RecurText
 
@@ -27,9 +28,10 @@ public struct LabelCommand {
     var reviews: [ReviewItem] = []
   }
 
-  public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
+  public func run(fetcher: any Fetching, write: (String) -> Void) throws(RecurError) -> ExitStatus {
     guard (text == nil) != files.isEmpty else {
-      throw RecurError(.usage, "give either --text STRING or one or more files ('-' reads standard input)")
+      throw RecurError(
+        .usage, "give either --text STRING or one or more files or URLs ('-' reads standard input)")
     }
     let loaded: SentimentModel
     var tagger: DocumentNames?
@@ -44,9 +46,21 @@ public struct LabelCommand {
     if let text {
       inputs.append(Input(source: "--text", text: text))
     }
+    // URLs are fetched together, with the fetch stage's default settings.
+    let urls = files.filter { $0.contains("://") }
+    var fetched: [String: FetchResult] = [:]
+    for (url, result) in zip(urls, fetcher.fetchAll(urls.map { FetchRequest(url: $0) })) { fetched[url] = result }
     for file in files {
       do throws(RecurError) {
-        inputs.append(try read(file))
+        if let result = fetched[file] {
+          guard result.outcome == .ok else { throw RecurError(.partialFailure, result.reason ?? "could not fetch") }
+          inputs.append(
+            try input(
+              source: file, bytes: result.body, url: result.finalURL, charset: result.charset,
+              html: result.contentType?.contains("html") ?? false))
+        } else {
+          inputs.append(try read(file))
+        }
       } catch {
         failures += 1
         write(json ? failureJSON(file, error.message) : "\(file): \(error.message)")
@@ -83,7 +97,16 @@ public struct LabelCommand {
     } else {
       data = FileManager.default.contents(atPath: file)
     }
-    guard var bytes = data.map(Array.init) else { throw RecurError(.partialFailure, "cannot read the file") }
+    guard let bytes = data.map(Array.init) else { throw RecurError(.partialFailure, "cannot read the file") }
+    let url = file == "-" ? "stdin" : URL(fileURLWithPath: file).absoluteString
+    return try input(source: file, bytes: bytes, url: url, charset: nil, html: false)
+  }
+
+  /// A page's main text and review items, or a plain text, from its bytes.
+  func input(source: String, bytes raw: [UInt8], url: String, charset: String?, html: Bool) throws(RecurError)
+    -> Input
+  {
+    var bytes = raw
     if Gzip.isGzip(bytes) {
       do {
         bytes = try Gzip.decompress(bytes)
@@ -91,15 +114,14 @@ public struct LabelCommand {
         throw RecurError(.partialFailure, "cannot decompress: \(error.description)")
       }
     }
-    if Self.looksLikeHTML(file, bytes) {
-      let url = file == "-" ? "stdin" : URL(fileURLWithPath: file).absoluteString
-      let document = DocumentParser().parse(bytes, url: url)
-      var reviews = document.reviews
-      // A page that is one review (its JSON-LD rating without a body) is labelled by its text.
-      if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = document.text }
-      return Input(source: file, text: document.text, language: document.language, reviews: reviews)
+    guard html || Self.looksLikeHTML(source, bytes) else {
+      return Input(source: source, text: DecodedText(bytes: bytes, httpCharset: charset).text)
     }
-    return Input(source: file, text: DecodedText(bytes: bytes, httpCharset: nil).text)
+    let document = DocumentParser().parse(bytes, url: url, httpCharset: charset)
+    var reviews = document.reviews
+    // A page that is one review (its JSON-LD rating without a body) is labelled by its text.
+    if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = document.text }
+    return Input(source: source, text: document.text, language: document.language, reviews: reviews)
   }
 
   static func looksLikeHTML(_ file: String, _ bytes: [UInt8]) -> Bool {
