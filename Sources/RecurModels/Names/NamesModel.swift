@@ -7,8 +7,8 @@ import RecurNN
 /// directory with `model.safetensors` and `card.json` (architecture, vocabularies, tags,
 /// name lists, data, command, seed, scores).
 public final class NamesModel {
-  public static let weightsFile = "model.safetensors"
-  public static let cardFile = "card.json"
+  public static let weightsFile = ModelFolder.weightsFile
+  public static let cardFile = ModelFolder.cardFile
 
   public let network: ManyToMany
   public let words: Vocabulary
@@ -61,15 +61,7 @@ public final class NamesModel {
   }
 
   public static func load(directory: String) throws(DataFileError) -> NamesModel {
-    let card: ModelCard
-    do {
-      card = try ModelCard.read(path: directory + "/" + cardFile)
-    } catch {
-      throw DataFileError("\(directory) is not a names model: \(error.message)")
-    }
-    guard card.name == "names" else {
-      throw DataFileError("\(directory) holds a '\(card.name)' model, not a names model")
-    }
+    let card = try ModelFolder.card(directory, name: "names")
     let words = try Vocabulary(stored: card.vocabularies["words"] ?? [])
     let characters = try Vocabulary(stored: card.vocabularies["characters"] ?? [])
     let tags = card.vocabularies["tags"] ?? []
@@ -85,24 +77,12 @@ public final class NamesModel {
     var rng = SeededGenerator(seed: 0)
     let network = try network(
       card.architecture, words: words.count, characters: characters.count, tags: tags, rng: &rng)
-    do {
-      try SafeTensors.read(path: directory + "/" + weightsFile).load(into: network.parameters())
-    } catch {
-      throw DataFileError("\(directory)/\(weightsFile): \(error.message)")
-    }
+    try ModelFolder.loadWeights(directory, into: network.parameters())
     return NamesModel(network: network, words: words, characters: characters, tags: tags, lists: lists, card: card)
   }
 
   public func save(directory: String) throws(DataFileError) {
-    do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-      try SafeTensors(parameters: network.parameters()).write(to: directory + "/" + Self.weightsFile)
-      try card.write(to: directory + "/" + Self.cardFile)
-    } catch let error as ModelFileError {
-      throw DataFileError(error.message)
-    } catch {
-      throw DataFileError("cannot write \(directory): \(error.localizedDescription)")
-    }
+    try ModelFolder.save(directory, parameters: network.parameters(), card: card)
   }
 
   /// The network's input for sentences of tokens (as written).

@@ -6,8 +6,8 @@ import RecurText
 /// `ManyToOne` → P(negative), P(positive). A model is a directory holding
 /// `model.safetensors` and `card.json` (architecture, vocabulary, data, command, seed, scores).
 public final class SentimentModel {
-  public static let weightsFile = "model.safetensors"
-  public static let cardFile = "card.json"
+  public static let weightsFile = ModelFolder.weightsFile
+  public static let cardFile = ModelFolder.cardFile
 
   public let network: ManyToOne
   public let vocabulary: Vocabulary
@@ -48,38 +48,15 @@ public final class SentimentModel {
   /// Loads `directory/card.json` and `directory/model.safetensors`, checking that the
   /// weights are exactly the tensors the card's architecture needs.
   public static func load(directory: String) throws(DataFileError) -> SentimentModel {
-    let card: ModelCard
-    do {
-      card = try ModelCard.read(path: directory + "/" + cardFile)
-    } catch {
-      throw DataFileError("\(directory) is not a sentiment model: \(error.message)")
-    }
-    guard card.name == "sentiment" else {
-      throw DataFileError("\(directory) holds a '\(card.name)' model, not a sentiment model")
-    }
+    let card = try ModelFolder.card(directory, name: "sentiment")
     let vocabulary = try Vocabulary(stored: card.vocabularies["words"] ?? [])
     let network = try network(for: card.architecture, vocabulary: vocabulary.count)
-    do {
-      let weights = try SafeTensors.read(path: directory + "/" + weightsFile)
-      try weights.load(into: network.parameters())
-    } catch {
-      throw DataFileError("\(directory)/\(weightsFile): \(error.message)")
-    }
+    try ModelFolder.loadWeights(directory, into: network.parameters())
     return SentimentModel(network: network, vocabulary: vocabulary, card: card)
   }
 
   public func save(directory: String) throws(DataFileError) {
-    do {
-      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    } catch {
-      throw DataFileError("cannot create \(directory): \(error.localizedDescription)")
-    }
-    do {
-      try SafeTensors(parameters: network.parameters()).write(to: directory + "/" + Self.weightsFile)
-      try card.write(to: directory + "/" + Self.cardFile)
-    } catch {
-      throw DataFileError(error.message)
-    }
+    try ModelFolder.save(directory, parameters: network.parameters(), card: card)
   }
 
   /// Lower-cased tokens of `text`, as the model reads them.

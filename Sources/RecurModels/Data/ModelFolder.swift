@@ -1,0 +1,46 @@
+import Foundation
+import RecurNN
+
+/// A model folder: `card.json` beside `model.safetensors`. Both shipped models read and
+/// write themselves through it, so every refusal reads the same way.
+public enum ModelFolder {
+  public static let weightsFile = "model.safetensors"
+  public static let cardFile = "card.json"
+
+  /// The card of the model in `directory`, which must be a `name` model.
+  public static func card(_ directory: String, name: String) throws(DataFileError) -> ModelCard {
+    let card: ModelCard
+    do {
+      card = try ModelCard.read(path: directory + "/" + cardFile)
+    } catch {
+      throw DataFileError("\(directory) is not a \(name) model: \(error.message)")
+    }
+    guard card.name == name else {
+      throw DataFileError("\(directory) holds a '\(card.name)' model, not a \(name) model")
+    }
+    return card
+  }
+
+  /// Fills `parameters` from the folder's weights, which must be exactly those tensors.
+  public static func loadWeights(_ directory: String, into parameters: [Parameter]) throws(DataFileError) {
+    do {
+      try SafeTensors.read(path: directory + "/" + weightsFile).load(into: parameters)
+    } catch {
+      throw DataFileError("\(directory)/\(weightsFile): \(error.message)")
+    }
+  }
+
+  public static func save(_ directory: String, parameters: [Parameter], card: ModelCard) throws(DataFileError) {
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw DataFileError("cannot create \(directory): \(error.localizedDescription)")
+    }
+    do {
+      try SafeTensors(parameters: parameters).write(to: directory + "/" + weightsFile)
+      try card.write(to: directory + "/" + cardFile)
+    } catch {
+      throw DataFileError(error.message)
+    }
+  }
+}
