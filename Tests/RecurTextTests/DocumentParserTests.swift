@@ -165,6 +165,41 @@ final class ReviewMarkupTests: XCTestCase {
     XCTAssertEqual(document.reviews[2].rating, 3)
     XCTAssertEqual(document.reviews[2].body, "Fine for the price, though the straps could be wider.")
   }
+
+  func testRepeatedReviewBlocksBecomeItems() throws {
+    let url = try XCTUnwrap(
+      Bundle.module.url(forResource: "Fixtures/product-reviews-repeated-blocks", withExtension: "html"))
+    let document = DocumentParser().parse(Array(try Data(contentsOf: url)), url: "https://shop.example/ember")
+    XCTAssertEqual(document.reviews.count, 3, "the block with two letters of text is not an item; the menu is not")
+    XCTAssertEqual(document.reviews.map(\.source), Array(repeating: "repeated-blocks", count: 3))
+    let first = document.reviews[0]
+    XCTAssertEqual(first.author, "Tomasz W.")
+    XCTAssertEqual(first.rating, 5)
+    XCTAssertEqual(first.bestRating, 5)
+    XCTAssertEqual(first.date, "2026-10-02")
+    XCTAssertEqual(first.title, "Lovely light to read by")
+    XCTAssertEqual(
+      first.body, "The dimmer goes low enough for reading at night and the brass looks better in person.")
+    XCTAssertEqual(document.reviews[1].author, "Ines")
+    XCTAssertEqual(document.reviews[1].normalisedRating ?? -1, 0.25, accuracy: 1e-9)
+    XCTAssertNil(document.reviews[2].author, "a sentence is not a writer's name")
+    XCTAssertEqual(document.reviews[2].rating, 4)
+    XCTAssertTrue(document.reviews[2].body.hasPrefix("A very long name"))
+  }
+
+  func testStructuredReviewsWinOverRepeatedBlocks() throws {
+    let page = """
+      <html><body><div class="comment"><span class="author">Al</span><p>First comment with enough words in it.</p></div>
+      <div class="comment"><span class="author">Bo</span><p>Second comment with enough words in it too.</p></div>
+      <div itemscope itemtype="https://schema.org/Review"><span itemprop="author">Cy</span>
+      <p itemprop="reviewBody">A marked-up review.</p></div></body></html>
+      """
+    let document = DocumentParser().parse(Array(page.utf8), url: "https://example.org/")
+    XCTAssertEqual(document.reviews.map(\.source), ["microdata"])
+    let comments = DocumentParser().parse(
+      Array(page.replacingOccurrences(of: "itemscope", with: "data-x").utf8), url: "https://example.org/")
+    XCTAssertEqual(comments.reviews.map(\.author), ["Al", "Bo"])
+  }
 }
 
 final class BylineTests: XCTestCase {

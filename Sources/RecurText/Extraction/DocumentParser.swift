@@ -29,6 +29,7 @@ public struct DocumentParser: Sendable {
     document.description = metadata.description
     document.kind = metadata.kind
     document.reviews = metadata.reviews
+    if document.reviews.isEmpty { document.reviews = RepeatedBlockReviews(root: parsed.root).reviews() }
     let extracted = MainContentExtractor().extract(parsed.root)
     document.paragraphs = extracted.paragraphs
     document.method = extracted.method

@@ -54,4 +54,23 @@ public enum ExtractionRules {
   static let longLinkCharacters = 20
   /// Bonus or penalty for a content or boilerplate class word.
   static let classWeight = 25.0
+
+  /// Class words of repeated blocks that are reviews, comments or posts (read as review
+  /// items when a page marks up none).
+  static let reviewBlockWords: Set<String> = [
+    "review", "reviews", "comment", "comments", "post", "posts", "testimonial", "testimonials", "feedback",
+    "reply", "replies", "message", "answer", "opinion",
+  ]
+  /// Class words of the element inside such a block that names its writer.
+  static let reviewAuthorWords: Set<String> = [
+    "author", "user", "username", "byline", "reviewer", "poster", "nickname", "handle",
+  ]
+  /// Class words of the element that holds a block's rating.
+  static let reviewRatingWords: Set<String> = ["rating", "stars", "star", "score"]
+  /// Class words of the element that holds a block's date (when it has no `<time>`).
+  static let reviewDateWords: Set<String> = ["date", "time", "timestamp", "posted"]
+  /// A repeated block needs this many characters of its own text to be an item.
+  static let minimumReviewBlockCharacters = 30
+  /// A writer's name longer than this (characters) is text, not a name.
+  static let maximumReviewAuthorCharacters = 60
 }

@@ -46,6 +46,7 @@ public enum HTMLParser {
   static let keptAttributes: Set<String> = [
     "class", "id", "role", "hidden", "aria-hidden", "style", "href", "rel", "lang", "name", "property", "content",
     "itemprop", "itemscope", "itemtype", "typeof", "vocab", "datetime", "type", "charset", "http-equiv",
+    "aria-label", "title", "data-rating", "data-score",
   ]
 
   /// Largest input parsed; a larger page is cut there (the reason is recorded by the caller).

@@ -1,0 +1,111 @@
+/// Reviews, comments and forum posts written as repeated blocks with no structured data:
+/// sibling elements of one kind (same element, same class words) whose class words say
+/// review, comment or post, or that each name a writer or carry a rating. The largest such
+/// set on the page becomes its review items, each with its writer, rating and date where
+/// the block shows them. Navigation, headers and footers are never searched.
+struct RepeatedBlockReviews {
+  let root: HTMLNode
+
+  func reviews() -> [ReviewItem] {
+    var best: [ReviewItem] = []
+    var stack = [root]
+    while let node = stack.popLast() {
+      guard !node.isText, !isFurniture(node) else { continue }
+      let elements = node.children.filter { !$0.isText }
+      stack.append(contentsOf: elements.reversed())
+      guard elements.count >= 2 else { continue }
+      var groups: [String: [HTMLNode]] = [:]
+      var order: [String] = []
+      for child in elements where !child.classWords.isEmpty || ["article", "li"].contains(child.name) {
+        let key = child.name + " " + child.classWords.sorted().joined(separator: " ")
+        if groups[key] == nil { order.append(key) }
+        groups[key, default: []].append(child)
+      }
+      for key in order {
+        guard let members = groups[key], members.count >= 2 else { continue }
+        let named = !members[0].classWords.isDisjoint(with: ExtractionRules.reviewBlockWords)
+        let items = members.compactMap(item)
+        let marked = items.filter { $0.author != nil || $0.rating != nil }.count
+        guard items.count >= 2, named || marked * 2 > items.count else { continue }
+        if items.count > best.count
+          || (items.count == best.count && items.map(\.body.count).reduce(0, +) > best.map(\.body.count).reduce(0, +))
+        {
+          best = items
+        }
+      }
+    }
+    return best
+  }
+
+  func isFurniture(_ node: HTMLNode) -> Bool {
+    ExtractionRules.droppedElements.contains(node.name) || ["header", "footer", "aside"].contains(node.name)
+      || node["role"].map(ExtractionRules.droppedRoles.contains) == true
+  }
+
+  /// One block as a review item, or nil when it has too little text of its own.
+  func item(_ block: HTMLNode) -> ReviewItem? {
+    var author: String?
+    var rating: (value: Double, best: Double?)?
+    var date: String?
+    var title: String?
+    var body: [String] = []
+    var stack = Array(block.children.reversed())
+    while let node = stack.popLast() {
+      if node.isText {
+        body.append(node.text)
+        continue
+      }
+      if author == nil, !node.classWords.isDisjoint(with: ExtractionRules.reviewAuthorWords) {
+        let name = node.textContent
+        if !name.isEmpty, name.count <= ExtractionRules.maximumReviewAuthorCharacters {
+          author = name
+          continue
+        }
+      }
+      if rating == nil, !node.classWords.isDisjoint(with: ExtractionRules.reviewRatingWords),
+        let found = Self.rating(node)
+      {
+        rating = found
+        continue
+      }
+      if date == nil, node.name == "time" || !node.classWords.isDisjoint(with: ExtractionRules.reviewDateWords) {
+        let text = node.textContent
+        if text.count <= 40 {
+          date = node["datetime"] ?? text
+          continue
+        }
+      }
+      if title == nil, ExtractionRules.headingElements.contains(node.name) {
+        title = node.textContent
+        continue
+      }
+      if HTMLNode.blockNames.contains(node.name) || node.name == "br" { body.append(" ") }
+      stack.append(contentsOf: node.children.reversed())
+    }
+    let text = body.joined().collapsingWhitespace()
+    guard text.count >= ExtractionRules.minimumReviewBlockCharacters else { return nil }
+    return ReviewItem(
+      author: author, rating: rating?.value, bestRating: rating?.best, worstRating: nil, date: date, title: title,
+      body: text, source: "repeated-blocks")
+  }
+
+  /// A rating from `data-rating`, `aria-label`, `title`, `content` or the text: `4.5`,
+  /// `4 out of 5`, `4/5`, or stars (`★★★★☆`). The scale is nil when the block does not say.
+  static func rating(_ node: HTMLNode) -> (value: Double, best: Double?)? {
+    for source in [node["data-rating"], node["data-score"], node["aria-label"], node["title"], node["content"]] {
+      if let source, let found = parse(source) { return found }
+    }
+    let text = node.textContent
+    let filled = text.filter { $0 == "★" }.count
+    let empty = text.filter { $0 == "☆" }.count
+    if filled + empty > 0 { return (Double(filled), Double(filled + empty)) }
+    return parse(text)
+  }
+
+  static func parse(_ text: String) -> (value: Double, best: Double?)? {
+    let numbers = text.split { !($0.isNumber || $0 == ".") }.compactMap { Double($0) }.filter(\.isFinite)
+    guard let value = numbers.first, value >= 0 else { return nil }
+    if numbers.count >= 2, numbers[1] >= value, numbers[1] > 0, numbers[1] <= 100 { return (value, numbers[1]) }
+    return value <= 10 ? (value, nil) : nil
+  }
+}
