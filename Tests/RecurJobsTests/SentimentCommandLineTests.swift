@@ -131,17 +131,22 @@ final class SentimentCommandLineTests: XCTestCase {
       }
     }
     defer { server.stop() }
+    let binary = folder.appendingPathComponent("noise.bin")
+    var rng = SystemRandomNumberGenerator()
+    try Data((0..<20_000).map { _ in UInt8.random(in: 0...255, using: &rng) }).write(to: binary)
     let result = try RecurCLI.run([
       "label", "--json", "--model", models.appendingPathComponent("sentiment").path, "--names-model",
-      models.appendingPathComponent("names").path, server.url("/review"), server.url("/missing"),
+      models.appendingPathComponent("names").path, server.url("/review"), server.url("/missing"), binary.path,
     ])
     XCTAssertEqual(result.status, 1, result.err)
     let lines = result.out.split(separator: "\n").map {
       try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
     }
-    XCTAssertEqual(lines.count, 2)
-    let failed = try XCTUnwrap(lines.first { $0["error"] != nil })
-    XCTAssertTrue((failed["error"] as! String).contains("404"), "\(failed)")
+    XCTAssertEqual(lines.count, 3)
+    let failed = lines.filter { $0["error"] != nil }
+    XCTAssertEqual(failed.count, 2)
+    XCTAssertTrue(failed.contains { ($0["error"] as! String).contains("404") }, "\(failed)")
+    XCTAssertTrue(failed.contains { ($0["error"] as! String).contains("binary") }, "\(failed)")
     let page = try XCTUnwrap(lines.first { $0["sentiment"] != nil })
     XCTAssertEqual((page["sentiment"] as! [String: Any])["label"] as? String, "positive")
     let people = page["people"] as! [[String: Any]]

@@ -1,5 +1,6 @@
 import Foundation
 import RecurNN
+import RecurText
 import XCTest
 
 @testable import RecurModels
@@ -120,6 +121,15 @@ final class SentimentModelTests: XCTestCase {
     try "{ not json".write(to: cardURL, atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try SentimentModel.load(directory: folder.path))
     XCTAssertThrowsError(try SentimentModel.load(directory: "/nonexistent/model"))
+  }
+
+  func testSentencesAreCutAtParagraphsAndAtTheLengthLimit() {
+    let text = "A heading\n\nThe first sentence. " + Array(repeating: "Word", count: 400).joined(separator: " ")
+    let tokens = Tokenizer().tokenize(text)
+    let sentences = Segmentation.sentences(tokens, in: Array(text.unicodeScalars))
+    XCTAssertEqual(sentences.map(\.count), [2, 4, 150, 150, 100])
+    XCTAssertEqual(sentences.first, 0..<2)
+    XCTAssertEqual(sentences.last?.upperBound, tokens.count)
   }
 
   func testDocumentRules() throws {

@@ -114,6 +114,10 @@ public struct LabelCommand {
         throw RecurError(.partialFailure, "cannot decompress: \(error.description)")
       }
     }
+    let sample = bytes.prefix(4096)
+    if sample.filter({ $0 < 0x09 || ($0 > 0x0D && $0 < 0x20) }).count * 10 > sample.count {
+      throw RecurError(.partialFailure, "not text: the input is binary data")
+    }
     guard html || Self.looksLikeHTML(source, bytes) else {
       return Input(source: source, text: DecodedText(bytes: bytes, httpCharset: charset).text)
     }

@@ -1,9 +1,12 @@
 import RecurText
 
 /// How both models cut a document: RecurText's tokens, then its sentences, also ended at a
-/// paragraph break (a blank line), so a heading never runs into the paragraph after it.
+/// paragraph break (a blank line), so a heading never runs into the paragraph after it,
+/// and cut after `maximumTokens` tokens.
 public enum Segmentation {
   static let splitter = SentenceSplitter()
+  /// The longest sentence read as one; a longer run of tokens is cut into pieces this long.
+  public static let maximumTokens = 150
 
   /// Sentences as ranges of `tokens`; `scalars` is the text the tokens' offsets point into.
   public static func sentences(_ tokens: [Token], in scalars: [Unicode.Scalar]) -> [Range<Int>] {
@@ -18,8 +21,11 @@ public enum Segmentation {
     }
     if !tokens.isEmpty { paragraphs.append(start..<tokens.count) }
     return paragraphs.flatMap { paragraph in
-      splitter.split(Array(tokens[paragraph])).map {
-        ($0.lowerBound + paragraph.lowerBound)..<($0.upperBound + paragraph.lowerBound)
+      splitter.split(Array(tokens[paragraph])).flatMap { sentence in
+        // Text without sentence ends (tables, lists, run-on text) is read in pieces.
+        stride(from: sentence.lowerBound, to: sentence.upperBound, by: maximumTokens).map { start in
+          (start + paragraph.lowerBound)..<(min(start + maximumTokens, sentence.upperBound) + paragraph.lowerBound)
+        }
       }
     }
   }
