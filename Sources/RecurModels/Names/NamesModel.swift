@@ -34,8 +34,11 @@ public final class NamesModel {
     ["O"] + types.flatMap { ["B-" + $0, "I-" + $0] }
   }
 
+  /// `loading`: the weights file will fill every value, so the word table is not drawn at
+  /// random first (training draws it, keeping the seed's sequence of draws).
   static func network(
-    _ architecture: [String: String], words: Int, characters: Int, tags: [String], rng: inout SeededGenerator
+    _ architecture: [String: String], words: Int, characters: Int, tags: [String], loading: Bool = false,
+    rng: inout SeededGenerator
   ) throws(DataFileError) -> ManyToMany {
     func integer(_ key: String) throws(DataFileError) -> Int {
       guard let text = architecture[key], let value = Int(text), (1...4096).contains(value) else {
@@ -53,7 +56,9 @@ public final class NamesModel {
         alphabet: characters, width: try integer("char_width"), hidden: try integer("char_hidden"), kind: cell,
         rng: &rng) : nil
     return ManyToMany(
-      embedding: Embedding(vocabulary: words, width: try integer("width"), rng: &rng),
+      embedding: loading
+        ? Embedding(vectors: Tensor(zeros: [words, try integer("width")]), trainable: true)
+        : Embedding(vocabulary: words, width: try integer("width"), rng: &rng),
       characterEncoder: characterEncoder,
       featureCount: architecture["features"] == "true" ? NameFeatures.count : 0, cell: cell,
       hidden: try integer("hidden"), tags: tags.count, useCRF: architecture["crf"] == "true",
@@ -76,7 +81,7 @@ public final class NamesModel {
     }
     var rng = SeededGenerator(seed: 0)
     let network = try network(
-      card.architecture, words: words.count, characters: characters.count, tags: tags, rng: &rng)
+      card.architecture, words: words.count, characters: characters.count, tags: tags, loading: true, rng: &rng)
     try ModelFolder.loadWeights(directory, into: network.parameters())
     return NamesModel(network: network, words: words, characters: characters, tags: tags, lists: lists, card: card)
   }

@@ -41,7 +41,8 @@ public final class SentimentModel {
     let bidirectional = architecture["bidirectional"] == "true"
     var rng = SeededGenerator(seed: 0)
     return ManyToOne(
-      embedding: Embedding(vocabulary: vocabulary, width: width, rng: &rng), cell: cell, hidden: hidden,
+      // The weights file fills every value: no time spent drawing random ones first.
+      embedding: Embedding(vectors: Tensor(zeros: [vocabulary, width]), trainable: true), cell: cell, hidden: hidden,
       classes: 2, layers: layers, bidirectional: bidirectional, pooling: pooling, rng: &rng)
   }
 
