@@ -290,8 +290,8 @@ struct EvalNames: ParsableCommand {
     discussion: """
       CoNLL evaluation rules: an entity counts when its span and type are exact. A file whose \
       tags use other type names is scored on the types it has. --json prints one object: \
-      overall {precision, recall, f1, support}, per_type {TYPE: {…}}, tokens_per_s (fractions, \
-      not percentages).
+      data, model, sentences, tokens, overall {precision, recall, f1, support}, per_type \
+      {TYPE: {…}}, tokens_per_s (fractions, not percentages).
 
       Example: recur eval names --data ../shared/data/conll2003/dev.tsv
       """
