@@ -25,8 +25,11 @@ struct TrainSentiment: ParsableCommand {
       best mean dev accuracy, checked twice an epoch, are kept. Writes OUT/model.safetensors \
       and OUT/card.json (architecture, vocabulary, data, this command, seed, scores, time).
 
-      The shipped model: recur train sentiment --train ../shared/data/imdb/train.tsv \
-      ../shared/data/sst2/train.tsv --dev ../shared/data/sst2/dev.tsv --out models/sentiment
+      A file listed more than once is used more than once. The shipped model (make \
+      train-sentiment): recur train sentiment --train ../shared/data/imdb/train.tsv \
+      ../shared/data/sst2/train.tsv ../shared/data/sst2/train.tsv \
+      ../shared/data/sst2/train.tsv --dev ../shared/data/sst2/dev.tsv --out \
+      models/sentiment --cell gru
       """
   )
 
@@ -203,7 +206,8 @@ struct TrainNames: ParsableCommand {
       The weights with the best overall entity F1 on --dev, checked after each epoch, are \
       kept. Writes OUT/model.safetensors and OUT/card.json.
 
-      The shipped model: recur train names --train ../shared/data/conll2003/train.tsv \
+      The shipped model (make train-names): recur train names --train \
+      ../shared/data/conll2003/train.tsv \
       --dev ../shared/data/conll2003/dev.tsv --out models/names --cell lstm
       """
   )
