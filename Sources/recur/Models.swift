@@ -54,6 +54,9 @@ struct TrainSentiment: ParsableCommand {
   @Option(help: "Hidden units per direction.")
   var hidden = 64
 
+  @Option(help: "Stacked recurrent layers.")
+  var layers = 1
+
   @Option(help: "Pooling over the outputs: last, mean or max.")
   var pooling = "max"
 
@@ -85,8 +88,9 @@ struct TrainSentiment: ParsableCommand {
     guard let pooling = ManyToOne.Pooling(rawValue: pooling) else {
       throw ValidationError("--pooling must be last, mean or max")
     }
-    guard epochs >= 1, hidden >= 1, maxTokens >= 1, threads >= 1, batchSize >= 1 else {
-      throw ValidationError("--epochs, --hidden, --batch-size, --max-tokens and --threads must be at least 1")
+    guard epochs >= 1, hidden >= 1, maxTokens >= 1, threads >= 1, batchSize >= 1, (1...8).contains(layers) else {
+      throw ValidationError(
+        "--epochs, --hidden, --batch-size, --max-tokens and --threads must be at least 1, --layers 1 to 8")
     }
     guard (0..<1).contains(dropout), learningRate > 0 else {
       throw ValidationError("--dropout must be in [0, 1) and --learning-rate above 0")
@@ -96,6 +100,7 @@ struct TrainSentiment: ParsableCommand {
     options.cell = cell
     options.bidirectional = bidirectional
     options.hidden = hidden
+    options.layers = layers
     options.pooling = pooling
     options.epochs = epochs
     options.seed = seed

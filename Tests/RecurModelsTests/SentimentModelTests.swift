@@ -34,7 +34,7 @@ final class SentimentModelTests: XCTestCase {
     }
   }
 
-  func trainToy(seed: UInt64 = 5) throws -> SentimentModel {
+  func trainToy(seed: UInt64 = 5, layers: Int = 1) throws -> SentimentModel {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-vectors-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
     try writeVectors(to: folder)
@@ -46,6 +46,7 @@ final class SentimentModelTests: XCTestCase {
     options.learningRate = 0.01
     options.seed = seed
     options.dropout = 0.1
+    options.layers = layers
     let dev = DevSet(name: "toy dev", examples: toyExamples(count: 40, seed: 99))
     return SentimentTrainer(options: options).train(
       examples: toyExamples(count: 200, seed: 1), dev: [dev], vectors: vectors
@@ -87,6 +88,18 @@ final class SentimentModelTests: XCTestCase {
     let other = try trainToy(seed: 6)
     XCTAssertNotEqual(
       other.network.parameters()[1].variable.value.data, first.network.parameters()[1].variable.value.data)
+  }
+
+  func testAStackedModelRoundTrips() throws {
+    let model = try trainToy(layers: 2)
+    XCTAssertEqual(model.card.architecture["layers"], "2")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-model-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try model.save(directory: folder.path)
+    let texts = ["a lovely film.", "dull and boring plot."]
+    XCTAssertEqual(
+      try SentimentModel.load(directory: folder.path).positiveProbabilities(texts: texts),
+      model.positiveProbabilities(texts: texts))
   }
 
   func testModelFilesRoundTripAndBadFilesAreRefused() throws {

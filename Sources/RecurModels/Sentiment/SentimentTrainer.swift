@@ -7,6 +7,8 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   public var cell: CellKind = .gru
   public var bidirectional = true
   public var hidden = 64
+  /// Stacked recurrent layers.
+  public var layers = 1
   public var pooling: ManyToOne.Pooling = .max
   public var epochs = 4
   public var batchSize = 32
@@ -61,11 +63,11 @@ public struct SentimentTrainer {
     var rng = SeededGenerator(seed: options.seed)
     let embedding = Embedding(vectors: vocabulary.embeddingTable(from: vectors, rng: &rng), trainable: true)
     let network = ManyToOne(
-      embedding: embedding, cell: options.cell, hidden: options.hidden, classes: 2,
+      embedding: embedding, cell: options.cell, hidden: options.hidden, classes: 2, layers: options.layers,
       bidirectional: options.bidirectional, pooling: options.pooling, dropout: options.dropout, rng: &rng)
     let architecture = [
       "cell": options.cell.rawValue, "bidirectional": String(options.bidirectional), "hidden": String(options.hidden),
-      "layers": "1", "pooling": options.pooling.rawValue, "width": String(vectors.width),
+      "layers": String(options.layers), "pooling": options.pooling.rawValue, "width": String(vectors.width),
     ]
     let card = ModelCard(
       name: "sentiment", version: "1", created: "", architecture: architecture,
