@@ -132,8 +132,7 @@ final class SentimentCommandLineTests: XCTestCase {
     }
     defer { server.stop() }
     let binary = folder.appendingPathComponent("noise.bin")
-    var rng = SystemRandomNumberGenerator()
-    try Data((0..<20_000).map { _ in UInt8.random(in: 0...255, using: &rng) }).write(to: binary)
+    try Data((0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }).write(to: binary)
     let result = try RecurCLI.run([
       "label", "--json", "--model", models.appendingPathComponent("sentiment").path, "--names-model",
       models.appendingPathComponent("names").path, server.url("/review"), server.url("/missing"), binary.path,

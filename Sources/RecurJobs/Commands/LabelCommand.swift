@@ -114,10 +114,7 @@ public struct LabelCommand {
         throw RecurError(.partialFailure, "cannot decompress: \(error.description)")
       }
     }
-    let sample = bytes.prefix(4096)
-    if sample.filter({ $0 < 0x09 || ($0 > 0x0D && $0 < 0x20) }).count * 10 > sample.count {
-      throw RecurError(.partialFailure, "not text: the input is binary data")
-    }
+    if Self.looksBinary(bytes) { throw RecurError(.partialFailure, "not text: the input is binary data") }
     guard html || Self.looksLikeHTML(source, bytes) else {
       return Input(source: source, text: DecodedText(bytes: bytes, httpCharset: charset).text)
     }
@@ -126,6 +123,15 @@ public struct LabelCommand {
     // A page that is one review (its JSON-LD rating without a body) is labelled by its text.
     if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = document.text }
     return Input(source: source, text: document.text, language: document.language, reviews: reviews)
+  }
+
+  /// Binary data: a NUL byte, or more than a tenth control characters, in the first 4 KiB
+  /// (UTF-16 text with its byte-order mark is text).
+  static func looksBinary(_ bytes: [UInt8]) -> Bool {
+    if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) { return false }
+    let sample = bytes.prefix(4096)
+    if sample.contains(0) { return true }
+    return sample.filter { $0 < 0x09 || ($0 > 0x0D && $0 < 0x20) }.count * 10 > sample.count
   }
 
   static func looksLikeHTML(_ file: String, _ bytes: [UInt8]) -> Bool {
