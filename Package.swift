@@ -11,12 +11,18 @@ let package = Package(
     .library(name: "RecurNN", targets: ["RecurNN"]),
     .library(name: "RecurText", targets: ["RecurText"]),
     .library(name: "RecurModels", targets: ["RecurModels"]),
+    .library(name: "RecurStore", targets: ["RecurStore"]),
+    .library(name: "RecurReport", targets: ["RecurReport"]),
     // The loopback HTTP server the tests and the benchmarks fetch from.
     .library(name: "RecurTestSupport", targets: ["RecurTestSupport"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    // The store: SQLite through GRDB (DESIGN.md's embedded default).
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    // Job files are TOML.
+    .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
   ],
   targets: [
     .systemLibrary(
@@ -42,10 +48,14 @@ let package = Package(
       name: "RecurFetch",
       dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
     ),
+    .target(name: "RecurStore", dependencies: [.product(name: "GRDB", package: "GRDB.swift")]),
+    .target(name: "RecurReport"),
     .target(
       name: "RecurJobs",
       dependencies: [
-        "RecurFetch", "RecurText", "RecurModels", "RecurNN", .product(name: "Logging", package: "swift-log"),
+        "RecurFetch", "RecurText", "RecurModels", "RecurNN", "RecurStore", "RecurReport",
+        .product(name: "Logging", package: "swift-log"),
+        .product(name: "TOMLKit", package: "TOMLKit"),
       ]
     ),
     .executableTarget(
@@ -66,7 +76,8 @@ let package = Package(
     .testTarget(name: "RecurTextTests", dependencies: ["RecurText"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "RecurJobsTests",
-      dependencies: ["RecurJobs", "RecurFetch", "RecurTestSupport"]
+      dependencies: ["RecurJobs", "RecurFetch", "RecurTestSupport", "RecurStore", "RecurReport", "RecurText"],
+      resources: [.copy("Fixtures")]
     ),
   ],
   swiftLanguageModes: [.v6]

@@ -18,7 +18,7 @@ struct Recur: ParsableCommand {
       and why); 2 usage or configuration error; 3 fatal.
       """,
     version: FetchSettings.recurVersion,
-    subcommands: [Fetch.self, Extract.self, Label.self, Train.self, Eval.self, Models.self]
+    subcommands: [Run.self, Report.self, Fetch.self, Extract.self, Label.self, Train.self, Eval.self, Models.self]
   )
 
   /// Runs the command and maps every error to the exit codes of DESIGN.md: argument

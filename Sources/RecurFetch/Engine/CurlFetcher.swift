@@ -7,6 +7,9 @@ import Logging
 public struct CurlFetcher: Fetching {
   public let settings: FetchSettings
   private let logger: Logger
+  /// Asked between transfers; when it answers true, the transfers in flight are stopped
+  /// and every request not yet finished fails with the reason "interrupted".
+  public var stopRequested: (@Sendable () -> Bool)?
 
   /// libcurl's global state, set up once per process before any handle exists.
   static let initialiseLibcurl: Void = {
@@ -42,6 +45,7 @@ public struct CurlFetcher: Fetching {
         }
         return
       }
+      session.stopRequested = stopRequested
       session.run(requests)
     }
   }

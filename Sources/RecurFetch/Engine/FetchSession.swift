@@ -104,6 +104,7 @@ final class FetchSession {
   private var idleHandles: [UnsafeMutableRawPointer] = []
   private var outstandingPages = 0
   private let emit: (FetchResult) -> Void
+  var stopRequested: (@Sendable () -> Bool)?
 
   init?(settings: FetchSettings, logger: Logger, emit: @escaping (FetchResult) -> Void) {
     CurlFetcher.initialiseLibcurl
@@ -142,6 +143,10 @@ final class FetchSession {
     }
 
     while outstandingPages > 0 || !active.isEmpty {
+      if let stopRequested, stopRequested() {
+        failEverything(reason: "interrupted")
+        return
+      }
       startEligible(now: monotonicSeconds())
       var running: Int32 = 0
       let performCode = curl_multi_perform(multi, &running)

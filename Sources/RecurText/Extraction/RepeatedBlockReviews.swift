@@ -49,6 +49,8 @@ struct RepeatedBlockReviews {
     var date: String?
     var title: String?
     var body: [String] = []
+    // The block itself may carry the rating (`<div class="review" data-rating="4">`).
+    if let own = block["data-rating"] ?? block["data-score"] { rating = Self.parse(own) }
     var stack = Array(block.children.reversed())
     while let node = stack.popLast() {
       if node.isText {
@@ -56,7 +58,7 @@ struct RepeatedBlockReviews {
         continue
       }
       if author == nil, !node.classWords.isDisjoint(with: ExtractionRules.reviewAuthorWords) {
-        let name = node.textContent
+        let name = Self.withoutBylinePrefix(node.textContent)
         if !name.isEmpty, name.count <= ExtractionRules.maximumReviewAuthorCharacters {
           author = name
           continue
@@ -87,6 +89,15 @@ struct RepeatedBlockReviews {
     return ReviewItem(
       author: author, rating: rating?.value, bestRating: rating?.best, worstRating: nil, date: date, title: title,
       body: text, source: "repeated-blocks")
+  }
+
+  /// `Posted by Ada Lane` → `Ada Lane`.
+  static func withoutBylinePrefix(_ text: String) -> String {
+    for prefix in ["posted by ", "written by ", "reviewed by ", "review by ", "by "]
+    where text.lowercased().hasPrefix(prefix) {
+      return String(text.dropFirst(prefix.count)).trimmingCharacters(in: .whitespaces)
+    }
+    return text
   }
 
   /// A rating from `data-rating`, `aria-label`, `title`, `content` or the text: `4.5`,

@@ -1,0 +1,88 @@
+import Foundation
+import RecurStore
+
+/// `recur run JOB.toml`: the whole pipeline for one job, then its report.
+public struct RunCommand {
+  public var jobPath: String
+  public var limit: Int?
+  public var stage: RunStage
+  public var quiet: Bool
+
+  public init(jobPath: String, limit: Int?, stage: RunStage, quiet: Bool) {
+    self.jobPath = jobPath
+    self.limit = limit
+    self.stage = stage
+    self.quiet = quiet
+  }
+
+  public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
+    if let limit, limit < 1 { throw RecurError(.usage, "--limit must be at least 1") }
+    let job: JobFile
+    do {
+      job = try JobFile.load(path: jobPath)
+    } catch {
+      throw RecurError(.usage, error.description)
+    }
+    let style: ProgressStyle = quiet ? .quiet : (Console.errorIsTerminal ? .bar : .lines)
+    let runner = JobRunner(job: job, stage: stage, limit: limit, progress: style)
+    let summary = try runner.run()
+    let counts = DocumentOutcome.allCases.map { "\($0.rawValue) \(summary.counts[$0, default: 0])" }
+    if !quiet {
+      Console.error(
+        "run \(summary.runID) \(summary.interrupted ? "interrupted" : "finished") in "
+          + String(format: "%.1f s", summary.seconds) + ": " + counts.joined(separator: ", "))
+    }
+    // The report's path on standard output, for scripts: report.html when written, else the first file.
+    if let main = summary.reportFiles.first(where: { $0.hasSuffix("report.html") }) ?? summary.reportFiles.first {
+      write(main)
+    }
+    return summary.status
+  }
+}
+
+/// `recur report JOB.toml [--run ID]`: writes a run's report again from the store,
+/// without fetching anything.
+public struct ReportCommand {
+  public var jobPath: String
+  public var run: Int64?
+
+  public init(jobPath: String, run: Int64?) {
+    self.jobPath = jobPath
+    self.run = run
+  }
+
+  public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
+    let job: JobFile
+    do {
+      job = try JobFile.load(path: jobPath)
+    } catch {
+      throw RecurError(.usage, error.description)
+    }
+    guard FileManager.default.fileExists(atPath: job.storePath) else {
+      throw RecurError(.usage, "no store yet (run `recur run \(jobPath)` first)", location: job.storePath)
+    }
+    let store: Store
+    do {
+      store = try Store(path: job.storePath)
+    } catch {
+      throw RecurError(.fatal, error.description)
+    }
+    let runs: [RunRecord]
+    do {
+      runs = try store.runs(job: job.name)
+    } catch {
+      throw RecurError(.fatal, error.description)
+    }
+    guard let id = run ?? runs.last?.id else {
+      throw RecurError(.usage, "job \(job.name) has no runs in \(job.storePath)")
+    }
+    guard runs.contains(where: { $0.id == id }) else {
+      throw RecurError(
+        .usage, "job \(job.name) has no run \(id) (runs: \(runs.map { String($0.id) }.joined(separator: ", ")))")
+    }
+    let files = try ReportWriter(job: job, store: store, now: { ISO8601DateFormatter().string(from: Date()) })
+      .write(run: id)
+    if let main = files.first(where: { $0.hasSuffix("report.html") }) ?? files.first { write(main) }
+    return .success
+  }
+}

@@ -1,0 +1,309 @@
+import Foundation
+import RecurFetch
+import TOMLKit
+
+/// A job file (`jobs/NAME.toml`, schema version 1; every key is documented with its
+/// default in `jobs/README.md`). Relative paths in it are read against the job file's folder.
+public struct JobFile: Sendable, Equatable {
+  public static let schemaVersion = 1
+  public static let reportFormats = ["html", "md", "jsonl", "csv"]
+
+  /// The file it was read from.
+  public var path: String
+  /// The job's name: reports go to `REPORTS/NAME/`. Defaults to the file name without `.toml`.
+  public var name: String
+
+  // [sources]
+  public var urls: [String] = []
+  public var urlFiles: [String] = []
+  public var sitemaps: [String] = []
+  public var feeds: [String] = []
+  public var folders: [String] = []
+  public var include: [String] = []
+  public var exclude: [String] = []
+  /// Documents per run at most; 0 means no limit.
+  public var limit = 0
+
+  // [fetch]
+  public var fetch = FetchSettings()
+
+  // [models]
+  public var sentiment = true
+  public var names = true
+  /// A model folder, or nil for the shipped model.
+  public var sentimentModel: String?
+  public var namesModel: String?
+
+  // [report]
+  public var title: String
+  public var formats: [String] = JobFile.reportFormats
+  public var reportDirectory: String
+
+  // [store]
+  public var storePath: String
+
+  /// The folder the job's reports go to: `REPORTS/NAME`.
+  public var jobReportDirectory: String { (reportDirectory as NSString).appendingPathComponent(name) }
+}
+
+/// A job file problem, located: `jobs/x.toml:7: [fetch] timeout: expected a number, found a string`.
+public struct JobFileError: Error, CustomStringConvertible, Sendable {
+  public var path: String
+  public var line: Int?
+  public var message: String
+
+  public var description: String {
+    if let line { return "\(path):\(line): \(message)" }
+    return "\(path): \(message)"
+  }
+}
+
+extension JobFile {
+  /// Reads and checks a job file. Unknown keys, wrong types, missing required keys and
+  /// impossible values are refused with the file, line and key named.
+  public static func load(path: String) throws(JobFileError) -> JobFile {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw JobFileError(path: path, line: nil, message: "cannot read the job file")
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw JobFileError(path: path, line: nil, message: "the job file is not UTF-8 text")
+    }
+    return try parse(text, path: path)
+  }
+
+  public static func parse(_ text: String, path: String) throws(JobFileError) -> JobFile {
+    let root: TOMLTable
+    do {
+      root = try TOMLTable(string: text)
+    } catch let error as TOMLParseError {
+      throw JobFileError(path: path, line: error.source.begin.line, message: "not valid TOML: \(error.description)")
+    } catch {
+      throw JobFileError(path: path, line: nil, message: "not valid TOML: \(error)")
+    }
+    var reader = TableReader(root: root, locator: KeyLocator(text), path: path)
+    return try reader.job()
+  }
+}
+
+/// Finds the line a key is written on, for error messages (the TOML library keeps no positions).
+struct KeyLocator {
+  private var lines: [(table: String, key: String, line: Int)] = []
+  private var tables: [String: Int] = [:]
+
+  init(_ text: String) {
+    var table = ""
+    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = raw.trimmingCharacters(in: .whitespaces)
+      if line.hasPrefix("[") {
+        table = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t")).components(separatedBy: "#")[0]
+          .trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
+        if tables[table] == nil { tables[table] = index + 1 }
+      } else if let equals = line.firstIndex(of: "="), !line.hasPrefix("#") {
+        let key = line[..<equals].trimmingCharacters(in: CharacterSet(charactersIn: " \t\"'"))
+        lines.append((table, key, index + 1))
+      }
+    }
+  }
+
+  func line(table: String, key: String?) -> Int? {
+    guard let key else { return tables[table] }
+    return lines.first { $0.table == table && $0.key == key }?.line ?? tables[table]
+  }
+}
+
+/// Reads the tables of a job file, checking every key against the schema.
+struct TableReader {
+  let root: TOMLTable
+  let locator: KeyLocator
+  let path: String
+
+  static let schema: [String: Set<String>] = [
+    "": ["version", "name", "sources", "fetch", "models", "report", "store"],
+    "sources": ["urls", "url_files", "sitemaps", "feeds", "folders", "include", "exclude", "limit"],
+    "fetch": [
+      "concurrency", "per_host_concurrency", "per_host_delay", "obey_robots", "max_attempts", "connect_timeout",
+      "timeout", "max_bytes", "max_redirects", "user_agent",
+    ],
+    "models": ["sentiment", "names", "sentiment_model", "names_model"],
+    "report": ["title", "formats", "directory"],
+    "store": ["path"],
+  ]
+
+  func fail(_ table: String, _ key: String?, _ message: String) -> JobFileError {
+    let name = key.map { table.isEmpty ? $0 : "[\(table)] \($0)" } ?? "[\(table)]"
+    return JobFileError(path: path, line: locator.line(table: table, key: key), message: "\(name): \(message)")
+  }
+
+  func table(_ name: String) throws(JobFileError) -> TOMLTable? {
+    guard let value = root[name] else { return nil }
+    guard let table = value.table else {
+      throw fail("", name, "expected a table ([\(name)]), found \(describe(value))")
+    }
+    for key in table.keys where !(Self.schema[name] ?? []).contains(key) {
+      throw fail(name, key, "unknown key (known: \((Self.schema[name] ?? []).sorted().joined(separator: ", ")))")
+    }
+    return table
+  }
+
+  func describe(_ value: TOMLValueConvertible) -> String {
+    switch value.type {
+    case .string: return "a string"
+    case .int: return "an integer"
+    case .double: return "a number"
+    case .bool: return "true/false"
+    case .array: return "an array"
+    case .table: return "a table"
+    default: return "a date or time"
+    }
+  }
+
+  func string(_ table: TOMLTable?, _ name: String, _ key: String) throws(JobFileError) -> String? {
+    guard let value = table?[key] else { return nil }
+    guard let string = value.string else { throw fail(name, key, "expected a string, found \(describe(value))") }
+    return string
+  }
+
+  func strings(_ table: TOMLTable?, _ name: String, _ key: String) throws(JobFileError) -> [String]? {
+    guard let value = table?[key] else { return nil }
+    guard let array = value.array else {
+      throw fail(name, key, "expected an array of strings, found \(describe(value))")
+    }
+    var strings: [String] = []
+    for element in array {
+      guard let string = element.string else {
+        throw fail(name, key, "expected an array of strings, found \(describe(element)) in it")
+      }
+      strings.append(string)
+    }
+    return strings
+  }
+
+  func int(_ table: TOMLTable?, _ name: String, _ key: String, minimum: Int) throws(JobFileError) -> Int? {
+    guard let value = table?[key] else { return nil }
+    guard let int = value.int else { throw fail(name, key, "expected an integer, found \(describe(value))") }
+    guard int >= minimum else { throw fail(name, key, "must be at least \(minimum), found \(int)") }
+    return int
+  }
+
+  func number(_ table: TOMLTable?, _ name: String, _ key: String, positive: Bool) throws(JobFileError) -> Double? {
+    guard let value = table?[key] else { return nil }
+    guard let number = value.double ?? value.int.map(Double.init) else {
+      throw fail(name, key, "expected a number, found \(describe(value))")
+    }
+    guard number.isFinite, positive ? number > 0 : number >= 0 else {
+      throw fail(name, key, positive ? "must be more than 0" : "must not be negative")
+    }
+    return number
+  }
+
+  func bool(_ table: TOMLTable?, _ name: String, _ key: String) throws(JobFileError) -> Bool? {
+    guard let value = table?[key] else { return nil }
+    guard let bool = value.bool else { throw fail(name, key, "expected true or false, found \(describe(value))") }
+    return bool
+  }
+
+  mutating func job() throws(JobFileError) -> JobFile {
+    for key in root.keys where !(Self.schema[""] ?? []).contains(key) {
+      throw fail("", key, "unknown key (known: \((Self.schema[""] ?? []).sorted().joined(separator: ", ")))")
+    }
+    guard let versionValue = root["version"] else {
+      throw JobFileError(
+        path: path, line: nil, message: "version: missing (add `version = \(JobFile.schemaVersion)` at the top)")
+    }
+    guard let version = versionValue.int else {
+      throw fail("", "version", "expected an integer, found \(describe(versionValue))")
+    }
+    guard version == JobFile.schemaVersion else {
+      throw fail(
+        "", "version", "schema version \(version) is not supported (this Recur reads version \(JobFile.schemaVersion))")
+    }
+    let folder = (path as NSString).deletingLastPathComponent
+    func resolve(_ file: String) -> String {
+      let expanded = (file as NSString).expandingTildeInPath
+      if expanded.hasPrefix("/") { return URL(fileURLWithPath: expanded).standardizedFileURL.path }
+      let joined = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(expanded)
+      return URL(fileURLWithPath: joined).standardizedFileURL.path
+    }
+
+    let fileName = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+    let name = try string(root, "", "name") ?? fileName
+    guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }), !name.hasPrefix(".")
+    else {
+      throw fail("", "name", "must be letters, digits, '-', '_' or '.' (it names the report folder), found \"\(name)\"")
+    }
+
+    let sources = try table("sources")
+    let fetchTable = try table("fetch")
+    let models = try table("models")
+    let report = try table("report")
+    let store = try table("store")
+
+    // Reports go beside the jobs folder (DESIGN.md's layout) or beside a job file elsewhere.
+    let defaultReports = (folder as NSString).lastPathComponent == "jobs" ? "../reports" : "reports"
+    let reportDirectory = resolve(try string(report, "report", "directory") ?? defaultReports)
+    var job = JobFile(
+      path: path, name: name, title: "Recur report: \(name)", reportDirectory: reportDirectory,
+      storePath: "")
+    job.storePath =
+      try string(store, "store", "path").map(resolve)
+      ?? (job.jobReportDirectory as NSString).appendingPathComponent("recur.sqlite")
+
+    job.urls = try strings(sources, "sources", "urls") ?? []
+    for url in job.urls where !url.contains("://") {
+      throw fail("sources", "urls", "\"\(url)\" is not a URL (http://, https:// or file://)")
+    }
+    job.urlFiles = (try strings(sources, "sources", "url_files") ?? []).map(resolve)
+    job.sitemaps = try (strings(sources, "sources", "sitemaps") ?? []).map { item throws(JobFileError) in
+      item.contains("://") ? item : "file://" + resolve(item)
+    }
+    job.feeds = try (strings(sources, "sources", "feeds") ?? []).map { item throws(JobFileError) in
+      item.contains("://") ? item : "file://" + resolve(item)
+    }
+    job.folders = (try strings(sources, "sources", "folders") ?? []).map(resolve)
+    job.include = try strings(sources, "sources", "include") ?? []
+    job.exclude = try strings(sources, "sources", "exclude") ?? []
+    for (key, patterns) in [("include", job.include), ("exclude", job.exclude)] {
+      for pattern in patterns {
+        do {
+          _ = try Regex(pattern)
+        } catch {
+          throw fail("sources", key, "\"\(pattern)\" is not a valid regular expression")
+        }
+      }
+    }
+    job.limit = try int(sources, "sources", "limit", minimum: 0) ?? 0
+    if job.urls.isEmpty && job.urlFiles.isEmpty && job.sitemaps.isEmpty && job.feeds.isEmpty && job.folders.isEmpty {
+      throw JobFileError(
+        path: path, line: locator.line(table: "sources", key: nil),
+        message: "[sources]: no sources (give urls, url_files, sitemaps, feeds or folders)")
+    }
+
+    var fetch = FetchSettings()
+    fetch.concurrency = try int(fetchTable, "fetch", "concurrency", minimum: 1) ?? fetch.concurrency
+    fetch.perHostConcurrency =
+      try int(fetchTable, "fetch", "per_host_concurrency", minimum: 1) ?? fetch.perHostConcurrency
+    fetch.perHostDelay = try number(fetchTable, "fetch", "per_host_delay", positive: false) ?? fetch.perHostDelay
+    fetch.obeyRobots = try bool(fetchTable, "fetch", "obey_robots") ?? fetch.obeyRobots
+    fetch.maxAttempts = try int(fetchTable, "fetch", "max_attempts", minimum: 1) ?? fetch.maxAttempts
+    fetch.connectTimeout = try number(fetchTable, "fetch", "connect_timeout", positive: true) ?? fetch.connectTimeout
+    fetch.timeout = try number(fetchTable, "fetch", "timeout", positive: true) ?? fetch.timeout
+    fetch.maxBytes = try int(fetchTable, "fetch", "max_bytes", minimum: 1) ?? fetch.maxBytes
+    fetch.maxRedirects = try int(fetchTable, "fetch", "max_redirects", minimum: 0) ?? fetch.maxRedirects
+    fetch.userAgent = try string(fetchTable, "fetch", "user_agent") ?? fetch.userAgent
+    if let problem = fetch.problem() { throw fail("fetch", nil, problem) }
+    job.fetch = fetch
+
+    job.sentiment = try bool(models, "models", "sentiment") ?? true
+    job.names = try bool(models, "models", "names") ?? true
+    job.sentimentModel = try string(models, "models", "sentiment_model").map(resolve)
+    job.namesModel = try string(models, "models", "names_model").map(resolve)
+
+    job.title = try string(report, "report", "title") ?? job.title
+    job.formats = try strings(report, "report", "formats") ?? job.formats
+    for format in job.formats where !JobFile.reportFormats.contains(format) {
+      throw fail(
+        "report", "formats", "unknown format \"\(format)\" (known: \(JobFile.reportFormats.joined(separator: ", ")))")
+    }
+    return job
+  }
+}

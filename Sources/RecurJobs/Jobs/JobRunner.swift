@@ -1,0 +1,363 @@
+import Foundation
+import RecurFetch
+import RecurModels
+import RecurNN
+import RecurStore
+import RecurText
+
+/// The stages of a run, in order; `--stage S` runs up to and including S.
+public enum RunStage: String, Sendable, CaseIterable, Comparable {
+  case fetch, parse, label, report
+
+  public static func < (a: RunStage, b: RunStage) -> Bool {
+    allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+  }
+}
+
+/// How a run talks while it works.
+public enum ProgressStyle: Sendable {
+  /// A bar redrawn in place on a terminal.
+  case bar
+  /// A plain line every few seconds, for cron and logs.
+  case lines
+  case quiet
+}
+
+/// What a run did.
+public struct RunSummaryLine: Sendable {
+  public var runID: Int64
+  public var counts: [DocumentOutcome: Int]
+  public var interrupted: Bool
+  public var reportFiles: [String]
+  public var seconds: Double
+  public var status: ExitStatus
+}
+
+/// `recur run JOB.toml`: sources → fetch → parse → label → store → report, streaming the
+/// URLs in chunks so memory stays bounded whatever the job's size. The fetch of the next
+/// chunk (libcurl, its own thread) overlaps the parsing (both cores) and labelling of the
+/// current one; every document is committed in its own transaction.
+public final class JobRunner {
+  public let job: JobFile
+  public var stage: RunStage
+  public var limit: Int?
+  public var progress: ProgressStyle
+  /// URLs a chunk holds; a chunk's bodies are the most the run keeps in memory at once
+  /// (plus the one being fetched).
+  public var chunkSize = 48
+  /// Where log lines go (standard error by default).
+  public var log: @Sendable (String) -> Void = { Console.error($0) }
+  /// Builds the fetcher; tests substitute one.
+  public var makeFetcher: @Sendable (FetchSettings) -> any Fetching = { settings in
+    var fetcher = CurlFetcher(settings: settings)
+    fetcher.stopRequested = { StopSignal.requested }
+    return fetcher
+  }
+  /// ISO 8601 timestamps for runs and reports; tests fix it.
+  public var now: @Sendable () -> String = { ISO8601DateFormatter().string(from: Date()) }
+
+  public init(job: JobFile, stage: RunStage = .report, limit: Int? = nil, progress: ProgressStyle = .lines) {
+    self.job = job
+    self.stage = stage
+    self.limit = limit
+    self.progress = progress
+  }
+
+  struct Labellers {
+    var sentiment: DocumentSentiment?
+    var sentimentVersion: ModelVersion?
+    var names: DocumentNames?
+    var namesVersion: ModelVersion?
+    var versions: [ModelVersion] { [sentimentVersion, namesVersion].compactMap { $0 } }
+  }
+
+  public func run() throws(RecurError) -> RunSummaryLine {
+    let lock = try JobLock(path: job.storePath + ".lock", job: job.name)
+    defer { withExtendedLifetime(lock) {} }
+    let started = monotonicNow()
+    let labellers = try loadModels()
+    let store: Store
+    do {
+      store = try Store(path: job.storePath)
+    } catch {
+      throw RecurError(.fatal, error.description)
+    }
+    let sourceFetcher = makeFetcher(job.fetch)
+    let sources = try SourceCollector.collect(job, limit: limit, fetcher: sourceFetcher)
+    let runID: Int64
+    do {
+      runID = try store.beginRun(job: job.name, stage: stage.rawValue, models: labellers.versions, at: now())
+    } catch {
+      throw RecurError(.fatal, error.description)
+    }
+    if progress != .quiet {
+      log("run \(runID) of job \(job.name): \(sources.urls.count) URLs, store \(job.storePath)")
+    }
+    StopSignal.install()
+    defer { StopSignal.uninstall() }
+
+    var tally = Tally(total: sources.urls.count + sources.problems.count, style: progress, log: log)
+    do {
+      var position = 0
+      for problem in sources.problems {
+        try store.record(
+          run: runID, position: position, url: problem.url, outcome: .failed, reason: problem.reason, fetch: nil)
+        position += 1
+        tally.add(.failed)
+      }
+      let chunks = stride(from: 0, to: sources.urls.count, by: chunkSize).map {
+        Array(sources.urls[$0..<min(sources.urls.count, $0 + chunkSize)])
+      }
+      let feeder = ChunkFeeder(
+        chunks: chunks, store: store, fetcher: makeFetcher(job.fetch), sendValidators: stage >= .parse)
+      feeder.start()
+      while let chunk = feeder.next() {
+        try process(chunk, firstPosition: position, run: runID, store: store, labellers: labellers, tally: &tally)
+        position += chunk.urls.count
+        if StopSignal.requested { break }
+      }
+      feeder.stop()
+    } catch {
+      // The documents committed so far stay; the run is marked interrupted.
+      try? store.finishRun(runID, status: .interrupted, at: now(), seconds: monotonicNow() - started)
+      throw RecurError(.fatal, error.description)
+    }
+    tally.finish()
+    let interrupted = StopSignal.requested
+    let seconds = monotonicNow() - started
+    do {
+      try store.finishRun(runID, status: interrupted ? .interrupted : .finished, at: now(), seconds: seconds)
+    } catch {
+      throw RecurError(.fatal, error.description)
+    }
+    var files: [String] = []
+    if stage == .report {
+      files = try ReportWriter(job: job, store: store, now: now).write(run: runID)
+    }
+    let failed = tally.counts[.failed, default: 0]
+    return RunSummaryLine(
+      runID: runID, counts: tally.counts, interrupted: interrupted, reportFiles: files, seconds: seconds,
+      status: interrupted || failed > 0 ? .partialFailure : .success)
+  }
+
+  func loadModels() throws(RecurError) -> Labellers {
+    var labellers = Labellers()
+    guard stage >= .label else { return labellers }
+    do {
+      if job.sentiment {
+        let folder = job.sentimentModel ?? defaultModelDirectory("sentiment")
+        let model = try SentimentModel.load(directory: folder)
+        labellers.sentiment = DocumentSentiment(model: model)
+        labellers.sentimentVersion = Self.version(role: "sentiment", card: model.card, folder: folder)
+      }
+      if job.names {
+        let folder = job.namesModel ?? defaultModelDirectory("names")
+        let model = try NamesModel.load(directory: folder)
+        labellers.names = DocumentNames(model: model)
+        labellers.namesVersion = Self.version(role: "names", card: model.card, folder: folder)
+      }
+    } catch {
+      throw RecurError(.usage, error.message, location: job.path)
+    }
+    return labellers
+  }
+
+  /// `VERSION+FINGERPRINT`: the card's version and the start of the weights' SHA-256.
+  static func version(role: String, card: ModelCard, folder: String) -> ModelVersion {
+    let weights = (folder as NSString).appendingPathComponent(ModelFolder.weightsFile)
+    var hasher = SHA256()
+    if let handle = FileHandle(forReadingAtPath: weights) {
+      while let block = try? handle.read(upToCount: 1 << 20), !block.isEmpty { hasher.update(Array(block)) }
+      try? handle.close()
+    }
+    let fingerprint = String(hasher.finalizeHex().prefix(12))
+    return ModelVersion(role: role, name: card.name, version: card.version + "+" + fingerprint, scores: card.scores)
+  }
+
+  // MARK: One chunk
+
+  /// What to do with one fetched URL.
+  enum Plan {
+    case record(DocumentOutcome, String?)
+    case reuse(documentID: Int64)
+    /// Parse these bytes (new or changed content, or labels out of date).
+    case parse(bytes: [UInt8], outcome: DocumentOutcome)
+    /// Label the stored text again (a 304 with labels out of date).
+    case relabelStored(DocumentResults)
+  }
+
+  func process(
+    _ chunk: FetchedChunk, firstPosition: Int, run: Int64, store: Store, labellers: Labellers, tally: inout Tally
+  ) throws(StoreError) {
+    let plans = chunk.results.map { plan($0, previous: chunk.previous[$0.url], labellers: labellers, store: store) }
+    let parsed = parseAll(chunk.results, plans: plans)
+    // The documents needing labels, in chunk order.
+    var pending: [(index: Int, results: DocumentResults, outcome: DocumentOutcome, reviews: [StoredReview])] = []
+    for (index, result) in chunk.results.enumerated() {
+      let position = firstPosition + index
+      let fetch = Self.logEntry(result)
+      switch plans[index] {
+      case .record(let outcome, let reason):
+        try store.record(run: run, position: position, url: result.url, outcome: outcome, reason: reason, fetch: fetch)
+        tally.add(outcome)
+      case .reuse(let documentID):
+        try store.reuse(
+          run: run, position: position, documentID: documentID, etag: result.validators.etag,
+          lastModified: result.validators.lastModified, fetch: fetch)
+        tally.add(.unchanged)
+      case .parse(_, let outcome):
+        guard let (document, reviews) = parsed[index] else { continue }
+        if case .failed = outcome { continue }
+        if stage == .parse {
+          try store.save(
+            run: run, position: position, outcome: outcome, results: DocumentResults(document: document), fetch: fetch)
+          tally.add(outcome)
+        } else {
+          pending.append((index, DocumentResults(document: document), outcome, reviews))
+        }
+      case .relabelStored(let stored):
+        pending.append((index, stored, .relabeled, stored.reviews))
+      }
+    }
+    guard !pending.isEmpty else { return }
+    let labelled = label(pending.map { ($0.results, $0.reviews) }, labellers: labellers)
+    for (item, results) in zip(pending, labelled) {
+      let result = chunk.results[item.index]
+      try store.save(
+        run: run, position: firstPosition + item.index, outcome: item.outcome, results: results,
+        fetch: Self.logEntry(result))
+      tally.add(item.outcome)
+    }
+  }
+
+  func plan(_ result: FetchResult, previous: PreviousState?, labellers: Labellers, store: Store) -> Plan {
+    switch result.outcome {
+    case .failed: return .record(.failed, result.reason ?? "could not fetch")
+    case .skipped: return .record(.skipped, result.reason ?? "skipped")
+    case .unchanged:
+      guard let previous else { return .record(.failed, "the server answered 304 to a URL never stored") }
+      if stage == .fetch || labelsCurrent(previous, labellers) { return .reuse(documentID: previous.documentID) }
+      if let stored = try? store.storedResults(url: result.url), stored.document.text != nil {
+        return .relabelStored(stored)
+      }
+      return .record(.failed, "the server answered 304 but the stored text could not be read")
+    case .ok:
+      if stage == .fetch { return .record(.fetched, nil) }
+      if LabelCommand.looksBinary(result.body) { return .record(.failed, "not text: the body is binary data") }
+      let hash = SHA256.hex(result.body)
+      guard let previous, previous.contentHash == hash, previous.text != nil else {
+        return .parse(bytes: result.body, outcome: .fetched)
+      }
+      if labelsCurrent(previous, labellers) { return .reuse(documentID: previous.documentID) }
+      return .parse(bytes: result.body, outcome: .relabeled)
+    }
+  }
+
+  /// Whether the stored labels were made by the models this run uses (for the stages it runs).
+  func labelsCurrent(_ previous: PreviousState, _ labellers: Labellers) -> Bool {
+    guard previous.text != nil else { return false }
+    if stage < .label { return true }
+    if let version = labellers.sentimentVersion?.version, previous.sentimentVersion != version { return false }
+    if let version = labellers.namesVersion?.version, previous.namesVersion != version { return false }
+    return true
+  }
+
+  /// Parses every body that needs it, on all cores.
+  func parseAll(_ results: [FetchResult], plans: [Plan]) -> [(StoredDocument, [StoredReview])?] {
+    let output = ParallelSlots<(StoredDocument, [StoredReview])>(count: results.count)
+    DispatchQueue.concurrentPerform(iterations: results.count) { index in
+      guard case .parse(let bytes, _) = plans[index] else { return }
+      output.set(index, Self.parse(bytes, result: results[index]))
+    }
+    return output.values
+  }
+
+  static func parse(_ raw: [UInt8], result: FetchResult) -> (StoredDocument, [StoredReview]) {
+    var bytes = raw
+    if Gzip.isGzip(bytes), let inflated = try? Gzip.decompress(bytes) { bytes = inflated }
+    let page = DocumentParser().parse(bytes, url: result.finalURL, httpCharset: result.charset)
+    var reviews = page.reviews
+    // A page that is one review (a rating without a body of its own) is labelled by its text.
+    if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = page.text }
+    let document = StoredDocument(
+      url: result.url, finalURL: result.finalURL, httpStatus: result.status, contentType: result.contentType,
+      etag: result.validators.etag, lastModified: result.validators.lastModified, contentHash: SHA256.hex(raw),
+      title: page.title, siteName: page.siteName, canonicalURL: page.canonicalURL, authors: page.authors,
+      published: page.published, language: page.language, description: page.description, kind: page.kind.rawValue,
+      method: page.method, encoding: page.encoding, extractionReason: page.reason, text: page.text)
+    let stored = reviews.map { review in
+      StoredReview(
+        author: review.author, title: review.title, rating: review.rating, bestRating: review.bestRating,
+        normalisedRating: review.normalisedRating, date: review.date, body: review.body, source: review.source,
+        label: nil, probability: nil)
+    }
+    return (document, stored)
+  }
+
+  /// Labels the documents' texts and their review items in one batch per model.
+  func label(_ items: [(DocumentResults, [StoredReview])], labellers: Labellers) -> [DocumentResults] {
+    var out = items.map(\.0)
+    if let labeller = labellers.sentiment, let version = labellers.sentimentVersion?.version {
+      var texts = items.map { $0.0.document.text ?? "" }
+      var languages = items.map { $0.0.document.language }
+      for (results, reviews) in items {
+        texts += reviews.map(\.body)
+        languages += reviews.map { _ in results.document.language }
+      }
+      let labels = labeller.label(texts, languages: languages)
+      var next = items.count
+      for index in items.indices {
+        let label = labels[index]
+        out[index].sentiment = StoredSentiment(
+          modelVersion: version, label: label.label.rawValue, probability: label.probability,
+          positive: label.positive, language: label.language, reason: label.reason,
+          sentences: label.sentences.map {
+            StoredSentence(start: $0.start, end: $0.end, positive: $0.positive, text: $0.text)
+          })
+        out[index].reviews = items[index].1.map { review in
+          var review = review
+          review.label = labels[next].label.rawValue
+          review.probability = labels[next].probability
+          next += 1
+          return review
+        }
+      }
+    }
+    if let tagger = labellers.names, let version = labellers.namesVersion?.version {
+      let found = tagger.tag(items.map { $0.0.document.text ?? "" })
+      for (index, names) in found.enumerated() {
+        out[index].names = StoredNames(
+          modelVersion: version,
+          entities: names.entities.map {
+            StoredEntity(type: $0.type, text: $0.text, start: $0.start, end: $0.end, confidence: $0.confidence)
+          },
+          people: names.people.map {
+            StoredPerson(name: $0.name, mentions: $0.mentions, forms: $0.forms, confidence: $0.confidence)
+          })
+      }
+    }
+    return out
+  }
+
+  static func logEntry(_ result: FetchResult) -> FetchLogEntry {
+    FetchLogEntry(
+      url: result.url, outcome: result.outcome.rawValue, httpStatus: result.status, reason: result.reason,
+      bytes: result.body.count, milliseconds: result.elapsedMilliseconds, attempts: result.attempts)
+  }
+}
+
+/// Write-once slots filled from `concurrentPerform`, each index by one iteration.
+final class ParallelSlots<Value>: @unchecked Sendable {
+  private var slots: [Value?]
+  private let lock = NSLock()
+
+  init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+  func set(_ index: Int, _ value: Value) {
+    lock.lock()
+    slots[index] = value
+    lock.unlock()
+  }
+
+  var values: [Value?] { slots }
+}

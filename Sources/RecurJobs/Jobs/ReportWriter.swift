@@ -1,0 +1,138 @@
+import Foundation
+import RecurReport
+import RecurStore
+
+/// Builds a run's report from the store and writes its files to
+/// `REPORTS/NAME/RUN-ID/` (each file written whole, then renamed into place), pointing
+/// `REPORTS/NAME/latest` at the newest.
+public struct ReportWriter {
+  public let job: JobFile
+  public let store: Store
+  public let now: @Sendable () -> String
+
+  public init(job: JobFile, store: Store, now: @escaping @Sendable () -> String) {
+    self.job = job
+    self.store = store
+    self.now = now
+  }
+
+  /// The folder of one run's report.
+  public func folder(run: Int64) -> String {
+    (job.jobReportDirectory as NSString).appendingPathComponent(String(run))
+  }
+
+  /// Writes the report of `run` in the job's formats; returns the files written.
+  public func write(run: Int64) throws(RecurError) -> [String] {
+    let report = try build(run: run)
+    let folder = folder(run: run)
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    } catch {
+      throw RecurError(.fatal, "cannot create the report folder: \(error.localizedDescription)", location: folder)
+    }
+    var files: [String] = []
+    for format in job.formats {
+      let (name, text): (String, String)
+      switch format {
+      case "html": (name, text) = ("report.html", HTMLReport.render(report))
+      case "md": (name, text) = ("report.md", MarkdownReport.render(report))
+      case "jsonl": (name, text) = ("documents.jsonl", DataExports.jsonLines(report))
+      default: (name, text) = ("entities.csv", DataExports.entitiesCSV(report))
+      }
+      let path = (folder as NSString).appendingPathComponent(name)
+      do {
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+      } catch {
+        throw RecurError(.fatal, "cannot write the report: \(error.localizedDescription)", location: path)
+      }
+      files.append(path)
+    }
+    pointLatest(at: run)
+    return files
+  }
+
+  /// `latest` → the newest run's folder, replaced atomically (a relative link, so the
+  /// reports folder can move).
+  func pointLatest(at run: Int64) {
+    let latest = (job.jobReportDirectory as NSString).appendingPathComponent("latest")
+    let staging = latest + ".new"
+    try? FileManager.default.removeItem(atPath: staging)
+    guard (try? FileManager.default.createSymbolicLink(atPath: staging, withDestinationPath: String(run))) != nil else {
+      return
+    }
+    if rename(staging, latest) != 0 { try? FileManager.default.removeItem(atPath: staging) }
+  }
+
+  /// The report of `run`, from the store alone.
+  public func build(run: Int64) throws(RecurError) -> Report {
+    do {
+      guard let record = try store.run(run), record.job == job.name else {
+        throw RecurError(.usage, "job \(job.name) has no run \(run) in \(store.path)")
+      }
+      let history = try store.runs(job: job.name).filter { $0.id <= run }.map(Self.summary)
+      let documents = try store.documents(run: run).map(Self.document)
+      let models = record.models.map { model in
+        ReportModel(
+          role: model.role, name: model.name, version: model.version,
+          scores: model.scores.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+      }
+      return Report(
+        job: job.name, title: job.title, run: Self.summary(record), history: history, documents: documents,
+        models: models, partial: record.status != .finished, generatedAt: now())
+    } catch let error as RecurError {
+      throw error
+    } catch {
+      throw RecurError(.fatal, "\(error)")
+    }
+  }
+
+  static func summary(_ run: RunRecord) -> RunSummary {
+    var outcomes: [String: Int] = [:]
+    var labels: [String: Int] = [:]
+    for (key, value) in run.counts {
+      if key.hasPrefix("label:") { labels[String(key.dropFirst(6))] = value } else { outcomes[key] = value }
+    }
+    return RunSummary(
+      id: run.id, startedAt: run.startedAt, finishedAt: run.finishedAt, status: run.status.rawValue,
+      seconds: run.seconds, outcomes: outcomes, labels: labels)
+  }
+
+  static func document(_ item: RunDocument) -> ReportDocument {
+    let document = item.results.document
+    let sentiment = item.results.sentiment
+    let failed = item.outcome == .failed || item.outcome == .skipped
+    return ReportDocument(
+      url: document.url, finalURL: document.finalURL, site: site(document), title: document.title,
+      published: document.published, language: document.language, kind: document.kind,
+      outcome: item.outcome.rawValue, reason: item.reason, label: failed ? nil : sentiment?.label,
+      probability: failed ? nil : sentiment?.probability, positive: failed ? nil : sentiment?.positive,
+      labelReason: failed ? nil : sentiment?.reason,
+      sentences: failed
+        ? [] : (sentiment?.sentences ?? []).map { ReportSentence(text: $0.text, positive: $0.positive) },
+      names: failed
+        ? []
+        : (item.results.names?.entities ?? []).map {
+          ReportName(type: $0.type, text: $0.text, start: $0.start, end: $0.end, confidence: $0.confidence)
+        },
+      people: failed
+        ? [] : (item.results.names?.people ?? []).map { ReportPerson(name: $0.name, mentions: $0.mentions) },
+      reviews: failed
+        ? []
+        : item.results.reviews.map {
+          ReportReview(
+            author: $0.author, rating: $0.rating, bestRating: $0.bestRating, normalisedRating: $0.normalisedRating,
+            label: $0.label, probability: $0.probability)
+        },
+      contentHash: document.contentHash,
+      words: document.text.map { $0.split(whereSeparator: \.isWhitespace).count } ?? 0)
+  }
+
+  /// The site a document is grouped under: its declared site name, else its host.
+  static func site(_ document: StoredDocument) -> String {
+    if let name = document.siteName, !name.isEmpty { return name }
+    let url = document.finalURL ?? document.url
+    if url.lowercased().hasPrefix("file:") { return "local files" }
+    guard let host = URLComponents(string: url)?.host, !host.isEmpty else { return "unknown" }
+    return host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
+  }
+}

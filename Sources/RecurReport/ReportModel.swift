@@ -1,0 +1,204 @@
+/// What a report shows, as plain values: the job runner fills these from the store, and
+/// every output (HTML, Markdown, JSONL, CSV) is rendered from them alone.
+public struct Report: Sendable, Equatable {
+  public var job: String
+  public var title: String
+  public var run: RunSummary
+  /// Earlier runs of the job and this one, oldest first, for the trend.
+  public var history: [RunSummary]
+  public var documents: [ReportDocument]
+  public var models: [ReportModel]
+  /// True when the run stopped early (a signal): the report covers what was done.
+  public var partial: Bool
+  /// When the report was written (ISO 8601).
+  public var generatedAt: String
+
+  public init(
+    job: String, title: String, run: RunSummary, history: [RunSummary], documents: [ReportDocument],
+    models: [ReportModel], partial: Bool, generatedAt: String
+  ) {
+    self.job = job
+    self.title = title
+    self.run = run
+    self.history = history
+    self.documents = documents
+    self.models = models
+    self.partial = partial
+    self.generatedAt = generatedAt
+  }
+}
+
+/// One run's figures.
+public struct RunSummary: Sendable, Equatable {
+  public var id: Int64
+  public var startedAt: String
+  public var finishedAt: String?
+  public var status: String
+  public var seconds: Double?
+  /// Documents by outcome: `fetched`, `unchanged`, `relabeled`, `failed`, `skipped`.
+  public var outcomes: [String: Int]
+  /// Documents by sentiment label.
+  public var labels: [String: Int]
+
+  public init(
+    id: Int64, startedAt: String, finishedAt: String?, status: String, seconds: Double?, outcomes: [String: Int],
+    labels: [String: Int]
+  ) {
+    self.id = id
+    self.startedAt = startedAt
+    self.finishedAt = finishedAt
+    self.status = status
+    self.seconds = seconds
+    self.outcomes = outcomes
+    self.labels = labels
+  }
+
+  public var total: Int { outcomes.values.reduce(0, +) }
+}
+
+public struct ReportSentence: Sendable, Equatable {
+  public var text: String
+  public var positive: Double
+
+  public init(text: String, positive: Double) {
+    self.text = text
+    self.positive = positive
+  }
+}
+
+public struct ReportName: Sendable, Equatable {
+  public var type: String
+  public var text: String
+  public var start: Int
+  public var end: Int
+  public var confidence: Double
+
+  public init(type: String, text: String, start: Int, end: Int, confidence: Double) {
+    self.type = type
+    self.text = text
+    self.start = start
+    self.end = end
+    self.confidence = confidence
+  }
+}
+
+public struct ReportPerson: Sendable, Equatable {
+  public var name: String
+  public var mentions: Int
+
+  public init(name: String, mentions: Int) {
+    self.name = name
+    self.mentions = mentions
+  }
+}
+
+public struct ReportReview: Sendable, Equatable {
+  public var author: String?
+  public var rating: Double?
+  public var bestRating: Double?
+  /// The rating on a 0–1 scale.
+  public var normalisedRating: Double?
+  public var label: String?
+  public var probability: Double?
+
+  public init(
+    author: String?, rating: Double?, bestRating: Double?, normalisedRating: Double?, label: String?,
+    probability: Double?
+  ) {
+    self.author = author
+    self.rating = rating
+    self.bestRating = bestRating
+    self.normalisedRating = normalisedRating
+    self.label = label
+    self.probability = probability
+  }
+}
+
+/// One document of the run.
+public struct ReportDocument: Sendable, Equatable {
+  public var url: String
+  public var finalURL: String?
+  public var site: String
+  public var title: String?
+  public var published: String?
+  public var language: String?
+  public var kind: String?
+  /// `fetched`, `unchanged`, `relabeled`, `failed` or `skipped`.
+  public var outcome: String
+  /// Why it failed or was skipped.
+  public var reason: String?
+  public var label: String?
+  public var probability: Double?
+  /// The probability that the document is positive (0–1), for averages.
+  public var positive: Double?
+  public var labelReason: String?
+  /// Every sentence with its score; the report shows those that pulled hardest.
+  public var sentences: [ReportSentence]
+  public var names: [ReportName]
+  public var people: [ReportPerson]
+  public var reviews: [ReportReview]
+  public var contentHash: String?
+  public var words: Int
+
+  public init(
+    url: String, finalURL: String?, site: String, title: String?, published: String?, language: String?,
+    kind: String?, outcome: String, reason: String?, label: String?, probability: Double?, positive: Double?,
+    labelReason: String?, sentences: [ReportSentence], names: [ReportName], people: [ReportPerson],
+    reviews: [ReportReview],
+    contentHash: String?, words: Int
+  ) {
+    self.url = url
+    self.finalURL = finalURL
+    self.site = site
+    self.title = title
+    self.published = published
+    self.language = language
+    self.kind = kind
+    self.outcome = outcome
+    self.reason = reason
+    self.label = label
+    self.probability = probability
+    self.positive = positive
+    self.labelReason = labelReason
+    self.sentences = sentences
+    self.names = names
+    self.people = people
+    self.reviews = reviews
+    self.contentHash = contentHash
+    self.words = words
+  }
+
+  public var failed: Bool { outcome == "failed" || outcome == "skipped" }
+
+  /// The sentences that drove the label: the most positive for a positive label, the
+  /// most negative for a negative one, the strongest either way otherwise.
+  public func drivingSentences(_ count: Int = 2) -> [ReportSentence] {
+    let ranked: [ReportSentence]
+    switch label {
+    case "positive": ranked = sentences.sorted { $0.positive > $1.positive }.filter { $0.positive > 0.5 }
+    case "negative": ranked = sentences.sorted { $0.positive < $1.positive }.filter { $0.positive < 0.5 }
+    default: ranked = sentences.sorted { abs($0.positive - 0.5) > abs($1.positive - 0.5) }
+    }
+    return Array(ranked.prefix(count))
+  }
+}
+
+/// A model the run used, with the scores recorded when it was trained.
+public struct ReportModel: Sendable, Equatable {
+  public var role: String
+  public var name: String
+  public var version: String
+  public var scores: [(String, Double)]
+
+  public init(role: String, name: String, version: String, scores: [(String, Double)]) {
+    self.role = role
+    self.name = name
+    self.version = version
+    self.scores = scores
+  }
+
+  public static func == (lhs: ReportModel, rhs: ReportModel) -> Bool {
+    lhs.role == rhs.role && lhs.name == rhs.name && lhs.version == rhs.version
+      && lhs.scores.map(\.0) == rhs.scores.map(\.0) && lhs.scores.map(\.1) == rhs.scores.map(\.1)
+  }
+}
