@@ -2,11 +2,11 @@
 # Both install the Debian/Ubuntu packages Recur builds against when missing.
 
 SWIFT        ?= swift
-SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev pkg-config
+SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev libsqlite3-dev pkg-config
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 
-.PHONY: all deps build release test demo bench-fetch bench-rnn bench-extract train-sentiment eval-sentiment train-names eval-names format clean
+.PHONY: all deps build release test demo screenshot bench-run bench-fetch bench-rnn bench-extract train-sentiment eval-sentiment train-names eval-names format clean
 
 all: build
 
@@ -44,11 +44,26 @@ test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
-# Until the job runner lands, the demo fetches the offline demo pages through the fetch
-# stage (file:// URLs through libcurl), then labels their sentiment and names.
-demo: build
-	@$(BIN) fetch $(addprefix file://$(CURDIR)/,$(sort $(wildcard jobs/demo/pages/*.html)))
-	@$(BIN) label $(sort $(wildcard jobs/demo/pages/*.html))
+# Runs the offline demo job (jobs/demo.toml over jobs/demo/pages) with a release build and
+# prints the path of its report.html. A second `make demo` reuses every label.
+demo:
+	$(MAKE) release
+	@.build/release/recur run jobs/demo.toml
+
+# Renders the newest demo report to reports/demo/latest/report.png with headless
+# Chromium (Debian's chromium package, installed when missing), for a person to look at.
+screenshot:
+	@test -e reports/demo/latest/report.html || $(MAKE) demo
+	@$(MAKE) deps SYSTEM_DEPS=chromium
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,5200 \
+	  --screenshot=$(CURDIR)/reports/demo/latest/report.png file://$(CURDIR)/reports/demo/latest/report.html
+	@echo $(CURDIR)/reports/demo/latest/report.png
+
+# End-to-end documents/s and peak memory of `recur run` over the WCXB pages served from a
+# local HTTP server, beside the Python glue (trafilatura + VADER) when /tmp/peers has it.
+bench-run: release
+	cd Benchmarks && $(SWIFT) build -c release --product run-bench && ./.build/release/run-bench \
+	  --recur $(CURDIR)/.build/release/recur --models $(CURDIR)/models --data $(abspath $(DATA))/wcxb $(BENCH_ARGS)
 
 bench-fetch: deps
 	cd Benchmarks && $(SWIFT) build -c release --product fetch-bench && ./.build/release/fetch-bench $(BENCH_ARGS)

@@ -76,7 +76,9 @@ let package = Package(
     .testTarget(name: "RecurTextTests", dependencies: ["RecurText"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "RecurJobsTests",
-      dependencies: ["RecurJobs", "RecurFetch", "RecurTestSupport", "RecurStore", "RecurReport", "RecurText"],
+      dependencies: [
+        "RecurJobs", "RecurFetch", "RecurTestSupport", "RecurStore", "RecurReport", "RecurText", "CLibXML2",
+      ],
       resources: [.copy("Fixtures")]
     ),
   ],

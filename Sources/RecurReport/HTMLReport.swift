@@ -1,6 +1,7 @@
 /// `report.html`: one self-contained file — inline CSS and SVG, no script, nothing
 /// loaded from elsewhere (a Content-Security-Policy forbids it) — readable on a phone
-/// and printable. Every string that came from a page goes through `escape`.
+/// and printable. Every string that came from a page goes through `escape`. The markup is
+/// also well-formed XML (void elements closed), so a strict XML parser can check it.
 public enum HTMLReport {
   public static func render(_ report: Report) -> String {
     let figures = ReportFigures(report)
@@ -10,10 +11,10 @@ public enum HTMLReport {
       <!DOCTYPE html>
       <html lang="en">
       <head>
-      <meta charset="utf-8">
-      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-      <meta name="viewport" content="width=device-width, initial-scale=1">
-      <meta name="generator" content="Recur">
+      <meta charset="utf-8"/>
+      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"/>
+      <meta name="viewport" content="width=device-width, initial-scale=1"/>
+      <meta name="generator" content="Recur"/>
 
       """)
     html.element("title", report.title + " — run " + String(report.run.id))

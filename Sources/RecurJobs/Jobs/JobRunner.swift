@@ -42,9 +42,10 @@ public final class JobRunner {
   public var stage: RunStage
   public var limit: Int?
   public var progress: ProgressStyle
-  /// URLs a chunk holds; a chunk's bodies are the most the run keeps in memory at once
-  /// (plus the one being fetched).
-  public var chunkSize = 48
+  /// URLs a chunk holds: four per transfer in flight, so the fetch stays busy while the
+  /// previous chunk is labelled. A chunk's bodies (and the next one's) are the most the run
+  /// keeps in memory at once.
+  public var chunkSize: Int
   /// Where log lines go (standard error by default).
   public var log: @Sendable (String) -> Void = { Console.error($0) }
   /// Builds the fetcher; tests substitute one.
@@ -61,6 +62,7 @@ public final class JobRunner {
     self.stage = stage
     self.limit = limit
     self.progress = progress
+    chunkSize = max(4, job.fetch.concurrency * 4)
   }
 
   struct Labellers {

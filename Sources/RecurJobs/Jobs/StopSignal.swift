@@ -30,7 +30,7 @@ public enum StopSignal {
 }
 
 private func handler(_ signal: Int32) {
-  let (count, _) = StopSignal.received.add(1, ordering: .relaxed)
+  let count = StopSignal.received.add(1, ordering: .relaxed).newValue
   if count == 1 {
     let message = "\nrecur: stopping after the documents in flight (again to stop at once)\n"
     _ = message.withCString { write(2, $0, strlen($0)) }

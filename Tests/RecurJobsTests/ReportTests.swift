@@ -1,0 +1,269 @@
+import CLibXML2
+import Foundation
+import RecurReport
+import RecurStore
+import XCTest
+
+@testable import RecurJobs
+
+/// Reports from a fixture store: a Markdown snapshot, the HTML's structure, well-formed
+/// markup, and no page text unescaped.
+final class ReportTests: XCTestCase {
+  var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-report-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: folder)
+  }
+
+  static let hostileTitle = "Best kettles <script>alert(\"x\")</script> & <b>more</b>"
+
+  /// Two runs of a job: the second has an unchanged, a relabelled, a new hostile and a failed document.
+  func fixtureStore() throws -> (JobFile, Store) {
+    let job = try JobFile.parse(
+      """
+      version = 1
+      name = "fixture"
+      [sources]
+      urls = ["https://films.example/a"]
+      [report]
+      title = "Fixture report"
+      directory = "\(folder.path)/reports"
+      """, path: folder.appendingPathComponent("fixture.toml").path)
+    let store = try Store(path: job.storePath)
+    let models = [
+      ModelVersion(role: "sentiment", name: "sentiment", version: "1.0+abc", scores: ["sst2_dev_accuracy": 0.8326]),
+      ModelVersion(role: "names", name: "names", version: "1.0+def", scores: ["dev_f1": 0.9362]),
+    ]
+    func sentiment(_ label: String, _ positive: Double, _ sentences: [(String, Double)]) -> StoredSentiment {
+      StoredSentiment(
+        modelVersion: "1.0+abc", label: label, probability: label == "negative" ? 1 - positive : positive,
+        positive: positive, language: "en", reason: nil,
+        sentences: sentences.map { StoredSentence(start: 0, end: $0.0.count, positive: $0.1, text: $0.0) })
+    }
+    let film = DocumentResults(
+      document: StoredDocument(
+        url: "https://films.example/a", finalURL: "https://films.example/a", httpStatus: 200, contentHash: "h-a",
+        title: "Lanternlight | review", siteName: "Reel Notes", published: "2026-11-03T10:00:00Z", language: "en",
+        kind: "review", text: "A superb film. Ines Calloway directs. The middle drags."),
+      sentiment: sentiment("positive", 0.97, [("A superb film.", 0.99), ("The middle drags.", 0.2)]),
+      names: StoredNames(
+        modelVersion: "1.0+def",
+        entities: [StoredEntity(type: "PER", text: "Ines Calloway", start: 15, end: 28, confidence: 0.98)],
+        people: [StoredPerson(name: "Ines Calloway", mentions: 1, forms: ["Ines Calloway"], confidence: 0.98)]),
+      reviews: [
+        StoredReview(
+          author: "Ines Calloway", title: nil, rating: 4.5, bestRating: 5, normalisedRating: 0.875, date: nil,
+          body: "A superb film.", source: "microdata", label: "positive", probability: 0.99)
+      ])
+    let news = DocumentResults(
+      document: StoredDocument(
+        url: "https://news.example/closure", finalURL: "https://news.example/closure", contentHash: "h-n",
+        title: "Steelworks to close", language: "en", kind: "article",
+        text: "Hallam Steelworks will close. Gareth Ellis said people are devastated."),
+      sentiment: sentiment("negative", 0.04, [("Gareth Ellis said people are devastated.", 0.03)]),
+      names: StoredNames(
+        modelVersion: "1.0+def",
+        entities: [
+          StoredEntity(type: "ORG", text: "Hallam Steelworks", start: 0, end: 17, confidence: 0.9),
+          StoredEntity(type: "PER", text: "Gareth Ellis", start: 30, end: 42, confidence: 0.97),
+        ],
+        people: [StoredPerson(name: "Gareth Ellis", mentions: 1, forms: ["Gareth Ellis"], confidence: 0.97)]),
+      reviews: [
+        StoredReview(
+          author: "A reader", title: nil, rating: 1, bestRating: 5, normalisedRating: 0, date: nil,
+          body: "Sad news.", source: "json-ld", label: "negative", probability: 0.9)
+      ])
+    let hostile = DocumentResults(
+      document: StoredDocument(
+        url: "https://shop.example/kettles?a=1&b=2", finalURL: "javascript:alert(1)", contentHash: "h-k",
+        title: Self.hostileTitle, siteName: "Shop | \"Best\"", language: "en",
+        text: "Great kettle, =cmd|' /C calc'!A0 fine."),
+      sentiment: sentiment("mixed/neutral", 0.55, [("Great kettle <img src=x onerror=alert(2)>.", 0.55)]),
+      names: StoredNames(
+        modelVersion: "1.0+def",
+        entities: [StoredEntity(type: "MISC", text: "=cmd|' /C calc'!A0", start: 14, end: 31, confidence: 0.5)],
+        people: []))
+
+    let first = try store.beginRun(job: "fixture", stage: "report", models: models, at: "2026-11-20T06:00:00Z")
+    try store.save(run: first, position: 0, outcome: .fetched, results: film, fetch: nil)
+    try store.save(run: first, position: 1, outcome: .fetched, results: news, fetch: nil)
+    try store.finishRun(first, status: .finished, at: "2026-11-20T06:00:10Z", seconds: 10)
+
+    let second = try store.beginRun(job: "fixture", stage: "report", models: models, at: "2026-11-27T06:00:00Z")
+    let previous = try store.previousStates(urls: [film.document.url])
+    try store.reuse(
+      run: second, position: 0, documentID: previous[film.document.url]!.documentID, etag: nil, lastModified: nil,
+      fetch: nil)
+    try store.save(run: second, position: 1, outcome: .relabeled, results: news, fetch: nil)
+    try store.save(run: second, position: 2, outcome: .fetched, results: hostile, fetch: nil)
+    try store.record(
+      run: second, position: 3, url: "https://films.example/gone", outcome: .failed,
+      reason: "HTTP 404 <Not Found>", fetch: nil)
+    try store.finishRun(second, status: .finished, at: "2026-11-27T06:00:04Z", seconds: 4)
+    return (job, store)
+  }
+
+  func report() throws -> Report {
+    let (job, store) = try fixtureStore()
+    return try ReportWriter(job: job, store: store, now: { "2026-11-27T06:00:05Z" }).build(run: 2)
+  }
+
+  func testMarkdownMatchesTheSnapshot() throws {
+    let markdown = MarkdownReport.render(try report())
+    let snapshot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+      .appendingPathComponent("Fixtures/report-snapshot.md")
+    if ProcessInfo.processInfo.environment["RECUR_UPDATE_SNAPSHOTS"] == "1" {
+      try Data(markdown.utf8).write(to: snapshot)
+    }
+    let expected = try String(contentsOf: snapshot, encoding: .utf8)
+    XCTAssertEqual(markdown, expected, "set RECUR_UPDATE_SNAPSHOTS=1 to accept a deliberate change")
+  }
+
+  func testMarkdownEscapesPageText() throws {
+    let markdown = MarkdownReport.render(try report())
+    XCTAssertFalse(markdown.contains("<script>"))
+    XCTAssertTrue(markdown.contains("Best kettles \\<script\\>"))
+    // A table cell cannot be broken by a pipe from a page.
+    for line in markdown.split(separator: "\n") where line.contains("Shop") {
+      XCTAssertTrue(line.contains("Shop \\| \"Best\""), String(line))
+    }
+    XCTAssertFalse(markdown.contains("](<javascript:"), "no link to a javascript: URL")
+  }
+
+  /// The HTML is well-formed XML (checked by libxml2's strict parser, no recovery) and its
+  /// sections and tables are the expected ones.
+  func testHTMLParsesCleanlyAndHasEverySection() throws {
+    let html = HTMLReport.render(try report())
+    let tree = try XMLTree(html)
+    XCTAssertEqual(
+      tree.texts(of: "h2"),
+      [
+        "Run summary", "Sentiment", "Sentiment by site", "People most mentioned", "Other names",
+        "Review items: star ratings against predicted sentiment", "Documents", "Failures", "Trend over runs",
+        "Models",
+      ])
+    XCTAssertEqual(tree.count(of: "svg"), 2, "the sentiment chart and the trend chart")
+    XCTAssertEqual(tree.count(of: "script"), 0)
+    XCTAssertEqual(tree.count(of: "img"), 0)
+    XCTAssertEqual(tree.count(of: "link"), 0)
+    XCTAssertTrue(
+      tree.attribute("content", ofElementWhere: "http-equiv", is: "Content-Security-Policy")?.hasPrefix(
+        "default-src 'none'") ?? false)
+    // The hostile title is text in a table cell, exactly as the page had it.
+    XCTAssertTrue(tree.texts(of: "td").contains(Self.hostileTitle))
+    XCTAssertTrue(tree.texts(of: "td").contains("HTTP 404 <Not Found>"))
+    // Links only to http(s)/file URLs.
+    for href in tree.attributes("href") {
+      XCTAssertTrue(href.hasPrefix("https://") || href.hasPrefix("http://") || href.hasPrefix("file://"), href)
+    }
+    XCTAssertTrue(tree.attributes("href").contains("https://films.example/a"))
+    XCTAssertFalse(html.contains("<script>"))
+    XCTAssertFalse(html.contains("<img src=x"))
+    XCTAssertFalse(html.contains("http://") && html.contains("src=\"http"), "nothing loaded from elsewhere")
+  }
+
+  func testHTMLShowsPartialRunsAsSuch() throws {
+    var partial = try report()
+    partial.partial = true
+    XCTAssertTrue(try XMLTree(HTMLReport.render(partial)).texts(of: "strong").contains("Partial report."))
+    XCTAssertTrue(MarkdownReport.render(partial).contains("**Partial report.**"))
+  }
+
+  func testExportsKeepTheirKeyOrderAndQuoteCSV() throws {
+    let report = try report()
+    let lines = DataExports.jsonLines(report).split(separator: "\n")
+    XCTAssertEqual(lines.count, 4, "every document of the run, the failed one too")
+    let keys = [
+      "url", "final_url", "site", "title", "published", "language", "kind", "outcome", "reason", "sentiment",
+      "probability", "positive", "label_reason", "words", "content_hash", "people", "entities", "reviews",
+    ]
+    for line in lines {
+      let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+      XCTAssertEqual(Set(object?.keys.map { $0 } ?? []), Set(keys))
+      var position = line.startIndex
+      for key in keys {
+        let found = line.range(of: "\"\(key)\":", range: position..<line.endIndex)
+        XCTAssertNotNil(found, "\(key) in order")
+        position = found?.upperBound ?? position
+      }
+    }
+    let csv = DataExports.entitiesCSV(report)
+    XCTAssertTrue(csv.hasPrefix("url,title,type,text,start,end,confidence\r\n"))
+    XCTAssertTrue(csv.contains(",MISC,'=cmd|' /C calc'!A0,14,31,"), "a formula-like name is defused: \(csv)")
+    XCTAssertTrue(
+      csv.contains("\"Best kettles <script>alert(\"\"x\"\")</script> & <b>more</b>\""), "quotes doubled: \(csv)")
+    XCTAssertEqual(csv.split(separator: "\r\n").count, 1 + 1 + 2 + 1)
+  }
+
+  func testWriterWritesEveryFormatAndPointsLatestAtTheRun() throws {
+    let (job, store) = try fixtureStore()
+    let files = try ReportWriter(job: job, store: store, now: { "t" }).write(run: 2)
+    XCTAssertEqual(
+      files.map { ($0 as NSString).lastPathComponent }, ["report.html", "report.md", "documents.jsonl", "entities.csv"])
+    let latest = (job.jobReportDirectory as NSString).appendingPathComponent("latest")
+    XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: latest), "2")
+    XCTAssertThrowsError(try ReportWriter(job: job, store: store, now: { "t" }).write(run: 9))
+  }
+}
+
+/// A strict XML parse of a report, with the few queries the tests need.
+struct XMLTree {
+  struct Failure: Error, CustomStringConvertible { var description: String }
+  private var elements: [(name: String, text: String, attributes: [String: String])] = []
+
+  init(_ markup: String) throws {
+    let bytes = Array(markup.utf8)
+    let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue)
+    let parsed = bytes.withUnsafeBufferPointer { buffer in
+      buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+        xmlReadMemory($0, Int32(buffer.count), "report.html", "UTF-8", options)
+      }
+    }
+    guard let document = parsed else {
+      let message = xmlGetLastError().map { String(cString: $0.pointee.message) } ?? "unknown error"
+      let line = xmlGetLastError().map { Int($0.pointee.line) } ?? 0
+      throw Failure(description: "not well-formed at line \(line): \(message)")
+    }
+    defer { xmlFreeDoc(document) }
+    var stack: [xmlNodePtr] = []
+    if let root = xmlDocGetRootElement(document) { stack.append(root) }
+    while let node = stack.popLast() {
+      if node.pointee.type == XML_ELEMENT_NODE {
+        let name = String(cString: node.pointee.name)
+        var attributes: [String: String] = [:]
+        var attribute = node.pointee.properties
+        while let current = attribute {
+          let key = String(cString: current.pointee.name)
+          if let value = xmlGetProp(node, current.pointee.name) {
+            attributes[key] = String(cString: value)
+            CLibXML2_free(value)
+          }
+          attribute = current.pointee.next
+        }
+        var text = ""
+        if let content = xmlNodeGetContent(node) {
+          text = String(cString: content)
+          CLibXML2_free(content)
+        }
+        elements.append((name, text, attributes))
+      }
+      var child = node.pointee.last
+      while let current = child {
+        stack.append(current)
+        child = current.pointee.prev
+      }
+    }
+  }
+
+  func texts(of name: String) -> [String] { elements.filter { $0.name == name }.map(\.text) }
+  func count(of name: String) -> Int { elements.filter { $0.name == name }.count }
+  func attributes(_ key: String) -> [String] { elements.compactMap { $0.attributes[key] } }
+  func attribute(_ key: String, ofElementWhere other: String, is value: String) -> String? {
+    elements.first { $0.attributes[other] == value }?.attributes[key]
+  }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import RecurStore
+import XCTest
+
+final class StoreTests: XCTestCase {
+  var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-store-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: folder)
+  }
+
+  func testSHA256MatchesTheStandardVectors() {
+    XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    XCTAssertEqual(
+      SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+      "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    // Fed in uneven pieces, the digest is the same as in one go.
+    let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
+    var hasher = SHA256()
+    var offset = 0
+    for size in [1, 63, 64, 65, 1000, 7] where offset < million.count {
+      hasher.update(Array(million[offset..<offset + size]))
+      offset += size
+    }
+    hasher.update(Array(million[offset...]))
+    XCTAssertEqual(hasher.finalizeHex(), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+  }
+
+  func document(_ url: String, hash: String, text: String) -> StoredDocument {
+    StoredDocument(url: url, finalURL: url, httpStatus: 200, etag: "\"v1\"", contentHash: hash, title: "T", text: text)
+  }
+
+  func sentiment(_ version: String) -> StoredSentiment {
+    StoredSentiment(
+      modelVersion: version, label: "positive", probability: 0.9, positive: 0.9, language: "en", reason: nil,
+      sentences: [StoredSentence(start: 0, end: 5, positive: 0.9, text: "Good.")])
+  }
+
+  func testADocumentRoundTripsWithItsLabelsAndIsReusedLater() throws {
+    let store = try Store(path: folder.appendingPathComponent("a/b/job.sqlite").path)
+    let run = try store.beginRun(job: "j", stage: "report", models: [], at: "2026-01-01T00:00:00Z")
+    let names = StoredNames(
+      modelVersion: "n1", entities: [StoredEntity(type: "PER", text: "Ada Lane", start: 0, end: 8, confidence: 0.99)],
+      people: [StoredPerson(name: "Ada Lane", mentions: 1, forms: ["Ada Lane"], confidence: 0.99)])
+    let review = StoredReview(
+      author: "Bo", title: nil, rating: 4, bestRating: 5, normalisedRating: 0.75, date: nil, body: "Nice.",
+      source: "json-ld", label: "positive", probability: 0.8)
+    try store.save(
+      run: run, position: 0, outcome: .fetched,
+      results: DocumentResults(
+        document: document("https://e.org/1", hash: "h1", text: "Ada Lane. Good."), sentiment: sentiment("s1"),
+        names: names, reviews: [review]), fetch: nil)
+    try store.record(run: run, position: 1, url: "https://e.org/2", outcome: .failed, reason: "HTTP 404", fetch: nil)
+    try store.finishRun(run, status: .finished, at: "2026-01-01T00:01:00Z", seconds: 60)
+
+    let documents = try store.documents(run: run)
+    XCTAssertEqual(documents.map(\.outcome), [.fetched, .failed])
+    XCTAssertEqual(documents[0].results.sentiment, sentiment("s1"))
+    XCTAssertEqual(documents[0].results.names, names)
+    XCTAssertEqual(documents[0].results.reviews, [review])
+    XCTAssertEqual(documents[1].reason, "HTTP 404")
+    XCTAssertEqual(try store.run(run)?.counts, ["fetched": 1, "failed": 1, "label:positive": 1])
+
+    let previous = try store.previousStates(urls: ["https://e.org/1", "https://e.org/2", "https://e.org/3"])
+    XCTAssertEqual(previous.count, 2)
+    XCTAssertEqual(previous["https://e.org/1"]?.contentHash, "h1")
+    XCTAssertEqual(previous["https://e.org/1"]?.etag, "\"v1\"")
+    XCTAssertEqual(previous["https://e.org/1"]?.sentimentVersion, "s1")
+    XCTAssertEqual(previous["https://e.org/1"]?.namesVersion, "n1")
+    XCTAssertNil(previous["https://e.org/2"]?.text, "a failed URL has no text to reuse")
+
+    // A second run reuses the labels: no new rows, the same labels.
+    let second = try store.beginRun(job: "j", stage: "report", models: [], at: "2026-01-02T00:00:00Z")
+    try store.reuse(
+      run: second, position: 0, documentID: previous["https://e.org/1"]!.documentID, etag: "\"v2\"",
+      lastModified: nil, fetch: nil)
+    XCTAssertEqual(try store.documents(run: second).first?.results.sentiment, sentiment("s1"))
+    XCTAssertEqual(try store.documents(run: second).first?.results.document.etag, "\"v2\"")
+    let counts = try store.tableCounts()
+    XCTAssertEqual(counts["documents"], 2)
+    XCTAssertEqual(counts["labels"], 1)
+    XCTAssertEqual(counts["entities"], 1)
+    XCTAssertEqual(try store.integrityCheck(), "ok")
+  }
+
+  func testNewContentWithoutNewLabelsDropsTheOldLabels() throws {
+    let store = try Store(path: folder.appendingPathComponent("job.sqlite").path)
+    let run = try store.beginRun(job: "j", stage: "report", models: [], at: "t")
+    try store.save(
+      run: run, position: 0, outcome: .fetched,
+      results: DocumentResults(document: document("u", hash: "h1", text: "a"), sentiment: sentiment("s1")), fetch: nil)
+    // The same content stored again without labels keeps them ...
+    try store.save(
+      run: run, position: 0, outcome: .fetched,
+      results: DocumentResults(document: document("u", hash: "h1", text: "a")),
+      fetch: nil)
+    XCTAssertEqual(try store.previousStates(urls: ["u"])["u"]?.sentimentVersion, "s1")
+    // ... new content without labels drops them, so they are never reused for text they did not read.
+    try store.save(
+      run: run, position: 0, outcome: .fetched,
+      results: DocumentResults(document: document("u", hash: "h2", text: "b")),
+      fetch: nil)
+    XCTAssertNil(try store.previousStates(urls: ["u"])["u"]?.sentimentVersion)
+  }
+
+  func testARunLeftRunningIsMarkedInterruptedByTheNext() throws {
+    let store = try Store(path: folder.appendingPathComponent("job.sqlite").path)
+    let first = try store.beginRun(job: "j", stage: "report", models: [], at: "t1")
+    _ = try store.beginRun(job: "j", stage: "report", models: [], at: "t2")
+    XCTAssertEqual(try store.run(first)?.status, .interrupted)
+  }
+
+  func testAFileThatIsNotADatabaseIsRefusedWithItsPath() throws {
+    let path = folder.appendingPathComponent("junk.sqlite").path
+    try Data("this is not sqlite, just text that is long enough to be a header".utf8).write(
+      to: URL(fileURLWithPath: path))
+    XCTAssertThrowsError(try Store(path: path)) { error in
+      XCTAssertTrue("\(error)".contains(path), "\(error)")
+    }
+  }
+}
