@@ -19,6 +19,12 @@ let package = Package(
       dependencies: [.product(name: "RecurNN", package: recur)]
     ),
     .executableTarget(
+      name: "run-bench",
+      dependencies: [
+        .product(name: "RecurTestSupport", package: recur), .product(name: "RecurText", package: recur),
+      ]
+    ),
+    .executableTarget(
       name: "fetch-bench",
       dependencies: [
         .product(name: "RecurFetch", package: recur),

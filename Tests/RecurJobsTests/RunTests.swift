@@ -339,3 +339,34 @@ final class RunTests: XCTestCase {
     XCTAssertEqual(second.filter { $0.outcome == .unchanged }.count, done, "what the killed run committed is reused")
   }
 }
+
+extension RunTests {
+  func testRecurReportRegeneratesARunAndRefusesAnUnknownOne() throws {
+    let site = Site()
+    site.pages = ["/a": Self.page("A", "A lovely, delightful film.")]
+    let server = try LoopbackHTTPServer { site.reply($0) }
+    defer { server.stop() }
+    let job = try httpJob(server, paths: ["/a"], models: "[models]\nsentiment = false\nnames = false")
+    let before = try RecurCLI.run(["report", job.path])
+    XCTAssertEqual(before.status, 2, "no store yet")
+    XCTAssertTrue(before.err.contains("no store yet"), before.err)
+    XCTAssertEqual(try RecurCLI.run(["run", job.path, "--quiet"]).status, 0)
+    let report = job.jobReportDirectory + "/1/report.md"
+    try FileManager.default.removeItem(atPath: report)
+    let again = try RecurCLI.run(["report", job.path, "--run", "1"])
+    XCTAssertEqual(again.status, 0, again.err)
+    XCTAssertEqual(again.out, job.jobReportDirectory + "/1/report.html\n")
+    XCTAssertTrue(FileManager.default.fileExists(atPath: report))
+    let unknown = try RecurCLI.run(["report", job.path, "--run", "7"])
+    XCTAssertEqual(unknown.status, 2)
+    XCTAssertTrue(unknown.err.contains("no run 7"), unknown.err)
+  }
+
+  func testABadJobFileExitsTwoNamingFileLineAndKey() throws {
+    let path = try write(
+      "version = 1\n[sources]\nurls = [\"https://e.org/\"]\n[fetch]\ntimeout = \"soon\"\n", to: "bad.toml")
+    let result = try RecurCLI.run(["run", path])
+    XCTAssertEqual(result.status, 2)
+    XCTAssertTrue(result.err.contains("bad.toml:5: [fetch] timeout: expected a number, found a string"), result.err)
+  }
+}

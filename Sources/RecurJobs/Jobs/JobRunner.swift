@@ -84,7 +84,10 @@ public final class JobRunner {
     } catch {
       throw RecurError(.fatal, error.description)
     }
-    let sourceFetcher = makeFetcher(job.fetch)
+    // Feeds and sitemaps are XML: the listing fetch keeps every media type.
+    var listingSettings = job.fetch
+    listingSettings.acceptedContentTypes = []
+    let sourceFetcher = makeFetcher(listingSettings)
     let sources = try SourceCollector.collect(job, limit: limit, fetcher: sourceFetcher)
     let runID: Int64
     do {
@@ -145,6 +148,8 @@ public final class JobRunner {
   func loadModels() throws(RecurError) -> Labellers {
     var labellers = Labellers()
     guard stage >= .label else { return labellers }
+    // The workers share the cores; each matrix product keeps to its worker's thread.
+    if Self.labelWorkers > 1 { setBLASThreads(1) }
     do {
       if job.sentiment {
         let folder = job.sentimentModel ?? defaultModelDirectory("sentiment")
@@ -182,8 +187,8 @@ public final class JobRunner {
   enum Plan {
     case record(DocumentOutcome, String?)
     case reuse(documentID: Int64)
-    /// Parse these bytes (new or changed content, or labels out of date).
-    case parse(bytes: [UInt8], outcome: DocumentOutcome)
+    /// Parse these bytes (new or changed content, or labels out of date); `hash` is their SHA-256.
+    case parse(bytes: [UInt8], hash: String, outcome: DocumentOutcome)
     /// Label the stored text again (a 304 with labels out of date).
     case relabelStored(DocumentResults)
   }
@@ -207,9 +212,14 @@ public final class JobRunner {
           run: run, position: position, documentID: documentID, etag: result.validators.etag,
           lastModified: result.validators.lastModified, fetch: fetch)
         tally.add(.unchanged)
-      case .parse(_, let outcome):
-        guard let (document, reviews) = parsed[index] else { continue }
-        if case .failed = outcome { continue }
+      case .parse(_, _, let outcome):
+        guard let (document, reviews) = parsed[index] else {
+          try store.record(
+            run: run, position: position, url: result.url, outcome: .failed, reason: "internal error: not parsed",
+            fetch: fetch)
+          tally.add(.failed)
+          continue
+        }
         if stage == .parse {
           try store.save(
             run: run, position: position, outcome: outcome, results: DocumentResults(document: document), fetch: fetch)
@@ -248,10 +258,10 @@ public final class JobRunner {
       if LabelCommand.looksBinary(result.body) { return .record(.failed, "not text: the body is binary data") }
       let hash = SHA256.hex(result.body)
       guard let previous, previous.contentHash == hash, previous.text != nil else {
-        return .parse(bytes: result.body, outcome: .fetched)
+        return .parse(bytes: result.body, hash: hash, outcome: .fetched)
       }
       if labelsCurrent(previous, labellers) { return .reuse(documentID: previous.documentID) }
-      return .parse(bytes: result.body, outcome: .relabeled)
+      return .parse(bytes: result.body, hash: hash, outcome: .relabeled)
     }
   }
 
@@ -268,13 +278,13 @@ public final class JobRunner {
   func parseAll(_ results: [FetchResult], plans: [Plan]) -> [(StoredDocument, [StoredReview])?] {
     let output = ParallelSlots<(StoredDocument, [StoredReview])>(count: results.count)
     DispatchQueue.concurrentPerform(iterations: results.count) { index in
-      guard case .parse(let bytes, _) = plans[index] else { return }
-      output.set(index, Self.parse(bytes, result: results[index]))
+      guard case .parse(let bytes, let hash, _) = plans[index] else { return }
+      output.set(index, Self.parse(bytes, hash: hash, result: results[index]))
     }
     return output.values
   }
 
-  static func parse(_ raw: [UInt8], result: FetchResult) -> (StoredDocument, [StoredReview]) {
+  static func parse(_ raw: [UInt8], hash: String, result: FetchResult) -> (StoredDocument, [StoredReview]) {
     var bytes = raw
     if Gzip.isGzip(bytes), let inflated = try? Gzip.decompress(bytes) { bytes = inflated }
     let page = DocumentParser().parse(bytes, url: result.finalURL, httpCharset: result.charset)
@@ -283,7 +293,7 @@ public final class JobRunner {
     if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = page.text }
     let document = StoredDocument(
       url: result.url, finalURL: result.finalURL, httpStatus: result.status, contentType: result.contentType,
-      etag: result.validators.etag, lastModified: result.validators.lastModified, contentHash: SHA256.hex(raw),
+      etag: result.validators.etag, lastModified: result.validators.lastModified, contentHash: hash,
       title: page.title, siteName: page.siteName, canonicalURL: page.canonicalURL, authors: page.authors,
       published: page.published, language: page.language, description: page.description, kind: page.kind.rawValue,
       method: page.method, encoding: page.encoding, extractionReason: page.reason, text: page.text)
@@ -296,8 +306,40 @@ public final class JobRunner {
     return (document, stored)
   }
 
-  /// Labels the documents' texts and their review items in one batch per model.
+  /// Labelling workers: one per core (each with one BLAS thread), at most four.
+  static let labelWorkers = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
+
+  /// Labels the documents on every core: the documents are dealt to the workers by text
+  /// length, each worker labels its share in one batch per model, and the results come
+  /// back in the documents' order (labels do not depend on how documents are batched).
   func label(_ items: [(DocumentResults, [StoredReview])], labellers: Labellers) -> [DocumentResults] {
+    let workers = min(Self.labelWorkers, items.count)
+    guard workers > 1 else { return Self.labelTogether(items, labellers: labellers) }
+    var shares = [[Int]](repeating: [], count: workers)
+    var loads = [Int](repeating: 0, count: workers)
+    let bySize = items.indices.sorted {
+      (items[$0].0.document.text?.utf8.count ?? 0) > (items[$1].0.document.text?.utf8.count ?? 0)
+    }
+    for index in bySize {
+      let lightest = loads.indices.min { loads[$0] < loads[$1] }!
+      shares[lightest].append(index)
+      loads[lightest] += (items[index].0.document.text?.utf8.count ?? 0) + 1
+    }
+    let output = ParallelSlots<[DocumentResults]>(count: workers)
+    let dealt = shares
+    let shared = SharedLabellers(labellers: labellers)
+    DispatchQueue.concurrentPerform(iterations: workers) { worker in
+      output.set(worker, Self.labelTogether(dealt[worker].map { items[$0] }, labellers: shared.labellers))
+    }
+    var results = items.map(\.0)
+    for (worker, share) in shares.enumerated() {
+      for (position, index) in share.enumerated() { results[index] = output.values[worker]![position] }
+    }
+    return results
+  }
+
+  /// Labels the documents' texts and their review items in one batch per model.
+  static func labelTogether(_ items: [(DocumentResults, [StoredReview])], labellers: Labellers) -> [DocumentResults] {
     var out = items.map(\.0)
     if let labeller = labellers.sentiment, let version = labellers.sentimentVersion?.version {
       var texts = items.map { $0.0.document.text ?? "" }
@@ -346,6 +388,12 @@ public final class JobRunner {
       url: result.url, outcome: result.outcome.rawValue, httpStatus: result.status, reason: result.reason,
       bytes: result.body.count, milliseconds: result.elapsedMilliseconds, attempts: result.attempts)
   }
+}
+
+/// The models, handed to the labelling workers: inference only reads their weights (each
+/// call builds its own graph; the character encoder's reading cache takes a lock).
+struct SharedLabellers: @unchecked Sendable {
+  let labellers: JobRunner.Labellers
 }
 
 /// Write-once slots filled from `concurrentPerform`, each index by one iteration.

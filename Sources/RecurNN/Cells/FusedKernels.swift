@@ -11,14 +11,25 @@ func lstmCellState(_ gates: Variable, _ previous: Variable) -> Variable {
   gates.value.data.withUnsafeBufferPointer { g in
     previous.value.data.withUnsafeBufferPointer { c in
       out.withUnsafeMutableBufferPointer { o in
+        let gates = g.baseAddress!
+        let previous = c.baseAddress!
+        let result = o.baseAddress!
+        let lanes = hidden - hidden % 8
         for row in 0..<rows {
           let base = row * 4 * hidden
           let cell = row * hidden
-          for unit in 0..<hidden {
-            let i = fastSigmoid(g[base + unit])
-            let f = fastSigmoid(g[base + hidden + unit])
-            let candidate = fastTanh(g[base + 2 * hidden + unit])
-            o[cell + unit] = f * c[cell + unit] + i * candidate
+          // Eight units at a time (bit-for-bit the scalar arithmetic), then the rest.
+          for unit in stride(from: 0, to: lanes, by: 8) {
+            let i = fastSigmoid(load8(gates, base + unit))
+            let f = fastSigmoid(load8(gates, base + hidden + unit))
+            let candidate = fastTanh(load8(gates, base + 2 * hidden + unit))
+            store8(f * load8(previous, cell + unit) + i * candidate, result, cell + unit)
+          }
+          for unit in lanes..<hidden {
+            let i = fastSigmoid(gates[base + unit])
+            let f = fastSigmoid(gates[base + hidden + unit])
+            let candidate = fastTanh(gates[base + 2 * hidden + unit])
+            result[cell + unit] = f * previous[cell + unit] + i * candidate
           }
         }
       }
@@ -56,11 +67,19 @@ func lstmHidden(_ gates: Variable, _ cell: Variable) -> Variable {
   gates.value.data.withUnsafeBufferPointer { g in
     cell.value.data.withUnsafeBufferPointer { c in
       out.withUnsafeMutableBufferPointer { o in
+        let gates = g.baseAddress!
+        let state = c.baseAddress!
+        let result = o.baseAddress!
+        let lanes = hidden - hidden % 8
         for row in 0..<rows {
           let base = row * 4 * hidden + 3 * hidden
           let offset = row * hidden
-          for unit in 0..<hidden {
-            o[offset + unit] = fastSigmoid(g[base + unit]) * fastTanh(c[offset + unit])
+          for unit in stride(from: 0, to: lanes, by: 8) {
+            store8(
+              fastSigmoid(load8(gates, base + unit)) * fastTanh(load8(state, offset + unit)), result, offset + unit)
+          }
+          for unit in lanes..<hidden {
+            result[offset + unit] = fastSigmoid(gates[base + unit]) * fastTanh(state[offset + unit])
           }
         }
       }
@@ -94,6 +113,40 @@ func gruStep(_ x: Variable, _ r: Variable, _ h: Variable) -> Variable {
   let rows = h.rows
   let hidden = h.columns
   var out = [Float](repeating: 0, count: rows * hidden)
+  guard GradientMode.isEnabled else {
+    // Inference: nothing to keep for a backward pass.
+    x.value.data.withUnsafeBufferPointer { px in
+      r.value.data.withUnsafeBufferPointer { pr in
+        h.value.data.withUnsafeBufferPointer { ph in
+          out.withUnsafeMutableBufferPointer { o in
+            let x = px.baseAddress!
+            let r = pr.baseAddress!
+            let h = ph.baseAddress!
+            let out = o.baseAddress!
+            let lanes = hidden - hidden % 8
+            for row in 0..<rows {
+              let base = row * 3 * hidden
+              let offset = row * hidden
+              // Eight units at a time (bit-for-bit the scalar arithmetic), then the rest.
+              for unit in stride(from: 0, to: lanes, by: 8) {
+                let z = fastSigmoid(load8(x, base + unit) + load8(r, base + unit))
+                let reset = fastSigmoid(load8(x, base + hidden + unit) + load8(r, base + hidden + unit))
+                let n = fastTanh(load8(x, base + 2 * hidden + unit) + reset * load8(r, base + 2 * hidden + unit))
+                store8((1 - z) * n + z * load8(h, offset + unit), out, offset + unit)
+              }
+              for unit in lanes..<hidden {
+                let z = fastSigmoid(x[base + unit] + r[base + unit])
+                let reset = fastSigmoid(x[base + hidden + unit] + r[base + hidden + unit])
+                let n = fastTanh(x[base + 2 * hidden + unit] + reset * r[base + 2 * hidden + unit])
+                out[offset + unit] = (1 - z) * n + z * h[offset + unit]
+              }
+            }
+          }
+        }
+      }
+    }
+    return Variable(Tensor(shape: [rows, hidden], data: out))
+  }
   // Gate values kept for the backward pass: z, ρ, n per unit.
   var saved = [Float](repeating: 0, count: rows * 3 * hidden)
   x.value.data.withUnsafeBufferPointer { px in
@@ -119,7 +172,7 @@ func gruStep(_ x: Variable, _ r: Variable, _ h: Variable) -> Variable {
       }
     }
   }
-  let keep = GradientMode.isEnabled ? saved : []
+  let keep = saved
   return Variable(Tensor(shape: [rows, hidden], data: out), inputs: [x, r, h]) { result in
     let grad = result.gradient!
     var xDelta = [Float](repeating: 0, count: rows * 3 * hidden)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Runs a cell over a padded batch. Padding never changes a result: at a padded step
 /// the state is carried through unchanged, so each sequence ends in the state of its
 /// own last step, alone or in a batch.
@@ -125,19 +127,106 @@ public final class CharacterEncoder: Layer {
 
   /// Character ids of each word → `[words, outputSize]`. Long words keep their first and
   /// last characters (prefix and suffix both matter); an empty word gives zeros.
+  ///
+  /// Without gradients (tagging), each distinct word is read once, in batches of words of
+  /// one length (no padding steps), and remembered: a document's words repeat, and most
+  /// words repeat across documents.
   public func callAsFunction(_ words: [[Int]]) -> Variable {
-    let clipped = words.map { word -> [Int] in
-      guard word.count > maxCharacters else { return word }
-      let half = maxCharacters / 2
-      return Array(word.prefix(half) + word.suffix(maxCharacters - half))
-    }
+    let clipped = words.map(clip)
+    guard GradientMode.isEnabled else { return Variable(inferenceRows(clipped)) }
     let batch = SequenceBatch(lengths: clipped.map(\.count))
     guard batch.steps > 0 else { return Variable(Tensor(zeros: [words.count, outputSize])) }
     let ids = batch.timeMajor(clipped, pad: -1)
     return encoder(embedding(ids), batch: batch).summary
   }
 
+  func clip(_ word: [Int]) -> [Int] {
+    guard word.count > maxCharacters else { return word }
+    let half = maxCharacters / 2
+    return Array(word.prefix(half) + word.suffix(maxCharacters - half))
+  }
+
+  /// Remembered readings of words (inference only); emptied when it grows past
+  /// `cacheLimit`, and whenever the weights are not the ones it was filled with (training
+  /// scores its dev set between steps).
+  private let cache = ReadingCache()
+  public var cacheLimit = 200_000
+
+  /// A hash of every weight's bits: any change to the weights changes it.
+  func weightsFingerprint() -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for parameter in parameters() {
+      for value in parameter.variable.value.data {
+        hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3
+      }
+    }
+    return hash
+  }
+
+  func inferenceRows(_ words: [[Int]]) -> Tensor {
+    let width = outputSize
+    cache.validate(weightsFingerprint())
+    var known = cache.lookup(Set(words))
+    let missing = Set(words.filter { !$0.isEmpty && known[$0] == nil })
+    // Words of one length together: every step of the batch is real.
+    var byLength: [Int: [[Int]]] = [:]
+    for word in missing { byLength[word.count, default: []].append(word) }
+    var fresh: [[Int]: [Float]] = [:]
+    for length in byLength.keys.sorted() {
+      let group = byLength[length]!.sorted { $0.lexicographicallyPrecedes($1) }
+      for start in stride(from: 0, to: group.count, by: 512) {
+        let slice = Array(group[start..<min(group.count, start + 512)])
+        let batch = SequenceBatch(lengths: slice.map(\.count))
+        let summary = encoder(embedding(batch.timeMajor(slice, pad: -1)), batch: batch).summary.value
+        for (row, word) in slice.enumerated() {
+          fresh[word] = Array(summary.data[(row * width)..<((row + 1) * width)])
+        }
+      }
+    }
+    cache.store(fresh, limit: cacheLimit)
+    known.merge(fresh) { old, _ in old }
+    var data = [Float](repeating: 0, count: words.count * width)
+    for (row, word) in words.enumerated() {
+      guard let reading = known[word] else { continue }
+      data.replaceSubrange((row * width)..<((row + 1) * width), with: reading)
+    }
+    return Tensor(shape: [words.count, width], data: data)
+  }
+
   public func parameters() -> [Parameter] {
     embedding.parameters().prefixed("embedding") + encoder.parameters().prefixed("encoder")
+  }
+}
+
+/// The character encoder's remembered word readings, shared safely between threads.
+final class ReadingCache: @unchecked Sendable {
+  private var readings: [[Int]: [Float]] = [:]
+  private let lock = NSLock()
+
+  func lookup(_ words: Set<[Int]>) -> [[Int]: [Float]] {
+    lock.lock()
+    defer { lock.unlock() }
+    var found: [[Int]: [Float]] = [:]
+    for word in words { if let reading = readings[word] { found[word] = reading } }
+    return found
+  }
+
+  func store(_ fresh: [[Int]: [Float]], limit: Int) {
+    lock.lock()
+    defer { lock.unlock() }
+    if readings.count + fresh.count > limit { readings.removeAll(keepingCapacity: true) }
+    readings.merge(fresh) { old, _ in old }
+  }
+
+  private var fingerprint: UInt64?
+
+  /// Forgets every reading when the weights changed since they were read.
+  func validate(_ current: UInt64) {
+    lock.lock()
+    defer { lock.unlock() }
+    if fingerprint != current {
+      readings.removeAll()
+      fingerprint = current
+    }
   }
 }
