@@ -15,7 +15,8 @@ struct Recur: ParsableCommand {
     abstract: "Fetch review and article pages, label their sentiment and names, and report.",
     discussion: """
       Exit codes: 0 all good; 1 finished but some documents failed (the output says which \
-      and why); 2 usage or configuration error; 3 fatal.
+      and why), or a run was stopped by a signal; 2 usage or configuration error, or the job \
+      is already running; 3 fatal.
       """,
     version: FetchSettings.recurVersion,
     subcommands: [Run.self, Report.self, Fetch.self, Extract.self, Label.self, Train.self, Eval.self, Models.self]
