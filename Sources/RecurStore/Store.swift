@@ -467,17 +467,29 @@ public final class Store: Sendable {
 
   /// The documents a run went through, in the order it took them, with their stored results.
   public func documents(run: Int64) throws(StoreError) -> [RunDocument] {
-    try read("cannot read the documents of run \(run)") { db in
-      let rows = try Row.fetchAll(
-        db,
-        sql: """
-          SELECT r.outcome, r.reason AS run_reason, d.* FROM run_documents r JOIN documents d ON d.id = r.document_id
-          WHERE r.run_id = ? ORDER BY r.position, d.id
-          """, arguments: [run])
-      return try rows.map { row in
-        RunDocument(
-          outcome: DocumentOutcome(rawValue: row["outcome"]) ?? .failed, reason: row["run_reason"],
-          results: try Self.results(row, db))
+    var documents: [RunDocument] = []
+    try forEachDocument(run: run) { documents.append($0) }
+    return documents
+  }
+
+  /// Hands the documents of a run to `body` one at a time, in the order the run took them,
+  /// so a report over a large run need not hold every text at once.
+  public func forEachDocument(run: Int64, _ body: (RunDocument) -> Void) throws(StoreError) {
+    try withoutActuallyEscaping(body) { body throws(StoreError) in
+      let box = UncheckedBox(body)
+      try read("cannot read the documents of run \(run)") { db in
+        let rows = try Row.fetchCursor(
+          db,
+          sql: """
+            SELECT r.outcome, r.reason AS run_reason, d.* FROM run_documents r JOIN documents d ON d.id = r.document_id
+            WHERE r.run_id = ? ORDER BY r.position, d.id
+            """, arguments: [run])
+        while let row = try rows.next() {
+          box.value(
+            RunDocument(
+              outcome: DocumentOutcome(rawValue: row["outcome"]) ?? .failed, reason: row["run_reason"],
+              results: try Self.results(row, db)))
+        }
       }
     }
   }
@@ -561,4 +573,11 @@ public final class Store: Sendable {
     guard let text else { return nil }
     return try? JSONDecoder().decode(type, from: Data(text.utf8))
   }
+}
+
+/// Carries a non-Sendable closure into GRDB's read block, which runs it synchronously on
+/// the calling thread's behalf.
+private final class UncheckedBox<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
 }

@@ -70,7 +70,10 @@ public struct ReportWriter {
         throw RecurError(.usage, "job \(job.name) has no run \(run) in \(store.path)")
       }
       let history = try store.runs(job: job.name).filter { $0.id <= run }.map(Self.summary)
-      let documents = try store.documents(run: run).map(Self.document)
+      // One document at a time: the report keeps each one's figures, names and the
+      // sentences that drove its label, never its text.
+      var documents: [ReportDocument] = []
+      try store.forEachDocument(run: run) { documents.append(Self.document($0)) }
       let models = record.models.map { model in
         ReportModel(
           role: model.role, name: model.name, version: model.version,
@@ -124,7 +127,8 @@ public struct ReportWriter {
             label: $0.label, probability: $0.probability)
         },
       contentHash: document.contentHash,
-      words: document.text.map { $0.split(whereSeparator: \.isWhitespace).count } ?? 0)
+      words: document.text.map { $0.split(whereSeparator: \.isWhitespace).count } ?? 0
+    ).keepingDrivingSentences()
   }
 
   /// The site a document is grouped under: its declared site name, else its host.
@@ -134,5 +138,14 @@ public struct ReportWriter {
     if url.lowercased().hasPrefix("file:") { return "local files" }
     guard let host = URLComponents(string: url)?.host, !host.isEmpty else { return "unknown" }
     return host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
+  }
+}
+
+extension ReportDocument {
+  /// The document with only the sentences a report shows (the three that drove its label).
+  func keepingDrivingSentences() -> ReportDocument {
+    var reduced = self
+    reduced.sentences = drivingSentences(3)
+    return reduced
   }
 }
