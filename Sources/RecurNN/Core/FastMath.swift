@@ -45,7 +45,10 @@ public func withoutGradients<T>(_ body: () throws -> T) rethrows -> T {
 @inline(__always)
 public func fastTanh(_ value: SIMD8<Float>) -> SIMD8<Float> {
   let limit = SIMD8<Float>(repeating: 7.905_311_107_635_498)
-  let x = pointwiseMin(pointwiseMax(value, -limit), limit)
+  // The scalar min(max(v, −limit), limit), lane by lane, written with masks (the generic
+  // pointwiseMin/Max were not inlined).
+  let raised = value.replacing(with: -limit, where: value .< -limit)
+  let x = raised.replacing(with: limit, where: raised .> limit)
   let x2 = x * x
   var p = SIMD8<Float>(repeating: -2.760_768_477_423_55e-16)
   p = x2 * p + 2.000_187_904_824_77e-13

@@ -221,16 +221,94 @@ public final class CRF: Layer {
 
   /// Best path of each sequence, with each tag's marginal probability (its confidence).
   public func decode(_ emissions: Tensor, batch: SequenceBatch) -> [(tags: [Int], confidence: [Float])] {
-    (0..<batch.size).map { index in
+    let transitionScores = (0..<tagCount).map { previous in (0..<tagCount).map { transitionScore(previous, $0) } }
+    let startScores = (0..<tagCount).map(startScore)
+    let weights = ScaledWeights(transitions: transitionScores.flatMap { $0 }, start: startScores, end: end.value.data)
+    return (0..<batch.size).map { index in
       guard batch.lengths[index] > 0 else { return ([], []) }
       let scores = rows(emissions, batch: batch, index: index)
       let path = viterbi(
-        emissions: scores,
-        transitions: (0..<tagCount).map { previous in (0..<tagCount).map { transitionScore(previous, $0) } },
-        start: (0..<tagCount).map(startScore), end: end.value.data, constraints: constraints)
-      let unary = marginals(scores).unary
+        emissions: scores, transitions: transitionScores, start: startScores, end: end.value.data,
+        constraints: constraints)
+      let unary = tagMarginals(scores, weights) ?? marginals(scores).unary
       return (path, path.enumerated().map { unary[$0.offset][$0.element] })
     }
+  }
+
+  /// `exp` of the transition, start and end scores, each shifted by its largest value
+  /// (shifts cancel when the marginals are normalised).
+  struct ScaledWeights {
+    var transitions: [Float]
+    var start: [Float]
+    var end: [Float]
+
+    init(transitions: [Float], start: [Float], end: [Float]) {
+      func scaled(_ values: [Float]) -> [Float] {
+        let largest = values.max() ?? 0
+        return values.map { expf($0 - largest) }
+      }
+      self.transitions = scaled(transitions)
+      self.start = scaled(start)
+      self.end = scaled(end)
+    }
+  }
+
+  /// The probability of each tag at each step, by forward–backward in probability space
+  /// with every step rescaled to sum 1: `tags` exponentials a step, where the log-space
+  /// pass of `marginals` takes hundreds. Nil when a step's total underflows (the caller
+  /// falls back to the log-space pass).
+  func tagMarginals(_ scores: [[Float]], _ weights: ScaledWeights) -> [[Float]]? {
+    let steps = scores.count
+    let tags = tagCount
+    var emission = [Float](repeating: 0, count: steps * tags)
+    for step in 0..<steps {
+      let largest = scores[step].max() ?? 0
+      for tag in 0..<tags { emission[step * tags + tag] = expf(scores[step][tag] - largest) }
+    }
+    var alpha = [Float](repeating: 0, count: steps * tags)
+    var beta = [Float](repeating: 0, count: steps * tags)
+    func normalise(_ values: inout [Float], _ step: Int) -> Bool {
+      var total: Float = 0
+      for tag in 0..<tags { total += values[step * tags + tag] }
+      guard total > 0, total.isFinite else { return false }
+      for tag in 0..<tags { values[step * tags + tag] /= total }
+      return true
+    }
+    for tag in 0..<tags { alpha[tag] = weights.start[tag] * emission[tag] }
+    guard normalise(&alpha, 0) else { return nil }
+    for step in 1..<max(steps, 1) {
+      for tag in 0..<tags {
+        var sum: Float = 0
+        for previous in 0..<tags {
+          sum += alpha[(step - 1) * tags + previous] * weights.transitions[previous * tags + tag]
+        }
+        alpha[step * tags + tag] = sum * emission[step * tags + tag]
+      }
+      guard normalise(&alpha, step) else { return nil }
+    }
+    for tag in 0..<tags { beta[(steps - 1) * tags + tag] = weights.end[tag] }
+    guard normalise(&beta, steps - 1) else { return nil }
+    for step in stride(from: steps - 2, through: 0, by: -1) {
+      for tag in 0..<tags {
+        var sum: Float = 0
+        for next in 0..<tags {
+          sum +=
+            weights.transitions[tag * tags + next] * emission[(step + 1) * tags + next] * beta[(step + 1) * tags + next]
+        }
+        beta[step * tags + tag] = sum
+      }
+      guard normalise(&beta, step) else { return nil }
+    }
+    var unary: [[Float]] = []
+    unary.reserveCapacity(steps)
+    for step in 0..<steps {
+      var row = (0..<tags).map { alpha[step * tags + $0] * beta[step * tags + $0] }
+      let total = row.reduce(0, +)
+      guard total > 0, total.isFinite else { return nil }
+      for tag in 0..<tags { row[tag] /= total }
+      unary.append(row)
+    }
+    return unary
   }
 }
 
