@@ -82,6 +82,9 @@ final class RunTests: XCTestCase {
       let label = document["sentiment"] as? String
       switch row[1] {
       case "positive", "negative", "unsupported": XCTAssertEqual(label, String(row[1]), page)
+      case "none":
+        XCTAssertEqual(document["words"] as? Int, 0, page)
+        XCTAssertEqual(label, "unsupported", page)
       default: break
       }
       let people = Set(((document["people"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })

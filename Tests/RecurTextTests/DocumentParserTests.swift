@@ -130,6 +130,19 @@ struct SeededBytes {
 final class ExtractionQualityTests: XCTestCase {
   /// The quality gate: extraction must not fall below its recorded score on the WCXB
   /// development pages (mean word F1 0.820, articles 0.918, measured 2026-11-27).
+  func testAPageOfFurnitureOnlyHasNoMainText() {
+    // A listing page whose only sentence is the footer's copyright line.
+    let page = """
+      <html><body><header><a href="/">Home Verdict</a></header>
+      <main><nav><a href="/p13">Previous</a> <a href="/p15">Next</a></nav>
+      <ul class="tags"><li><a href="/t/kitchen">Kitchen</a></li><li><a href="/t/garden">Garden</a></li></ul></main>
+      <footer><p>© 2026 Home Verdict. All rights reserved.</p></footer></body></html>
+      """
+    let document = DocumentParser().parse(Array(page.utf8), url: "https://homeverdict.example/reviews?page=14")
+    XCTAssertFalse(document.text.contains("All rights reserved"), document.text)
+    XCTAssertNotNil(document.reason)
+  }
+
   func testWCXBScoreDoesNotFallBelowTheRecordedOne() throws {
     let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/wcxb").path

@@ -150,7 +150,7 @@ public final class CharacterEncoder: Layer {
   /// `cacheLimit`, and whenever the weights are not the ones it was filled with (training
   /// scores its dev set between steps).
   private let cache = ReadingCache()
-  public var cacheLimit = 200_000
+  public var cacheLimit = 50_000
 
   /// A hash of every weight's bits: any change to the weights changes it.
   func weightsFingerprint() -> UInt64 {

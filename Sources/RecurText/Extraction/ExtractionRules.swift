@@ -43,6 +43,10 @@ public enum ExtractionRules {
   /// A boilerplate-named element holding at least this share of the page's text, mostly
   /// unlinked, is a page wrapper and stays.
   static let wrapperTextShare = 0.3
+  /// Below this many unlinked characters on the whole page there is no page wrapper to
+  /// protect: furniture is dropped even when it holds most of the little text there is
+  /// (a listing page whose only sentence is its footer's copyright line).
+  static let minimumWrappedPageText = 250
   /// Each character of non-prose text (menus, captions, link lists) a container would
   /// bring in costs this many characters of prose when choosing the container.
   static let otherTextPenalty = 0.6

@@ -149,6 +149,7 @@ public struct MainContentExtractor: Sendable {
     // A page wrapper can look like furniture (`<form>` around a whole ASP.NET page, a
     // hidden element a streaming renderer fills, `has-sidebar`): one holding much of the
     // page's text, mostly unlinked, stays.
+    guard pageTextLength >= ExtractionRules.minimumWrappedPageText else { return true }
     return Double(unlinkedTextLength(node)) < ExtractionRules.wrapperTextShare * Double(pageTextLength)
   }
 
