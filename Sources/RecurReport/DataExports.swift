@@ -8,7 +8,7 @@ public enum DataExports {
   public static func jsonLines(_ report: Report) -> String {
     var out = ""
     for document in report.documents {
-      var object = JSON.Object()
+      var object = JSONObjectWriter()
       object.add("url", document.url)
       object.add("final_url", document.finalURL)
       object.add("site", document.site)
@@ -19,46 +19,49 @@ public enum DataExports {
       object.add("outcome", document.outcome)
       object.add("reason", document.reason)
       object.add("sentiment", document.label)
-      object.add("probability", document.probability)
-      object.add("positive", document.positive)
+      object.add("probability", document.probability, decimals: 4)
+      object.add("positive", document.positive, decimals: 4)
       object.add("label_reason", document.labelReason)
-      object.add("words", Double(document.words), decimals: 0)
+      object.add("words", document.words)
       object.add("content_hash", document.contentHash)
-      object.raw(
+      object.add(
         "people",
-        "["
+        raw:
+          "["
           + document.people.map { person in
-            var item = JSON.Object()
+            var item = JSONObjectWriter()
             item.add("name", person.name)
-            item.add("mentions", Double(person.mentions), decimals: 0)
-            return item.text
+            item.add("mentions", person.mentions)
+            return item.json
           }.joined(separator: ",") + "]")
-      object.raw(
+      object.add(
         "entities",
-        "["
+        raw:
+          "["
           + document.names.map { name in
-            var item = JSON.Object()
+            var item = JSONObjectWriter()
             item.add("type", name.type)
             item.add("text", name.text)
-            item.add("start", Double(name.start), decimals: 0)
-            item.add("end", Double(name.end), decimals: 0)
-            item.add("confidence", name.confidence)
-            return item.text
+            item.add("start", name.start)
+            item.add("end", name.end)
+            item.add("confidence", name.confidence, decimals: 4)
+            return item.json
           }.joined(separator: ",") + "]")
-      object.raw(
+      object.add(
         "reviews",
-        "["
+        raw:
+          "["
           + document.reviews.map { review in
-            var item = JSON.Object()
+            var item = JSONObjectWriter()
             item.add("author", review.author)
-            item.add("rating", review.rating)
-            item.add("best_rating", review.bestRating)
-            item.add("normalised_rating", review.normalisedRating)
+            item.add("rating", review.rating, decimals: 2)
+            item.add("best_rating", review.bestRating, decimals: 2)
+            item.add("normalised_rating", review.normalisedRating, decimals: 3)
             item.add("label", review.label)
-            item.add("probability", review.probability)
-            return item.text
+            item.add("probability", review.probability, decimals: 4)
+            return item.json
           }.joined(separator: ",") + "]")
-      out += object.text + "\n"
+      out += object.json + "\n"
     }
     return out
   }
@@ -85,56 +88,5 @@ public enum DataExports {
     if let first = text.first, "=+-@".contains(first), Double(text) == nil { text = "'" + text }
     guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
     return "\"" + text.replacing("\"", with: "\"\"") + "\""
-  }
-}
-
-/// Minimal JSON writing with a fixed key order.
-enum JSON {
-  struct Object {
-    private var parts: [String] = []
-
-    mutating func add(_ key: String, _ value: String?) {
-      parts.append(quote(key) + ":" + (value.map(quote) ?? "null"))
-    }
-
-    mutating func add(_ key: String, _ value: Double?, decimals: Int = 4) {
-      guard let value, value.isFinite else {
-        parts.append(quote(key) + ":null")
-        return
-      }
-      var number = Format.fixed(value, decimals)
-      if decimals > 0 {
-        while number.hasSuffix("0") { number.removeLast() }
-        if number.hasSuffix(".") { number.removeLast() }
-      }
-      parts.append(quote(key) + ":" + number)
-    }
-
-    mutating func raw(_ key: String, _ json: String) { parts.append(quote(key) + ":" + json) }
-
-    var text: String { "{" + parts.joined(separator: ",") + "}" }
-  }
-
-  static func quote(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case "\u{2028}": out += "\\u2028"
-      case "\u{2029}": out += "\\u2029"
-      default:
-        if scalar.value < 0x20 {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    return out + "\""
   }
 }

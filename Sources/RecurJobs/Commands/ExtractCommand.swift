@@ -1,5 +1,6 @@
 import Foundation
 import RecurFetch
+import RecurReport
 import RecurText
 
 /// `recur extract FILE|URL`: the text and metadata of one page.

@@ -1,4 +1,5 @@
 import RecurFetch
+import RecurReport
 
 /// `recur fetch`: fetch URLs by hand with a job's fetch settings and print one line per URL.
 public struct FetchCommand {

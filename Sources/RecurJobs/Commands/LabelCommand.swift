@@ -1,6 +1,7 @@
 import Foundation
 import RecurFetch
 import RecurModels
+import RecurReport
 import RecurText
 
 /// `recur label`: the sentiment of a text, of text files, or of HTML pages (the main text

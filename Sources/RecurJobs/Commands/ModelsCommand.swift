@@ -1,5 +1,6 @@
 import Foundation
 import RecurNN
+import RecurReport
 
 /// `recur models`: the models in a models folder, from their cards.
 public struct ModelsCommand {

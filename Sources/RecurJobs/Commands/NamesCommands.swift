@@ -1,6 +1,7 @@
 import Foundation
 import RecurModels
 import RecurNN
+import RecurReport
 
 /// `recur train names`.
 public struct TrainNamesCommand {

@@ -1,6 +1,7 @@
 import Foundation
 import RecurModels
 import RecurNN
+import RecurReport
 import RecurText
 
 /// Where a model directory is looked for when `--model` is not given: `$RECUR_MODELS/NAME`,

@@ -33,7 +33,8 @@ public struct JSONObjectWriter: Sendable {
 
   public var json: String { "{" + fields.joined(separator: ",") + "}" }
 
-  static func format(_ value: Double, decimals: Int) -> String {
+  /// A number rounded to at most `decimals` places, without trailing zeros.
+  public static func format(_ value: Double, decimals: Int) -> String {
     var scale = 1.0
     for _ in 0..<max(0, decimals) { scale *= 10 }
     let rounded = (value * scale).rounded() / scale
