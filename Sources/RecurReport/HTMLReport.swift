@@ -30,15 +30,20 @@ public enum HTMLReport {
       html.text("The run was stopped before every document was processed; this report covers those done.")
       html.raw("</p>\n")
     }
-    summary(report, figures, &html)
-    distribution(figures, &html)
-    sites(figures, &html)
-    names(figures, &html)
-    reviews(report, figures, &html)
-    documents(figures, &html)
-    failures(figures, &html)
-    trend(report, &html)
-    models(report, &html)
+    for section in ReportFigures.sections(report, figures) {
+      html.element("h2", section.title)
+      for paragraph in section.paragraphs { html.element("p", paragraph) }
+      switch section.chart {
+      case .distribution: html.raw(distributionChart(figures))
+      case .trend: html.raw(trendChart(report))
+      case nil: break
+      }
+      if section.tables.isEmpty, let empty = section.empty { html.element("p", empty) }
+      for (index, table) in section.tables.enumerated() {
+        // The run summary reads best as cards; every other table as a table.
+        if section.title == "Run summary" && index == 0 { html.cards(table) } else { html.table(table) }
+      }
+    }
     html.raw("</main>\n</body>\n</html>\n")
     return html.output
   }
@@ -60,28 +65,8 @@ public enum HTMLReport {
     @media print{main{max-width:none}a{color:inherit;text-decoration:none}.scroll{overflow:visible}h2{break-after:avoid}tr{break-inside:avoid}}
     """
 
-  static func summary(_ report: Report, _ figures: ReportFigures, _ html: inout HTMLWriter) {
-    html.element("h2", "Run summary")
-    html.raw("<div class=\"cards\">\n")
-    let outcomes = report.run.outcomes
-    var cards: [(String, String)] = [("documents", String(report.documents.count))]
-    for outcome in ReportFigures.outcomeOrder { cards.append((outcome, String(outcomes[outcome] ?? 0))) }
-    cards.append(("time", Format.seconds(report.run.seconds)))
-    if let seconds = report.run.seconds, seconds > 0 {
-      cards.append(("documents/s", Format.fixed(Double(report.documents.count) / seconds, 1)))
-    }
-    for (name, value) in cards {
-      html.raw("<div class=\"card\"><b>")
-      html.text(value)
-      html.raw("</b>")
-      html.text(name)
-      html.raw("</div>\n")
-    }
-    html.raw("</div>\n")
-  }
-
-  static func distribution(_ figures: ReportFigures, _ html: inout HTMLWriter) {
-    html.element("h2", "Sentiment")
+  /// Documents by sentiment label as horizontal bars.
+  static func distributionChart(_ figures: ReportFigures) -> String {
     let rows = ReportFigures.labelOrder.map { ($0, figures.labels[$0] ?? 0) }
     let total = max(1, rows.map(\.1).reduce(0, +))
     let widest = max(1, rows.map(\.1).max() ?? 1)
@@ -98,7 +83,7 @@ public enum HTMLReport {
       svg +=
         "<text x=\"\(125 + width)\" y=\"\(y + 16)\" font-size=\"13\">\(count) (\(Format.percent(Double(count) / Double(total))))</text>"
     }
-    html.raw(svg + "</svg>\n")
+    return svg + "</svg>\n"
   }
 
   static func colour(_ label: String) -> String {
@@ -110,128 +95,9 @@ public enum HTMLReport {
     }
   }
 
-  static func sites(_ figures: ReportFigures, _ html: inout HTMLWriter) {
-    html.element("h2", "Sentiment by site")
-    guard !figures.sites.isEmpty else { return html.element("p", "No documents were labelled.") }
-    html.table(
-      headers: ["Site", "Documents"] + ReportFigures.labelOrder + ["Mean P(positive)"],
-      numeric: Set(1...(ReportFigures.labelOrder.count + 2)),
-      rows: figures.sites.map { site in
-        [.text(site.site), .text(String(site.documents))]
-          + ReportFigures.labelOrder.map { .text(String(site.labels[$0] ?? 0)) }
-          + [.text(Format.probability(site.averagePositive))]
-      })
-  }
-
-  static func names(_ figures: ReportFigures, _ html: inout HTMLWriter) {
-    html.element("h2", "People most mentioned")
-    if figures.people.isEmpty {
-      html.element("p", "No people were found (or no names model ran).")
-    } else {
-      html.table(
-        headers: ["Person", "Mentions", "Documents", "Mean P(positive) of those documents"], numeric: [1, 2, 3],
-        rows: figures.people.map {
-          [
-            .text($0.name), .text(String($0.mentions)), .text(String($0.documents)),
-            .text(Format.probability($0.averagePositive)),
-          ]
-        })
-    }
-    html.element("h2", "Other names")
-    if figures.otherNames.isEmpty {
-      html.element("p", "No other names were found.")
-    } else {
-      html.table(
-        headers: ["Name", "Type", "Mentions", "Documents", "Mean P(positive)"], numeric: [2, 3, 4],
-        rows: figures.otherNames.map {
-          [
-            .text($0.name), .text(typeName($0.type)), .text(String($0.mentions)), .text(String($0.documents)),
-            .text(Format.probability($0.averagePositive)),
-          ]
-        })
-    }
-  }
-
-  static func typeName(_ type: String) -> String {
-    switch type {
-    case "PER": return "person"
-    case "ORG": return "organisation"
-    case "LOC": return "place"
-    case "MISC": return "other"
-    default: return type
-    }
-  }
-
-  static func reviews(_ report: Report, _ figures: ReportFigures, _ html: inout HTMLWriter) {
-    html.element("h2", "Review items: star ratings against predicted sentiment")
-    let items = figures.labelled.flatMap { document in document.reviews.map { (document, $0) } }
-    guard !items.isEmpty else { return html.element("p", "No review items with ratings were found.") }
-    let agreement = figures.reviews
-    html.element(
-      "p",
-      "\(items.count) review items; \(agreement.compared) with a rating and a label. Agreement: "
-        + "\(Format.percent(agreement.rate)) (a rating of 60 % of the scale or more counts as positive, 40 % or less as negative, between as mixed/neutral)."
-    )
-    let classes = ["positive", "mixed/neutral", "negative"]
-    let predicted = ["positive", "mixed/neutral", "negative"]
-    html.table(
-      headers: ["Rating says ↓ / model says →"] + predicted, numeric: Set(1...predicted.count),
-      rows: classes.map { rated in
-        [.text(rated)] + predicted.map { .text(String(agreement.confusion[rated]?[$0] ?? 0)) }
-      })
-    html.table(
-      headers: ["Page", "Author", "Rating", "Predicted"], numeric: [],
-      rows: items.map { document, review in
-        [
-          .link(document.title ?? document.url, document.finalURL ?? document.url), .text(review.author ?? "–"),
-          .stars(review), .label(review.label, review.probability),
-        ]
-      })
-  }
-
-  static func documents(_ figures: ReportFigures, _ html: inout HTMLWriter) {
-    html.element("h2", "Documents")
-    guard !figures.labelled.isEmpty else { return html.element("p", "No documents were processed.") }
-    html.table(
-      headers: ["Title", "Site", "Date", "Sentiment", "Names", "Why"], numeric: [],
-      rows: figures.labelled.map { document in
-        let names = topNames(document)
-        let why = document.drivingSentences().map {
-          "“" + excerpt($0.text) + "” (" + Format.probability($0.positive) + ")"
-        }
-        return [
-          .link(document.title ?? document.url, document.finalURL ?? document.url), .text(document.site),
-          .text(document.published.map { String($0.prefix(10)) } ?? "–"),
-          .label(document.label, document.probability, note: document.labelReason),
-          .text(names.isEmpty ? "–" : names.joined(separator: ", ")), .lines(why),
-        ]
-      })
-  }
-
-  static func topNames(_ document: ReportDocument, _ count: Int = 4) -> [String] {
-    var names = document.people.sorted { $0.mentions > $1.mentions }.map(\.name)
-    for name in document.names where name.type != "PER" && !names.contains(name.text) { names.append(name.text) }
-    return Array(names.prefix(count))
-  }
-
-  static func excerpt(_ text: String, _ limit: Int = 160) -> String {
-    let flat = text.split(whereSeparator: \.isNewline).joined(separator: " ")
-    return flat.count > limit ? String(flat.prefix(limit - 1)) + "…" : flat
-  }
-
-  static func failures(_ figures: ReportFigures, _ html: inout HTMLWriter) {
-    html.element("h2", "Failures")
-    guard !figures.failures.isEmpty else { return html.element("p", "None: every document was processed.") }
-    html.table(
-      headers: ["URL", "Outcome", "Reason"], numeric: [],
-      rows: figures.failures.map { [.link($0.url, $0.url), .text($0.outcome), .text($0.reason ?? "–")] })
-  }
-
-  static func trend(_ report: Report, _ html: inout HTMLWriter) {
-    html.element("h2", "Trend over runs")
+  /// One stacked bar per run: the share of each label among the run's labelled documents.
+  static func trendChart(_ report: Report) -> String {
     let runs = report.history.suffix(20)
-    guard runs.count > 1 else { return html.element("p", "This is the job's first run; later reports show the trend.") }
-    // One stacked bar per run: the share of each label among the run's labelled documents.
     let width = 60 + runs.count * 34
     var svg = "<svg role=\"img\" aria-label=\"Sentiment share by run\" viewBox=\"0 0 \(width) 190\" "
     svg += "xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\">"
@@ -249,43 +115,12 @@ public enum HTMLReport {
       }
       svg += "<text x=\"\(x + 2)\" y=\"178\" font-size=\"11\">\(run.id)</text>"
     }
-    html.raw(svg + "</svg>\n")
-    html.table(
-      headers: ["Run", "Started", "Status", "Documents"] + ReportFigures.outcomeOrder + ["Positive share"],
-      numeric: Set(3...(ReportFigures.outcomeOrder.count + 4)),
-      rows: runs.map { run in
-        let labelled = ReportFigures.labelOrder.map { run.labels[$0] ?? 0 }.reduce(0, +)
-        let share = labelled > 0 ? Double(run.labels["positive"] ?? 0) / Double(labelled) : nil
-        return [.text(String(run.id)), .text(run.startedAt), .text(run.status), .text(String(run.total))]
-          + ReportFigures.outcomeOrder.map { .text(String(run.outcomes[$0] ?? 0)) } + [.text(Format.percent(share))]
-      })
-  }
-
-  static func models(_ report: Report, _ html: inout HTMLWriter) {
-    html.element("h2", "Models")
-    guard !report.models.isEmpty else { return html.element("p", "No model ran.") }
-    html.table(
-      headers: ["Role", "Model", "Version", "Scores recorded at training"], numeric: [],
-      rows: report.models.map { model in
-        [
-          .text(model.role), .text(model.name), .text(model.version),
-          .text(model.scores.map { "\($0.0) \(Format.fixed($0.1, 4))" }.joined(separator: ", ")),
-        ]
-      })
+    return svg + "</svg>\n"
   }
 }
 
 /// Builds HTML text with every piece of outside text escaped.
 struct HTMLWriter {
-  enum Cell {
-    case text(String)
-    case lines([String])
-    /// A link, only for http(s) and file URLs; anything else is shown as text.
-    case link(String, String)
-    case label(String?, Double?, note: String? = nil)
-    case stars(ReportReview)
-  }
-
   private(set) var output = ""
 
   mutating func raw(_ markup: String) { output += markup }
@@ -295,17 +130,17 @@ struct HTMLWriter {
     output += "<\(name)>" + escape(text) + "</\(name)>\n"
   }
 
-  mutating func table(headers: [String], numeric: Set<Int>, rows: [[Cell]]) {
+  mutating func table(_ table: ReportTable) {
     output += "<div class=\"scroll\"><table>\n<thead><tr>"
-    for (index, header) in headers.enumerated() {
-      output += numeric.contains(index) ? "<th class=\"n\">" : "<th>"
+    for (index, header) in table.headers.enumerated() {
+      output += table.numeric.contains(index) ? "<th class=\"n\">" : "<th>"
       output += escape(header) + "</th>"
     }
     output += "</tr></thead>\n<tbody>\n"
-    for row in rows {
+    for row in table.rows {
       output += "<tr>"
       for (index, cell) in row.enumerated() {
-        output += numeric.contains(index) ? "<td class=\"n\">" : "<td>"
+        output += table.numeric.contains(index) ? "<td class=\"n\">" : "<td>"
         write(cell)
         output += "</td>"
       }
@@ -314,7 +149,20 @@ struct HTMLWriter {
     output += "</tbody></table></div>\n"
   }
 
-  mutating func write(_ cell: Cell) {
+  /// A two-column table (name, value) as a row of cards.
+  mutating func cards(_ table: ReportTable) {
+    output += "<div class=\"cards\">\n"
+    for row in table.rows where row.count == 2 {
+      output += "<div class=\"card\"><b>"
+      write(row[1])
+      output += "</b>"
+      write(row[0])
+      output += "</div>\n"
+    }
+    output += "</div>\n"
+  }
+
+  mutating func write(_ cell: ReportCell) {
     switch cell {
     case .text(let text):
       output += escape(text)
