@@ -119,7 +119,7 @@ struct MetadataReader {
     if names.isEmpty {
       // A byline element: class words `author`, `byline`, or `author-name`, holding a short name.
       for node in elements where !node.classWords.isDisjoint(with: ["author", "byline", "writer"]) {
-        let text = node.textContent
+        guard let text = node.shortTextContent(limit: 120) else { continue }
         if text.split(separator: " ").count <= 6 { names.append(text) }
         if names.count >= 3 { break }
       }

@@ -26,8 +26,11 @@ public final class HTMLNode {
 
   /// The words of the class and id, split at spaces, `-` and `_`, lower-cased; computed
   /// once (pruning and scoring both ask for every element's).
-  public lazy var classWords: Set<String> = Set(
-    classAndID.split { $0 == " " || $0 == "-" || $0 == "_" || $0 == "\t" || $0 == "\n" }.map(String.init))
+  public lazy var classWords: Set<String> = {
+    // Most elements have neither: no strings to build.
+    guard attributes["class"] != nil || attributes["id"] != nil else { return [] }
+    return Set(classAndID.split { $0 == " " || $0 == "-" || $0 == "_" || $0 == "\t" || $0 == "\n" }.map(String.init))
+  }()
 
   /// All text below, whitespace collapsed.
   public var textContent: String {
@@ -42,6 +45,27 @@ public final class HTMLNode {
       }
     }
     return parts.joined().collapsingWhitespace()
+  }
+
+  /// The text below, as `textContent`, or nil as soon as it passes `limit` characters
+  /// (a byline is short; a container that happens to carry an author class is not, and
+  /// reading all of its text would cost as much as the page).
+  public func shortTextContent(limit: Int) -> String? {
+    var parts: [String] = []
+    var length = 0
+    var stack: [HTMLNode] = [self]
+    while let node = stack.popLast() {
+      if node.isText {
+        length += node.text.utf8.count
+        if length > limit * 4 { return nil }
+        parts.append(node.text)
+      } else {
+        stack.append(contentsOf: node.children.reversed())
+        if HTMLNode.blockNames.contains(node.name) || node.name == "br" { parts.append(" ") }
+      }
+    }
+    let text = parts.joined().collapsingWhitespace()
+    return text.count > limit ? nil : text
   }
 
   /// Every element below (this one included), depth first, in document order.
