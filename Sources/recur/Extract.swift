@@ -21,8 +21,16 @@ struct Extract: ParsableCommand {
   @Flag(help: "Print one JSON object.")
   var json = false
 
+  @Option(help: "The block model folder (default: the shipped models/extract, when found).")
+  var extractModel: String?
+
+  @Flag(help: "Pick the main text by the rules alone, without the block model.")
+  var rules = false
+
   mutating func run() throws {
-    let status = try ExtractCommand(source: source, json: json).run(fetcher: CurlFetcher(), write: Console.out)
+    let model = try loadBlockModel(folder: extractModel, rulesOnly: rules)
+    let status = try ExtractCommand(source: source, json: json, blockModel: model).run(
+      fetcher: CurlFetcher(), write: Console.out)
     if status != .success { throw ExitCode(status.rawValue) }
   }
 }
@@ -60,7 +68,15 @@ struct EvalExtract: ParsableCommand {
   @Flag(name: .customLong("pages"), help: "Also print each page's F1, precision and recall.")
   var perPage = false
 
+  @Option(help: "The block model folder (default: the shipped models/extract, when found).")
+  var extractModel: String?
+
+  @Flag(help: "Pick the main text by the rules alone, without the block model.")
+  var rules = false
+
   mutating func run() throws {
-    _ = try EvalExtractCommand(folder: data, json: json, limit: limit, perPage: perPage).run(write: Console.out)
+    let model = try loadBlockModel(folder: extractModel, rulesOnly: rules)
+    _ = try EvalExtractCommand(folder: data, json: json, limit: limit, perPage: perPage, blockModel: model)
+      .run(write: Console.out)
   }
 }

@@ -4,13 +4,14 @@ import RecurFetch
 import RecurJobs
 import RecurModels
 import RecurNN
+import RecurText
 
 extension CellKind: ExpressibleByArgument {}
 
 struct Train: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Train a model from labelled data.",
-    subcommands: [TrainSentiment.self, TrainNames.self]
+    subcommands: [TrainSentiment.self, TrainNames.self, TrainExtract.self]
   )
 }
 
@@ -356,6 +357,63 @@ struct Models: ParsableCommand {
   mutating func run() throws {
     let folder = folder ?? URL(fileURLWithPath: defaultModelDirectory("sentiment")).deletingLastPathComponent().path
     let status = try ModelsCommand(folder: folder, json: json).run(write: Console.out)
+    if status != .success { throw ExitCode(status.rawValue) }
+  }
+}
+
+struct TrainExtract: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "extract",
+    abstract: "Train the block model that picks a page's main text.",
+    discussion: """
+      Reads a WCXB-layout folder (index.tsv, html/NNNN.html.gz, ground-truth/NNNN.json), \
+      cuts every page into text blocks and labels each from the reference text, then fits \
+      a logistic model over hashed block features. Quality is measured by cross-validation \
+      with each site's pages in one fold; the cut-off with the best cross-validated mean F1 \
+      is kept. Writes OUT/blocks.bin and OUT/card.json.
+
+      The shipped model (make train-extract): recur train extract --data \
+      ../shared/data/wcxb --out models/extract
+      """
+  )
+
+  @Option(help: "The WCXB-layout folder.")
+  var data: String
+
+  @Option(help: "The model folder to write.")
+  var out: String
+
+  @Option(help: "Cross-validation folds (sites kept whole).")
+  var folds = 5
+
+  @Option(help: "Passes over the training blocks.")
+  var epochs = 6
+
+  @Option(help: "AdaGrad's learning rate.")
+  var learningRate: Float = 0.2
+
+  @Option(help: "L2 penalty on the weights.")
+  var l2: Float = 1e-4
+
+  @Option(help: "A feature gets a weight only when it occurs on at least this many sites.")
+  var minimumSites = 3
+
+  @Option(help: "The seed of the training order.")
+  var seed: UInt64 = 1
+
+  mutating func run() throws {
+    guard epochs >= 1, learningRate > 0, l2 >= 0 else {
+      throw ValidationError("--epochs must be at least 1, --learning-rate above 0")
+    }
+    var trainer = BlockTrainer()
+    trainer.epochs = epochs
+    trainer.learningRate = learningRate
+    trainer.seed = seed
+    trainer.l2 = l2
+    trainer.minimumSites = minimumSites
+    let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+    let status = try TrainExtractCommand(folder: data, out: out, folds: folds, trainer: trainer, command: command)
+      .run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }
   }
 }

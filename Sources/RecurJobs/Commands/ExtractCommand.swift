@@ -7,15 +7,18 @@ import RecurText
 public struct ExtractCommand {
   public var source: String
   public var json: Bool
+  /// The block model that picks the main text; nil for the rules alone.
+  public var blockModel: BlockModel?
 
-  public init(source: String, json: Bool) {
+  public init(source: String, json: Bool, blockModel: BlockModel? = nil) {
     self.source = source
     self.json = json
+    self.blockModel = blockModel
   }
 
   public func run(fetcher: any Fetching, write: (String) -> Void) throws(RecurError) -> ExitStatus {
     let (bytes, url, charset) = try load(fetcher: fetcher)
-    let document = DocumentParser().parse(bytes, url: url, httpCharset: charset)
+    let document = DocumentParser(blockModel: blockModel).parse(bytes, url: url, httpCharset: charset)
     write(json ? Self.jsonLine(document) : Self.text(document))
     return document.paragraphs.isEmpty ? .partialFailure : .success
   }
@@ -107,19 +110,22 @@ public struct EvalExtractCommand {
   public var limit: Int?
   /// Also print each page's F1, precision and recall.
   public var perPage: Bool
+  /// The block model that picks the main text; nil for the rules alone.
+  public var blockModel: BlockModel?
 
-  public init(folder: String, json: Bool, limit: Int?, perPage: Bool = false) {
+  public init(folder: String, json: Bool, limit: Int?, perPage: Bool = false, blockModel: BlockModel? = nil) {
     self.folder = folder
     self.json = json
     self.limit = limit
     self.perPage = perPage
+    self.blockModel = blockModel
   }
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
     guard FileManager.default.fileExists(atPath: folder + "/index.tsv") else {
       throw RecurError(.usage, "not a WCXB-layout folder (no index.tsv)", location: folder)
     }
-    let parser = DocumentParser()
+    let parser = DocumentParser(blockModel: blockModel)
     let summary: ExtractionEvaluation.Summary
     do {
       summary = try ExtractionEvaluation(folder: folder).run(limit: limit) { bytes, url in
@@ -172,4 +178,17 @@ public struct EvalExtractCommand {
   }
 
   func format(_ value: Double) -> String { JSONObjectWriter.format(value, decimals: 3) }
+}
+
+/// The block model extraction uses: the one in `folder` when given (which must load), else
+/// the shipped one when it is found, else none (the rules alone). `rulesOnly` asks for none.
+public func loadBlockModel(folder: String?, rulesOnly: Bool = false) throws(RecurError) -> BlockModel? {
+  if rulesOnly { return nil }
+  let path = folder ?? defaultModelDirectory("extract")
+  if folder == nil && !FileManager.default.fileExists(atPath: path + "/" + BlockModel.weightsFile) { return nil }
+  do {
+    return try BlockModel.load(folder: path)
+  } catch {
+    throw RecurError(.usage, error.description, location: path)
+  }
 }

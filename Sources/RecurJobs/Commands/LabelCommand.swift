@@ -13,6 +13,9 @@ public struct LabelCommand {
   public var model: String
   public var namesModel: String?
   public var json: Bool
+  /// The shipped block model, read once (pages are read with the rules alone when it is
+  /// missing or unreadable).
+  static let blockModel: BlockModel? = try? loadBlockModel(folder: nil)
 
   public init(text: String?, files: [String], model: String, namesModel: String?, json: Bool) {
     self.text = text
@@ -119,7 +122,7 @@ public struct LabelCommand {
     guard html || Self.looksLikeHTML(source, bytes) else {
       return Input(source: source, text: DecodedText(bytes: bytes, httpCharset: charset).text)
     }
-    let document = DocumentParser().parse(bytes, url: url, httpCharset: charset)
+    let document = DocumentParser(blockModel: Self.blockModel).parse(bytes, url: url, httpCharset: charset)
     var reviews = document.reviews
     // A page that is one review (its JSON-LD rating without a body) is labelled by its text.
     if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = document.text }

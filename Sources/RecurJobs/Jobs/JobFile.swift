@@ -33,6 +33,9 @@ public struct JobFile: Sendable, Equatable {
   /// A model folder, or nil for the shipped model.
   public var sentimentModel: String?
   public var namesModel: String?
+  /// The block model folder that picks main text; nil for the shipped one (or the rules
+  /// alone when none is found).
+  public var extractModel: String?
 
   // [report]
   public var title: String
@@ -124,7 +127,7 @@ struct TableReader {
       "concurrency", "per_host_concurrency", "per_host_delay", "obey_robots", "max_attempts", "connect_timeout",
       "timeout", "max_bytes", "max_redirects", "user_agent",
     ],
-    "models": ["sentiment", "names", "sentiment_model", "names_model"],
+    "models": ["sentiment", "names", "sentiment_model", "names_model", "extract_model"],
     "report": ["title", "formats", "directory"],
     "store": ["path"],
   ]
@@ -297,6 +300,7 @@ struct TableReader {
     job.names = try bool(models, "models", "names") ?? true
     job.sentimentModel = try string(models, "models", "sentiment_model").map(resolve)
     job.namesModel = try string(models, "models", "names_model").map(resolve)
+    job.extractModel = try string(models, "models", "extract_model").map(resolve)
 
     job.title = try string(report, "report", "title") ?? job.title
     job.formats = try strings(report, "report", "formats") ?? job.formats

@@ -56,6 +56,8 @@ public final class JobRunner {
   }
   /// ISO 8601 timestamps for runs and reports; tests fix it.
   public var now: @Sendable () -> String = { ISO8601DateFormatter().string(from: Date()) }
+  /// The parse stage, with the block model when there is one (set when the run starts).
+  var parser = DocumentParser()
 
   public init(job: JobFile, stage: RunStage = .report, limit: Int? = nil, progress: ProgressStyle = .lines) {
     self.job = job
@@ -78,6 +80,7 @@ public final class JobRunner {
     defer { withExtendedLifetime(lock) {} }
     let started = monotonicNow()
     let labellers = try loadModels()
+    parser = DocumentParser(blockModel: try loadBlockModel(folder: job.extractModel))
     let store: Store
     do {
       store = try Store(path: job.storePath)
@@ -277,17 +280,20 @@ public final class JobRunner {
   /// Parses every body that needs it, on all cores.
   func parseAll(_ results: [FetchResult], plans: [Plan]) -> [(StoredDocument, [StoredReview])?] {
     let output = ParallelSlots<(StoredDocument, [StoredReview])>(count: results.count)
+    let parser = self.parser
     DispatchQueue.concurrentPerform(iterations: results.count) { index in
       guard case .parse(let bytes, let hash, _) = plans[index] else { return }
-      output.set(index, Self.parse(bytes, hash: hash, result: results[index]))
+      output.set(index, Self.parse(bytes, hash: hash, result: results[index], parser: parser))
     }
     return output.values
   }
 
-  static func parse(_ raw: [UInt8], hash: String, result: FetchResult) -> (StoredDocument, [StoredReview]) {
+  static func parse(_ raw: [UInt8], hash: String, result: FetchResult, parser: DocumentParser) -> (
+    StoredDocument, [StoredReview]
+  ) {
     var bytes = raw
     if Gzip.isGzip(bytes), let inflated = try? Gzip.decompress(bytes) { bytes = inflated }
-    let page = DocumentParser().parse(bytes, url: result.finalURL, httpCharset: result.charset)
+    let page = parser.parse(bytes, url: result.finalURL, httpCharset: result.charset)
     var reviews = page.reviews
     // A page that is one review (a rating without a body of its own) is labelled by its text.
     if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = page.text }

@@ -89,14 +89,28 @@ public struct ExtractionEvaluation {
 
   public init(folder: String) { self.folder = folder }
 
-  /// Scores every page listed in `index.tsv` (or the first `limit`).
-  public func run(limit: Int? = nil, extract: (_ bytes: [UInt8], _ url: String) -> Document) throws -> Summary {
+  /// One page of the folder with its reference.
+  public struct ReferencePage: Sendable {
+    public var id: String
+    public var type: String
+    public var url: String
+    public var bytes: [UInt8]
+    public var reference: String
+    public var with: [String]
+    public var without: [String]
+    public var title: String?
+    public var author: String?
+    public var date: String?
+  }
+
+  /// Reads every page listed in `index.tsv` (or the first `limit`) with its reference;
+  /// pages that cannot be read are passed to `failed` with the reason.
+  public func forEachPage(
+    limit: Int? = nil, failed: (_ id: String, _ reason: String) -> Void, _ body: (ReferencePage) -> Void
+  ) throws {
     let index = try String(contentsOfFile: folder + "/index.tsv", encoding: .utf8)
     var rows = index.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: "\t").map(String.init) }
     if let limit { rows = Array(rows.prefix(limit)) }
-    var pages: [PageScore] = []
-    var failures: [(String, String)] = []
-    var seconds = 0.0
     for row in rows where row.count >= 3 {
       let (id, type, url) = (row[0], row[1], row[2])
       guard let compressed = FileManager.default.contents(atPath: "\(folder)/html/\(id).html.gz"),
@@ -104,32 +118,47 @@ public struct ExtractionEvaluation {
         let truth = (try? JSONSerialization.jsonObject(with: truthData)) as? [String: Any],
         let groundTruth = truth["ground_truth"] as? [String: Any]
       else {
-        failures.append((id, "missing or unreadable page or ground truth"))
+        failed(id, "missing or unreadable page or ground truth")
         continue
       }
       let bytes: [UInt8]
       do {
         bytes = try Gzip.decompress(Array(compressed))
       } catch {
-        failures.append((id, error.description))
+        failed(id, error.description)
         continue
       }
+      body(
+        ReferencePage(
+          id: id, type: type, url: url, bytes: bytes, reference: groundTruth["main_content"] as? String ?? "",
+          with: (groundTruth["with"] as? [String]) ?? [], without: (groundTruth["without"] as? [String]) ?? [],
+          title: groundTruth["title"] as? String, author: groundTruth["author"] as? String,
+          date: groundTruth["publish_date"] as? String))
+    }
+  }
+
+  /// Scores every page listed in `index.tsv` (or the first `limit`).
+  public func run(limit: Int? = nil, extract: (_ bytes: [UInt8], _ url: String) -> Document) throws -> Summary {
+    var pages: [PageScore] = []
+    var failures: [(String, String)] = []
+    var seconds = 0.0
+    try forEachPage(limit: limit, failed: { failures.append(($0, $1)) }) { page in
+      let (id, type, url, bytes) = (page.id, page.type, page.url, page.bytes)
       let start = Date()
       let document = extract(bytes, url)
       seconds += Date().timeIntervalSince(start)
       let text = document.text
-      let reference = groundTruth["main_content"] as? String ?? ""
+      let reference = page.reference
       let lowered = text.lowercased()
-      let with = (groundTruth["with"] as? [String]) ?? []
-      let without = (groundTruth["without"] as? [String]) ?? []
+      let (with, without) = (page.with, page.without)
       var titleRight: Bool?
-      if let title = groundTruth["title"] as? String, !title.isEmpty {
+      if let title = page.title, !title.isEmpty {
         titleRight =
           (document.title ?? "").collapsingWhitespace().lowercased() == title.collapsingWhitespace().lowercased()
       }
       let score = WordOverlap.f1(extracted: text, reference: reference)
       var authorRight: Bool?
-      if let author = groundTruth["author"] as? String, !author.isEmpty {
+      if let author = page.author, !author.isEmpty {
         // Names compared as word sets: "A, B and C" and ["A", "B", "C"] agree.
         let stop: Set<String> = ["and", "by"]
         let want = Set(WordOverlap.words(author)).subtracting(stop)
@@ -137,7 +166,7 @@ public struct ExtractionEvaluation {
         authorRight = !want.isEmpty && want == got
       }
       var dateRight: Bool?
-      if let date = groundTruth["publish_date"] as? String, !date.isEmpty {
+      if let date = page.date, !date.isEmpty {
         dateRight = document.published.map { date.hasPrefix($0) || $0.hasPrefix(date) } ?? false
       }
       pages.append(

@@ -1,6 +1,16 @@
 /// The parse stage: bytes of a fetched page → `Document`.
 public struct DocumentParser: Sendable {
-  public init() {}
+  /// The model that picks the main text's blocks; without one, the rules' container.
+  public var blockModel: BlockModel?
+
+  public init(blockModel: BlockModel? = nil) { self.blockModel = blockModel }
+
+  /// A page's text blocks described for the block model (for training it).
+  public func blocks(_ bytes: [UInt8], url: String, httpCharset: String? = nil) -> [TextBlock] {
+    let decoded = DecodedText(bytes: bytes, httpCharset: httpCharset)
+    let parsed = HTMLParser.parse(decoded.text, url: url)
+    return MainContentExtractor().blocks(parsed.root, withFeatures: true)?.blocks ?? []
+  }
 
   public func parse(_ bytes: [UInt8], url: String, httpCharset: String? = nil) -> Document {
     let decoded = DecodedText(bytes: bytes, httpCharset: httpCharset)
@@ -30,7 +40,7 @@ public struct DocumentParser: Sendable {
     document.kind = metadata.kind
     document.reviews = metadata.reviews
     if document.reviews.isEmpty { document.reviews = RepeatedBlockReviews(root: parsed.root).reviews() }
-    let extracted = MainContentExtractor().extract(parsed.root)
+    let extracted = MainContentExtractor().extract(parsed.root, model: blockModel)
     document.paragraphs = extracted.paragraphs
     document.method = extracted.method
     if document.language == nil { document.language = LanguageGuesser.guess(document.text) }

@@ -1,8 +1,9 @@
 /// Every selector word and threshold of main-content extraction, in one place: the
 /// extraction code refers to them by name.
 public enum ExtractionRules {
-  /// Elements dropped wherever they are.
-  static let droppedElements: Set<String> = ["nav", "form", "dialog", "menu", "fieldset", "label"]
+  /// Elements dropped wherever they are (a `<button>` left open in broken markup can hold
+  /// the rest of the page: it is kept then, as any furniture holding much of the page).
+  static let droppedElements: Set<String> = ["nav", "form", "dialog", "menu", "fieldset", "label", "button"]
   /// Elements dropped unless they sit inside an `<article>` or `<main>` (an article's own
   /// header holds its title).
   static let droppedOutsideArticle: Set<String> = ["header", "footer", "aside"]

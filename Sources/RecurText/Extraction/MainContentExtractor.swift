@@ -10,16 +10,33 @@ public struct MainContentExtractor: Sendable {
     public var method: String
   }
 
-  public func extract(_ root: HTMLNode) -> Result {
-    guard let body = root.first("body") else {
+  /// The main text: the blocks the block model keeps when there is one (and it keeps
+  /// any), else the rules' chosen container.
+  public func extract(_ root: HTMLNode, model: BlockModel? = nil) -> Result {
+    guard let read = blocks(root, withFeatures: model != nil) else {
       return Result(paragraphs: [], method: "empty")
     }
+    if let model {
+      let kept = read.blocks.filter { model.keeps($0.features) }
+      if !kept.isEmpty { return Result(paragraphs: kept.map(\.text), method: "block-model") }
+    }
+    let paragraphs = read.blocks.filter(\.keptByRules).map(\.text)
+    return Result(paragraphs: paragraphs, method: paragraphs.isEmpty ? "empty" : read.method)
+  }
+
+  /// The page body cut into text blocks (described for the block model when
+  /// `withFeatures`), each marked with whether the rules keep it, and the rule that chose
+  /// the container. Nil for a page without a body.
+  public func blocks(_ root: HTMLNode, withFeatures: Bool) -> (blocks: [TextBlock], method: String)? {
+    guard let body = root.first("body") else { return nil }
+    adoptStrayContent(root, body: body)
     prune(body, insideArticle: false, pageTextLength: unlinkedTextLength(body))
     // Articles first: prose outside links. Listings and collections are made of links
     // (headlines, product cards), so when little prose stands outside links, long link
     // texts count as prose too.
     let elements = body.descendants()
-    var (chosen, prose) = bestContainer(elements, measures: measure(body, countLongLinks: false))
+    let measures = measure(body, countLongLinks: false)
+    var (chosen, prose) = bestContainer(elements, measures: measures)
     var method = "prose-mass"
     if prose < ExtractionRules.listingProseLimit {
       let listing = bestContainer(elements, measures: measure(body, countLongLinks: true))
@@ -28,11 +45,32 @@ public struct MainContentExtractor: Sendable {
         method = "link-prose-mass"
       }
     }
-    guard let chosen else {
-      let paragraphs = serialise(body, keepLinkBlocks: false)
-      return Result(paragraphs: paragraphs, method: paragraphs.isEmpty ? "empty" : "body")
+    if chosen == nil { method = "body" }
+    let reader = TextBlockReader(withFeatures: withFeatures, measures: withFeatures ? measures : [:])
+    return (reader.blocks(body, chosen: chosen ?? body, keepLinkBlocks: method == "link-prose-mass"), method)
+  }
+
+  /// Broken markup (a `</body></html>` mid-page) can leave content beside the body,
+  /// under `<html>` or a second `<html>`: it is moved into the body, in document order.
+  func adoptStrayContent(_ root: HTMLNode, body: HTMLNode) {
+    var before: [HTMLNode] = []
+    var after: [HTMLNode] = []
+    var seenBody = false
+    var stray = false
+    for top in root.children where !top.isText {
+      for child in top.name == "html" ? top.children : [top] {
+        if child === body {
+          seenBody = true
+        } else if child.name != "head" {
+          if seenBody { after.append(child) } else { before.append(child) }
+          if !child.isText || child.text.nonWhitespaceCount > 0 { stray = true }
+        }
+      }
     }
-    return Result(paragraphs: serialise(chosen, keepLinkBlocks: method == "link-prose-mass"), method: method)
+    guard stray, seenBody else { return }
+    body.children = before + body.children + after
+    for top in root.children where top.name == "html" { top.children.removeAll { $0 !== body && $0.name != "head" } }
+    root.children.removeAll { $0.name != "html" }
   }
 
   /// The element with the most prose for the least other text, and its prose.
@@ -197,81 +235,8 @@ public struct MainContentExtractor: Sendable {
       for child in node.children where !child.isText { stack.append((child, nowInside)) }
     }
   }
-
-  /// Share of an element's text that sits inside links.
-  func linkDensity(_ node: HTMLNode) -> Double {
-    var total = 0
-    var linked = 0
-    var stack: [(HTMLNode, Bool)] = [(node, false)]
-    while let (current, inLink) = stack.popLast() {
-      if current.isText {
-        let count = current.text.nonWhitespaceCount
-        total += count
-        if inLink { linked += count }
-      } else {
-        let nowInLink = inLink || current.name == "a"
-        for child in current.children { stack.append((child, nowInLink)) }
-      }
-    }
-    return total == 0 ? 0 : Double(linked) / Double(total)
-  }
-
-  /// The text of an element as paragraphs: one per block element, headings and list
-  /// items on their own; short blocks that are mostly links are dropped.
-  func serialise(_ node: HTMLNode, keepLinkBlocks: Bool) -> [String] {
-    var paragraphs: [String] = []
-    var current = ""
-    var currentLinked = 0
-    var currentTotal = 0
-    func flush() {
-      let text = current.collapsingWhitespace()
-      if !text.isEmpty {
-        let density = currentTotal == 0 ? 0 : Double(currentLinked) / Double(currentTotal)
-        let isLinkBlock =
-          density > ExtractionRules.maximumLinkDensity
-          && text.count < ExtractionRules.shortLinkedBlockCharacters * 4
-        if !isLinkBlock || (keepLinkBlocks && text.count >= ExtractionRules.longLinkCharacters) {
-          paragraphs.append(text)
-        }
-      }
-      current = ""
-      currentLinked = 0
-      currentTotal = 0
-    }
-    enum Step {
-      case enter(HTMLNode, inLink: Bool)
-      case leave(HTMLNode)
-    }
-    var stack: [Step] = [.enter(node, inLink: false)]
-    while let step = stack.popLast() {
-      switch step {
-      case .enter(let element, let inLink):
-        if element.isText {
-          current += element.text
-          let count = element.text.nonWhitespaceCount
-          currentTotal += count
-          if inLink { currentLinked += count }
-          continue
-        }
-        if element.name == "br" {
-          current += " "
-          continue
-        }
-        let isBlock = HTMLNode.blockNames.contains(element.name)
-        if isBlock { flush() }
-        stack.append(.leave(element))
-        let nowInLink = inLink || element.name == "a"
-        for child in element.children.reversed() { stack.append(.enter(child, inLink: nowInLink)) }
-      case .leave(let element):
-        if HTMLNode.blockNames.contains(element.name) { flush() }
-      }
-    }
-    flush()
-    return paragraphs
-  }
 }
 
 extension String {
   fileprivate func replacingSpaces() -> String { filter { !$0.isWhitespace } }
-  fileprivate func trimmingSpaces() -> String { filter { !$0.isWhitespace } }
 }

@@ -14,7 +14,7 @@ final class LibXMLDocument {
     LibXMLDocument.initialiseOnce
     let options = Int32(
       HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-        | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+        | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue | XML_PARSE_HUGE.rawValue)
     let parsed = bytes.withUnsafeBufferPointer { buffer in
       buffer.baseAddress.flatMap { base in
         base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
@@ -38,7 +38,7 @@ public enum HTMLParser {
   /// inside an `<svg>`.)
   static let skipped: Set<String> = [
     "script", "style", "template", "iframe", "embed",
-    "select", "option", "button", "input", "textarea",
+    "select", "option", "input", "textarea",
   ]
 
   /// Attributes the stage reads; the others (inline handlers, data-*, srcset …) are not

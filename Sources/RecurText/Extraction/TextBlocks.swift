@@ -1,0 +1,361 @@
+/// One block of a page's text as the reader sees it (a paragraph, heading, list item or
+/// table cell), with what the block model reads about it.
+public struct TextBlock: Sendable {
+  /// The block's text, whitespace collapsed.
+  public var text: String
+  /// Whitespace-separated words.
+  public var words: Int
+  /// Characters outside whitespace, and how many of them sit inside links.
+  public var characters: Int
+  public var linkedCharacters: Int
+  /// Whether the block lies inside the container the rules chose.
+  public var inChosen: Bool
+  /// Whether the rules keep it (inside the chosen container and not a short link block).
+  public var keptByRules: Bool
+  /// Hashed feature indices (empty unless features were asked for).
+  public var features: [UInt32]
+
+  public var linkDensity: Double { characters == 0 ? 0 : Double(linkedCharacters) / Double(characters) }
+}
+
+/// Hashing of block features into a fixed-size weight table: FNV-1a over a feature's
+/// prefix and value (stable across processes and machines, unlike Swift's `Hasher`).
+public enum BlockFeatureHash {
+  /// Number of weight slots (a power of two).
+  public static let dimension = 1 << 20
+
+  @inline(__always)
+  static func hash(_ prefix: StaticString, _ value: Substring.UTF8View? = nil) -> UInt32 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    let start = prefix.utf8Start
+    for offset in 0..<prefix.utf8CodeUnitCount {
+      hash = (hash ^ UInt64(start[offset])) &* 0x100_0000_01b3
+    }
+    if let value {
+      hash = (hash ^ 0x1F) &* 0x100_0000_01b3
+      for byte in value { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    }
+    return UInt32(truncatingIfNeeded: hash ^ (hash >> 32)) & UInt32(dimension - 1)
+  }
+
+  @inline(__always)
+  static func hash(_ prefix: StaticString, _ value: String) -> UInt32 {
+    hash(prefix, Substring(value).utf8)
+  }
+
+  @inline(__always)
+  static func hash(_ prefix: StaticString, bin: Int) -> UInt32 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    let start = prefix.utf8Start
+    for offset in 0..<prefix.utf8CodeUnitCount {
+      hash = (hash ^ UInt64(start[offset])) &* 0x100_0000_01b3
+    }
+    hash = (hash ^ 0x1E) &* 0x100_0000_01b3
+    hash = (hash ^ UInt64(bin & 0xFF)) &* 0x100_0000_01b3
+    hash = (hash ^ UInt64((bin >> 8) & 0xFF)) &* 0x100_0000_01b3
+    return UInt32(truncatingIfNeeded: hash ^ (hash >> 32)) & UInt32(dimension - 1)
+  }
+}
+
+/// Cuts a page body into text blocks in reading order and, when asked, describes each
+/// block for the block model: its element and nearest ancestors (names, class and id
+/// words), landmarks above it, length, link density, punctuation, its first words, where
+/// it sits on the page and against the rules' chosen container, and its neighbours.
+struct TextBlockReader {
+  /// Ancestors whose names and class words describe a block.
+  static let describedAncestors = 6
+  /// Elements whose presence anywhere above a block is a feature.
+  static let landmarks: Set<String> = [
+    "article", "main", "aside", "footer", "header", "nav", "form", "li", "table", "blockquote", "figure", "h1",
+    "h2", "h3", "h4", "h5", "h6", "dl", "pre", "section", "time", "address",
+  ]
+  /// Blocks of at most this many words contribute their words as features.
+  static let shortBlockWords = 5
+
+  var withFeatures: Bool
+  /// Text, linked text and prose below each element (from the container choice).
+  var measures: [ObjectIdentifier: MainContentExtractor.Measure]
+  /// Ancestors whose text amount and link share describe a block.
+  static let measuredAncestors = 4
+
+  func blocks(_ body: HTMLNode, chosen: HTMLNode?, keepLinkBlocks: Bool) -> [TextBlock] {
+    var blocks: [TextBlock] = []
+    var current = ""
+    var currentLinked = 0
+    var currentTotal = 0
+    // Open elements from the body down, with each one's own feature hashes.
+    var path: [HTMLNode] = []
+    var pathFeatures: [[UInt32]] = []
+    var chosenDepth: Int?
+    var seenChosen = false
+
+    func flush() {
+      let text = current.collapsingWhitespace()
+      defer {
+        current = ""
+        currentLinked = 0
+        currentTotal = 0
+      }
+      guard !text.isEmpty else { return }
+      let inChosen = chosenDepth != nil
+      let density = currentTotal == 0 ? 0 : Double(currentLinked) / Double(currentTotal)
+      let isLinkBlock =
+        density > ExtractionRules.maximumLinkDensity && text.count < ExtractionRules.shortLinkedBlockCharacters * 4
+      let kept =
+        inChosen
+        && (!isLinkBlock || (keepLinkBlocks && text.count >= ExtractionRules.longLinkCharacters))
+      var block = TextBlock(
+        text: text, words: text.wordCount, characters: currentTotal, linkedCharacters: currentLinked,
+        inChosen: inChosen, keptByRules: kept, features: [])
+      if withFeatures {
+        var features: [UInt32] = [BlockFeatureHash.hash("bias")]
+        features.append(BlockFeatureHash.hash("tag", path.last?.name ?? "body"))
+        var landmarksSeen = Set<String>()
+        for (depth, node) in path.enumerated() {
+          if path.count - depth <= TextBlockReader.describedAncestors { features += pathFeatures[depth] }
+          if TextBlockReader.landmarks.contains(node.name), landmarksSeen.insert(node.name).inserted {
+            features.append(BlockFeatureHash.hash("landmark", node.name))
+          }
+        }
+        let pageText = max(1, measures[ObjectIdentifier(body)]?.text ?? 1)
+        for level in 1...TextBlockReader.measuredAncestors where path.count - level >= 0 {
+          guard let measure = measures[ObjectIdentifier(path[path.count - level])] else { continue }
+          let link = (measure.text == 0 ? 0 : Double(measure.linked) / Double(measure.text)).densityBin
+          let share = min(7, (measure.text * 64 / pageText).bitWidthBin)
+          let prose = measure.text == 0 ? 0 : measure.prose * 4 / measure.text
+          features.append(BlockFeatureHash.hash("up-link", bin: level * 16 + link))
+          features.append(BlockFeatureHash.hash("up-share", bin: level * 16 + share))
+          features.append(BlockFeatureHash.hash("up-prose", bin: level * 16 + prose))
+          features.append(BlockFeatureHash.hash("up-shape", bin: level * 512 + link * 64 + share * 8 + prose))
+        }
+        if let nearest = path.last {
+          for word in nearest.classWords where word.isFeatureWord {
+            features.append(BlockFeatureHash.hash("own-class", word))
+          }
+        }
+        describeText(text, into: &features)
+        block.features = features
+      }
+      blocks.append(block)
+    }
+
+    enum Step {
+      case enter(HTMLNode, inLink: Bool)
+      case leave(HTMLNode)
+    }
+    var stack: [Step] = [.enter(body, inLink: false)]
+    while let step = stack.popLast() {
+      switch step {
+      case .enter(let element, let inLink):
+        if element.isText {
+          current += element.text
+          let count = element.text.nonWhitespaceCount
+          currentTotal += count
+          if inLink { currentLinked += count }
+          continue
+        }
+        if element.name == "br" {
+          current += " "
+          continue
+        }
+        let isChosen = element === chosen
+        if HTMLNode.blockNames.contains(element.name) || isChosen { flush() }
+        if isChosen {
+          chosenDepth = path.count
+          seenChosen = true
+        }
+        path.append(element)
+        if withFeatures { pathFeatures.append(ownFeatures(element)) }
+        stack.append(.leave(element))
+        let nowInLink = inLink || element.name == "a"
+        for child in element.children.reversed() { stack.append(.enter(child, inLink: nowInLink)) }
+      case .leave(let element):
+        if HTMLNode.blockNames.contains(element.name) || element === chosen { flush() }
+        path.removeLast()
+        if withFeatures { pathFeatures.removeLast() }
+        if element === chosen { chosenDepth = nil }
+      }
+    }
+    flush()
+    if withFeatures { addContext(&blocks, chosenSeen: seenChosen) }
+    return blocks
+  }
+
+  /// An ancestor's name and class words.
+  private func ownFeatures(_ node: HTMLNode) -> [UInt32] {
+    var features = [BlockFeatureHash.hash("ancestor", node.name)]
+    for word in node.classWords where word.isFeatureWord {
+      features.append(BlockFeatureHash.hash("class", word))
+    }
+    if let role = node["role"] { features.append(BlockFeatureHash.hash("role", role.lowercased())) }
+    if let itemprop = node["itemprop"] { features.append(BlockFeatureHash.hash("itemprop", itemprop.lowercased())) }
+    return features
+  }
+
+  /// Features of the text itself: its length, link share, ending, first word, and the
+  /// words of a short block (`Leave a reply`, `Share this`, `Read more`).
+  private func describeText(_ text: String, into features: inout [UInt32]) {
+    let words = text.split(separator: " ")
+    if words.count <= TextBlockReader.shortBlockWords {
+      for word in words {
+        let normal = word.featureWord
+        if !normal.isEmpty { features.append(BlockFeatureHash.hash("short-word", Substring(normal).utf8)) }
+      }
+      let whole = words.map(\.featureWord).joined(separator: " ")
+      features.append(BlockFeatureHash.hash("short-text", Substring(whole).utf8))
+    }
+    if let first = words.first {
+      features.append(BlockFeatureHash.hash("first-word", Substring(first.featureWord).utf8))
+    }
+    let last = text.unicodeScalars.last.map { scalar -> Int in
+      switch scalar {
+      case ".", "!", "?", "\u{2026}": return 1
+      case ":": return 2
+      case ",", ";": return 3
+      case "\"", "\u{201D}", "'", "\u{2019}", ")": return 4
+      default: return scalar.properties.numericType != nil ? 5 : 0
+      }
+    }
+    features.append(BlockFeatureHash.hash("ending", bin: last ?? 0))
+    var digits = 0
+    var upper = 0
+    var letters = 0
+    var punctuation = 0
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x80 {
+        switch scalar.value {
+        case 0x30...0x39: digits += 1
+        case 0x41...0x5A:
+          upper += 1
+          letters += 1
+        case 0x61...0x7A: letters += 1
+        case 0x2C, 0x2E, 0x3B, 0x3A: punctuation += 1
+        default: break
+        }
+      } else if scalar.properties.isAlphabetic {
+        letters += 1
+      }
+    }
+    let characters = max(1, text.unicodeScalars.count)
+    features.append(BlockFeatureHash.hash("digits", bin: digits * 10 / characters))
+    features.append(BlockFeatureHash.hash("upper", bin: upper * 5 / max(1, letters)))
+    features.append(BlockFeatureHash.hash("punctuation", bin: min(5, punctuation * 100 / characters)))
+  }
+
+  /// Features that depend on the other blocks: length and link bins crossed with the
+  /// chosen container, position on the page, neighbours, and repeated texts.
+  private func addContext(_ blocks: inout [TextBlock], chosenSeen: Bool) {
+    var counts: [String: Int] = [:]
+    for block in blocks { counts[block.text, default: 0] += 1 }
+    let firstChosen = blocks.firstIndex { $0.inChosen }
+    let lastChosen = blocks.lastIndex { $0.inChosen }
+    let described = blocks.map { (length: $0.words.lengthBin, link: $0.linkDensity.densityBin, inside: $0.inChosen) }
+    for index in blocks.indices {
+      let own = described[index]
+      let inside = own.inside ? 1 : 0
+      var features: [UInt32] = [
+        BlockFeatureHash.hash("length", bin: own.length),
+        BlockFeatureHash.hash("link", bin: own.link),
+        BlockFeatureHash.hash("chosen", bin: inside + (chosenSeen ? 2 : 0)),
+        BlockFeatureHash.hash("chosen-length", bin: inside * 16 + own.length),
+        BlockFeatureHash.hash("chosen-link", bin: inside * 16 + own.link),
+        BlockFeatureHash.hash("length-link", bin: own.length * 16 + own.link),
+        BlockFeatureHash.hash("kept", bin: blocks[index].keptByRules ? 1 : 0),
+        BlockFeatureHash.hash("position", bin: index * 10 / max(1, blocks.count)),
+        BlockFeatureHash.hash("repeated", bin: min(3, counts[blocks[index].text] ?? 1)),
+      ]
+      var side = 0
+      if let firstChosen, index < firstChosen { side = 1 }
+      if let lastChosen, index > lastChosen { side = 2 }
+      features.append(BlockFeatureHash.hash("side", bin: side))
+      if let firstChosen, let lastChosen, side != 0 {
+        let distance = side == 1 ? firstChosen - index : index - lastChosen
+        features.append(BlockFeatureHash.hash("distance", bin: min(6, distance.bitWidthBin)))
+      }
+      for (offset, name) in [(-1, "p"), (1, "n"), (-2, "pp"), (2, "nn")] as [(Int, StaticString)] {
+        let other = index + offset
+        guard described.indices.contains(other) else {
+          features.append(BlockFeatureHash.hash(name, bin: 999))
+          continue
+        }
+        let neighbour = described[other]
+        features.append(
+          BlockFeatureHash.hash(name, bin: neighbour.length * 32 + neighbour.link * 2 + (neighbour.inside ? 1 : 0)))
+      }
+      blocks[index].features += features
+    }
+  }
+}
+
+extension String {
+  /// Whitespace-separated words.
+  var wordCount: Int {
+    var count = 0
+    var inWord = false
+    for scalar in unicodeScalars {
+      if scalar.isSpace {
+        inWord = false
+      } else if !inWord {
+        inWord = true
+        count += 1
+      }
+    }
+    return count
+  }
+
+  /// A class or id word worth a feature: letters only (numbers and hashes name one site's
+  /// build, not a kind of block).
+  var isFeatureWord: Bool {
+    count >= 2 && count <= 30 && utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) }
+  }
+}
+
+extension Substring {
+  /// A word lower-cased with punctuation around it removed and digits as `0`.
+  var featureWord: String {
+    var out = ""
+    for scalar in unicodeScalars {
+      if scalar.properties.isAlphabetic {
+        out.unicodeScalars.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+      } else if scalar.properties.numericType != nil {
+        if out.last != "0" { out.append("0") }
+      }
+    }
+    return out
+  }
+}
+
+extension Int {
+  /// Word counts in bins: 1, 2, 3, 4–5, 6–9, 10–19, 20–39, 40–79, 80–159, 160+.
+  var lengthBin: Int {
+    switch self {
+    case ..<2: return 0
+    case 2: return 1
+    case 3: return 2
+    case 4...5: return 3
+    case 6...9: return 4
+    case 10...19: return 5
+    case 20...39: return 6
+    case 40...79: return 7
+    case 80...159: return 8
+    default: return 9
+    }
+  }
+
+  /// 0, 1, 2–3, 4–7, …
+  var bitWidthBin: Int { self <= 0 ? 0 : Int.bitWidth - leadingZeroBitCount }
+}
+
+extension Double {
+  /// Link density in bins: none, under 10 %, 30 %, 50 %, 80 %, more.
+  var densityBin: Int {
+    switch self {
+    case 0: return 0
+    case ..<0.1: return 1
+    case ..<0.3: return 2
+    case ..<0.5: return 3
+    case ..<0.8: return 4
+    default: return 5
+    }
+  }
+}
