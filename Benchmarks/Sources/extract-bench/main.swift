@@ -3,13 +3,18 @@
 // first; timing covers the in-process call only, as ../shared/bench/extract_peers.py
 // times its peers. Median of `--repeats` passes.
 //
+// Recur is timed twice: with the shipped block model (../models/extract, as `recur run`
+// and `recur extract` use it) and with the rules alone.
+//
 //   swift run -c release extract-bench --data ../../shared/data/wcxb [--repeats 3] [--limit N]
+//     [--model ../models/extract]
 import Foundation
 import RecurText
 
 var folder = "../shared/data/wcxb"
 var repeats = 3
 var limit = Int.max
+var modelFolder = "../models/extract"
 var arguments = Array(CommandLine.arguments.dropFirst())
 while arguments.count >= 2 {
   let (name, value) = (arguments.removeFirst(), arguments.removeFirst())
@@ -17,6 +22,7 @@ while arguments.count >= 2 {
   case "--data": folder = value
   case "--repeats": repeats = max(1, Int(value) ?? repeats)
   case "--limit": limit = max(1, Int(value) ?? limit)
+  case "--model": modelFolder = value
   default: break
   }
 }
@@ -44,16 +50,31 @@ func time(_ body: () -> Void) -> Double {
   return Date().timeIntervalSince(start)
 }
 
+let model: BlockModel
+do {
+  model = try BlockModel.load(folder: modelFolder)
+} catch {
+  print("cannot load the block model: \(error)")
+  exit(2)
+}
 var parseOnly: [Double] = []
 var full: [Double] = []
-let parser = DocumentParser()
+var rules: [Double] = []
+let withModel = DocumentParser(blockModel: model)
+let rulesOnly = DocumentParser()
 for _ in 0..<repeats {
   parseOnly.append(time { for text in texts { _ = HTMLParser.parseOnly(text) } })
-  full.append(time { for page in pages { _ = parser.parse(page, url: "") } })
+  full.append(time { for page in pages { _ = withModel.parse(page, url: "") } })
+  rules.append(time { for page in pages { _ = rulesOnly.parse(page, url: "") } })
 }
 let floor = megabytes / median(parseOnly)
 let extraction = megabytes / median(full)
+let rulesSpeed = megabytes / median(rules)
 print(String(format: "%d pages, %.1f MB (1 MB = 10^6 bytes), median of %d passes", pages.count, megabytes, repeats))
-print(String(format: "libxml2 parse only      %6.1f MB/s", floor))
-print(String(format: "recur parse + extract   %6.1f MB/s", extraction))
-print(String(format: "extraction time / parse-only time: %.2f", floor / extraction))
+print(String(format: "libxml2 parse only                   %6.1f MB/s", floor))
+print(String(format: "recur parse + extract (block model)  %6.1f MB/s", extraction))
+print(String(format: "recur parse + extract (rules alone)  %6.1f MB/s", rulesSpeed))
+print(
+  String(
+    format: "extraction time / parse-only time: %.2f (block model), %.2f (rules alone)", floor / extraction,
+    floor / rulesSpeed))

@@ -47,11 +47,11 @@ public struct TrainExtractCommand {
     var heldOut: [[Double]] = Array(repeating: [], count: BlockTrainer.thresholds.count)
     var heldOutTypes: [String] = []
     for fold in 0..<folds {
-      let inFold = pages.map { Self.fold(site: $0.site, folds: folds) == fold }
+      let inFold = pages.map { BlockTrainer.fold(site: $0.site, folds: folds) == fold }
       let model = trainer.train(pages.indices.filter { !inFold[$0] }.map { pages[$0] })
       for index in pages.indices where inFold[index] {
         let page = pages[index]
-        let probabilities = page.blocks.map { model.probability($0.features) }
+        let probabilities = model.probabilities(page.blocks)
         for (slot, threshold) in BlockTrainer.thresholds.enumerated() {
           heldOut[slot].append(page.f1 { probabilities[$0] >= threshold })
         }
@@ -66,7 +66,10 @@ public struct TrainExtractCommand {
     let labelF1 = pages.map { page in page.f1 { page.labels[$0] } }
 
     let model = trainer.train(pages, threshold: threshold)
-    let trainingF1 = pages.map { page in page.f1 { model.keeps(page.blocks[$0].features) } }
+    let trainingF1 = pages.map { page in
+      let probabilities = model.probabilities(page.blocks)
+      return page.f1 { probabilities[$0] >= threshold }
+    }
 
     var scores: [String: Double] = [
       "mean word F1 cross-validated": means[best],
@@ -82,8 +85,9 @@ public struct TrainExtractCommand {
     var card = ModelCard(
       name: "extract", version: "1", created: ISO8601DateFormatter().string(from: Date()),
       architecture: [
-        "kind": "logistic regression over hashed block features",
+        "kind": "two-stage logistic regression: hashed block features, then the first stage's probabilities in context",
         "slots": String(BlockFeatureHash.dimension),
+        "context_slots": String(BlockContext.dimension),
         "threshold": String(format: "%.2f", threshold),
       ],
       trainingData: [
@@ -96,7 +100,7 @@ public struct TrainExtractCommand {
       ])
     card.training = [
       "epochs": String(trainer.epochs), "learning_rate": String(trainer.learningRate), "l2": String(trainer.l2),
-      "folds": String(folds),
+      "folds": String(folds), "inner_folds": String(trainer.innerFolds), "minimum_sites": String(trainer.minimumSites),
     ]
     do {
       try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -119,12 +123,5 @@ public struct TrainExtractCommand {
       write(String(format: "  %@ %.4f", type.padding(14), scores["mean word F1 cross-validated, \(type)"]!))
     }
     return .success
-  }
-
-  /// A site's fold, from a stable hash of its host.
-  static func fold(site: String, folds: Int) -> Int {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in site.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
-    return Int(hash % UInt64(folds))
   }
 }

@@ -4,49 +4,61 @@ import Foundation
 /// its main content. Trained by `recur train extract`; stored as `blocks.bin` (the non-zero
 /// weights) beside a `card.json`.
 public final class BlockModel: Sendable {
-  /// One weight per hashed feature slot (`BlockFeatureHash.dimension`).
+  /// The first stage: one weight per hashed block feature slot (`BlockFeatureHash.dimension`).
   public let weights: [Float]
+  /// The second stage: one weight per hashed context slot (`BlockContext.dimension`), read
+  /// from the first stage's probabilities of the block, its neighbours and its sections.
+  public let contextWeights: [Float]
   /// A block is kept when its probability is at least this.
   public let threshold: Float
 
-  public init(weights: [Float], threshold: Float) {
-    precondition(weights.count == BlockFeatureHash.dimension)
+  public init(weights: [Float], contextWeights: [Float], threshold: Float) {
+    precondition(weights.count == BlockFeatureHash.dimension && contextWeights.count == BlockContext.dimension)
     self.weights = weights
+    self.contextWeights = contextWeights
     self.threshold = threshold
   }
 
   @inline(__always)
-  public func score(_ features: [UInt32]) -> Float {
+  static func probability(_ table: [Float], _ features: [UInt32]) -> Float {
     var sum: Float = 0
-    weights.withUnsafeBufferPointer { table in
+    table.withUnsafeBufferPointer { table in
       for feature in features { sum += table[Int(feature)] }
     }
-    return sum
+    return 1 / (1 + exp(-sum))
   }
 
-  public func probability(_ features: [UInt32]) -> Float { 1 / (1 + exp(-score(features))) }
+  /// The first stage's probability that a block is main text.
+  public func firstStage(_ block: TextBlock) -> Float { Self.probability(weights, block.features) }
 
-  public func keeps(_ features: [UInt32]) -> Bool { probability(features) >= threshold }
+  /// Each block's probability of being main text, read in the context of the page.
+  public func probabilities(_ blocks: [TextBlock]) -> [Float] {
+    let first = blocks.map(firstStage)
+    return BlockContext.features(blocks, first: first).map { Self.probability(contextWeights, $0) }
+  }
 
   // MARK: File
 
   static let magic: [UInt8] = Array("RBLK".utf8)
-  static let version: UInt32 = 1
+  static let version: UInt32 = 2
   public static let weightsFile = "blocks.bin"
 
-  /// `RBLK`, version, dimension, threshold, count, then `count` pairs of slot (UInt32)
-  /// and weight (Float32), all little-endian.
+  /// `RBLK`, version, both tables' sizes, threshold, then each table as a count and that
+  /// many pairs of slot (UInt32) and weight (Float32), all little-endian.
   public func serialized() -> [UInt8] {
     var bytes = BlockModel.magic
     func append(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes += $0 } }
     append(BlockModel.version)
     append(UInt32(weights.count))
+    append(UInt32(contextWeights.count))
     append(threshold.bitPattern)
-    let used = weights.indices.filter { weights[$0] != 0 }
-    append(UInt32(used.count))
-    for index in used {
-      append(UInt32(index))
-      append(weights[index].bitPattern)
+    for table in [weights, contextWeights] {
+      let used = table.indices.filter { table[$0] != 0 }
+      append(UInt32(used.count))
+      for index in used {
+        append(UInt32(index))
+        append(table[index].bitPattern)
+      }
     }
     return bytes
   }
@@ -74,29 +86,39 @@ public final class BlockModel: Sendable {
       throw FileError(description: "block model file version \(version); this recur reads \(BlockModel.version)")
     }
     let dimension = try read()
-    guard dimension == BlockFeatureHash.dimension else {
+    let contextDimension = try read()
+    guard dimension == BlockFeatureHash.dimension, contextDimension == BlockContext.dimension else {
       throw FileError(
-        description: "block model has \(dimension) slots; this recur hashes into \(BlockFeatureHash.dimension)")
+        description:
+          "block model has \(dimension) and \(contextDimension) slots; this recur hashes into \(BlockFeatureHash.dimension) and \(BlockContext.dimension)"
+      )
     }
     let threshold = Float(bitPattern: try read())
     guard threshold.isFinite, threshold > 0, threshold < 1 else {
       throw FileError(description: "block model threshold \(threshold) is not a probability")
     }
-    let count = try read()
-    guard Int(count) * 8 == bytes.count - offset else {
-      throw FileError(
-        description: "block model file holds \(bytes.count - offset) bytes of weights, expected \(Int(count) * 8)")
-    }
-    var weights = [Float](repeating: 0, count: Int(dimension))
-    for _ in 0..<count {
-      let index = try read()
-      let weight = Float(bitPattern: try read())
-      guard index < dimension, weight.isFinite else {
-        throw FileError(description: "block model file holds a bad weight (slot \(index), value \(weight))")
+    func table(_ size: UInt32) throws(FileError) -> [Float] {
+      let count = try read()
+      guard Int(count) <= Int(size), Int(count) * 8 <= bytes.count - offset else {
+        throw FileError(description: "block model file is cut short (\(count) weights announced)")
       }
-      weights[Int(index)] = weight
+      var weights = [Float](repeating: 0, count: Int(size))
+      for _ in 0..<count {
+        let index = try read()
+        let weight = Float(bitPattern: try read())
+        guard index < size, weight.isFinite else {
+          throw FileError(description: "block model file holds a bad weight (slot \(index), value \(weight))")
+        }
+        weights[Int(index)] = weight
+      }
+      return weights
     }
-    self.init(weights: weights, threshold: threshold)
+    let weights = try table(dimension)
+    let contextWeights = try table(contextDimension)
+    guard offset == bytes.count else {
+      throw FileError(description: "block model file has \(bytes.count - offset) bytes after its weights")
+    }
+    self.init(weights: weights, contextWeights: contextWeights, threshold: threshold)
   }
 
   /// Loads `blocks.bin` from a model folder.

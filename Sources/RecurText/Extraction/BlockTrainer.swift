@@ -80,8 +80,10 @@ public struct BlockTrainingPage: Sendable {
   }
 }
 
-/// Trains the block model: weighted logistic regression over hashed features with
-/// AdaGrad, blocks visited in a seeded random order.
+/// Trains the block model: two weighted logistic regressions over hashed features, fitted
+/// with AdaGrad, blocks visited in a seeded random order. The second stage learns from the
+/// first stage's probabilities on pages it was not trained on (inner folds by site), as it
+/// will meet them on new pages.
 public struct BlockTrainer: Sendable {
   public var epochs = 6
   public var learningRate: Float = 0.2
@@ -90,18 +92,38 @@ public struct BlockTrainer: Sendable {
   /// A feature gets a weight only when it occurs on at least this many sites: a class
   /// name one site uses says nothing about the next site.
   public var minimumSites = 3
+  /// Folds of the first stage's out-of-fold probabilities that train the second.
+  public var innerFolds = 3
   /// Thresholds tried when choosing where to cut.
   public static let thresholds: [Float] = stride(from: 0.05, through: 0.8, by: 0.05).map { Float($0) }
 
   public init() {}
 
+  /// A site's fold, from a stable hash of its host (and a salt, for folds inside folds).
+  public static func fold(site: String, folds: Int, salt: String = "") -> Int {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in (salt + site).utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return Int(hash % UInt64(folds))
+  }
+
   public func train(_ pages: [BlockTrainingPage], threshold: Float = 0.5) -> BlockModel {
-    var weights = [Float](repeating: 0, count: BlockFeatureHash.dimension)
-    var squares = [Float](repeating: 1e-6, count: BlockFeatureHash.dimension)
-    var order: [(page: Int, block: Int)] = []
-    for (pageIndex, page) in pages.enumerated() {
-      for blockIndex in page.blocks.indices { order.append((pageIndex, blockIndex)) }
+    var first = pages.map { [Float](repeating: 0.5, count: $0.blocks.count) }
+    for fold in 0..<innerFolds {
+      let inFold = pages.map { Self.fold(site: $0.site, folds: innerFolds, salt: "inner") == fold }
+      let weights = firstStage(pages.indices.filter { !inFold[$0] }.map { pages[$0] })
+      for index in pages.indices where inFold[index] {
+        first[index] = pages[index].blocks.map { BlockModel.probability(weights, $0.features) }
+      }
     }
+    let context = pages.indices.map { BlockContext.features(pages[$0].blocks, first: first[$0]) }
+    let contextWeights = fit(
+      pages.indices.map { (context[$0], pages[$0].labels, pages[$0].weights) }, dimension: BlockContext.dimension,
+      usable: nil)
+    return BlockModel(weights: firstStage(pages), contextWeights: contextWeights, threshold: threshold)
+  }
+
+  /// The first stage's weights over the pages' block features.
+  func firstStage(_ pages: [BlockTrainingPage]) -> [Float] {
     // Sites per slot; slots on too few sites are left at zero.
     var lastSite = [Int32](repeating: -1, count: BlockFeatureHash.dimension)
     var sites = [Int32](repeating: 0, count: BlockFeatureHash.dimension)
@@ -116,7 +138,22 @@ public struct BlockTrainer: Sendable {
         }
       }
     }
-    let usable = sites.map { Int($0) >= minimumSites }
+    return fit(
+      pages.map { ($0.blocks.map(\.features), $0.labels, $0.weights) }, dimension: BlockFeatureHash.dimension,
+      usable: sites.map { Int($0) >= minimumSites })
+  }
+
+  /// Weighted logistic regression with AdaGrad and an L2 penalty.
+  func fit(_ pages: [(features: [[UInt32]], labels: [Bool], weights: [Float])], dimension: Int, usable: [Bool]?)
+    -> [Float]
+  {
+    var weights = [Float](repeating: 0, count: dimension)
+    var squares = [Float](repeating: 1e-6, count: dimension)
+    let usable = usable ?? [Bool](repeating: true, count: dimension)
+    var order: [(page: Int, block: Int)] = []
+    for (pageIndex, page) in pages.enumerated() {
+      for blockIndex in page.features.indices { order.append((pageIndex, blockIndex)) }
+    }
     var random = SplitMix(seed: seed)
     for _ in 0..<epochs {
       for index in stride(from: order.count - 1, to: 0, by: -1) {
@@ -125,13 +162,12 @@ public struct BlockTrainer: Sendable {
       weights.withUnsafeMutableBufferPointer { w in
         squares.withUnsafeMutableBufferPointer { g2 in
           for (pageIndex, blockIndex) in order {
-            let page = pages[pageIndex]
-            let features = page.blocks[blockIndex].features
+            let features = pages[pageIndex].features[blockIndex]
             var sum: Float = 0
             for feature in features where usable[Int(feature)] { sum += w[Int(feature)] }
             let probability = 1 / (1 + exp(-sum))
-            let target: Float = page.labels[blockIndex] ? 1 : 0
-            let gradient = (probability - target) * page.weights[blockIndex]
+            let target: Float = pages[pageIndex].labels[blockIndex] ? 1 : 0
+            let gradient = (probability - target) * pages[pageIndex].weights[blockIndex]
             for feature in features where usable[Int(feature)] {
               let slot = Int(feature)
               let g = gradient + l2 * w[slot]
@@ -142,19 +178,7 @@ public struct BlockTrainer: Sendable {
         }
       }
     }
-    return BlockModel(weights: weights, threshold: threshold)
-  }
-
-  /// Mean page F1 at each of `thresholds`, the model scoring each page's blocks.
-  public static func meanF1(_ model: BlockModel, pages: [BlockTrainingPage]) -> [Float: Double] {
-    var sums: [Float: Double] = [:]
-    for page in pages {
-      let probabilities = page.blocks.map { model.probability($0.features) }
-      for threshold in thresholds {
-        sums[threshold, default: 0] += page.f1 { probabilities[$0] >= threshold }
-      }
-    }
-    return sums.mapValues { $0 / Double(max(1, pages.count)) }
+    return weights
   }
 }
 

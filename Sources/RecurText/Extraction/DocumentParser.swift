@@ -40,7 +40,18 @@ public struct DocumentParser: Sendable {
     document.kind = metadata.kind
     document.reviews = metadata.reviews
     if document.reviews.isEmpty { document.reviews = RepeatedBlockReviews(root: parsed.root).reviews() }
-    let extracted = MainContentExtractor().extract(parsed.root, model: blockModel)
+    // Outside articles (whose comments are not their text), a page's reviews and posts are
+    // its content: a block that is (part of) a review item's text, or the short line
+    // naming its writer, stays even when the block model would drop it.
+    let items = document.kind != .article ? document.reviews : []
+    let bodies = items.map(\.body).filter { !$0.isEmpty }
+    let writers = items.compactMap(\.author).filter { !$0.isEmpty }
+    let extracted = MainContentExtractor().extract(parsed.root, model: blockModel) { text in
+      if text.count >= ExtractionRules.minimumReviewBlockCharacters, bodies.contains(where: { $0.contains(text) }) {
+        return true
+      }
+      return text.count <= ExtractionRules.maximumReviewAuthorCharacters && writers.contains { text.contains($0) }
+    }
     document.paragraphs = extracted.paragraphs
     document.method = extracted.method
     if document.language == nil { document.language = LanguageGuesser.guess(document.text) }

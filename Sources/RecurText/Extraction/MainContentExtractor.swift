@@ -11,14 +11,19 @@ public struct MainContentExtractor: Sendable {
   }
 
   /// The main text: the blocks the block model keeps when there is one (and it keeps
-  /// any), else the rules' chosen container.
-  public func extract(_ root: HTMLNode, model: BlockModel? = nil) -> Result {
+  /// any), with the blocks `alwaysKeep` asks for; else the rules' chosen container.
+  public func extract(_ root: HTMLNode, model: BlockModel? = nil, alwaysKeep: (String) -> Bool = { _ in false })
+    -> Result
+  {
     guard let read = blocks(root, withFeatures: model != nil) else {
       return Result(paragraphs: [], method: "empty")
     }
     if let model {
-      let kept = read.blocks.filter { model.keeps($0.features) }
-      if !kept.isEmpty { return Result(paragraphs: kept.map(\.text), method: "block-model") }
+      let probabilities = model.probabilities(read.blocks)
+      let kept = read.blocks.indices.filter {
+        probabilities[$0] >= model.threshold || alwaysKeep(read.blocks[$0].text)
+      }
+      if !kept.isEmpty { return Result(paragraphs: kept.map { read.blocks[$0].text }, method: "block-model") }
     }
     let paragraphs = read.blocks.filter(\.keptByRules).map(\.text)
     return Result(paragraphs: paragraphs, method: paragraphs.isEmpty ? "empty" : read.method)

@@ -17,13 +17,17 @@ struct RepeatedBlockReviews {
       var groups: [String: [HTMLNode]] = [:]
       var order: [String] = []
       for child in elements where !child.classWords.isEmpty || ["article", "li"].contains(child.name) {
-        let key = child.name + " " + child.classWords.sorted().joined(separator: " ")
+        let key = child.name + " " + child.classAndID
         if groups[key] == nil { order.append(key) }
         groups[key, default: []].append(child)
       }
       for key in order {
-        guard let members = groups[key], members.count >= 2 else { continue }
+        // A group smaller than the best so far cannot replace it.
+        guard let members = groups[key], members.count >= 2, members.count >= best.count else { continue }
         let named = !members[0].classWords.isDisjoint(with: ExtractionRules.reviewBlockWords)
+        // A group neither named for reviews nor marking any writer or rating is not one:
+        // it is skipped before its text is read.
+        guard named || members.contains(where: hasMarker) else { continue }
         let items = members.compactMap(item)
         let marked = items.filter { $0.author != nil || $0.rating != nil }.count
         guard items.count >= 2, named || marked * 2 > items.count else { continue }
@@ -35,6 +39,24 @@ struct RepeatedBlockReviews {
       }
     }
     return best
+  }
+
+  /// Whether a block holds an element that names a writer or carries a rating.
+  func hasMarker(_ block: HTMLNode) -> Bool {
+    var stack = [block]
+    while let node = stack.popLast() {
+      if node.isText { continue }
+      if node["data-rating"] != nil || node["data-score"] != nil { return true }
+      let words = node.classWords
+      if !words.isEmpty,
+        !words.isDisjoint(with: ExtractionRules.reviewAuthorWords)
+          || !words.isDisjoint(with: ExtractionRules.reviewRatingWords)
+      {
+        return true
+      }
+      stack.append(contentsOf: node.children)
+    }
+    return false
   }
 
   func isFurniture(_ node: HTMLNode) -> Bool {

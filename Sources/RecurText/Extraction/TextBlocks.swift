@@ -14,6 +14,9 @@ public struct TextBlock: Sendable {
   public var keptByRules: Bool
   /// Hashed feature indices (empty unless features were asked for).
   public var features: [UInt32]
+  /// Page-unique numbers of the block's nearest ancestors, nearest first (with features):
+  /// blocks sharing one belong to the same section.
+  public var sections: [Int32] = []
 
   public var linkDensity: Double { characters == 0 ? 0 : Double(linkedCharacters) / Double(characters) }
 }
@@ -86,6 +89,8 @@ struct TextBlockReader {
     // Open elements from the body down, with each one's own feature hashes.
     var path: [HTMLNode] = []
     var pathFeatures: [[UInt32]] = []
+    var pathIDs: [Int32] = []
+    var nextID: Int32 = 0
     var chosenDepth: Int?
     var seenChosen = false
 
@@ -135,6 +140,7 @@ struct TextBlockReader {
         }
         describeText(text, into: &features)
         block.features = features
+        block.sections = pathIDs.suffix(BlockContext.sectionLevels).reversed()
       }
       blocks.append(block)
     }
@@ -165,14 +171,21 @@ struct TextBlockReader {
           seenChosen = true
         }
         path.append(element)
-        if withFeatures { pathFeatures.append(ownFeatures(element)) }
+        if withFeatures {
+          pathFeatures.append(ownFeatures(element))
+          pathIDs.append(nextID)
+          nextID += 1
+        }
         stack.append(.leave(element))
         let nowInLink = inLink || element.name == "a"
         for child in element.children.reversed() { stack.append(.enter(child, inLink: nowInLink)) }
       case .leave(let element):
         if HTMLNode.blockNames.contains(element.name) || element === chosen { flush() }
         path.removeLast()
-        if withFeatures { pathFeatures.removeLast() }
+        if withFeatures {
+          pathFeatures.removeLast()
+          pathIDs.removeLast()
+        }
         if element === chosen { chosenDepth = nil }
       }
     }
@@ -357,5 +370,70 @@ extension Double {
     case ..<0.8: return 4
     default: return 5
     }
+  }
+}
+
+/// The second stage's view of a block: the first stage's probability for it, for its
+/// neighbours, and for the sections it sits in (the word-weighted mean over every block
+/// below each of its nearest ancestors), with each section's share of the page. Main text
+/// comes in runs and whole sections; a lone "content-looking" block inside a carousel of
+/// product cards is not main text, nor is a lone short line inside an article dropped.
+public enum BlockContext {
+  /// Ancestors whose blocks' mean probability describes a block.
+  public static let sectionLevels = 6
+  /// Number of weight slots of the second stage (a power of two).
+  public static let dimension = 1 << 20
+
+  @inline(__always)
+  static func hash(_ prefix: StaticString, bin: Int) -> UInt32 {
+    BlockFeatureHash.hash(prefix, bin: bin) & UInt32(dimension - 1)
+  }
+
+  /// Probability in `bins` equal bins.
+  @inline(__always)
+  static func bin(_ probability: Float, _ bins: Int) -> Int { min(bins - 1, max(0, Int(probability * Float(bins)))) }
+
+  public static func features(_ blocks: [TextBlock], first: [Float]) -> [[UInt32]] {
+    var sections: [Int32: (sum: Float, words: Int)] = [:]
+    var pageWords = 0
+    for (index, block) in blocks.enumerated() {
+      let words = max(1, block.words)
+      pageWords += words
+      for section in block.sections {
+        let old = sections[section] ?? (0, 0)
+        sections[section] = (old.sum + first[index] * Float(words), old.words + words)
+      }
+    }
+    pageWords = max(1, pageWords)
+    var result: [[UInt32]] = []
+    result.reserveCapacity(blocks.count)
+    for (index, block) in blocks.enumerated() {
+      let own = bin(first[index], 20)
+      let length = block.words.lengthBin
+      var features: [UInt32] =
+        block.features + [
+          hash("bias", bin: 0),
+          hash("own", bin: own),
+          hash("own-length", bin: own * 16 + length),
+        ]
+      for (offset, name) in [(-1, "p"), (1, "n"), (-2, "pp"), (2, "nn")] as [(Int, StaticString)] {
+        let other = index + offset
+        features.append(hash(name, bin: blocks.indices.contains(other) ? bin(first[other], 10) : 99))
+      }
+      let lower = max(0, index - 3)
+      let upper = min(blocks.count - 1, index + 3)
+      let window = first[lower...upper].reduce(0, +) / Float(upper - lower + 1)
+      features.append(hash("window", bin: bin(window, 10) * 10 + bin(first[index], 10)))
+      for (level, section) in block.sections.enumerated() {
+        guard let totals = sections[section] else { continue }
+        let mean = bin(totals.sum / Float(max(1, totals.words)), 10)
+        let share = min(7, (totals.words * 64 / pageWords).bitWidthBin)
+        features.append(hash("section", bin: level * 1000 + mean))
+        features.append(hash("section-share", bin: level * 1000 + mean * 10 + share))
+        features.append(hash("section-own", bin: level * 1000 + mean * 10 + bin(first[index], 10)))
+      }
+      result.append(features)
+    }
+    return result
   }
 }

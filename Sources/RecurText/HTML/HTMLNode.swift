@@ -25,12 +25,13 @@ public final class HTMLNode {
   }
 
   /// The words of the class and id, split at spaces, `-` and `_`, lower-cased; computed
-  /// once (pruning and scoring both ask for every element's).
-  public lazy var classWords: Set<String> = {
-    // Most elements have neither: no strings to build.
-    guard attributes["class"] != nil || attributes["id"] != nil else { return [] }
-    return Set(classAndID.split { $0 == " " || $0 == "-" || $0 == "_" || $0 == "\t" || $0 == "\n" }.map(String.init))
-  }()
+  /// once (pruning and scoring both ask for every element's). The parser fills it from a
+  /// per-page cache: most class strings repeat many times on a page.
+  public lazy var classWords: Set<String> = HTMLNode.words(ofClassAndID: classAndID)
+
+  static func words(ofClassAndID text: String) -> Set<String> {
+    Set(text.split { $0 == " " || $0 == "-" || $0 == "_" || $0 == "\t" || $0 == "\n" }.map(String.init))
+  }
 
   /// All text below, whitespace collapsed.
   public var textContent: String {
@@ -92,21 +93,32 @@ public final class HTMLNode {
 }
 
 extension StringProtocol {
-  /// Runs of whitespace as one space, trimmed. Works on Unicode scalars: grapheme
-  /// breaking is needless here and several times slower.
+  /// Runs of whitespace (Unicode White_Space) as one space, trimmed. Works on UTF-8
+  /// bytes: the scalar and grapheme views are several times slower on this hot path.
   public func collapsingWhitespace() -> String {
-    var out = String.UnicodeScalarView()
+    var utf8 = Array(self.utf8)
+    var out = 0
+    var index = 0
     var pendingSpace = false
-    for scalar in unicodeScalars {
-      if scalar.isSpace {
-        pendingSpace = !out.isEmpty
-      } else {
-        if pendingSpace { out.append(" ") }
-        pendingSpace = false
-        out.append(scalar)
+    let count = utf8.count
+    while index < count {
+      let byte = utf8[index]
+      let width = utf8WhitespaceWidth(utf8, index, count)
+      if width > 0 {
+        pendingSpace = out > 0
+        index += width
+        continue
       }
+      if pendingSpace {
+        utf8[out] = 0x20
+        out += 1
+        pendingSpace = false
+      }
+      utf8[out] = byte
+      out += 1
+      index += 1
     }
-    return String(out)
+    return String(decoding: utf8[0..<out], as: UTF8.self)
   }
 
   /// Unicode scalars that are not whitespace: the text-length measure of extraction.
@@ -124,5 +136,33 @@ extension Unicode.Scalar {
   var isSpace: Bool {
     if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
     return properties.isWhitespace
+  }
+}
+
+/// The length in bytes of the whitespace character starting at `index`, or 0. Covers
+/// every White_Space scalar: ASCII tab to carriage return and space, U+0085, U+00A0,
+/// U+1680, U+2000–200A, U+2028, U+2029, U+202F, U+205F and U+3000.
+@inline(__always)
+func utf8WhitespaceWidth(_ bytes: [UInt8], _ index: Int, _ count: Int) -> Int {
+  let byte = bytes[index]
+  if byte < 0x80 { return byte == 0x20 || (0x09...0x0D).contains(byte) ? 1 : 0 }
+  switch byte {
+  case 0xC2:
+    guard index + 1 < count else { return 0 }
+    return bytes[index + 1] == 0x85 || bytes[index + 1] == 0xA0 ? 2 : 0
+  case 0xE1:
+    guard index + 2 < count else { return 0 }
+    return bytes[index + 1] == 0x9A && bytes[index + 2] == 0x80 ? 3 : 0
+  case 0xE2:
+    guard index + 2 < count else { return 0 }
+    let (second, third) = (bytes[index + 1], bytes[index + 2])
+    if second == 0x80 {
+      return (0x80...0x8A).contains(third) || third == 0xA8 || third == 0xA9 || third == 0xAF ? 3 : 0
+    }
+    return second == 0x81 && third == 0x9F ? 3 : 0
+  case 0xE3:
+    guard index + 2 < count else { return 0 }
+    return bytes[index + 1] == 0x80 && bytes[index + 2] == 0x80 ? 3 : 0
+  default: return 0
   }
 }

@@ -14,7 +14,7 @@ final class LibXMLDocument {
     LibXMLDocument.initialiseOnce
     let options = Int32(
       HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-        | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue | XML_PARSE_HUGE.rawValue)
+        | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
     let parsed = bytes.withUnsafeBufferPointer { buffer in
       buffer.baseAddress.flatMap { base in
         base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
@@ -68,6 +68,8 @@ public enum HTMLParser {
       return ParsedHTML(root: root, jsonLD: [])
     }
     var jsonLD: [String] = []
+    // Class and id word sets by class-and-id string (most repeat many times on a page).
+    var classWords: [String: Set<String>] = [:]
     // Iterative walk: a page may nest elements far deeper than the call stack allows.
     var stack: [(xmlNodePtr, HTMLNode)] = []
     var child = document.pointer.pointee.children
@@ -107,6 +109,18 @@ public enum HTMLParser {
         }
         if skipped.contains(name) { continue }
         let element = HTMLNode(name: name, attributes: attributes)
+        if attributes["class"] != nil || attributes["id"] != nil {
+          let key = element.classAndID
+          if let words = classWords[key] {
+            element.classWords = words
+          } else {
+            let words = HTMLNode.words(ofClassAndID: key)
+            classWords[key] = words
+            element.classWords = words
+          }
+        } else {
+          element.classWords = []
+        }
         parent.children.append(element)
         var children: [(xmlNodePtr, HTMLNode)] = []
         var next = node.pointee.children
