@@ -40,18 +40,19 @@ public struct MainContentExtractor: Sendable {
     // (headlines, product cards), so when little prose stands outside links, long link
     // texts count as prose too.
     let elements = body.descendants()
-    let measures = measure(body, countLongLinks: false)
-    var (chosen, prose) = bestContainer(elements, measures: measures)
+    measure(body, countLongLinks: false)
+    var (chosen, prose) = bestContainer(elements, listing: false)
     var method = "prose-mass"
     if prose < ExtractionRules.listingProseLimit {
-      let listing = bestContainer(elements, measures: measure(body, countLongLinks: true))
+      measure(body, countLongLinks: true)
+      let listing = bestContainer(elements, listing: true)
       if Double(listing.prose) > ExtractionRules.listingGain * Double(max(prose, 1)) {
         (chosen, prose) = listing
         method = "link-prose-mass"
       }
     }
     if chosen == nil { method = "body" }
-    let reader = TextBlockReader(withFeatures: withFeatures, measures: withFeatures ? measures : [:])
+    let reader = TextBlockReader(withFeatures: withFeatures)
     return (reader.blocks(body, chosen: chosen ?? body, keepLinkBlocks: method == "link-prose-mass"), method)
   }
 
@@ -68,7 +69,7 @@ public struct MainContentExtractor: Sendable {
           seenBody = true
         } else if child.name != "head" {
           if seenBody { after.append(child) } else { before.append(child) }
-          if !child.isText || child.text.nonWhitespaceCount > 0 { stray = true }
+          if !child.isText || child.textLength > 0 { stray = true }
         }
       }
     }
@@ -79,78 +80,47 @@ public struct MainContentExtractor: Sendable {
   }
 
   /// The element with the most prose for the least other text, and its prose.
-  func bestContainer(_ elements: [HTMLNode], measures: [ObjectIdentifier: Measure]) -> (node: HTMLNode?, prose: Int) {
+  /// `listing` reads the prose that counts long links.
+  func bestContainer(_ elements: [HTMLNode], listing: Bool) -> (node: HTMLNode?, prose: Int) {
     var best: HTMLNode?
     var bestScore = 0.0
     var bestProse = 0
     for node in elements {
-      guard let measure = measures[ObjectIdentifier(node)], measure.prose > 0 else { continue }
-      let other = Double(measure.text - measure.prose)
-      let score = Double(measure.prose) - ExtractionRules.otherTextPenalty * other + classBonus(node)
+      let prose = listing ? node.measure.listingProse : node.measure.prose
+      guard prose > 0 else { continue }
+      let other = Double(node.measure.text - prose)
+      let score = Double(prose) - ExtractionRules.otherTextPenalty * other + classBonus(node)
       if score > bestScore {
         bestScore = score
         best = node
-        bestProse = measure.prose
+        bestProse = prose
       }
     }
     return (best, bestProse)
   }
 
-  /// Characters of all text and of prose below each element. Prose is text in a
-  /// paragraph-like element of at least `minimumParagraphCharacters` that is mostly not
-  /// links, outside links itself.
-  struct Measure {
-    var text = 0
-    var linked = 0
-    var prose = 0
-  }
-
-  func measure(_ root: HTMLNode, countLongLinks: Bool) -> [ObjectIdentifier: Measure] {
-    // First pass, bottom-up: all text and linked text.
-    var measures: [ObjectIdentifier: Measure] = [:]
-    enum Step {
-      case enter(HTMLNode, inLink: Bool)
-      case leave(HTMLNode)
-    }
-    var stack: [Step] = [.enter(root, inLink: false)]
-    var totals: [Measure] = [Measure()]
-    while let step = stack.popLast() {
-      switch step {
-      case .enter(let node, let inLink):
-        if node.isText {
-          let count = node.text.nonWhitespaceCount
-          totals[totals.count - 1].text += count
-          if inLink { totals[totals.count - 1].linked += count }
-          continue
-        }
-        totals.append(Measure())
-        stack.append(.leave(node))
-        let nowInLink = inLink || node.name == "a"
-        for child in node.children.reversed() { stack.append(.enter(child, inLink: nowInLink)) }
-      case .leave(let node):
-        let own = totals.removeLast()
-        measures[ObjectIdentifier(node)] = own
-        totals[totals.count - 1].text += own.text
-        totals[totals.count - 1].linked += own.linked
-      }
-    }
-    // Second pass: prose, deciding each text run by its nearest paragraph-like ancestor.
+  /// Characters of all text and of prose below each element, stored on each element
+  /// (`HTMLNode.measure`). Prose is text in a paragraph-like element of at least
+  /// `minimumParagraphCharacters` that is mostly not links, outside links itself; with
+  /// `countLongLinks`, long link texts count too (the second, listing reading).
+  func measure(_ root: HTMLNode, countLongLinks: Bool) {
+    if !countLongLinks { measureText(root) }
     func isGoodParagraph(_ node: HTMLNode) -> Bool {
-      guard let measure = measures[ObjectIdentifier(node)] else { return false }
-      return measure.text >= ExtractionRules.minimumParagraphCharacters
-        && Double(measure.linked) <= ExtractionRules.maximumLinkDensity * Double(measure.text)
+      node.measure.text >= ExtractionRules.minimumParagraphCharacters
+        && Double(node.measure.linked) <= ExtractionRules.maximumLinkDensity * Double(node.measure.text)
     }
-    enum ProseStep {
+    // Prose, deciding each text run by its nearest paragraph-like ancestor.
+    enum Step {
       case enter(HTMLNode, paragraph: Bool?, inLink: Bool)
       case leave(HTMLNode)
     }
-    var proseStack: [ProseStep] = [.enter(root, paragraph: nil, inLink: false)]
+    var stack: [Step] = [.enter(root, paragraph: nil, inLink: false)]
     var prose: [Int] = [0]
-    while let step = proseStack.popLast() {
+    while let step = stack.popLast() {
       switch step {
       case .enter(let node, let paragraph, let inLink):
         if node.isText {
-          let count = node.text.nonWhitespaceCount
+          let count = node.textLength
           if inLink {
             if countLongLinks && count >= ExtractionRules.longLinkCharacters { prose[prose.count - 1] += count }
             continue
@@ -160,19 +130,48 @@ public struct MainContentExtractor: Sendable {
           continue
         }
         prose.append(0)
-        proseStack.append(.leave(node))
+        stack.append(.leave(node))
         let context = ExtractionRules.paragraphElements.contains(node.name) ? isGoodParagraph(node) : paragraph
         let nowInLink = inLink || node.name == "a"
         for child in node.children.reversed() {
-          proseStack.append(.enter(child, paragraph: context, inLink: nowInLink))
+          stack.append(.enter(child, paragraph: context, inLink: nowInLink))
         }
       case .leave(let node):
         let own = prose.removeLast()
-        measures[ObjectIdentifier(node)]?.prose = own
+        if countLongLinks { node.measure.listingProse = own } else { node.measure.prose = own }
         prose[prose.count - 1] += own
       }
     }
-    return measures
+  }
+
+  /// All text and linked text below each element, bottom-up.
+  func measureText(_ root: HTMLNode) {
+    enum Step {
+      case enter(HTMLNode, inLink: Bool)
+      case leave(HTMLNode)
+    }
+    var stack: [Step] = [.enter(root, inLink: false)]
+    var totals: [HTMLNode.Measure] = [HTMLNode.Measure()]
+    while let step = stack.popLast() {
+      switch step {
+      case .enter(let node, let inLink):
+        if node.isText {
+          let count = node.textLength
+          totals[totals.count - 1].text += count
+          if inLink { totals[totals.count - 1].linked += count }
+          continue
+        }
+        totals.append(HTMLNode.Measure())
+        stack.append(.leave(node))
+        let nowInLink = inLink || node.name == "a"
+        for child in node.children.reversed() { stack.append(.enter(child, inLink: nowInLink)) }
+      case .leave(let node):
+        let own = totals.removeLast()
+        node.measure = own
+        totals[totals.count - 1].text += own.text
+        totals[totals.count - 1].linked += own.linked
+      }
+    }
   }
 
   private func classBonus(_ node: HTMLNode) -> Double {
@@ -202,7 +201,7 @@ public struct MainContentExtractor: Sendable {
     var stack: [HTMLNode] = [node]
     while let current = stack.popLast() {
       if current.isText {
-        total += current.text.nonWhitespaceCount
+        total += current.textLength
       } else if current.name != "a" {
         stack.append(contentsOf: current.children)
       }
@@ -216,11 +215,7 @@ public struct MainContentExtractor: Sendable {
     if !insideArticle && ExtractionRules.droppedOutsideArticle.contains(node.name) { return true }
     if let role = node["role"]?.lowercased(), ExtractionRules.droppedRoles.contains(role) { return true }
     if node["hidden"] != nil || node["aria-hidden"]?.lowercased() == "true" { return true }
-    if let style = node["style"]?.lowercased().replacingSpaces(),
-      style.contains("display:none") || style.contains("visibility:hidden")
-    {
-      return true
-    }
+    if let style = node["style"], style.hidesElement { return true }
     let words = node.classWords
     guard !words.isEmpty, node.name != "body", node.name != "article", node.name != "main" else {
       return false
@@ -243,5 +238,15 @@ public struct MainContentExtractor: Sendable {
 }
 
 extension String {
-  fileprivate func replacingSpaces() -> String { filter { !$0.isWhitespace } }
+  /// Whether an inline style hides its element (`display: none`, `visibility: hidden`),
+  /// read without case or spaces.
+  fileprivate var hidesElement: Bool {
+    guard utf8.contains(0x3A) else { return false }
+    let squeezed = String(
+      decoding: utf8.compactMap { byte -> UInt8? in
+        if byte == 0x20 || (0x09...0x0D).contains(byte) { return nil }
+        return byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+      }, as: UTF8.self)
+    return squeezed.contains("display:none") || squeezed.contains("visibility:hidden")
+  }
 }

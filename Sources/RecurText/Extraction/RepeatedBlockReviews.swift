@@ -14,10 +14,10 @@ struct RepeatedBlockReviews {
       let elements = node.children.filter { !$0.isText }
       stack.append(contentsOf: elements.reversed())
       guard elements.count >= 2 else { continue }
-      var groups: [String: [HTMLNode]] = [:]
-      var order: [String] = []
+      var groups: [GroupKey: [HTMLNode]] = [:]
+      var order: [GroupKey] = []
       for child in elements where !child.classWords.isEmpty || ["article", "li"].contains(child.name) {
-        let key = child.name + " " + child.classAndID
+        let key = GroupKey(name: child.name, classAndID: child.classAndID)
         if groups[key] == nil { order.append(key) }
         groups[key, default: []].append(child)
       }
@@ -39,6 +39,12 @@ struct RepeatedBlockReviews {
       }
     }
     return best
+  }
+
+  /// Siblings of one kind: the same element with the same class and id.
+  struct GroupKey: Hashable {
+    var name: String
+    var classAndID: String
   }
 
   /// Whether a block holds an element that names a writer or carries a rating.
@@ -103,7 +109,7 @@ struct RepeatedBlockReviews {
         title = node.textContent
         continue
       }
-      if HTMLNode.blockNames.contains(node.name) || node.name == "br" { body.append(" ") }
+      if node.isBlock || node.name == "br" { body.append(" ") }
       stack.append(contentsOf: node.children.reversed())
     }
     let text = body.joined().collapsingWhitespace()

@@ -72,12 +72,12 @@ struct TextBlockReader {
     "article", "main", "aside", "footer", "header", "nav", "form", "li", "table", "blockquote", "figure", "h1",
     "h2", "h3", "h4", "h5", "h6", "dl", "pre", "section", "time", "address",
   ]
+  /// Blocks of at most this many words are looked for elsewhere on the page.
+  static let repeatedBlockWords = 30
   /// Blocks of at most this many words contribute their words as features.
   static let shortBlockWords = 5
 
   var withFeatures: Bool
-  /// Text, linked text and prose below each element (from the container choice).
-  var measures: [ObjectIdentifier: MainContentExtractor.Measure]
   /// Ancestors whose text amount and link share describe a block.
   static let measuredAncestors = 4
 
@@ -88,7 +88,8 @@ struct TextBlockReader {
     var currentTotal = 0
     // Open elements from the body down, with each one's own feature hashes.
     var path: [HTMLNode] = []
-    var pathFeatures: [[UInt32]] = []
+    // Each open element's own features, computed when a block first needs them.
+    var pathFeatures: [[UInt32]?] = []
     var pathIDs: [Int32] = []
     var nextID: Int32 = 0
     var chosenDepth: Int?
@@ -117,14 +118,17 @@ struct TextBlockReader {
         features.append(BlockFeatureHash.hash("tag", path.last?.name ?? "body"))
         var landmarksSeen = Set<String>()
         for (depth, node) in path.enumerated() {
-          if path.count - depth <= TextBlockReader.describedAncestors { features += pathFeatures[depth] }
-          if TextBlockReader.landmarks.contains(node.name), landmarksSeen.insert(node.name).inserted {
+          if path.count - depth <= TextBlockReader.describedAncestors {
+            if pathFeatures[depth] == nil { pathFeatures[depth] = ownFeatures(node) }
+            features += pathFeatures[depth]!
+          }
+          if node.isLandmark, landmarksSeen.insert(node.name).inserted {
             features.append(BlockFeatureHash.hash("landmark", node.name))
           }
         }
-        let pageText = max(1, measures[ObjectIdentifier(body)]?.text ?? 1)
+        let pageText = max(1, body.measure.text)
         for level in 1...TextBlockReader.measuredAncestors where path.count - level >= 0 {
-          guard let measure = measures[ObjectIdentifier(path[path.count - level])] else { continue }
+          let measure = path[path.count - level].measure
           let link = (measure.text == 0 ? 0 : Double(measure.linked) / Double(measure.text)).densityBin
           let share = min(7, (measure.text * 64 / pageText).bitWidthBin)
           let prose = measure.text == 0 ? 0 : measure.prose * 4 / measure.text
@@ -138,7 +142,7 @@ struct TextBlockReader {
             features.append(BlockFeatureHash.hash("own-class", word))
           }
         }
-        describeText(text, into: &features)
+        describeText(text, wordCount: block.words, into: &features)
         block.features = features
         block.sections = pathIDs.suffix(BlockContext.sectionLevels).reversed()
       }
@@ -155,7 +159,7 @@ struct TextBlockReader {
       case .enter(let element, let inLink):
         if element.isText {
           current += element.text
-          let count = element.text.nonWhitespaceCount
+          let count = element.textLength
           currentTotal += count
           if inLink { currentLinked += count }
           continue
@@ -165,14 +169,14 @@ struct TextBlockReader {
           continue
         }
         let isChosen = element === chosen
-        if HTMLNode.blockNames.contains(element.name) || isChosen { flush() }
+        if element.isBlock || isChosen { flush() }
         if isChosen {
           chosenDepth = path.count
           seenChosen = true
         }
         path.append(element)
         if withFeatures {
-          pathFeatures.append(ownFeatures(element))
+          pathFeatures.append(nil)
           pathIDs.append(nextID)
           nextID += 1
         }
@@ -180,7 +184,7 @@ struct TextBlockReader {
         let nowInLink = inLink || element.name == "a"
         for child in element.children.reversed() { stack.append(.enter(child, inLink: nowInLink)) }
       case .leave(let element):
-        if HTMLNode.blockNames.contains(element.name) || element === chosen { flush() }
+        if element.isBlock || element === chosen { flush() }
         path.removeLast()
         if withFeatures {
           pathFeatures.removeLast()
@@ -207,9 +211,9 @@ struct TextBlockReader {
 
   /// Features of the text itself: its length, link share, ending, first word, and the
   /// words of a short block (`Leave a reply`, `Share this`, `Read more`).
-  private func describeText(_ text: String, into features: inout [UInt32]) {
-    let words = text.split(separator: " ")
-    if words.count <= TextBlockReader.shortBlockWords {
+  private func describeText(_ text: String, wordCount: Int, into features: inout [UInt32]) {
+    if wordCount <= TextBlockReader.shortBlockWords {
+      let words = text.split(separator: " ")
       for word in words {
         let normal = word.featureWord
         if !normal.isEmpty { features.append(BlockFeatureHash.hash("short-word", Substring(normal).utf8)) }
@@ -217,7 +221,8 @@ struct TextBlockReader {
       let whole = words.map(\.featureWord).joined(separator: " ")
       features.append(BlockFeatureHash.hash("short-text", Substring(whole).utf8))
     }
-    if let first = words.first {
+    let first = text[..<(text.firstIndex(of: " ") ?? text.endIndex)]
+    if !first.isEmpty {
       features.append(BlockFeatureHash.hash("first-word", Substring(first.featureWord).utf8))
     }
     let last = text.unicodeScalars.last.map { scalar -> Int in
@@ -230,26 +235,27 @@ struct TextBlockReader {
       }
     }
     features.append(BlockFeatureHash.hash("ending", bin: last ?? 0))
+    // Counted on UTF-8 bytes: a scalar is a byte that does not continue a sequence, and
+    // every non-ASCII scalar counts as a letter.
     var digits = 0
     var upper = 0
     var letters = 0
     var punctuation = 0
-    for scalar in text.unicodeScalars {
-      if scalar.value < 0x80 {
-        switch scalar.value {
-        case 0x30...0x39: digits += 1
-        case 0x41...0x5A:
-          upper += 1
-          letters += 1
-        case 0x61...0x7A: letters += 1
-        case 0x2C, 0x2E, 0x3B, 0x3A: punctuation += 1
-        default: break
-        }
-      } else if scalar.properties.isAlphabetic {
+    var characters = 0
+    for byte in text.utf8 {
+      switch byte {
+      case 0x30...0x39: digits += 1
+      case 0x41...0x5A:
+        upper += 1
         letters += 1
+      case 0x61...0x7A: letters += 1
+      case 0x2C, 0x2E, 0x3B, 0x3A: punctuation += 1
+      case 0xC0...0xFF: letters += 1
+      default: break
       }
+      if byte & 0xC0 != 0x80 { characters += 1 }
     }
-    let characters = max(1, text.unicodeScalars.count)
+    characters = max(1, characters)
     features.append(BlockFeatureHash.hash("digits", bin: digits * 10 / characters))
     features.append(BlockFeatureHash.hash("upper", bin: upper * 5 / max(1, letters)))
     features.append(BlockFeatureHash.hash("punctuation", bin: min(5, punctuation * 100 / characters)))
@@ -259,7 +265,9 @@ struct TextBlockReader {
   /// chosen container, position on the page, neighbours, and repeated texts.
   private func addContext(_ blocks: inout [TextBlock], chosenSeen: Bool) {
     var counts: [String: Int] = [:]
-    for block in blocks { counts[block.text, default: 0] += 1 }
+    // Repeats are counted among short blocks (menus, labels, teasers); a long paragraph
+    // is not hashed whole.
+    for block in blocks where block.words <= TextBlockReader.repeatedBlockWords { counts[block.text, default: 0] += 1 }
     let firstChosen = blocks.firstIndex { $0.inChosen }
     let lastChosen = blocks.lastIndex { $0.inChosen }
     let described = blocks.map { (length: $0.words.lengthBin, link: $0.linkDensity.densityBin, inside: $0.inChosen) }
@@ -275,7 +283,9 @@ struct TextBlockReader {
         BlockFeatureHash.hash("length-link", bin: own.length * 16 + own.link),
         BlockFeatureHash.hash("kept", bin: blocks[index].keptByRules ? 1 : 0),
         BlockFeatureHash.hash("position", bin: index * 10 / max(1, blocks.count)),
-        BlockFeatureHash.hash("repeated", bin: min(3, counts[blocks[index].text] ?? 1)),
+        BlockFeatureHash.hash(
+          "repeated",
+          bin: blocks[index].words <= TextBlockReader.repeatedBlockWords ? min(3, counts[blocks[index].text] ?? 1) : 0),
       ]
       var side = 0
       if let firstChosen, index < firstChosen { side = 1 }
@@ -300,6 +310,14 @@ struct TextBlockReader {
   }
 }
 
+extension HTMLNode {
+  /// Whether the element is one of the block reader's landmarks (asked once per element).
+  var isLandmark: Bool {
+    if landmark == nil { landmark = TextBlockReader.landmarks.contains(name) }
+    return landmark!
+  }
+}
+
 extension String {
   /// Whitespace-separated words.
   var wordCount: Int {
@@ -319,13 +337,27 @@ extension String {
   /// A class or id word worth a feature: letters only (numbers and hashes name one site's
   /// build, not a kind of block).
   var isFeatureWord: Bool {
-    count >= 2 && count <= 30 && utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) }
+    utf8.count >= 2 && utf8.count <= 30 && utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) }
   }
 }
 
 extension Substring {
   /// A word lower-cased with punctuation around it removed and digits as `0`.
   var featureWord: String {
+    // ASCII words (most) are lowered byte by byte.
+    if utf8.allSatisfy({ $0 < 0x80 }) {
+      var out: [UInt8] = []
+      out.reserveCapacity(utf8.count)
+      for byte in utf8 {
+        switch byte {
+        case 0x41...0x5A: out.append(byte | 0x20)
+        case 0x61...0x7A: out.append(byte)
+        case 0x30...0x39: if out.last != 0x30 { out.append(0x30) }
+        default: break
+        }
+      }
+      return String(decoding: out, as: UTF8.self)
+    }
     var out = ""
     for scalar in unicodeScalars {
       if scalar.properties.isAlphabetic {

@@ -9,20 +9,40 @@ public final class HTMLNode {
   /// The text of a `#text` node (whitespace as in the page).
   public var text: String
 
+  /// Whether the element starts a block of text (a paragraph, cell, list item …).
+  let isBlock: Bool
+
   init(name: String, attributes: [String: String] = [:], text: String = "") {
     self.name = name
     self.attributes = attributes
     self.text = text
+    isBlock = name != "#text" && HTMLNode.blockNames.contains(name)
   }
 
   public var isText: Bool { name == "#text" }
 
+  /// Text amounts below an element, filled in by main-content extraction: all text,
+  /// linked text, prose, and prose counting long links (characters outside whitespace).
+  struct Measure {
+    var text = 0
+    var linked = 0
+    var prose = 0
+    var listingProse = 0
+  }
+  var measure = Measure()
+  /// Whether the element is a landmark of the block reader, once asked.
+  var landmark: Bool?
+
+  /// Characters of a text node outside whitespace (the extraction's length measure),
+  /// counted once: pruning, scoring and the block reader all ask.
+  public lazy var textLength: Int = text.nonWhitespaceCount
+
   public subscript(attribute: String) -> String? { attributes[attribute] }
 
   /// The element's own class and id, lower-cased, for boilerplate patterns.
-  public var classAndID: String {
-    ((attributes["class"] ?? "") + " " + (attributes["id"] ?? "")).lowercased()
-  }
+  public lazy var classAndID: String = {
+    ((attributes["class"] ?? "") + " " + (attributes["id"] ?? "")).asciiAwareLowercased()
+  }()
 
   /// The words of the class and id, split at spaces, `-` and `_`, lower-cased; computed
   /// once (pruning and scoring both ask for every element's). The parser fills it from a
@@ -30,7 +50,22 @@ public final class HTMLNode {
   public lazy var classWords: Set<String> = HTMLNode.words(ofClassAndID: classAndID)
 
   static func words(ofClassAndID text: String) -> Set<String> {
-    Set(text.split { $0 == " " || $0 == "-" || $0 == "_" || $0 == "\t" || $0 == "\n" }.map(String.init))
+    var words = Set<String>()
+    var text = text
+    text.withUTF8 { bytes in
+      var start = 0
+      for index in 0...bytes.count {
+        let separator =
+          index == bytes.count || bytes[index] == 0x20 || bytes[index] == 0x2D || bytes[index] == 0x5F
+          || bytes[index] == 0x09 || bytes[index] == 0x0A
+        guard separator else { continue }
+        if index > start {
+          words.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        }
+        start = index + 1
+      }
+    }
+    return words
   }
 
   /// All text below, whitespace collapsed.
@@ -42,7 +77,7 @@ public final class HTMLNode {
         parts.append(node.text)
       } else {
         stack.append(contentsOf: node.children.reversed())
-        if HTMLNode.blockNames.contains(node.name) || node.name == "br" { parts.append(" ") }
+        if node.isBlock || node.name == "br" { parts.append(" ") }
       }
     }
     return parts.joined().collapsingWhitespace()
@@ -62,7 +97,7 @@ public final class HTMLNode {
         parts.append(node.text)
       } else {
         stack.append(contentsOf: node.children.reversed())
-        if HTMLNode.blockNames.contains(node.name) || node.name == "br" { parts.append(" ") }
+        if node.isBlock || node.name == "br" { parts.append(" ") }
       }
     }
     let text = parts.joined().collapsingWhitespace()
@@ -81,8 +116,15 @@ public final class HTMLNode {
     return result
   }
 
+  /// The first element of that name, depth first in document order (this one included).
   public func first(_ name: String) -> HTMLNode? {
-    descendants().first { $0.name == name }
+    var stack: [HTMLNode] = [self]
+    while let node = stack.popLast() {
+      guard !node.isText else { continue }
+      if node.name == name { return node }
+      stack.append(contentsOf: node.children.reversed())
+    }
+    return nil
   }
 
   static let blockNames: Set<String> = [
@@ -96,34 +138,63 @@ extension StringProtocol {
   /// Runs of whitespace (Unicode White_Space) as one space, trimmed. Works on UTF-8
   /// bytes: the scalar and grapheme views are several times slower on this hot path.
   public func collapsingWhitespace() -> String {
-    var utf8 = Array(self.utf8)
-    var out = 0
-    var index = 0
-    var pendingSpace = false
-    let count = utf8.count
-    while index < count {
-      let byte = utf8[index]
-      let width = utf8WhitespaceWidth(utf8, index, count)
-      if width > 0 {
-        pendingSpace = out > 0
-        index += width
-        continue
+    if let collapsed = utf8.withContiguousStorageIfAvailable(collapse) { return collapsed }
+    let bytes = Array(utf8)
+    return bytes.withUnsafeBufferPointer(collapse)
+  }
+
+  private func collapse(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    let count = bytes.count
+    return String(unsafeUninitializedCapacity: count) { out in
+      var written = 0
+      var index = 0
+      var pendingSpace = false
+      while index < count {
+        let width = utf8WhitespaceWidth(bytes, index, count)
+        if width > 0 {
+          pendingSpace = written > 0
+          index += width
+          continue
+        }
+        if pendingSpace {
+          out[written] = 0x20
+          written += 1
+          pendingSpace = false
+        }
+        out[written] = bytes[index]
+        written += 1
+        index += 1
       }
-      if pendingSpace {
-        utf8[out] = 0x20
-        out += 1
-        pendingSpace = false
-      }
-      utf8[out] = byte
-      out += 1
-      index += 1
+      return written
     }
-    return String(decoding: utf8[0..<out], as: UTF8.self)
   }
 
   /// Unicode scalars that are not whitespace: the text-length measure of extraction.
+  /// Counted on UTF-8 bytes: a scalar is a byte that does not continue a sequence.
   public var nonWhitespaceCount: Int {
     var count = 0
+    let counted: Int? = utf8.withContiguousStorageIfAvailable { bytes in
+      var index = 0
+      let end = bytes.count
+      while index < end {
+        let byte = bytes[index]
+        if byte < 0x80 {
+          if !(byte == 0x20 || (0x09...0x0D).contains(byte)) { count += 1 }
+          index += 1
+          continue
+        }
+        let width = utf8WhitespaceWidth(bytes, index, end)
+        if width > 0 {
+          index += width
+        } else {
+          count += 1
+          index += 1
+          while index < end && bytes[index] & 0xC0 == 0x80 { index += 1 }
+        }
+      }
+      return count
+    }
+    if let counted { return counted }
     for scalar in unicodeScalars where !scalar.isSpace { count += 1 }
     return count
   }
@@ -143,7 +214,7 @@ extension Unicode.Scalar {
 /// every White_Space scalar: ASCII tab to carriage return and space, U+0085, U+00A0,
 /// U+1680, U+2000–200A, U+2028, U+2029, U+202F, U+205F and U+3000.
 @inline(__always)
-func utf8WhitespaceWidth(_ bytes: [UInt8], _ index: Int, _ count: Int) -> Int {
+func utf8WhitespaceWidth(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int, _ count: Int) -> Int {
   let byte = bytes[index]
   if byte < 0x80 { return byte == 0x20 || (0x09...0x0D).contains(byte) ? 1 : 0 }
   switch byte {
@@ -164,5 +235,14 @@ func utf8WhitespaceWidth(_ bytes: [UInt8], _ index: Int, _ count: Int) -> Int {
     guard index + 2 < count else { return 0 }
     return bytes[index + 1] == 0x80 && bytes[index + 2] == 0x80 ? 3 : 0
   default: return 0
+  }
+}
+
+extension String {
+  /// `lowercased()`, with ASCII text (nearly every class name and id) lowered byte by byte.
+  func asciiAwareLowercased() -> String {
+    guard utf8.allSatisfy({ $0 < 0x80 }) else { return lowercased() }
+    guard utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return self }
+    return String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
   }
 }

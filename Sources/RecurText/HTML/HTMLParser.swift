@@ -60,9 +60,10 @@ public enum HTMLParser {
 
   /// Parses UTF-8 text into a tree; a page libxml2 cannot read at all gives an empty tree.
   public static func parse(_ text: String, url: String = "") -> ParsedHTML {
-    var bytes = Array(text.utf8.prefix(maxBytes))
+    var bytes: [UInt8] =
+      text.utf8.withContiguousStorageIfAvailable { Array($0.prefix(maxBytes)) } ?? Array(text.utf8.prefix(maxBytes))
     // NUL bytes end libxml2's input early; they carry no text.
-    bytes.removeAll { $0 == 0 }
+    if bytes.contains(0) { bytes.removeAll { $0 == 0 } }
     let root = HTMLNode(name: "#document")
     guard !bytes.isEmpty, let document = LibXMLDocument(utf8: bytes, url: url) else {
       return ParsedHTML(root: root, jsonLD: [])
@@ -82,20 +83,33 @@ public enum HTMLParser {
       switch node.pointee.type {
       case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
         if let content = node.pointee.content {
-          parent.children.append(HTMLNode(name: "#text", text: String(cString: content)))
+          // Indentation between tags (most text nodes) becomes one space: only word
+          // breaks matter downstream, and a short string needs no allocation.
+          var index = 0
+          while content[index] == 0x20 || (0x09...0x0D).contains(content[index]) { index += 1 }
+          let text = content[index] == 0 ? (index == 0 ? "" : " ") : String(cString: content)
+          parent.children.append(HTMLNode(name: "#text", text: text))
         }
       case XML_ELEMENT_NODE:
-        let name = node.pointee.name.map { String(cString: $0).lowercased() } ?? ""
+        // libxml2's HTML parser lowers element and attribute names already; the ASCII
+        // check keeps that true for any it does not know.
+        let name = node.pointee.name.map { String(cString: $0).asciiAwareLowercased() } ?? ""
         var attributes: [String: String] = [:]
         var attribute = node.pointee.properties
         while let current = attribute {
           if let attributeName = current.pointee.name {
-            let key = String(cString: attributeName).lowercased()
-            if keptAttributes.contains(key),
-              let value = xmlNodeGetContent(UnsafeMutablePointer<xmlNode>(OpaquePointer(current)))
-            {
-              attributes[key] = String(cString: value)
-              CLibXML2_free(value)
+            let key = String(cString: attributeName).asciiAwareLowercased()
+            if keptAttributes.contains(key) {
+              // A value is one text node (read in place); anything else goes through
+              // xmlNodeGetContent.
+              if let text = current.pointee.children, text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE,
+                let content = text.pointee.content
+              {
+                attributes[key] = String(cString: content)
+              } else if let value = xmlNodeGetContent(UnsafeMutablePointer<xmlNode>(OpaquePointer(current))) {
+                attributes[key] = String(cString: value)
+                CLibXML2_free(value)
+              }
             }
           }
           attribute = current.pointee.next
@@ -122,13 +136,12 @@ public enum HTMLParser {
           element.classWords = []
         }
         parent.children.append(element)
-        var children: [(xmlNodePtr, HTMLNode)] = []
-        var next = node.pointee.children
-        while let current = next {
-          children.append((current, element))
-          next = current.pointee.next
+        // Children pushed last first, so they pop in document order.
+        var previous = node.pointee.last
+        while let current = previous {
+          stack.append((current, element))
+          previous = current.pointee.prev
         }
-        stack.append(contentsOf: children.reversed())
       default:
         continue
       }

@@ -57,7 +57,7 @@ public struct DecodedText: Sendable {
       return
     }
     if DecodedText.isValidUTF8(bytes) {
-      self.init(text: String(decoding: bytes, as: UTF8.self), encoding: "utf-8", source: .utf8Check)
+      self.init(text: DecodedText.utf8Text(bytes), encoding: "utf-8", source: .utf8Check)
       return
     }
     self.init(text: DecodedText.windows1252(bytes), encoding: "windows-1252", source: .fallback)
@@ -129,9 +129,15 @@ public struct DecodedText: Sendable {
   }
 
   /// Converts from `label` with iconv; nil when the encoding is unknown.
+  /// UTF-8 bytes as text: valid input (nearly all) through the fast validating path,
+  /// anything else with U+FFFD for each bad sequence.
+  static func utf8Text(_ bytes: [UInt8]) -> String {
+    String(validating: bytes, as: UTF8.self) ?? String(decoding: bytes, as: UTF8.self)
+  }
+
   static func convert(_ bytes: [UInt8], from label: String) -> String? {
     switch label {
-    case "utf-8": return String(decoding: bytes, as: UTF8.self)
+    case "utf-8": return utf8Text(bytes)
     case "windows-1252": return windows1252(bytes)
     default: break
     }
