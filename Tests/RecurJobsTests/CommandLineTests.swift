@@ -77,6 +77,17 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(emptyResult.out.contains("reason:    empty page"), emptyResult.out)
 
     XCTAssertEqual(try run(["extract", folder.appendingPathComponent("absent.html").path]).status, 2)
+
+    // A block model that cannot be read is a usage error naming the file, not a fallback.
+    let badModel = folder.appendingPathComponent("bad-model")
+    try FileManager.default.createDirectory(at: badModel, withIntermediateDirectories: true)
+    try Data("not weights".utf8).write(to: badModel.appendingPathComponent("blocks.bin"))
+    let refused = try run(["extract", "--extract-model", badModel.path, page.path])
+    XCTAssertEqual(refused.status, 2)
+    XCTAssertTrue(refused.err.contains("not a block model file"), refused.err)
+    let rules = try run(["extract", "--json", "--rules", page.path])
+    XCTAssertEqual(rules.status, 0, rules.err)
+    XCTAssertTrue(rules.out.contains("\"method\":\"prose-mass\""), rules.out)
     XCTAssertEqual(try run(["eval", "extract", "--data", folder.path]).status, 2)
   }
 }

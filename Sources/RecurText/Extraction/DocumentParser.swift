@@ -42,10 +42,11 @@ public struct DocumentParser: Sendable {
     if document.reviews.isEmpty { document.reviews = RepeatedBlockReviews(root: parsed.root).reviews() }
     // Outside articles (whose comments are not their text), a page's reviews and posts are
     // its content: a block that is (part of) a review item's text, or the short line
-    // naming its writer, stays even when the block model would drop it.
+    // naming its writer, stays even when the block model would drop it. So does the
+    // byline of the page's own author: readers see who wrote what they read.
     let items = document.kind != .article ? document.reviews : []
     let bodies = items.map(\.body).filter { !$0.isEmpty }
-    let writers = items.compactMap(\.author).filter { !$0.isEmpty }
+    let writers = (items.compactMap(\.author) + document.authors).filter { !$0.isEmpty }
     let extracted = MainContentExtractor().extract(parsed.root, model: blockModel) { text in
       if text.count >= ExtractionRules.minimumReviewBlockCharacters, bodies.contains(where: { $0.contains(text) }) {
         return true
