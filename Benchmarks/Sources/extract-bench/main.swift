@@ -58,22 +58,30 @@ do {
   exit(2)
 }
 var parseOnly: [Double] = []
+var eventsOnly: [Double] = []
+var treeOnly: [Double] = []
 var full: [Double] = []
 var rules: [Double] = []
 let withModel = DocumentParser(blockModel: model)
 let rulesOnly = DocumentParser()
 for _ in 0..<repeats {
   parseOnly.append(time { for text in texts { _ = HTMLParser.parseOnly(text) } })
+  eventsOnly.append(time { for text in texts { _ = HTMLParser.parseEventsOnly(text) } })
+  treeOnly.append(time { for text in texts { _ = HTMLParser.parse(text) } })
   full.append(time { for page in pages { _ = withModel.parse(page, url: "") } })
   rules.append(time { for page in pages { _ = rulesOnly.parse(page, url: "") } })
 }
 let floor = megabytes / median(parseOnly)
+let events = megabytes / median(eventsOnly)
+let tree = megabytes / median(treeOnly)
 let extraction = megabytes / median(full)
 let rulesSpeed = megabytes / median(rules)
 print(String(format: "%d pages, %.1f MB (1 MB = 10^6 bytes), median of %d passes", pages.count, megabytes, repeats))
-print(String(format: "libxml2 parse only                   %6.1f MB/s", floor))
-print(String(format: "recur parse + extract (block model)  %6.1f MB/s", extraction))
-print(String(format: "recur parse + extract (rules alone)  %6.1f MB/s", rulesSpeed))
+print(String(format: "libxml2 parse only (its tree)         %6.1f MB/s", floor))
+print(String(format: "libxml2 parse events only (no tree)   %6.1f MB/s", events))
+print(String(format: "recur parse to its tree                %6.1f MB/s", tree))
+print(String(format: "recur parse + extract (block model)   %6.1f MB/s", extraction))
+print(String(format: "recur parse + extract (rules alone)   %6.1f MB/s", rulesSpeed))
 print(
   String(
     format: "extraction time / parse-only time: %.2f (block model), %.2f (rules alone)", floor / extraction,

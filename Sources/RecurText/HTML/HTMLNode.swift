@@ -4,7 +4,8 @@
 public final class HTMLNode {
   /// Lower-cased element name, or `#text` for text.
   public let name: String
-  public var attributes: [String: String]
+  /// The attributes the stage reads (`HTMLParser.keptAttributes`), in page order.
+  public var attributes: HTMLAttributes
   public var children: [HTMLNode] = []
   /// The text of a `#text` node (whitespace as in the page).
   public var text: String
@@ -12,11 +13,27 @@ public final class HTMLNode {
   /// Whether the element starts a block of text (a paragraph, cell, list item …).
   let isBlock: Bool
 
-  init(name: String, attributes: [String: String] = [:], text: String = "") {
+  init(name: String, attributes: HTMLAttributes = HTMLAttributes(), text: String = "") {
     self.name = name
     self.attributes = attributes
     self.text = text
     isBlock = name != "#text" && HTMLNode.blockNames.contains(name)
+  }
+
+  /// An element whose block-ness the caller already knows (the parser asks once per name).
+  init(element name: String, isBlock: Bool, attributes: HTMLAttributes) {
+    self.name = name
+    self.attributes = attributes
+    self.text = ""
+    self.isBlock = isBlock
+  }
+
+  /// A text node.
+  init(text: String) {
+    name = "#text"
+    attributes = HTMLAttributes()
+    self.text = text
+    isBlock = false
   }
 
   public var isText: Bool { name == "#text" }
@@ -132,6 +149,30 @@ public final class HTMLNode {
     "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "td", "th", "thead", "tbody", "tfoot", "blockquote", "pre",
     "figure", "figcaption", "form", "fieldset", "address", "details", "summary", "hr", "body", "html", "caption",
   ]
+}
+
+/// An element's attributes as name–value pairs: an element keeps a handful at most, and a
+/// short scan costs less than building a dictionary for each element.
+public struct HTMLAttributes: Sendable {
+  var pairs: [(name: String, value: String)] = []
+
+  public init() {}
+
+  public var isEmpty: Bool { pairs.isEmpty }
+
+  public subscript(name: String) -> String? {
+    get {
+      for pair in pairs where pair.name == name { return pair.value }
+      return nil
+    }
+    set {
+      if let index = pairs.firstIndex(where: { $0.name == name }) {
+        if let newValue { pairs[index].value = newValue } else { pairs.remove(at: index) }
+      } else if let newValue {
+        pairs.append((name, newValue))
+      }
+    }
+  }
 }
 
 extension StringProtocol {

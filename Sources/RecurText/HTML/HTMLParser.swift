@@ -12,9 +12,7 @@ final class LibXMLDocument {
 
   init?(utf8 bytes: [UInt8], url: String) {
     LibXMLDocument.initialiseOnce
-    let options = Int32(
-      HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-        | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+    let options = HTMLParser.options
     let parsed = bytes.withUnsafeBufferPointer { buffer in
       buffer.baseAddress.flatMap { base in
         base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
@@ -58,94 +56,249 @@ public enum HTMLParser {
     LibXMLDocument(utf8: Array(text.utf8), url: "") != nil
   }
 
+  /// libxml2's parse events alone, with nothing built (for benchmarks): the least any
+  /// parse on libxml2 costs.
+  public static func parseEventsOnly(_ text: String) -> Bool {
+    var handler = htmlSAXHandler()
+    handler.startElement = { _, _, _ in }
+    handler.endElement = { _, _ in }
+    handler.characters = { _, _, _ in }
+    return Array(text.utf8).withUnsafeBufferPointer { buffer in
+      buffer.baseAddress.map { base in
+        base.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+          CLibXML2_parseHTMLEvents($0, Int32(buffer.count), options, &handler, nil) == 0
+        }
+      } ?? false
+    }
+  }
+
+  static let options = Int32(
+    HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
+      | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+
   /// Parses UTF-8 text into a tree; a page libxml2 cannot read at all gives an empty tree.
+  /// The tree is built from libxml2's parse events (SAX): libxml2's own tree, built and
+  /// then copied, cost as much again as the parse.
   public static func parse(_ text: String, url: String = "") -> ParsedHTML {
     var bytes: [UInt8] =
       text.utf8.withContiguousStorageIfAvailable { Array($0.prefix(maxBytes)) } ?? Array(text.utf8.prefix(maxBytes))
     // NUL bytes end libxml2's input early; they carry no text.
     if bytes.contains(0) { bytes.removeAll { $0 == 0 } }
-    let root = HTMLNode(name: "#document")
-    guard !bytes.isEmpty, let document = LibXMLDocument(utf8: bytes, url: url) else {
-      return ParsedHTML(root: root, jsonLD: [])
-    }
-    var jsonLD: [String] = []
-    // Class and id word sets by class-and-id string (most repeat many times on a page).
-    var classWords: [String: Set<String>] = [:]
-    // Iterative walk: a page may nest elements far deeper than the call stack allows.
-    var stack: [(xmlNodePtr, HTMLNode)] = []
-    var child = document.pointer.pointee.children
-    while let node = child {
-      stack.append((node, root))
-      child = node.pointee.next
-    }
-    stack.reverse()
-    while let (node, parent) = stack.popLast() {
-      switch node.pointee.type {
-      case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-        if let content = node.pointee.content {
-          // Indentation between tags (most text nodes) becomes one space: only word
-          // breaks matter downstream, and a short string needs no allocation.
-          var index = 0
-          while content[index] == 0x20 || (0x09...0x0D).contains(content[index]) { index += 1 }
-          let text = content[index] == 0 ? (index == 0 ? "" : " ") : String(cString: content)
-          parent.children.append(HTMLNode(name: "#text", text: text))
-        }
-      case XML_ELEMENT_NODE:
-        // libxml2's HTML parser lowers element and attribute names already; the ASCII
-        // check keeps that true for any it does not know.
-        let name = node.pointee.name.map { String(cString: $0).asciiAwareLowercased() } ?? ""
-        var attributes: [String: String] = [:]
-        var attribute = node.pointee.properties
-        while let current = attribute {
-          if let attributeName = current.pointee.name {
-            let key = String(cString: attributeName).asciiAwareLowercased()
-            if keptAttributes.contains(key) {
-              // A value is one text node (read in place); anything else goes through
-              // xmlNodeGetContent.
-              if let text = current.pointee.children, text.pointee.next == nil, text.pointee.type == XML_TEXT_NODE,
-                let content = text.pointee.content
-              {
-                attributes[key] = String(cString: content)
-              } else if let value = xmlNodeGetContent(UnsafeMutablePointer<xmlNode>(OpaquePointer(current))) {
-                attributes[key] = String(cString: value)
-                CLibXML2_free(value)
-              }
-            }
-          }
-          attribute = current.pointee.next
-        }
-        if name == "script", (attributes["type"] ?? "").lowercased().contains("ld+json") {
-          if let content = xmlNodeGetContent(node) {
-            jsonLD.append(String(cString: content))
-            CLibXML2_free(content)
-          }
-          continue
-        }
-        if skipped.contains(name) { continue }
-        let element = HTMLNode(name: name, attributes: attributes)
-        if attributes["class"] != nil || attributes["id"] != nil {
-          let key = element.classAndID
-          if let words = classWords[key] {
-            element.classWords = words
-          } else {
-            let words = HTMLNode.words(ofClassAndID: key)
-            classWords[key] = words
-            element.classWords = words
-          }
-        } else {
-          element.classWords = []
-        }
-        parent.children.append(element)
-        // Children pushed last first, so they pop in document order.
-        var previous = node.pointee.last
-        while let current = previous {
-          stack.append((current, element))
-          previous = current.pointee.prev
-        }
-      default:
-        continue
+    guard !bytes.isEmpty else { return ParsedHTML(root: HTMLNode(name: "#document"), jsonLD: []) }
+    LibXMLDocument.initialiseOnce
+    var handler = htmlSAXHandler()
+    handler.startElement = { context, name, attributes in TreeBuilder.at(context).pointee.start(name, attributes) }
+    handler.endElement = { context, name in TreeBuilder.at(context).pointee.end(name) }
+    handler.characters = { context, characters, count in TreeBuilder.at(context).pointee.characters(characters, count) }
+    handler.cdataBlock = handler.characters
+    handler.comment = { context, _ in TreeBuilder.at(context).pointee.flushText() }
+    // The builder lives at a fixed address libxml2 hands back to each callback.
+    let builder = UnsafeMutablePointer<TreeBuilder>.allocate(capacity: 1)
+    builder.initialize(to: TreeBuilder())
+    defer { builder.deinitialize(count: 1).deallocate() }
+    let started = bytes.withUnsafeBufferPointer { buffer in
+      buffer.baseAddress!.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+        CLibXML2_parseHTMLEvents($0, Int32(buffer.count), options, &handler, builder)
       }
     }
-    return ParsedHTML(root: root, jsonLD: jsonLD)
+    guard started == 0 else { return ParsedHTML(root: HTMLNode(name: "#document"), jsonLD: []) }
+    return builder.pointee.finish()
+  }
+}
+
+/// Builds the tree from libxml2's parse events, as libxml2's tree builder would: text runs
+/// merged, text outside any element dropped, invisible elements left out whole.
+private struct TreeBuilder {
+  /// The open elements, the document first, each with the children it has so far (a
+  /// node's children are stored when it closes).
+  var open: [(node: HTMLNode, children: [HTMLNode])] = [(HTMLNode(name: "#document"), [])]
+  /// How deep inside a left-out element the parse is (0: outside any).
+  var skipDepth = 0
+  /// How many elements past `maxDepth` are open. They are not made nodes: their text joins
+  /// the deepest element, so a page nested too deep keeps its text in a tree whose depth
+  /// (and the recursion that frees it) stays bounded.
+  var flattened = 0
+  static let maxDepth = 256
+  /// Whether the left-out element is a JSON-LD script, whose text is kept.
+  var readingJSONLD = false
+  var jsonLDBytes: [UInt8] = []
+  var jsonLD: [String] = []
+  /// The text run not yet made a node, and whether it is all whitespace so far.
+  var text: [UInt8] = []
+  var textIsSpace = true
+  var elements = PointerTable<ElementKind>()
+  var attributeNames = PointerTable<String?>()
+  /// Class and id word sets by class-and-id string (most repeat many times on a page).
+  var classWords: [String: Set<String>] = [:]
+
+  /// What the builder needs to know of an element name, worked out once per name.
+  struct ElementKind {
+    var name: String
+    var isBlock: Bool
+    var isSkipped: Bool
+  }
+
+  static func at(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<TreeBuilder> {
+    context!.assumingMemoryBound(to: TreeBuilder.self)
+  }
+
+  mutating func start(
+    _ namePointer: UnsafePointer<xmlChar>?, _ attributeList: UnsafeMutablePointer<UnsafePointer<xmlChar>?>?
+  ) {
+    flushText()
+    guard skipDepth == 0, let namePointer else {
+      skipDepth += 1
+      return
+    }
+    let kind = elements.value(for: namePointer) {
+      // libxml2's HTML parser lowers the names it knows; the ASCII check covers the rest.
+      let name = String(cString: namePointer).asciiAwareLowercased()
+      return ElementKind(
+        name: name, isBlock: HTMLNode.blockNames.contains(name), isSkipped: HTMLParser.skipped.contains(name))
+    }
+    if kind.isSkipped && kind.name != "script" {
+      skipDepth = 1
+      return
+    }
+    var attributes = HTMLAttributes()
+    if var pair = attributeList {
+      while let attributeName = pair[0] {
+        let kept = attributeNames.value(for: attributeName) {
+          let name = String(cString: attributeName).asciiAwareLowercased()
+          return HTMLParser.keptAttributes.contains(name) ? name : nil
+        }
+        if let kept { attributes[kept] = pair[1].map { String(cString: $0) } ?? "" }
+        pair += 2
+      }
+    }
+    if kind.name == "script" {
+      skipDepth = 1
+      readingJSONLD = (attributes["type"] ?? "").lowercased().contains("ld+json")
+      return
+    }
+    if open.count > TreeBuilder.maxDepth {
+      flattened += 1
+      if kind.isBlock || kind.name == "br" { text.append(0x20) }
+      return
+    }
+    let element = HTMLNode(element: kind.name, isBlock: kind.isBlock, attributes: attributes)
+    if attributes["class"] != nil || attributes["id"] != nil {
+      let key = element.classAndID
+      if let words = classWords[key] {
+        element.classWords = words
+      } else {
+        let words = HTMLNode.words(ofClassAndID: key)
+        classWords[key] = words
+        element.classWords = words
+      }
+    } else {
+      element.classWords = []
+    }
+    open[open.count - 1].children.append(element)
+    open.append((element, []))
+  }
+
+  mutating func end(_ namePointer: UnsafePointer<xmlChar>?) {
+    if flattened > 0 && skipDepth == 0 {
+      flattened -= 1
+      if let namePointer, let kind = elements.existingValue(for: namePointer), kind.isBlock { text.append(0x20) }
+      return
+    }
+    flushText()
+    if skipDepth > 0 {
+      skipDepth -= 1
+      if skipDepth == 0 && readingJSONLD {
+        jsonLD.append(String(decoding: jsonLDBytes, as: UTF8.self))
+        jsonLDBytes.removeAll(keepingCapacity: true)
+        readingJSONLD = false
+      }
+      return
+    }
+    guard open.count > 1 else { return }
+    let (node, children) = open.removeLast()
+    node.children = children
+  }
+
+  mutating func characters(_ characters: UnsafePointer<xmlChar>?, _ count: Int32) {
+    guard let characters, count > 0 else { return }
+    let run = UnsafeBufferPointer(start: characters, count: Int(count))
+    if skipDepth > 0 {
+      if skipDepth == 1 && readingJSONLD { jsonLDBytes.append(contentsOf: run) }
+      return
+    }
+    // Text with no element open is dropped, as libxml2's tree builder drops it.
+    guard open.count > 1 else { return }
+    if textIsSpace { textIsSpace = run.allSatisfy { $0 == 0x20 || (0x09...0x0D).contains($0) } }
+    text.append(contentsOf: run)
+  }
+
+  /// Ends the current text run as one node. Indentation between tags (most text runs)
+  /// becomes one space: only word breaks matter downstream, and it needs no allocation.
+  mutating func flushText() {
+    guard !text.isEmpty else { return }
+    let value = textIsSpace ? " " : String(decoding: text, as: UTF8.self)
+    open[open.count - 1].children.append(HTMLNode(text: value))
+    text.removeAll(keepingCapacity: true)
+    textIsSpace = true
+  }
+
+  /// Closes what is still open (libxml2 closes every element, so only the document is)
+  /// and hands over the tree.
+  mutating func finish() -> ParsedHTML {
+    flushText()
+    flattened = 0
+    while open.count > 1 { end(nil) }
+    open[0].node.children = open[0].children
+    return ParsedHTML(root: open[0].node, jsonLD: jsonLD)
+  }
+}
+
+/// A small open-addressing table keyed by pointer. libxml2's HTML parser hands out each
+/// element and attribute name from its dictionary (or as a constant), so within one parse
+/// one pointer is one name, and a name is worked out once instead of once per element.
+private struct PointerTable<Value> {
+  var keys = [UnsafeRawPointer?](repeating: nil, count: 256)
+  var values = [Value?](repeating: nil, count: 256)
+  var count = 0
+
+  mutating func value(for pointer: UnsafePointer<xmlChar>, orMake make: () -> Value) -> Value {
+    let key = UnsafeRawPointer(pointer)
+    var slot = slot(of: key)
+    if keys[slot] == key { return values[slot]! }
+    if (count + 1) * 2 > keys.count {
+      grow()
+      slot = self.slot(of: key)
+    }
+    let value = make()
+    keys[slot] = key
+    values[slot] = value
+    count += 1
+    return value
+  }
+
+  func existingValue(for pointer: UnsafePointer<xmlChar>) -> Value? {
+    let slot = slot(of: UnsafeRawPointer(pointer))
+    return keys[slot] == UnsafeRawPointer(pointer) ? values[slot] : nil
+  }
+
+  /// Where `key` is, or the empty slot where it goes.
+  func slot(of key: UnsafeRawPointer) -> Int {
+    let mask = keys.count - 1
+    var slot =
+      Int(truncatingIfNeeded: (UInt(bitPattern: Int(bitPattern: key)) >> 3) &* 0x9E37_79B9_7F4A_7C15 >> 40) & mask
+    while let occupant = keys[slot], occupant != key { slot = (slot + 1) & mask }
+    return slot
+  }
+
+  mutating func grow() {
+    let (oldKeys, oldValues) = (keys, values)
+    keys = [UnsafeRawPointer?](repeating: nil, count: oldKeys.count * 2)
+    values = [Value?](repeating: nil, count: oldKeys.count * 2)
+    for (key, value) in zip(oldKeys, oldValues) {
+      guard let key else { continue }
+      let slot = slot(of: key)
+      keys[slot] = key
+      values[slot] = value
+    }
   }
 }
