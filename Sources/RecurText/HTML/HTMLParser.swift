@@ -127,9 +127,15 @@ private struct TreeBuilder {
   var text: [UInt8] = []
   var textIsSpace = true
   var elements = PointerTable<ElementKind>()
-  var attributeNames = PointerTable<String?>()
-  /// Class and id word sets by class-and-id string (most repeat many times on a page).
-  var classWords: [String: Set<String>] = [:]
+  var attributeNames = PointerTable<AttributeKind>()
+  var classes = ClassTable()
+  /// A boolean attribute's value (libxml2 passes none).
+  let emptyValue: UnsafePointer<xmlChar> = UnsafePointer(("" as StaticString).utf8Start)
+
+  /// What the builder does with an attribute, worked out once per name.
+  enum AttributeKind {
+    case classWords, id, kept(String), dropped
+  }
 
   /// What the builder needs to know of an element name, worked out once per name.
   struct ElementKind {
@@ -161,15 +167,33 @@ private struct TreeBuilder {
       return
     }
     var attributes = HTMLAttributes()
+    var classValue: UnsafePointer<xmlChar>?
+    var idValue: UnsafePointer<xmlChar>?
     if var pair = attributeList {
       while let attributeName = pair[0] {
-        let kept = attributeNames.value(for: attributeName) {
+        let kind = attributeNames.value(for: attributeName) {
           let name = String(cString: attributeName).asciiAwareLowercased()
-          return HTMLParser.keptAttributes.contains(name) ? name : nil
+          switch name {
+          case "class": return .classWords
+          case "id": return .id
+          default: return HTMLParser.keptAttributes.contains(name) ? .kept(name) : .dropped
+          }
         }
-        if let kept { attributes[kept] = pair[1].map { String(cString: $0) } ?? "" }
+        switch kind {
+        case .classWords: classValue = pair[1] ?? emptyValue
+        case .id: idValue = pair[1] ?? emptyValue
+        case .kept(let name): attributes[name] = pair[1].map { String(cString: $0) } ?? ""
+        case .dropped: break
+        }
         pair += 2
       }
+    }
+    var classEntry: ClassTable.Entry?
+    if classValue != nil || idValue != nil {
+      let entry = classes.entry(class: classValue, id: idValue)
+      if let value = entry.classValue { attributes["class"] = value }
+      if let value = entry.id { attributes["id"] = value }
+      classEntry = entry
     }
     if kind.name == "script" {
       skipDepth = 1
@@ -182,15 +206,9 @@ private struct TreeBuilder {
       return
     }
     let element = HTMLNode(element: kind.name, isBlock: kind.isBlock, attributes: attributes)
-    if attributes["class"] != nil || attributes["id"] != nil {
-      let key = element.classAndID
-      if let words = classWords[key] {
-        element.classWords = words
-      } else {
-        let words = HTMLNode.words(ofClassAndID: key)
-        classWords[key] = words
-        element.classWords = words
-      }
+    if let classEntry {
+      element.classAndID = classEntry.classAndID
+      element.classWords = classEntry.words
     } else {
       element.classWords = []
     }
@@ -299,6 +317,73 @@ private struct PointerTable<Value> {
       let slot = slot(of: key)
       keys[slot] = key
       values[slot] = value
+    }
+  }
+}
+
+/// The class and id values of a page's elements, each pair made Swift strings, lowered and
+/// split into words once: most pairs repeat many times on a page. Looked up by the bytes
+/// as libxml2 hands them over, so a repeat costs one hash over the bytes.
+private struct ClassTable {
+  struct Entry {
+    var key: [UInt8]
+    var classValue: String?
+    var id: String?
+    var classAndID: String
+    var words: Set<String>
+  }
+  var slots = [Int32](repeating: -1, count: 512)
+  var entries: [Entry] = []
+  var scratch: [UInt8] = []
+
+  mutating func entry(class classValue: UnsafePointer<xmlChar>?, id: UnsafePointer<xmlChar>?) -> Entry {
+    // The key: a presence byte and the bytes of each value, 0xFF (never in UTF-8) between.
+    scratch.removeAll(keepingCapacity: true)
+    append(classValue)
+    append(id)
+    let mask = slots.count - 1
+    var slot = ClassTable.slot(scratch, mask: mask)
+    while slots[slot] >= 0 {
+      if entries[Int(slots[slot])].key == scratch { return entries[Int(slots[slot])] }
+      slot = (slot + 1) & mask
+    }
+    let classString = classValue.map { String(cString: $0) }
+    let idString = id.map { String(cString: $0) }
+    let classAndID = ((classString ?? "") + " " + (idString ?? "")).asciiAwareLowercased()
+    let entry = Entry(
+      key: scratch, classValue: classString, id: idString, classAndID: classAndID,
+      words: HTMLNode.words(ofClassAndID: classAndID))
+    slots[slot] = Int32(entries.count)
+    entries.append(entry)
+    if entries.count * 2 > slots.count { rehash() }
+    return entry
+  }
+
+  private mutating func append(_ value: UnsafePointer<xmlChar>?) {
+    scratch.append(value == nil ? 0 : 1)
+    if var byte = value {
+      while byte.pointee != 0 {
+        scratch.append(byte.pointee)
+        byte += 1
+      }
+    }
+    scratch.append(0xFF)
+  }
+
+  /// The key's home slot: FNV-1a over its bytes.
+  static func slot(_ key: [UInt8], mask: Int) -> Int {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in key { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+    return Int(truncatingIfNeeded: hash ^ (hash >> 29)) & mask
+  }
+
+  mutating func rehash() {
+    slots = [Int32](repeating: -1, count: slots.count * 2)
+    let mask = slots.count - 1
+    for (index, entry) in entries.enumerated() {
+      var slot = ClassTable.slot(entry.key, mask: mask)
+      while slots[slot] >= 0 { slot = (slot + 1) & mask }
+      slots[slot] = Int32(index)
     }
   }
 }

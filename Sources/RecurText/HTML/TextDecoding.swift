@@ -56,8 +56,8 @@ public struct DecodedText: Sendable {
       self.init(text: text, encoding: label, source: .meta)
       return
     }
-    if DecodedText.isValidUTF8(bytes) {
-      self.init(text: DecodedText.utf8Text(bytes), encoding: "utf-8", source: .utf8Check)
+    if let text = String(validating: bytes, as: UTF8.self) {
+      self.init(text: text, encoding: "utf-8", source: .utf8Check)
       return
     }
     self.init(text: DecodedText.windows1252(bytes), encoding: "windows-1252", source: .fallback)
@@ -84,33 +84,24 @@ public struct DecodedText: Sendable {
     }
   }
 
-  /// The charset a `<meta>` in the first 4 KiB declares.
+  /// The charset a `<meta>` in the first 4 KiB declares. Read on bytes: markup is ASCII
+  /// whatever the encoding, and this runs on every page.
   static func metaCharset(_ bytes: [UInt8]) -> String? {
-    let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
-    var searchStart = head.startIndex
-    while let meta = head.range(of: "<meta", range: searchStart..<head.endIndex) {
-      let tagEnd = head[meta.upperBound...].firstIndex(of: ">") ?? head.endIndex
-      let tag = head[meta.upperBound..<tagEnd]
-      if let charset = tag.range(of: "charset=") {
-        let value = tag[charset.upperBound...].drop { $0 == "\"" || $0 == "'" || $0 == " " }
-        let label = value.prefix { !"\"' ;/>".contains($0) }
-        if !label.isEmpty { return String(label) }
+    let head = bytes.prefix(4096).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+    var searchStart = 0
+    while let meta = head.firstIndex(of: Array("<meta".utf8), from: searchStart) {
+      let tagStart = meta + 5
+      let tagEnd = head[tagStart...].firstIndex(of: UInt8(ascii: ">")) ?? head.count
+      if let charset = head[..<tagEnd].firstIndex(of: Array("charset=".utf8), from: tagStart) {
+        let quotesAndSpaces: [UInt8] = [0x22, 0x27, 0x20]
+        let valueStart = head[(charset + 8)..<tagEnd].firstIndex { !quotesAndSpaces.contains($0) } ?? tagEnd
+        let terminators = Array("\"' ;/>".utf8)
+        let valueEnd = head[valueStart..<tagEnd].firstIndex { terminators.contains($0) } ?? tagEnd
+        if valueEnd > valueStart { return String(decoding: head[valueStart..<valueEnd], as: UTF8.self) }
       }
       searchStart = tagEnd
     }
     return nil
-  }
-
-  static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
-    var iterator = bytes.makeIterator()
-    var decoder = UTF8()
-    while true {
-      switch decoder.decode(&iterator) {
-      case .scalarValue: continue
-      case .emptyInput: return true
-      case .error: return false
-      }
-    }
   }
 
   static let windows1252High: [UInt32] = [
@@ -128,13 +119,13 @@ public struct DecodedText: Sendable {
     return String(scalars)
   }
 
-  /// Converts from `label` with iconv; nil when the encoding is unknown.
   /// UTF-8 bytes as text: valid input (nearly all) through the fast validating path,
   /// anything else with U+FFFD for each bad sequence.
   static func utf8Text(_ bytes: [UInt8]) -> String {
     String(validating: bytes, as: UTF8.self) ?? String(decoding: bytes, as: UTF8.self)
   }
 
+  /// Converts from `label` with iconv; nil when the encoding is unknown.
   static func convert(_ bytes: [UInt8], from label: String) -> String? {
     switch label {
     case "utf-8": return utf8Text(bytes)
@@ -169,5 +160,24 @@ public struct DecodedText: Sendable {
       }
     }
     return String(decoding: result, as: UTF8.self)
+  }
+}
+
+extension Array where Element == UInt8 {
+  /// Where `needle` first occurs at or after `start` (and ends by `endIndex`).
+  func firstIndex(of needle: [UInt8], from start: Int) -> Int? { self[...].firstIndex(of: needle, from: start) }
+}
+
+extension ArraySlice where Element == UInt8 {
+  /// Where `needle` first occurs at or after `start` within the slice.
+  func firstIndex(of needle: [UInt8], from start: Int) -> Int? {
+    guard let first = needle.first, needle.count <= count else { return nil }
+    var index = Swift.max(start, startIndex)
+    let last = endIndex - needle.count
+    while index <= last {
+      if self[index] == first && self[index..<(index + needle.count)].elementsEqual(needle) { return index }
+      index += 1
+    }
+    return nil
   }
 }
