@@ -1,5 +1,6 @@
 import Foundation
 import RecurText
+import Synchronization
 import XCTest
 
 final class DocumentParserTests: XCTestCase {
@@ -34,6 +35,24 @@ final class DocumentParserTests: XCTestCase {
     XCTAssertEqual(document.encoding, "utf-8")
     XCTAssertEqual(document.encodingSource, .meta)
     XCTAssertNil(document.reason)
+  }
+
+  func testPagesParsedOnManyThreadsAtOnceComeOutAsParsedAlone() throws {
+    let pages = try [
+      "review-with-boilerplate.html", "product-reviews-microdata.html", "product-reviews-repeated-blocks.html",
+      "broken-markup.html", "charset-in-meta-only.html", "script-in-title.html",
+    ].map(fixture)
+    let alone = pages.map { parse($0) }
+    let results = Mutex<[Int: Document]>([:])
+    DispatchQueue.concurrentPerform(iterations: pages.count * 8) { index in
+      let document = DocumentParser().parse(pages[index % pages.count], url: "https://example.test/page")
+      results.withLock { $0[index] = document }
+    }
+    let together = results.withLock { $0 }
+    XCTAssertEqual(together.count, pages.count * 8)
+    for (index, document) in together {
+      XCTAssertEqual(document, alone[index % pages.count])
+    }
   }
 
   func testCharsetDeclaredOnlyInMeta() throws {
@@ -209,6 +228,15 @@ final class BrokenMarkupTests: XCTestCase {
     let document = DocumentParser().parse(Array(page.utf8), url: "https://news.example/river")
     XCTAssertTrue(document.text.contains("council says it will stay open"), document.text)
     XCTAssertNil(document.reason)
+  }
+
+  func testUtilityClassesWithArbitraryValuesGiveNoClassWords() {
+    // `lg:pt-[calc(var(--banner-height))]` is a style, not a banner.
+    let page = """
+      <div class="story-body lg:pt-[calc(var(--banner-height))] md:has-[>.x]:pt-0 hover:sidebar" id="main_text">
+      """
+    let words = HTMLParser.parse(page).root.first("div")?.classWords
+    XCTAssertEqual(words, ["story", "body", "main", "text"])
   }
 
   func testWhitespaceCollapsesAcrossUnicodeSpaces() {

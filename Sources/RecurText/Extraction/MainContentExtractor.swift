@@ -242,11 +242,14 @@ extension String {
   /// read without case or spaces.
   fileprivate var hidesElement: Bool {
     guard utf8.contains(0x3A) else { return false }
-    let squeezed = String(
-      decoding: utf8.compactMap { byte -> UInt8? in
-        if byte == 0x20 || (0x09...0x0D).contains(byte) { return nil }
-        return byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
-      }, as: UTF8.self)
-    return squeezed.contains("display:none") || squeezed.contains("visibility:hidden")
+    let squeezed = utf8.compactMap { byte -> UInt8? in
+      if byte == 0x20 || (0x09...0x0D).contains(byte) { return nil }
+      return byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+    return squeezed.firstIndex(of: String.displayNone, from: 0) != nil
+      || squeezed.firstIndex(of: String.visibilityHidden, from: 0) != nil
   }
+
+  private static let displayNone = Array("display:none".utf8)
+  private static let visibilityHidden = Array("visibility:hidden".utf8)
 }

@@ -94,6 +94,9 @@ struct MetadataReader {
     return title
   }
 
+  /// Class words of an element that holds a byline.
+  static let bylineWords: Set<String> = ["author", "byline", "writer"]
+
   var authors: [String] {
     var names: [String] = []
     func add(_ value: Any?) {
@@ -118,7 +121,8 @@ struct MetadataReader {
     }
     if names.isEmpty {
       // A byline element: class words `author`, `byline`, or `author-name`, holding a short name.
-      for node in elements where !node.classWords.isDisjoint(with: ["author", "byline", "writer"]) {
+      for node in elements
+      where !node.classWords.isEmpty && !node.classWords.isDisjoint(with: MetadataReader.bylineWords) {
         guard let text = node.shortTextContent(limit: 120) else { continue }
         if text.split(separator: " ").count <= 6 { names.append(text) }
         if names.count >= 3 { break }

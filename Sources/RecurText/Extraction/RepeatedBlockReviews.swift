@@ -11,12 +11,17 @@ struct RepeatedBlockReviews {
     var stack = [root]
     while let node = stack.popLast() {
       guard !node.isText, !isFurniture(node) else { continue }
-      let elements = node.children.filter { !$0.isText }
-      stack.append(contentsOf: elements.reversed())
-      guard elements.count >= 2 else { continue }
+      var candidates = 0
+      for child in node.children.reversed() where !child.isText {
+        stack.append(child)
+        if !child.classWords.isEmpty || child.name == "article" || child.name == "li" { candidates += 1 }
+      }
+      // Fewer candidates than the best group so far cannot make a larger one.
+      guard candidates >= 2, candidates >= best.count else { continue }
       var groups: [GroupKey: [HTMLNode]] = [:]
       var order: [GroupKey] = []
-      for child in elements where !child.classWords.isEmpty || ["article", "li"].contains(child.name) {
+      for child in node.children
+      where !child.isText && (!child.classWords.isEmpty || child.name == "article" || child.name == "li") {
         let key = GroupKey(name: child.name, classAndID: child.classAndID)
         if groups[key] == nil { order.append(key) }
         groups[key, default: []].append(child)
@@ -66,7 +71,7 @@ struct RepeatedBlockReviews {
   }
 
   func isFurniture(_ node: HTMLNode) -> Bool {
-    ExtractionRules.droppedElements.contains(node.name) || ["header", "footer", "aside"].contains(node.name)
+    ExtractionRules.droppedElements.contains(node.name) || ExtractionRules.droppedOutsideArticle.contains(node.name)
       || node["role"].map(ExtractionRules.droppedRoles.contains) == true
   }
 

@@ -63,26 +63,40 @@ public final class HTMLNode {
 
   /// The words of the class and id, split at spaces, `-` and `_`, lower-cased; computed
   /// once (pruning and scoring both ask for every element's). The parser fills it from a
-  /// per-page cache: most class strings repeat many times on a page.
+  /// per-page cache: most class strings repeat many times on a page. A utility class with
+  /// a variant or an arbitrary value (`lg:pt-[calc(var(--banner-height))]`, `md:hidden`)
+  /// names a style, not a part of the page, and gives no words.
   public lazy var classWords: Set<String> = HTMLNode.words(ofClassAndID: classAndID)
 
   static func words(ofClassAndID text: String) -> Set<String> {
     var words = Set<String>()
     var text = text
     text.withUTF8 { bytes in
-      var start = 0
+      var tokenStart = 0
       for index in 0...bytes.count {
-        let separator =
-          index == bytes.count || bytes[index] == 0x20 || bytes[index] == 0x2D || bytes[index] == 0x5F
-          || bytes[index] == 0x09 || bytes[index] == 0x0A
-        guard separator else { continue }
-        if index > start {
-          words.insert(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        guard index == bytes.count || bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0A else {
+          continue
         }
-        start = index + 1
+        let token = UnsafeBufferPointer(rebasing: bytes[tokenStart..<index])
+        tokenStart = index + 1
+        if token.contains(where: isUtilityMark) { continue }
+        var start = 0
+        for offset in 0...token.count {
+          guard offset == token.count || token[offset] == 0x2D || token[offset] == 0x5F else { continue }
+          if offset > start {
+            words.insert(String(decoding: UnsafeBufferPointer(rebasing: token[start..<offset]), as: UTF8.self))
+          }
+          start = offset + 1
+        }
       }
     }
     return words
+  }
+
+  /// `:` `[` `(` `=` `&` `>`: marks of a utility class's variant or arbitrary value.
+  @inline(__always)
+  private static func isUtilityMark(_ byte: UInt8) -> Bool {
+    byte == 0x3A || byte == 0x5B || byte == 0x28 || byte == 0x3D || byte == 0x26 || byte == 0x3E
   }
 
   /// All text below, whitespace collapsed.
