@@ -7,7 +7,7 @@
 // and `recur extract` use it) and with the rules alone.
 //
 //   swift run -c release extract-bench --data ../../shared/data/wcxb [--repeats 3] [--limit N]
-//     [--model ../models/extract]
+//     [--model ../models/extract] [--only model]
 import Foundation
 import RecurText
 
@@ -15,6 +15,8 @@ var folder = "../shared/data/wcxb"
 var repeats = 3
 var limit = Int.max
 var modelFolder = "../models/extract"
+// `--only model` times the block-model row alone (for a profiler).
+var only = ""
 var arguments = Array(CommandLine.arguments.dropFirst())
 while arguments.count >= 2 {
   let (name, value) = (arguments.removeFirst(), arguments.removeFirst())
@@ -23,6 +25,7 @@ while arguments.count >= 2 {
   case "--repeats": repeats = max(1, Int(value) ?? repeats)
   case "--limit": limit = max(1, Int(value) ?? limit)
   case "--model": modelFolder = value
+  case "--only": only = value
   default: break
   }
 }
@@ -64,6 +67,11 @@ var full: [Double] = []
 var rules: [Double] = []
 let withModel = DocumentParser(blockModel: model)
 let rulesOnly = DocumentParser()
+if only == "model" {
+  let seconds = median((0..<repeats).map { _ in time { for page in pages { _ = withModel.parse(page, url: "") } } })
+  print(String(format: "recur parse + extract (block model)   %6.1f MB/s", megabytes / seconds))
+  exit(0)
+}
 for _ in 0..<repeats {
   parseOnly.append(time { for text in texts { _ = HTMLParser.parseOnly(text) } })
   eventsOnly.append(time { for text in texts { _ = HTMLParser.parseEventsOnly(text) } })

@@ -175,11 +175,11 @@ public struct MainContentExtractor: Sendable {
   }
 
   private func classBonus(_ node: HTMLNode) -> Double {
-    let words = node.classWords
+    let marks = node.classMarks
     var bonus = 0.0
     if node.name == "article" || node.name == "main" { bonus += ExtractionRules.classWeight }
-    if !words.isDisjoint(with: ExtractionRules.contentWords) { bonus += ExtractionRules.classWeight }
-    if !words.isDisjoint(with: ExtractionRules.boilerplateWords) { bonus -= ExtractionRules.classWeight }
+    if marks.contains(.content) { bonus += ExtractionRules.classWeight }
+    if marks.contains(.boilerplate) { bonus -= ExtractionRules.classWeight }
     return bonus
   }
 
@@ -216,12 +216,9 @@ public struct MainContentExtractor: Sendable {
     if let role = node["role"]?.lowercased(), ExtractionRules.droppedRoles.contains(role) { return true }
     if node["hidden"] != nil || node["aria-hidden"]?.lowercased() == "true" { return true }
     if let style = node["style"], style.hidesElement { return true }
-    let words = node.classWords
-    guard !words.isEmpty, node.name != "body", node.name != "article", node.name != "main" else {
-      return false
-    }
-    return !words.isDisjoint(with: ExtractionRules.boilerplateWords)
-      && words.isDisjoint(with: ExtractionRules.contentWords)
+    guard node.name != "body", node.name != "article", node.name != "main" else { return false }
+    let marks = node.classMarks
+    return marks.contains(.boilerplate) && !marks.contains(.content)
   }
 
   /// Removes boilerplate elements in place (iteratively: trees may be very deep).

@@ -122,7 +122,7 @@ struct MetadataReader {
     if names.isEmpty {
       // A byline element: class words `author`, `byline`, or `author-name`, holding a short name.
       for node in elements
-      where !node.classWords.isEmpty && !node.classWords.isDisjoint(with: MetadataReader.bylineWords) {
+      where node.classMarks.contains(.byline) {
         guard let text = node.shortTextContent(limit: 120) else { continue }
         if text.split(separator: " ").count <= 6 { names.append(text) }
         if names.count >= 3 { break }

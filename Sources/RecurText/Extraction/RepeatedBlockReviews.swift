@@ -29,7 +29,7 @@ struct RepeatedBlockReviews {
       for key in order {
         // A group smaller than the best so far cannot replace it.
         guard let members = groups[key], members.count >= 2, members.count >= best.count else { continue }
-        let named = !members[0].classWords.isDisjoint(with: ExtractionRules.reviewBlockWords)
+        let named = members[0].classMarks.contains(.reviewBlock)
         // A group neither named for reviews nor marking any writer or rating is not one:
         // it is skipped before its text is read.
         guard named || members.contains(where: hasMarker) else { continue }
@@ -58,11 +58,7 @@ struct RepeatedBlockReviews {
     while let node = stack.popLast() {
       if node.isText { continue }
       if node["data-rating"] != nil || node["data-score"] != nil { return true }
-      let words = node.classWords
-      if !words.isEmpty,
-        !words.isDisjoint(with: ExtractionRules.reviewAuthorWords)
-          || !words.isDisjoint(with: ExtractionRules.reviewRatingWords)
-      {
+      if !node.classMarks.isDisjoint(with: [.reviewAuthor, .reviewRating]) {
         return true
       }
       stack.append(contentsOf: node.children)
@@ -90,20 +86,20 @@ struct RepeatedBlockReviews {
         body.append(node.text)
         continue
       }
-      if author == nil, !node.classWords.isDisjoint(with: ExtractionRules.reviewAuthorWords) {
+      if author == nil, node.classMarks.contains(.reviewAuthor) {
         let name = Self.withoutBylinePrefix(node.textContent)
         if !name.isEmpty, name.count <= ExtractionRules.maximumReviewAuthorCharacters {
           author = name
           continue
         }
       }
-      if rating == nil, !node.classWords.isDisjoint(with: ExtractionRules.reviewRatingWords),
+      if rating == nil, node.classMarks.contains(.reviewRating),
         let found = Self.rating(node)
       {
         rating = found
         continue
       }
-      if date == nil, node.name == "time" || !node.classWords.isDisjoint(with: ExtractionRules.reviewDateWords) {
+      if date == nil, node.name == "time" || node.classMarks.contains(.reviewDate) {
         let text = node.textContent
         if text.count <= 40 {
           date = node["datetime"] ?? text

@@ -68,6 +68,10 @@ public final class HTMLNode {
   /// names a style, not a part of the page, and gives no words.
   public lazy var classWords: Set<String> = HTMLNode.words(ofClassAndID: classAndID)
 
+  /// Which of the extraction's word lists the class words meet, worked out once per
+  /// class string (pruning, scoring and the review search ask for every element's).
+  lazy var classMarks: ClassMarks = ClassMarks(classWords)
+
   static func words(ofClassAndID text: String) -> Set<String> {
     var words = Set<String>()
     var text = text
@@ -163,6 +167,32 @@ public final class HTMLNode {
     "ul", "ol", "li", "dl", "dt", "dd", "table", "tr", "td", "th", "thead", "tbody", "tfoot", "blockquote", "pre",
     "figure", "figcaption", "form", "fieldset", "address", "details", "summary", "hr", "body", "html", "caption",
   ]
+}
+
+/// The word lists of `ExtractionRules` (and the byline words) an element's class words meet.
+struct ClassMarks: OptionSet, Sendable {
+  let rawValue: UInt8
+  static let boilerplate = ClassMarks(rawValue: 1)
+  static let content = ClassMarks(rawValue: 2)
+  static let reviewBlock = ClassMarks(rawValue: 4)
+  static let reviewAuthor = ClassMarks(rawValue: 8)
+  static let reviewRating = ClassMarks(rawValue: 16)
+  static let reviewDate = ClassMarks(rawValue: 32)
+  static let byline = ClassMarks(rawValue: 64)
+
+  init(rawValue: UInt8) { self.rawValue = rawValue }
+
+  init(_ words: Set<String>) {
+    self = []
+    guard !words.isEmpty else { return }
+    let lists: [(Set<String>, ClassMarks)] = [
+      (ExtractionRules.boilerplateWords, .boilerplate), (ExtractionRules.contentWords, .content),
+      (ExtractionRules.reviewBlockWords, .reviewBlock), (ExtractionRules.reviewAuthorWords, .reviewAuthor),
+      (ExtractionRules.reviewRatingWords, .reviewRating), (ExtractionRules.reviewDateWords, .reviewDate),
+      (MetadataReader.bylineWords, .byline),
+    ]
+    for (list, mark) in lists where !words.isDisjoint(with: list) { insert(mark) }
+  }
 }
 
 /// An element's attributes as name–value pairs: an element keeps a handful at most, and a

@@ -119,6 +119,7 @@ private struct TreeBuilder {
   /// (and the recursion that frees it) stays bounded.
   var flattened = 0
   static let maxDepth = 256
+  static let ldJSON = Array("ld+json".utf8)
   /// Whether the left-out element is a JSON-LD script, whose text is kept.
   var readingJSONLD = false
   var jsonLDBytes: [UInt8] = []
@@ -197,7 +198,9 @@ private struct TreeBuilder {
     }
     if kind.name == "script" {
       skipDepth = 1
-      readingJSONLD = (attributes["type"] ?? "").lowercased().contains("ld+json")
+      readingJSONLD =
+        Array((attributes["type"] ?? "").utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+        .firstIndex(of: TreeBuilder.ldJSON, from: 0) != nil
       return
     }
     if open.count > TreeBuilder.maxDepth {
@@ -209,8 +212,10 @@ private struct TreeBuilder {
     if let classEntry {
       element.classAndID = classEntry.classAndID
       element.classWords = classEntry.words
+      element.classMarks = classEntry.marks
     } else {
       element.classWords = []
+      element.classMarks = []
     }
     open[open.count - 1].children.append(element)
     open.append((element, []))
@@ -331,6 +336,7 @@ private struct ClassTable {
     var id: String?
     var classAndID: String
     var words: Set<String>
+    var marks: ClassMarks
   }
   var slots = [Int32](repeating: -1, count: 512)
   var entries: [Entry] = []
@@ -350,9 +356,10 @@ private struct ClassTable {
     let classString = classValue.map { String(cString: $0) }
     let idString = id.map { String(cString: $0) }
     let classAndID = ((classString ?? "") + " " + (idString ?? "")).asciiAwareLowercased()
+    let words = HTMLNode.words(ofClassAndID: classAndID)
     let entry = Entry(
-      key: scratch, classValue: classString, id: idString, classAndID: classAndID,
-      words: HTMLNode.words(ofClassAndID: classAndID))
+      key: scratch, classValue: classString, id: idString, classAndID: classAndID, words: words,
+      marks: ClassMarks(words))
     slots[slot] = Int32(entries.count)
     entries.append(entry)
     if entries.count * 2 > slots.count { rehash() }
