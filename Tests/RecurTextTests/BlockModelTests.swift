@@ -104,3 +104,15 @@ final class BlockModelTests: XCTestCase {
     XCTAssertGreaterThan(WordOverlap.f1(extracted: document.text, reference: unseen.reference).f1, 0.95)
   }
 }
+
+final class TextSearchTests: XCTestCase {
+  func testByteSearchFindsExactlyTheBytes() {
+    XCTAssertTrue("Ana Ruiz, Staff Writer".containsBytes("Ana Ruiz"))
+    XCTAssertTrue("Ana Ruiz, Staff Writer".containsBytes("Writer"))
+    XCTAssertFalse("Ana Ruiz, Staff Writer".containsBytes("Ana Ruis"))
+    XCTAssertFalse("Ana".containsBytes("Ana Ruiz"))
+    XCTAssertTrue("Zoë Ñúñez wrote this".containsBytes("ë Ñú"))
+    XCTAssertTrue("anything".containsBytes(""))
+    XCTAssertFalse("".containsBytes("a"))
+  }
+}

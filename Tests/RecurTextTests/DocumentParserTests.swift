@@ -239,6 +239,19 @@ final class BrokenMarkupTests: XCTestCase {
     XCTAssertEqual(words, ["story", "body", "main", "text"])
   }
 
+  func testAriaHiddenTextIsStillOnScreenButHiddenTextIsNot() {
+    // `aria-hidden` hides from screen readers only (pages put whole visible sections under
+    // it); the `hidden` attribute hides from everyone.
+    let page = """
+      <html><body><main><section aria-hidden="true"><h1>River path reopens</h1><p>\(paragraph)</p></section>
+      <p>\(paragraph)</p><div hidden><p>A draft paragraph the editors never published on the page.</p></div>
+      </main></body></html>
+      """
+    let text = DocumentParser().parse(Array(page.utf8), url: "https://news.example/river").text
+    XCTAssertTrue(text.contains("River path reopens"), text)
+    XCTAssertFalse(text.contains("draft paragraph"), text)
+  }
+
   func testWhitespaceCollapsesAcrossUnicodeSpaces() {
     XCTAssertEqual("  a\u{00A0}\u{00A0}b\u{2009}c\u{3000}\n d\u{202F} ".collapsingWhitespace(), "a b c d")
     XCTAssertEqual("é\u{2003}ü".collapsingWhitespace(), "é ü")

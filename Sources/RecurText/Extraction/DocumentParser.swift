@@ -48,10 +48,11 @@ public struct DocumentParser: Sendable {
     let bodies = items.map(\.body).filter { !$0.isEmpty }
     let writers = (items.compactMap(\.author) + document.authors).filter { !$0.isEmpty }
     let extracted = MainContentExtractor().extract(parsed.root, model: blockModel) { text in
-      if text.count >= ExtractionRules.minimumReviewBlockCharacters, bodies.contains(where: { $0.contains(text) }) {
+      if text.count >= ExtractionRules.minimumReviewBlockCharacters, bodies.contains(where: { $0.containsBytes(text) })
+      {
         return true
       }
-      return text.count <= ExtractionRules.maximumReviewAuthorCharacters && writers.contains { text.contains($0) }
+      return text.count <= ExtractionRules.maximumReviewAuthorCharacters && writers.contains { text.containsBytes($0) }
     }
     document.paragraphs = extracted.paragraphs
     document.method = extracted.method

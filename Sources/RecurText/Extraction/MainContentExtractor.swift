@@ -214,7 +214,7 @@ public struct MainContentExtractor: Sendable {
     if ExtractionRules.droppedElements.contains(node.name) { return true }
     if !insideArticle && ExtractionRules.droppedOutsideArticle.contains(node.name) { return true }
     if let role = node["role"]?.lowercased(), ExtractionRules.droppedRoles.contains(role) { return true }
-    if node["hidden"] != nil || node["aria-hidden"]?.lowercased() == "true" { return true }
+    if node["hidden"] != nil { return true }
     if let style = node["style"], style.hidesElement { return true }
     guard node.name != "body", node.name != "article", node.name != "main" else { return false }
     let marks = node.classMarks

@@ -206,6 +206,7 @@ struct TextBlockReader {
     }
     if let role = node["role"] { features.append(BlockFeatureHash.hash("role", role.lowercased())) }
     if let itemprop = node["itemprop"] { features.append(BlockFeatureHash.hash("itemprop", itemprop.lowercased())) }
+    if node["aria-hidden"]?.lowercased() == "true" { features.append(BlockFeatureHash.hash("aria-hidden")) }
     return features
   }
 

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// A page's element tree as plain Swift values, built once from libxml2's parse so the
 /// extraction rules read no C structures. Scripts, styles and other invisible elements
 /// are left out, except JSON-LD blocks, which are kept as `jsonLD`.
@@ -7,8 +13,9 @@ public final class HTMLNode {
   /// The attributes the stage reads (`HTMLParser.keptAttributes`), in page order.
   public var attributes: HTMLAttributes
   public var children: [HTMLNode] = []
-  /// The text of a `#text` node (whitespace as in the page).
-  public var text: String
+  /// The text of a `#text` node (whitespace as in the page; a run of whitespace alone is
+  /// one space, and the parser gives all such runs of a page one shared node).
+  public let text: String
 
   /// Whether the element starts a block of text (a paragraph, cell, list item …).
   let isBlock: Bool
@@ -324,6 +331,27 @@ func utf8WhitespaceWidth(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int, _ co
 }
 
 extension String {
+  /// Whether `other` occurs in the text, byte for byte: Foundation's
+  /// `contains`, which the plain call picks, compares as Unicode text and is many times
+  /// slower on this hot path (each text block against each review and writer).
+  func containsBytes(_ other: String) -> Bool {
+    if other.isEmpty { return true }
+    var text = self
+    var other = other
+    return text.withUTF8 { haystack in
+      other.withUTF8 { needle in
+        guard needle.count <= haystack.count, let start = haystack.baseAddress, let pattern = needle.baseAddress
+        else { return false }
+        let first = pattern.pointee
+        for offset in 0...(haystack.count - needle.count)
+        where start[offset] == first && memcmp(start + offset, pattern, needle.count) == 0 {
+          return true
+        }
+        return false
+      }
+    }
+  }
+
   /// `lowercased()`, with ASCII text (nearly every class name and id) lowered byte by byte.
   func asciiAwareLowercased() -> String {
     guard utf8.allSatisfy({ $0 < 0x80 }) else { return lowercased() }

@@ -127,6 +127,7 @@ private struct TreeBuilder {
   /// The text run not yet made a node, and whether it is all whitespace so far.
   var text: [UInt8] = []
   var textIsSpace = true
+  let space = HTMLNode(text: " ")
   var elements = PointerTable<ElementKind>()
   var attributeNames = PointerTable<AttributeKind>()
   var classes = ClassTable()
@@ -256,11 +257,12 @@ private struct TreeBuilder {
   }
 
   /// Ends the current text run as one node. Indentation between tags (most text runs)
-  /// becomes one space: only word breaks matter downstream, and it needs no allocation.
+  /// becomes the page's one shared space node: only word breaks matter downstream, and
+  /// text nodes are never changed once built.
   mutating func flushText() {
     guard !text.isEmpty else { return }
-    let value = textIsSpace ? " " : String(decoding: text, as: UTF8.self)
-    open[open.count - 1].children.append(HTMLNode(text: value))
+    open[open.count - 1].children.append(
+      textIsSpace ? space : HTMLNode(text: String(decoding: text, as: UTF8.self)))
     text.removeAll(keepingCapacity: true)
     textIsSpace = true
   }
