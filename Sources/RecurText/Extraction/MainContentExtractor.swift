@@ -214,6 +214,8 @@ public struct MainContentExtractor: Sendable {
     if ExtractionRules.droppedElements.contains(node.name) { return true }
     if !insideArticle && ExtractionRules.droppedOutsideArticle.contains(node.name) { return true }
     if let role = node["role"]?.lowercased(), ExtractionRules.droppedRoles.contains(role) { return true }
+    // `aria-hidden` is not here: it hides from screen readers only, and pages put whole
+    // visible sections under it (the block model reads it as a feature instead).
     if node["hidden"] != nil { return true }
     if let style = node["style"], style.hidesElement { return true }
     guard node.name != "body", node.name != "article", node.name != "main" else { return false }
