@@ -35,7 +35,10 @@ let package = Package(
       pkgConfig: "openblas",
       providers: [.apt(["libopenblas-dev"])]
     ),
-    .target(name: "RecurNN", dependencies: ["CBLAS"]),
+    // The engine's own product and cell kernels, in C: compiled for AVX2 + FMA and for
+    // the baseline, chosen at run time (Swift code is built for the baseline only).
+    .target(name: "CRecurKernels"),
+    .target(name: "RecurNN", dependencies: ["CBLAS", "CRecurKernels"]),
     .systemLibrary(
       name: "CLibXML2",
       pkgConfig: "libxml-2.0",

@@ -42,6 +42,67 @@ final class EngineBehaviourTests: XCTestCase {
     XCTAssertEqual(batched[1].confidence[0], alone[0].confidence[0], accuracy: 1e-5)
   }
 
+  /// The same bits for a sequence alone or in a batch of 32 (the kernels sum each element
+  /// in one order), so a document's label never depends on its batch-mates.
+  func testASequenceGetsTheSameBitsInABatchOf32() {
+    for kind in CellKind.allCases {
+      var rng = SeededGenerator(seed: 24)
+      let model = ManyToOne(
+        embedding: Embedding(vocabulary: 300, width: 20, rng: &rng), cell: kind, hidden: 24, classes: 2,
+        bidirectional: true, pooling: .max, rng: &rng)
+      let sequences = (0..<32).map { index in (0..<(1 + index * 7 % 41)).map { _ in Int(rng.next() % 300) } }
+      let batched = model.probabilities(sequences)
+      for index in [0, 5, 31] {
+        XCTAssertEqual(
+          model.probabilities([sequences[index]])[0].map(\.bitPattern), batched[index].map(\.bitPattern), "\(kind)")
+      }
+    }
+  }
+
+  /// Inference projects words through a cache; training projects them afresh. Both give
+  /// the same bits, with characters and features beside the words.
+  func testCachedWordProjectionsGiveTheSameBits() {
+    var rng = SeededGenerator(seed: 25)
+    let model = ManyToMany(
+      embedding: Embedding(vocabulary: 40, width: 6, rng: &rng),
+      characterEncoder: CharacterEncoder(alphabet: 12, width: 4, hidden: 5, kind: .gru, rng: &rng), featureCount: 3,
+      cell: .lstm, hidden: 7, tags: 5, useCRF: false, rng: &rng)
+    let words = [[1, 2, 3, 4], [5, 39], [7, 7, 7]]
+    let input = ManyToMany.Input(
+      words: words, characters: words.map { $0.map { [($0 % 11) + 1, ($0 % 5) + 1] } },
+      features: words.map { $0.map { [Float($0 % 2), 1, Float($0) / 40] } })
+    var unused = SeededGenerator(seed: 0)
+    let afresh = model.emissions(input, rng: &unused).scores.value.data
+    for _ in 0..<2 {  // the second time from the filled cache
+      let cached = withoutGradients { model.emissions(input, rng: &unused).scores.value.data }
+      XCTAssertEqual(cached.map(\.bitPattern), afresh.map(\.bitPattern))
+    }
+    // A change to the weights is seen (the cache starts again).
+    model.encoder.forwardLayers[0].cell.inputWeight.value.data[0] += 0.5
+    let changed = model.emissions(input, rng: &unused).scores.value.data
+    let cachedAfterChange = withoutGradients { model.emissions(input, rng: &unused).scores.value.data }
+    XCTAssertNotEqual(changed, afresh)
+    XCTAssertEqual(cachedAfterChange.map(\.bitPattern), changed.map(\.bitPattern))
+  }
+
+  /// Label workers run one model on several threads: each run takes its own workspace.
+  func testOneModelOnManyThreadsAtOnce() {
+    var rng = SeededGenerator(seed: 26)
+    let model = ManyToOne(
+      embedding: Embedding(vocabulary: 100, width: 8, rng: &rng), cell: .gru, hidden: 16, classes: 2,
+      bidirectional: true, pooling: .last, rng: &rng)
+    let batches = (0..<8).map { batch in
+      (0..<(1 + batch * 5)).map { index in (0..<(1 + (batch + index) % 23)).map { _ in Int(rng.next() % 100) } }
+    }
+    let alone = batches.map { model.probabilities($0) }
+    let results = ResultSlots(count: 64)
+    nonisolated(unsafe) let shared = model
+    DispatchQueue.concurrentPerform(iterations: 64) { index in
+      results.set(index, shared.probabilities(batches[index % 8]))
+    }
+    for index in 0..<64 { XCTAssertEqual(results.value(index), alone[index % 8]) }
+  }
+
   func testSameSeedGivesBitIdenticalWeights() {
     func trainOnce() -> [[Float]] {
       var rng = SeededGenerator(seed: 23)
@@ -134,5 +195,25 @@ final class EngineBehaviourTests: XCTestCase {
     XCTAssertEqual(batches.flatMap { $0 }.sorted(), Array(0..<1000))
     let spread = batches.map { batch in batch.map { lengths[$0] }.max()! - batch.map { lengths[$0] }.min()! }
     XCTAssertLessThan(Double(spread.reduce(0, +)) / Double(spread.count), 20)
+  }
+}
+
+/// Results written from several threads, one slot each.
+final class ResultSlots: @unchecked Sendable {
+  private var slots: [[[Float]]]
+  private let lock = NSLock()
+
+  init(count: Int) { slots = Array(repeating: [], count: count) }
+
+  func set(_ index: Int, _ value: [[Float]]) {
+    lock.lock()
+    slots[index] = value
+    lock.unlock()
+  }
+
+  func value(_ index: Int) -> [[Float]] {
+    lock.lock()
+    defer { lock.unlock() }
+    return slots[index]
   }
 }

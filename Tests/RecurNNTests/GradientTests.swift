@@ -48,6 +48,34 @@ final class GradientTests: XCTestCase {
     }
   }
 
+  /// The whole-sequence run's gradients into the initial state and from the final state
+  /// (the LSTM's cell state too), forwards and backwards, through a padded batch whose
+  /// sequences are not in length order.
+  func testSequenceRunInitialAndFinalStates() {
+    for kind in CellKind.allCases {
+      for reverse in [false, true] {
+        var rng = SeededGenerator(seed: 8)
+        let layer = Recurrent(cell: makeCell(kind, input: 3, hidden: 4, rng: &rng), reverse: reverse)
+        let input = trainable([15, 3], &rng)  // 5 steps × 3 sequences
+        let batch = SequenceBatch(lengths: [2, 5, 3])
+        let initial = (0..<layer.cell.stateCount).map { _ in trainable([3, 4], &rng, scale: 0.5) }
+        let head = Dense(input: 4, output: 3, rng: &rng)
+        let parameters =
+          layer.parameters() + head.parameters() + [Parameter("x", input)]
+          + initial.enumerated().map { Parameter("state\($0.offset)", $0.element) }
+        assertGradientsMatch(parameters) {
+          let run = layer(input, batch: batch, initialState: initial)
+          var loss = add(
+            softmaxCrossEntropy(
+              head(run.outputs), targets: batch.timeMajor([[0, 1], [2, 2, 1, 0, 1], [1, 0, 0]], pad: -1)),
+            softmaxCrossEntropy(head(run.final[0]), targets: [2, 0, 1]))
+          if run.final.count == 2 { loss = add(loss, softmaxCrossEntropy(head(run.final[1]), targets: [1, 1, 0])) }
+          return loss
+        }
+      }
+    }
+  }
+
   func testBidirectionalStackedEncoder() {
     for kind in CellKind.allCases {
       var rng = SeededGenerator(seed: 4)

@@ -4,9 +4,11 @@
 // argmax) over length 30 at batch 1 and 32; training the sentiment model at batch 32,
 // length 40 with Adam (lr 1e-3) and cross-entropy. Every cell, at 1 and 2 BLAS threads.
 // Each figure: warm-up calls, then `repeats` timed blocks of at least `min-block`
-// seconds; the median per-call time of the blocks.
+// seconds; the median per-call time of the blocks, and the minor page faults per call
+// over the timed blocks (near zero once the engine's buffers are warm).
 //
 //   swift run -c release rnn-bench [--threads 1,2] [--repeats 7] [--min-block 0.25] [--cells rnn,gru,lstm]
+//     [--kernels avx512|avx2|baseline]
 // With JSON=1 in the environment: one JSON object per line per configuration instead.
 import Foundation
 import RecurNN
@@ -23,6 +25,8 @@ while arguments.count >= 2 {
   case "--repeats": repeats = max(1, Int(value) ?? repeats)
   case "--min-block": minBlock = Double(value) ?? minBlock
   case "--cells": cells = value.split(separator: ",").compactMap { CellKind(rawValue: String($0)) }
+  case "--kernels":
+    if let path = KernelPath.allCases.first(where: { $0.name.hasPrefix(value) }) { path.select() }
   default: break
   }
 }
@@ -33,39 +37,61 @@ let hidden = 128
 
 func now() -> Double { Date().timeIntervalSinceReferenceDate }
 
-@MainActor func timePerCall(_ body: () -> Void) -> Double {
+func minorFaults() -> Int {
+  var usage = rusage()
+  getrusage(RUSAGE_SELF.rawValue, &usage)
+  return usage.ru_minflt
+}
+
+/// The median seconds per call and the minor page faults per call of the timed blocks.
+@MainActor func timePerCall(_ body: () -> Void) -> (seconds: Double, faults: Double) {
   for _ in 0..<3 { body() }
   let start = now()
   body()
   let one = max(now() - start, 1e-6)
   let calls = max(1, Int(minBlock / one))
   var perCall: [Double] = []
+  let faultsBefore = minorFaults()
   for _ in 0..<repeats {
     let blockStart = now()
     for _ in 0..<calls { body() }
     perCall.append((now() - blockStart) / Double(calls))
   }
+  let faults = Double(minorFaults() - faultsBefore) / Double(repeats * calls)
   perCall.sort()
-  return perCall[perCall.count / 2]
+  return (perCall[perCall.count / 2], faults)
 }
 
 @MainActor func report(
-  _ model: String, _ cell: CellKind, _ threads: Int, _ batch: Int, _ length: Int, _ seconds: Double
+  _ model: String, _ cell: CellKind, _ threads: Int, _ batch: Int, _ length: Int,
+  _ measured: (seconds: Double, faults: Double)
 ) {
-  let tokens = Double(batch * length) / seconds
+  let tokens = Double(batch * length) / measured.seconds
   if json {
     print(
-      "{\"model\":\"\(model)\",\"cell\":\"\(cell.rawValue)\",\"threads\":\(threads),\"batch\":\(batch),\"len\":\(length),\"tokens_per_s\":\(Int(tokens))}"
+      "{\"model\":\"\(model)\",\"cell\":\"\(cell.rawValue)\",\"threads\":\(threads),\"batch\":\(batch),\"len\":\(length),\"tokens_per_s\":\(Int(tokens)),\"faults_per_call\":\(measured.faults)}"
     )
   } else {
     print(
       String(
-        format: "%7d %-9@ %-5@ %5d %4d %9.3f %11.0f", threads, model as NSString, cell.rawValue as NSString, batch,
-        length, seconds * 1000, tokens))
+        format: "%7d %-9@ %-5@ %5d %4d %9.3f %11.0f %12.2f", threads, model as NSString, cell.rawValue as NSString,
+        batch, length, measured.seconds * 1000, tokens, measured.faults))
   }
 }
 
-if !json { print("threads model     cell  batch  len   ms/call    tokens/s") }
+/// The CPU's model name from /proc/cpuinfo (Linux), for the record.
+func cpuModel() -> String {
+  guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+    let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+    let name = line.split(separator: ":", maxSplits: 1).last
+  else { return "unknown CPU" }
+  return name.trimmingCharacters(in: .whitespaces)
+}
+
+if !json {
+  print("# \(cpuModel()), kernels: \(KernelPath.current.name)")
+  print("threads model     cell  batch  len   ms/call    tokens/s faults/call")
+}
 for threads in threadCounts {
   setBLASThreads(threads)
   for cell in cells {

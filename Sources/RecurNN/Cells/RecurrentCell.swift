@@ -19,7 +19,22 @@ public protocol RecurrentCell: Layer {
   /// `[rows, inputSize]` → `[rows, gates × hiddenSize]`.
   func projectInputs(_ x: Variable) -> Variable
   /// One step: the projected input `[batch, gates × hidden]` and the state → new state.
+  /// (Decoders step one token at a time; `Recurrent` runs whole sequences in one
+  /// operation, `runSequence`, with the same arithmetic.)
   func step(_ projected: Variable, _ state: [Variable]) -> [Variable]
+  /// `[input, gates × hidden]`: the input projection's weight.
+  var inputWeight: Variable { get }
+  /// `[gates × hidden]`: the input projection's bias.
+  var inputBias: Variable { get }
+  /// Gates per unit: 1 (basic), 3 (GRU), 4 (LSTM).
+  var gateCount: Int { get }
+  /// `[hidden, gates × hidden]`: the step's product with the previous output.
+  var recurrentWeight: Variable { get }
+  /// `[gates × hidden]` added to the recurrent product apart from the input's bias (the
+  /// GRU's `b_h`, which the reset gate scales); nil for the others.
+  var stepBias: Variable? { get }
+  /// Buffers for whole-sequence runs, reused across calls.
+  var workspaces: WorkspacePool { get }
 }
 
 extension RecurrentCell {
@@ -46,6 +61,10 @@ public final class ElmanCell: RecurrentCell {
   public let inputSize: Int
   public let hiddenSize: Int
   public let stateCount = 1
+  public let gateCount = 1
+  public let workspaces = WorkspacePool()
+  public var stepBias: Variable? { nil }
+  public var inputBias: Variable { bias }
   /// `[input, hidden]`
   public let inputWeight: Variable
   /// `[hidden, hidden]`
@@ -82,6 +101,9 @@ public final class GRUCell: RecurrentCell {
   public let inputSize: Int
   public let hiddenSize: Int
   public let stateCount = 1
+  public let gateCount = 3
+  public let workspaces = WorkspacePool()
+  public var stepBias: Variable? { recurrentBias }
   /// `[input, 3·hidden]`
   public let inputWeight: Variable
   /// `[hidden, 3·hidden]`
@@ -126,6 +148,10 @@ public final class LSTMCell: RecurrentCell {
   public let inputSize: Int
   public let hiddenSize: Int
   public let stateCount = 2
+  public let gateCount = 4
+  public let workspaces = WorkspacePool()
+  public var stepBias: Variable? { nil }
+  public var inputBias: Variable { bias }
   /// `[input, 4·hidden]`
   public let inputWeight: Variable
   /// `[hidden, 4·hidden]`

@@ -1,4 +1,5 @@
 import CBLAS
+import CRecurKernels
 
 #if canImport(Glibc)
   import Glibc
@@ -10,14 +11,25 @@ import CBLAS
 // needs a gradient, records how to pass the output's gradient back. Shapes are
 // `[rows, columns]`; a sequence is time-major `[time × batch, features]`.
 
-/// `C = alpha · op(A) · op(B) + beta · C` on raw buffers (row-major).
+/// `C = op(A) · op(B) + beta · C` on raw buffers (row-major), `beta` 0 or 1.
+///
+/// Products without a transpose (every forward product) run on the engine's own kernel:
+/// its speed does not depend on the CPU paths of the BLAS build, and each element is
+/// summed in the same order whatever the row count, so a sequence gets the same result
+/// alone or in a batch. The transposed products of the gradients go to BLAS, where they
+/// are large (k is every row of a batch) and its packing pays.
 func gemm(
   _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
   m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false, beta: Float = 0
 ) {
   guard m > 0, n > 0 else { return }
+  precondition(beta == 0 || beta == 1, "gemm: beta \(beta)")
   if k == 0 {
     if beta == 0 { c.update(repeating: 0, count: m * n) }
+    return
+  }
+  if !transposeA && !transposeB {
+    product(a, b, c, m: m, n: n, k: k, accumulate: beta == 1)
     return
   }
   cblas_sgemm(
@@ -97,9 +109,42 @@ public func addProduct(_ base: Variable, _ a: Variable, _ w: Variable) -> Variab
   }
 }
 
-/// `x · W + b` in one product: `[m, k] · [k, n] + [n]`.
+/// `x · W + b`: `[m, k] · [k, n] + [n]`, the product accumulated onto the bias rows.
 public func affine(_ x: Variable, _ weight: Variable, _ bias: Variable) -> Variable {
-  addRow(matmul(x, weight), bias)
+  let m = x.rows
+  let k = x.columns
+  let n = weight.columns
+  precondition(weight.rows == k && bias.value.count == n, "affine: \(x.shape) · \(weight.shape) + \(bias.shape)")
+  var out = [Float](unsafeUninitializedCapacity: m * n) { buffer, initialized in
+    bias.value.data.withUnsafeBufferPointer { pb in
+      for row in 0..<m { (buffer.baseAddress! + row * n).update(from: pb.baseAddress!, count: n) }
+    }
+    initialized = m * n
+  }
+  if m > 0 && n > 0 {
+    x.value.data.withUnsafeBufferPointer { px in
+      weight.value.data.withUnsafeBufferPointer { pw in
+        out.withUnsafeMutableBufferPointer { po in
+          gemm(px.baseAddress!, pw.baseAddress!, po.baseAddress!, m: m, n: n, k: k, beta: 1)
+        }
+      }
+    }
+  }
+  return Variable(Tensor(shape: [m, n], data: out), inputs: [x, weight, bias]) { result in
+    let grad = result.gradient!
+    accumulateProductGradients(grad, x, weight)
+    if bias.requiresGradient { accumulateColumnSums(grad, rows: m, into: bias) }
+  }
+}
+
+/// Adds the column sums of `grad` (`[rows, n]`) into the gradient of the vector `target`.
+func accumulateColumnSums(_ grad: [Float], rows: Int, into target: Variable) {
+  let n = target.value.count
+  target.accumulate { sums in
+    grad.withUnsafeBufferPointer { pg in
+      for row in 0..<rows { CRecurKernels_add(n, pg.baseAddress! + row * n, sums.baseAddress!) }
+    }
+  }
 }
 
 /// Adds the vector `b` (`[n]`) to every row of `a` (`[m, n]`).

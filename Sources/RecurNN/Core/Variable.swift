@@ -1,3 +1,5 @@
+import Foundation
+
 /// A value in a computation, with its gradient once `backward()` has run.
 ///
 /// Operations on variables that need gradients record how to send a gradient back to
@@ -5,7 +7,12 @@
 /// Parameters are variables created with `requiresGradient: true`; their gradients
 /// accumulate across `backward()` calls until an optimizer clears them.
 public final class Variable {
-  public var value: Tensor
+  public var value: Tensor {
+    didSet { version = VersionCounter.next() }
+  }
+  /// Changes whenever `value` does (a number never given to another value), so a cache of
+  /// results computed from the value can tell it is stale.
+  public private(set) var version = VersionCounter.next()
   /// Same count as `value`; nil until a gradient arrives.
   public var gradient: [Float]?
   public let requiresGradient: Bool
@@ -47,11 +54,27 @@ public final class Variable {
 
   /// Adds `delta` into the gradient through a closure over its storage (sparse updates).
   func accumulate(_ body: (UnsafeMutableBufferPointer<Float>) -> Void) {
-    if gradient == nil { gradient = [Float](repeating: 0, count: value.count) }
+    if gradient == nil {
+      if var spare = spareGradient, spare.count == value.count {
+        spareGradient = nil
+        spare.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        gradient = spare
+      } else {
+        gradient = [Float](repeating: 0, count: value.count)
+      }
+    }
     gradient!.withUnsafeMutableBufferPointer { body($0) }
   }
 
-  public func zeroGradient() { gradient = nil }
+  /// A cleared gradient's storage, reused by the next one: a parameter's gradient is
+  /// as large as the parameter (a word table's is megabytes) and comes back every step.
+  private var spareGradient: [Float]?
+
+  /// Clears the gradient (no gradient until the next backward pass), keeping its storage.
+  public func zeroGradient() {
+    if let gradient { spareGradient = gradient }
+    gradient = nil
+  }
 
   /// Back-propagates from this scalar: its gradient is set to `seed` and every
   /// variable it depends on receives its share.
@@ -88,5 +111,18 @@ public struct Parameter {
   public init(_ key: String, _ variable: Variable) {
     self.key = key
     self.variable = variable
+  }
+}
+
+/// Version numbers for `Variable`, unique in the process.
+enum VersionCounter {
+  nonisolated(unsafe) private static var last: UInt64 = 0
+  private static let lock = NSLock()
+
+  static func next() -> UInt64 {
+    lock.lock()
+    defer { lock.unlock() }
+    last += 1
+    return last
   }
 }

@@ -18,22 +18,53 @@ public final class Recurrent: Layer {
   public func callAsFunction(
     _ x: Variable, batch: SequenceBatch, initialState: [Variable]? = nil
   ) -> (outputs: Variable, final: [Variable]) {
-    let size = batch.size
-    var state = initialState ?? cell.initialState(batch: size)
     guard batch.steps > 0 else {
-      return (Variable(Tensor(zeros: [0, cell.hiddenSize])), state)
+      return (Variable(Tensor(zeros: [0, cell.hiddenSize])), initialState ?? cell.initialState(batch: batch.size))
     }
-    let projected = cell.projectInputs(x)
-    var outputs = [Variable?](repeating: nil, count: batch.steps)
-    let order = reverse ? Array((0..<batch.steps).reversed()) : Array(0..<batch.steps)
-    for step in order {
-      let input = sliceRows(projected, start: step * size, count: size)
-      let next = cell.step(input, state)
-      let mask = batch.mask(at: step)
-      state = zip(next, state).map { blendRows($0, $1, mask: mask) }
-      outputs[step] = state[0]
+    return runSequence(
+      cell, projected: cell.projectInputs(x), batch: batch, initialState: initialState, reverse: reverse)
+  }
+
+  /// Input projections of word-table rows, remembered for inference.
+  let projections = ProjectionCache()
+
+  /// A layer fed by a word table: the same as `self(x, …)` with `x` the table's rows for
+  /// `ids` (time-major, −1 for padding) beside `rest` (`[ids.count, features]`, optional).
+  /// Without gradients each word's projection comes from `projections`, bit-identical to
+  /// projecting it afresh.
+  public func callAsFunction(
+    ids: [Int], table: Variable, rest: Variable? = nil, batch: SequenceBatch, initialState: [Variable]? = nil
+  ) -> (outputs: Variable, final: [Variable]) {
+    guard !GradientMode.isEnabled else {
+      let words = gatherRows(table, ids)
+      return self(rest.map { concatColumns([words, $0]) } ?? words, batch: batch, initialState: initialState)
     }
-    return (concatRows(outputs.map { $0! }), state)
+    guard batch.steps > 0 else {
+      return (Variable(Tensor(zeros: [0, cell.hiddenSize])), initialState ?? cell.initialState(batch: batch.size))
+    }
+    let weight = cell.inputWeight
+    let width = weight.columns
+    let tableWidth = table.columns
+    precondition(
+      weight.rows == tableWidth + (rest?.columns ?? 0), "Recurrent: table \(table.shape), input weight \(weight.shape)")
+    let projected = [Float](unsafeUninitializedCapacity: ids.count * width) { buffer, initialized in
+      let out = buffer.baseAddress!
+      projections.project(ids: ids, table: table, weight: weight, bias: cell.inputBias, into: out)
+      if let rest, rest.columns > 0 {
+        // The rest of the sum, continued in the same order: rows tableWidth… of W_x.
+        rest.value.data.withUnsafeBufferPointer { pr in
+          weight.value.data.withUnsafeBufferPointer { pw in
+            product(
+              pr.baseAddress!, pw.baseAddress! + tableWidth * width, out, m: ids.count, n: width, k: rest.columns,
+              accumulate: true)
+          }
+        }
+      }
+      initialized = ids.count * width
+    }
+    return runSequence(
+      cell, projected: Variable(Tensor(shape: [ids.count, width], data: projected)), batch: batch,
+      initialState: initialState, reverse: reverse)
   }
 
   public func parameters() -> [Parameter] {
@@ -80,14 +111,29 @@ public final class RecurrentEncoder: Layer {
   public func callAsFunction(_ x: Variable, batch: SequenceBatch) -> (
     outputs: Variable, summary: Variable, finalState: [Variable]
   ) {
-    var input = x
-    var summary = x
+    encode(batch: batch) { layer in layer(x, batch: batch) }
+  }
+
+  /// Fed by a word table: the same as `self(x, …)` with `x` the table's rows for `ids`
+  /// (time-major, −1 for padding) beside `rest`; the first layer projects the words
+  /// through its cache when there are no gradients (see `Recurrent`).
+  public func callAsFunction(ids: [Int], table: Variable, rest: Variable? = nil, batch: SequenceBatch) -> (
+    outputs: Variable, summary: Variable, finalState: [Variable]
+  ) {
+    encode(batch: batch) { layer in layer(ids: ids, table: table, rest: rest, batch: batch) }
+  }
+
+  private func encode(
+    batch: SequenceBatch, firstLayer: (Recurrent) -> (outputs: Variable, final: [Variable])
+  ) -> (outputs: Variable, summary: Variable, finalState: [Variable]) {
+    var input: Variable?
+    var summary: Variable?
     var finalState: [Variable] = []
     for index in forwardLayers.indices {
-      let forward = forwardLayers[index](input, batch: batch)
+      let forward = input.map { forwardLayers[index]($0, batch: batch) } ?? firstLayer(forwardLayers[index])
       finalState = forward.final
       if bidirectional {
-        let backward = backwardLayers[index](input, batch: batch)
+        let backward = input.map { backwardLayers[index]($0, batch: batch) } ?? firstLayer(backwardLayers[index])
         input = concatColumns([forward.outputs, backward.outputs])
         summary = concatColumns([forward.final[0], backward.final[0]])
       } else {
@@ -95,7 +141,7 @@ public final class RecurrentEncoder: Layer {
         summary = forward.final[0]
       }
     }
-    return (input, summary, finalState)
+    return (input!, summary!, finalState)
   }
 
   public func parameters() -> [Parameter] {
@@ -177,7 +223,7 @@ public final class CharacterEncoder: Layer {
       for start in stride(from: 0, to: group.count, by: 512) {
         let slice = Array(group[start..<min(group.count, start + 512)])
         let batch = SequenceBatch(lengths: slice.map(\.count))
-        let summary = encoder(embedding(batch.timeMajor(slice, pad: -1)), batch: batch).summary.value
+        let summary = encoder(ids: batch.timeMajor(slice, pad: -1), table: embedding.table, batch: batch).summary.value
         for (row, word) in slice.enumerated() {
           fresh[word] = Array(summary.data[(row * width)..<((row + 1) * width)])
         }

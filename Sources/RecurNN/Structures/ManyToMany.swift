@@ -51,7 +51,8 @@ public final class ManyToMany: Layer {
     scores: Variable, batch: SequenceBatch
   ) {
     let batch = SequenceBatch(lengths: input.words.map(\.count))
-    var parts = [embedding(batch.timeMajor(input.words, pad: -1))]
+    let ids = batch.timeMajor(input.words, pad: -1)
+    var parts: [Variable] = []
     if let characterEncoder {
       let characters = input.characters ?? input.words.map { $0.map { _ in [] } }
       parts.append(characterEncoder(batch.timeMajor(characters, pad: [])))
@@ -61,8 +62,15 @@ public final class ManyToMany: Layer {
       let rows = batch.timeMajor(input.features ?? input.words.map { $0.map { _ in empty } }, pad: empty)
       parts.append(constant(Tensor(shape: [batch.rows, featureCount], data: rows.flatMap { $0 })))
     }
-    let joined = parts.count == 1 ? parts[0] : concatColumns(parts)
-    let encoded = encoder(dropout(joined, training: training, rng: &rng), batch: batch).outputs
+    let rest = parts.isEmpty ? nil : parts.count == 1 ? parts[0] : concatColumns(parts)
+    let encoded: Variable
+    if training && dropout.rate > 0 {
+      let words = embedding(ids)
+      let joined = rest.map { concatColumns([words, $0]) } ?? words
+      encoded = encoder(dropout(joined, training: training, rng: &rng), batch: batch).outputs
+    } else {
+      encoded = encoder(ids: ids, table: embedding.table, rest: rest, batch: batch).outputs
+    }
     return (output(dropout(encoded, training: training, rng: &rng)), batch)
   }
 

@@ -37,8 +37,13 @@ public final class ManyToOne: Layer {
     guard batch.steps > 0 else {
       return output(Variable(Tensor(zeros: [sequences.count, encoder.outputSize])))
     }
-    let embedded = dropout(embedding(batch.timeMajor(sequences, pad: -1)), training: training, rng: &rng)
-    let encoded = encoder(embedded, batch: batch)
+    let ids = batch.timeMajor(sequences, pad: -1)
+    let encoded: (outputs: Variable, summary: Variable, finalState: [Variable])
+    if training && dropout.rate > 0 {
+      encoded = encoder(dropout(embedding(ids), training: training, rng: &rng), batch: batch)
+    } else {
+      encoded = encoder(ids: ids, table: embedding.table, batch: batch)
+    }
     let pooled: Variable
     switch pooling {
     case .last:

@@ -1,3 +1,5 @@
+import CRecurKernels
+
 /// Updates parameters from their gradients, then clears the gradients.
 public protocol Optimizer: AnyObject {
   var learningRate: Float { get set }
@@ -26,7 +28,7 @@ public final class SGD: Optimizer {
         variable.value.data[index] -= learningRate * moving[index]
       }
       velocity[key] = moving
-      variable.gradient = nil
+      variable.zeroGradient()
     }
   }
 }
@@ -72,18 +74,20 @@ public final class Adam: Optimizer {
         moments.removeValue(forKey: key) ?? (
           [Float](repeating: 0, count: gradient.count), [Float](repeating: 0, count: gradient.count)
         )
-      let decay = 1 - learningRate * decoupledWeightDecay
+      let decay = decoupledWeightDecay != 0 ? 1 - learningRate * decoupledWeightDecay : 1
       variable.value.data.withUnsafeMutableBufferPointer { weights in
-        for index in 0..<gradient.count {
-          let g = gradient[index]
-          first[index] = beta1 * first[index] + (1 - beta1) * g
-          second[index] = beta2 * second[index] + (1 - beta2) * g * g
-          if decoupledWeightDecay != 0 { weights[index] *= decay }
-          weights[index] -= rate * first[index] / (second[index].squareRoot() + epsilon)
+        gradient.withUnsafeBufferPointer { g in
+          first.withUnsafeMutableBufferPointer { m in
+            second.withUnsafeMutableBufferPointer { v in
+              CRecurKernels_adam(
+                weights.count, weights.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, beta1, beta2, rate,
+                epsilon, decay)
+            }
+          }
         }
       }
       moments[key] = (first, second)
-      variable.gradient = nil
+      variable.zeroGradient()
     }
   }
 }

@@ -1,0 +1,156 @@
+#include "CRecurKernels.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+// Contract `a · b + c` into one fused operation wherever the path has FMA.
+#pragma clang fp contract(on)
+
+// Unaligned vectors of four (the baseline path: SSE2 or NEON) and eight (AVX2) lanes.
+typedef float v4 __attribute__((vector_size(16), aligned(4)));
+typedef int v4i __attribute__((vector_size(16), aligned(4)));
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+typedef int v8i __attribute__((vector_size(32), aligned(4)));
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+typedef int v16i __attribute__((vector_size(64), aligned(4)));
+
+#define VLOAD(p) (*(const vec *)(p))
+#define VSTORE(p, value) (*(vec *)(p) = (value))
+#define VSPLAT(value) ((vec){0} + (value))
+
+#define KERNEL
+#define NAMED(name) generic_##name
+#define LANES 4
+typedef v4 vec;
+typedef v4i veci;
+#include "KernelBodies.h"
+#undef KERNEL
+#undef NAMED
+#undef LANES
+
+#if defined(__x86_64__)
+#define KERNEL __attribute__((target("avx2,fma")))
+#define NAMED(name) avx2_##name
+#define LANES 8
+#define vec v8
+#define veci v8i
+#include "KernelBodies.h"
+#undef KERNEL
+#undef NAMED
+#undef LANES
+#undef vec
+#undef veci
+
+#define KERNEL __attribute__((target("avx512f,fma")))
+#define NAMED(name) avx512_##name
+#define LANES 16
+#define vec v16
+#define veci v16i
+#include "KernelBodies.h"
+#undef KERNEL
+#undef NAMED
+#undef LANES
+#undef vec
+#undef veci
+
+// The best path the CPU and the operating system allow: 2 with AVX-512 (F), 1 with AVX2
+// and FMA, else 0. CPUID says what the CPU has, XGETBV whether the system saves the
+// wide registers.
+static int cpuBestPath(void) {
+  unsigned a, b, c, d;
+  __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(0), "c"(0));
+  if (a < 7) return 0;
+  __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+  int fma = (c >> 12) & 1, osxsave = (c >> 27) & 1, avx = (c >> 28) & 1;
+  if (!(fma && osxsave && avx)) return 0;
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  if ((lo & 0x6) != 0x6) return 0;
+  __asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(7), "c"(0));
+  int avx2 = (b >> 5) & 1, avx512f = (b >> 16) & 1;
+  if (!avx2) return 0;
+  return avx512f && (lo & 0xE0) == 0xE0 ? 2 : 1;
+}
+#else
+static int cpuBestPath(void) { return 0; }
+#endif
+
+// -1 until first asked. RECUR_KERNELS=baseline or =avx2 in the environment caps the path.
+static int selectedPath = -1;
+
+static int bestPath(void) {
+  int best = cpuBestPath();
+  const char *cap = getenv("RECUR_KERNELS");
+  if (cap && strcmp(cap, "baseline") == 0) return 0;
+  if (cap && strcmp(cap, "avx2") == 0 && best > 1) return 1;
+  return best;
+}
+
+static inline int path(void) {
+  int current = __atomic_load_n(&selectedPath, __ATOMIC_RELAXED);
+  if (current < 0) {
+    current = bestPath();
+    __atomic_store_n(&selectedPath, current, __ATOMIC_RELAXED);
+  }
+  return current;
+}
+
+int CRecurKernels_path(void) { return path(); }
+
+int CRecurKernels_selectPath(int level) {
+  int best = cpuBestPath();
+  int chosen = level < best ? (level < 0 ? 0 : level) : best;
+  __atomic_store_n(&selectedPath, chosen, __ATOMIC_RELAXED);
+  return chosen;
+}
+
+#if defined(__x86_64__)
+#define DISPATCH(name, ...)                                                                                  \
+  do {                                                                                                       \
+    if (path() == 2) avx512_##name(__VA_ARGS__);                                                             \
+    else if (path()) avx2_##name(__VA_ARGS__);                                                               \
+    else generic_##name(__VA_ARGS__);                                                                        \
+  } while (0)
+#else
+#define DISPATCH(name, ...) generic_##name(__VA_ARGS__)
+#endif
+
+void CRecurKernels_gemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c,
+                        long ldc, int accumulate) {
+  if (m <= 0 || n <= 0) return;
+  DISPATCH(gemm, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+void CRecurKernels_tanh(float *values, long count) { DISPATCH(tanhInPlace, values, count); }
+
+void CRecurKernels_rnnForward(long rows, long hidden, float *pre) { DISPATCH(rnnForward, rows, hidden, pre); }
+
+void CRecurKernels_rnnBackward(long rows, long hidden, const float *a, const float *dA, float *dPre) {
+  DISPATCH(rnnBackward, rows, hidden, a, dA, dPre);
+}
+
+void CRecurKernels_gruForward(long rows, long hidden, const float *x, const float *r, const float *hPrev,
+                              float *h, float *saved) {
+  DISPATCH(gruForward, rows, hidden, x, r, hPrev, h, saved);
+}
+
+void CRecurKernels_gruBackward(long rows, long hidden, const float *saved, const float *r, const float *hPrev,
+                               const float *dH, float *dX, float *dR, float *dHPrev) {
+  DISPATCH(gruBackward, rows, hidden, saved, r, hPrev, dH, dX, dR, dHPrev);
+}
+
+void CRecurKernels_lstmForward(long rows, long hidden, float *gates, const float *cPrev, float *c, float *h) {
+  DISPATCH(lstmForward, rows, hidden, gates, cPrev, c, h);
+}
+
+void CRecurKernels_lstmBackward(long rows, long hidden, const float *gates, const float *cPrev, const float *c,
+                                const float *dH, float *dC, float *dGates) {
+  DISPATCH(lstmBackward, rows, hidden, gates, cPrev, c, dH, dC, dGates);
+}
+
+void CRecurKernels_adam(long count, float *w, const float *g, float *m, float *v, float beta1, float beta2,
+                        float rate, float epsilon, float decay) {
+  DISPATCH(adam, count, w, g, m, v, beta1, beta2, rate, epsilon, decay);
+}
+
+void CRecurKernels_add(long count, const float *x, float *y) { DISPATCH(add, count, x, y); }

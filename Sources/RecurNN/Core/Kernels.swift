@@ -1,0 +1,68 @@
+import CRecurKernels
+
+/// Scratch memory for the engine's kernels: grows to the largest size asked of it and is
+/// reused after that, so a steady stream of calls allocates nothing (page faults are the
+/// cost on virtual machines, not the arithmetic).
+struct ScratchBuffer {
+  private(set) var pointer: UnsafeMutablePointer<Float>
+  private(set) var capacity: Int
+
+  init() {
+    pointer = .allocate(capacity: 1)
+    capacity = 1
+  }
+
+  /// At least `count` floats; the contents are kept only while no growth was needed.
+  mutating func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+    if count > capacity {
+      pointer.deallocate()
+      capacity = max(count, capacity + capacity / 2)
+      pointer = .allocate(capacity: capacity)
+    }
+    return pointer
+  }
+
+  /// `count` zeros.
+  mutating func zeros(_ count: Int) -> UnsafeMutablePointer<Float> {
+    let pointer = reserve(count)
+    pointer.update(repeating: 0, count: count)
+    return pointer
+  }
+
+  func free() { pointer.deallocate() }
+}
+
+/// The instruction paths of the engine's kernels.
+public enum KernelPath: Int32, CaseIterable, Sendable {
+  case baseline = 0
+  case avx2 = 1
+  case avx512 = 2
+
+  public var name: String {
+    switch self {
+    case .baseline: "baseline"
+    case .avx2: "avx2+fma"
+    case .avx512: "avx512"
+    }
+  }
+
+  /// The path in use (the CPU's best unless `RECUR_KERNELS=baseline|avx2` caps it).
+  public static var current: KernelPath { KernelPath(rawValue: CRecurKernels_path()) ?? .baseline }
+
+  /// Uses this path, or the CPU's best when that is lower; returns the path now in use.
+  /// The AVX-512 and AVX2 paths give bit-identical results; the baseline rounds
+  /// differently (no fused multiply-add).
+  @discardableResult
+  public func select() -> KernelPath {
+    KernelPath(rawValue: CRecurKernels_selectPath(rawValue)) ?? .baseline
+  }
+}
+
+/// `C = A · B` or `C += A · B` (row-major, contiguous) by the engine's own kernel.
+@inline(__always)
+func product(
+  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int,
+  accumulate: Bool
+) {
+  CRecurKernels_gemm(m, n, k, a, k, b, n, c, n, accumulate ? 1 : 0)
+}

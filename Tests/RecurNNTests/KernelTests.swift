@@ -1,0 +1,133 @@
+import Foundation
+import XCTest
+
+@testable import RecurNN
+
+/// The engine's own kernels on every instruction path this CPU has: products against a
+/// double-precision reference, the same bits on the AVX2 and AVX-512 paths, and a row's
+/// result independent of the other rows of its batch.
+final class KernelTests: XCTestCase {
+  override func tearDown() {
+    KernelPath.avx512.select()
+    super.tearDown()
+  }
+
+  /// The paths this machine can run (the baseline always).
+  var availablePaths: [KernelPath] {
+    KernelPath.allCases.filter { $0.select() == $0 }
+  }
+
+  func randomValues(_ count: Int, _ rng: inout SeededGenerator) -> [Float] {
+    (0..<count).map { _ in rng.uniform(-1, 1) }
+  }
+
+  /// Shapes with every remainder: one row, rows past a block of six, columns short of a
+  /// vector, past the 64-column panels, and k of one.
+  let shapes = [(1, 128, 512), (32, 128, 384), (7, 13, 37), (1, 5, 3), (13, 1, 70), (40, 100, 9), (6, 300, 2)]
+
+  func testProductMatchesAReferenceOnEveryPath() {
+    var rng = SeededGenerator(seed: 31)
+    for path in availablePaths {
+      path.select()
+      for (m, k, n) in shapes {
+        let a = randomValues(m * k, &rng)
+        let b = randomValues(k * n, &rng)
+        let start = randomValues(m * n, &rng)
+        for accumulate in [false, true] {
+          var c = start
+          product(a, b, &c, m: m, n: n, k: k, accumulate: accumulate)
+          for i in 0..<m {
+            for j in 0..<n {
+              var expected = accumulate ? Double(start[i * n + j]) : 0
+              for p in 0..<k { expected += Double(a[i * k + p]) * Double(b[p * n + j]) }
+              XCTAssertEqual(
+                Double(c[i * n + j]), expected, accuracy: 1e-5 * Double(k), "\(path.name) \(m)×\(k)×\(n) [\(i), \(j)]")
+            }
+          }
+        }
+      }
+    }
+  }
+
+  func testARowGetsTheSameBitsAloneOrInABatch() {
+    var rng = SeededGenerator(seed: 32)
+    for path in availablePaths {
+      path.select()
+      for (m, k, n) in shapes where m > 1 {
+        let a = randomValues(m * k, &rng)
+        let b = randomValues(k * n, &rng)
+        var batched = [Float](repeating: 0, count: m * n)
+        product(a, b, &batched, m: m, n: n, k: k, accumulate: false)
+        for i in 0..<m {
+          var alone = [Float](repeating: 0, count: n)
+          product(Array(a[(i * k)..<((i + 1) * k)]), b, &alone, m: 1, n: n, k: k, accumulate: false)
+          XCTAssertEqual(alone.map(\.bitPattern), batched[(i * n)..<((i + 1) * n)].map(\.bitPattern), "\(path.name)")
+        }
+      }
+    }
+  }
+
+  func testTheWidePathsGiveTheSameBits() throws {
+    let wide = availablePaths.filter { $0 != .baseline }
+    guard wide.count == 2 else { throw XCTSkip("this CPU has one vector path: \(wide.map(\.name))") }
+    var rng = SeededGenerator(seed: 33)
+    for (m, k, n) in shapes {
+      let a = randomValues(m * k, &rng)
+      let b = randomValues(k * n, &rng)
+      let results = wide.map { path -> [UInt32] in
+        path.select()
+        var c = [Float](repeating: 0, count: m * n)
+        product(a, b, &c, m: m, n: n, k: k, accumulate: false)
+        return c.map(\.bitPattern)
+      }
+      XCTAssertEqual(results[0], results[1], "\(m)×\(k)×\(n)")
+    }
+  }
+
+  /// A whole model on each path: the same probabilities to within rounding.
+  func testEveryPathScoresAModelAlike() {
+    var rng = SeededGenerator(seed: 34)
+    let model = ManyToOne(
+      embedding: Embedding(vocabulary: 50, width: 12, rng: &rng), cell: .lstm, hidden: 20, classes: 3,
+      bidirectional: true, pooling: .max, rng: &rng)
+    let sequences = (0..<9).map { index in (0..<(2 + index * 3)).map { _ in Int(rng.next() % 50) } }
+    var results: [[[Float]]] = []
+    for path in availablePaths {
+      path.select()
+      results.append(model.probabilities(sequences))
+    }
+    for other in results.dropFirst() {
+      for (a, b) in zip(results[0].joined(), other.joined()) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+    }
+  }
+
+  func testAdamKernelFollowsTheFormula() {
+    var rng = SeededGenerator(seed: 35)
+    let parameter = Variable(Tensor(shape: [37], data: randomValues(37, &rng)), requiresGradient: true)
+    let start = parameter.value.data
+    let gradient = randomValues(37, &rng)
+    let optimizer = Adam.adamW(learningRate: 0.01, weightDecay: 0.1)
+    parameter.gradient = gradient
+    optimizer.update([Parameter("p", parameter)])
+    XCTAssertNil(parameter.gradient)
+    let rate = 0.01 * (1 - 0.999).squareRoot() / (1 - 0.9)
+    for index in 0..<37 {
+      let g = Double(gradient[index])
+      let first = 0.1 * g
+      let second = 0.001 * g * g
+      let expected = Double(start[index]) * (1 - 0.01 * 0.1) - rate * first / (second.squareRoot() + 1e-8)
+      XCTAssertEqual(Double(parameter.value.data[index]), expected, accuracy: 1e-5)
+    }
+  }
+}
+
+/// `product` on arrays, for the tests.
+func product(_ a: [Float], _ b: [Float], _ c: inout [Float], m: Int, n: Int, k: Int, accumulate: Bool) {
+  a.withUnsafeBufferPointer { pa in
+    b.withUnsafeBufferPointer { pb in
+      c.withUnsafeMutableBufferPointer { pc in
+        product(pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, m: m, n: n, k: k, accumulate: accumulate)
+      }
+    }
+  }
+}
