@@ -74,7 +74,7 @@ let package = Package(
       dependencies: ["RecurFetch", "RecurTestSupport"],
       resources: [.copy("Fixtures")]
     ),
-    .testTarget(name: "RecurNNTests", dependencies: ["RecurNN"]),
+    .testTarget(name: "RecurNNTests", dependencies: ["RecurNN", "CRecurKernels"]),
     .testTarget(name: "RecurModelsTests", dependencies: ["RecurModels", "RecurNN", "RecurText"]),
     .testTarget(name: "RecurTextTests", dependencies: ["RecurText"], resources: [.copy("Fixtures")]),
     .testTarget(

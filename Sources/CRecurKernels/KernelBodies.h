@@ -72,6 +72,7 @@ KERNEL static inline float NAMED(sigmoid1)(float value) { return 0.5f + 0.5f * N
   }
 
 PRODUCT_BLOCK(1, 8)
+PRODUCT_BLOCK(1, 16)
 PRODUCT_BLOCK(1, 2)
 PRODUCT_BLOCK(1, 1)
 PRODUCT_BLOCK(2, 2)
@@ -147,6 +148,9 @@ KERNEL static void NAMED(gemm)(long m, long n, long k, const float *a, long lda,
   if (m == 1) {
     // One row (a batch of one): eight vectors at a time keep eight independent chains.
     long j = 0;
+#if LANES == 16
+    for (; j + 16 * LANES <= full; j += 16 * LANES) NAMED(block_1x16)(k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+#endif
     for (; j + 8 * LANES <= full; j += 8 * LANES) NAMED(block_1x8)(k, a, lda, b + j, ldb, c + j, ldc, accumulate);
     NAMED(rowBlock)(1, j, full, k, a, lda, b, ldb, c, ldc, accumulate);
   } else {
@@ -168,6 +172,41 @@ KERNEL static void NAMED(gemm)(long m, long n, long k, const float *a, long lda,
     if (padded != stackPadded) free(padded);
   }
 }
+
+// One row against B packed by `packRows`: blocks of ROW_VECTORS vectors of columns, each
+// block's k rows one after another, so the whole product streams through memory in
+// order. Columns past the last full block are read from B itself.
+#if LANES == 16
+#define ROW_VECTORS 16
+#else
+#define ROW_VECTORS 8
+#endif
+
+KERNEL static long NAMED(packedSize)(long k, long n) { return k * (n - n % (ROW_VECTORS * LANES)); }
+
+KERNEL static void NAMED(packRows)(long k, long n, const float *b, float *packed) {
+  const long width = ROW_VECTORS * LANES;
+  for (long start = 0; start + width <= n; start += width) {
+    for (long p = 0; p < k; p++) {
+      for (long j = 0; j < width; j++) packed[start * k + p * width + j] = b[p * n + start + j];
+    }
+  }
+}
+
+KERNEL static void NAMED(rowProduct)(long k, long n, const float *a, const float *b, const float *packed, float *c,
+                                     int accumulate) {
+  const long width = ROW_VECTORS * LANES;
+  long j = 0;
+  for (; j + width <= n; j += width) {
+#if LANES == 16
+    NAMED(block_1x16)(k, a, k, packed + j * k, width, c + j, n, accumulate);
+#else
+    NAMED(block_1x8)(k, a, k, packed + j * k, width, c + j, n, accumulate);
+#endif
+  }
+  if (j < n) NAMED(gemm)(1, n - j, k, a, k, b + j, n, c + j, n, accumulate);
+}
+#undef ROW_VECTORS
 
 KERNEL static void NAMED(tanhInPlace)(float *values, long count) {
   long i = 0;

@@ -16,7 +16,8 @@ typedef int v16i __attribute__((vector_size(64), aligned(4)));
 
 #define VLOAD(p) (*(const vec *)(p))
 #define VSTORE(p, value) (*(vec *)(p) = (value))
-#define VSPLAT(value) ((vec){0} + (value))
+// x − (+0) is x for every x (unlike 0 + x for −0), so the subtraction folds away.
+#define VSPLAT(value) ((value) - (vec){0})
 
 #define KERNEL
 #define NAMED(name) generic_##name
@@ -119,6 +120,21 @@ void CRecurKernels_gemm(long m, long n, long k, const float *a, long lda, const 
                         long ldc, int accumulate) {
   if (m <= 0 || n <= 0) return;
   DISPATCH(gemm, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+#if defined(__x86_64__)
+#define DISPATCH_VALUE(name, ...) (path() == 2 ? avx512_##name(__VA_ARGS__) : path() ? avx2_##name(__VA_ARGS__) : generic_##name(__VA_ARGS__))
+#else
+#define DISPATCH_VALUE(name, ...) generic_##name(__VA_ARGS__)
+#endif
+
+long CRecurKernels_packedRowsSize(long k, long n) { return DISPATCH_VALUE(packedSize, k, n); }
+
+void CRecurKernels_packRows(long k, long n, const float *b, float *packed) { DISPATCH(packRows, k, n, b, packed); }
+
+void CRecurKernels_rowProduct(long k, long n, const float *a, const float *b, const float *packed, float *c,
+                              int accumulate) {
+  DISPATCH(rowProduct, k, n, a, b, packed, c, accumulate);
 }
 
 void CRecurKernels_tanh(float *values, long count) { DISPATCH(tanhInPlace, values, count); }

@@ -1,3 +1,4 @@
+import CRecurKernels
 import Foundation
 import XCTest
 
@@ -63,6 +64,31 @@ final class KernelTests: XCTestCase {
           product(Array(a[(i * k)..<((i + 1) * k)]), b, &alone, m: 1, n: n, k: k, accumulate: false)
           XCTAssertEqual(alone.map(\.bitPattern), batched[(i * n)..<((i + 1) * n)].map(\.bitPattern), "\(path.name)")
         }
+      }
+    }
+  }
+
+  /// The one-row product over packed weights (batch-1 inference) gives the product's bits.
+  func testPackedOneRowProductGivesTheSameBits() {
+    var rng = SeededGenerator(seed: 36)
+    for path in availablePaths {
+      path.select()
+      for (k, n) in [(128, 512), (64, 192), (7, 300), (5, 3)] {
+        let weight = Variable(Tensor(shape: [k, n], data: randomValues(k * n, &rng)))
+        let a = randomValues(k, &rng)
+        let start = randomValues(n, &rng)
+        var expected = start
+        product(a, weight.value.data, &expected, m: 1, n: n, k: k, accumulate: true)
+        var packedResult = start
+        let packed = PackedRows().packed(weight)
+        a.withUnsafeBufferPointer { pa in
+          weight.value.data.withUnsafeBufferPointer { pw in
+            packedResult.withUnsafeMutableBufferPointer { pc in
+              CRecurKernels_rowProduct(k, n, pa.baseAddress!, pw.baseAddress!, packed.pointer, pc.baseAddress!, 1)
+            }
+          }
+        }
+        XCTAssertEqual(packedResult.map(\.bitPattern), expected.map(\.bitPattern), "\(path.name) \(k)×\(n)")
       }
     }
   }

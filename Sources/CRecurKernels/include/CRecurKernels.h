@@ -20,6 +20,15 @@ int CRecurKernels_selectPath(int level);
 void CRecurKernels_gemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c,
                         long ldc, int accumulate);
 
+/// Floats `CRecurKernels_packRows` writes for a `[k, n]` B on the current path.
+long CRecurKernels_packedRowsSize(long k, long n);
+/// B `[k, n]` (contiguous) in the order the current path's one-row product reads it.
+void CRecurKernels_packRows(long k, long n, const float *b, float *packed);
+/// One row: `c = a · B` (or `c += a · B`) with B also given packed by
+/// `CRecurKernels_packRows` on the same path; the same bits as `CRecurKernels_gemm`.
+void CRecurKernels_rowProduct(long k, long n, const float *a, const float *b, const float *packed, float *c,
+                              int accumulate);
+
 /// `tanh` in place on `count` values (the same rational approximation as RecurNN's `fastTanh`).
 void CRecurKernels_tanh(float *values, long count);
 

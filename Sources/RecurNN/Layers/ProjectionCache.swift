@@ -19,19 +19,26 @@ final class ProjectionCache: @unchecked Sendable {
     let width: Int
     let capacity: Int
     let rows: UnsafeMutablePointer<Float>
+    /// The padding row: the bias alone.
+    let bias: UnsafeMutablePointer<Float>
     /// Each table row's slot in `rows`, −1 when not yet projected.
     var slots: [Int32]
     var used = 0
 
-    init(key: [UInt64], vocabulary: Int, width: Int, capacity: Int) {
+    init(key: [UInt64], vocabulary: Int, width: Int, capacity: Int, bias: [Float]) {
       self.key = key
       self.width = width
       self.capacity = capacity
       rows = .allocate(capacity: max(1, capacity * width))
+      self.bias = .allocate(capacity: max(1, width))
+      self.bias.initialize(from: bias, count: width)
       slots = [Int32](repeating: -1, count: vocabulary)
     }
 
-    deinit { rows.deallocate() }
+    deinit {
+      rows.deallocate()
+      bias.deallocate()
+    }
   }
 
   private var storage: Storage?
@@ -39,11 +46,13 @@ final class ProjectionCache: @unchecked Sendable {
   /// The most memory one cache's rows may take.
   var limitBytes = 48 << 20
 
-  /// Writes `[ids.count, width]` rows: `b + table[id] · W_x[0..<tableWidth]` for each id
-  /// (`b` alone for the padding id −1).
-  func project(
-    ids: [Int], table: Variable, weight: Variable, bias: Variable, into out: UnsafeMutablePointer<Float>
-  ) {
+  /// The projection `b + table[id] · W_x[0..<tableWidth]` of each id (`b` alone for the
+  /// padding id −1), as a pointer to its row of `width` floats: into the cache, or into
+  /// `overflow` for words past the cache's room. The rows stay valid while `keepAlive` and
+  /// `overflow` do.
+  func rows(
+    ids: [Int], table: Variable, weight: Variable, bias: Variable, overflow: inout ScratchBuffer
+  ) -> (pointers: [UnsafePointer<Float>], keepAlive: AnyObject) {
     let width = weight.columns
     let vocabulary = table.rows
     let key = [
@@ -52,7 +61,7 @@ final class ProjectionCache: @unchecked Sendable {
     lock.lock()
     if storage == nil || storage!.key != key || storage!.width != width {
       let capacity = min(vocabulary, limitBytes / max(1, width * MemoryLayout<Float>.size))
-      storage = Storage(key: key, vocabulary: vocabulary, width: width, capacity: capacity)
+      storage = Storage(key: key, vocabulary: vocabulary, width: width, capacity: capacity, bias: bias.value.data)
     }
     let current = storage!
     // Words not yet projected, in order of first appearance, while there is room.
@@ -68,26 +77,19 @@ final class ProjectionCache: @unchecked Sendable {
     let slots = ids.map { $0 >= 0 ? Int(current.slots[$0]) : -2 }
     lock.unlock()
 
-    var uncached: [Int] = []
-    bias.value.data.withUnsafeBufferPointer { pb in
-      for (row, slot) in slots.enumerated() {
-        let target = out + row * width
-        if slot >= 0 {
-          target.update(from: current.rows + slot * width, count: width)
-        } else if slot == -2 {
-          target.update(from: pb.baseAddress!, count: width)
-        } else {
-          uncached.append(row)
-        }
-      }
+    let uncached = slots.indices.filter { slots[$0] == -1 }
+    let spill = overflow.reserve(uncached.count * width)
+    if !uncached.isEmpty {
+      projectRows(uncached.map { ids[$0] }, table: table, weight: weight, bias: bias, into: spill)
     }
-    guard !uncached.isEmpty else { return }
-    let scratch = UnsafeMutablePointer<Float>.allocate(capacity: uncached.count * width)
-    defer { scratch.deallocate() }
-    projectRows(uncached.map { ids[$0] }, table: table, weight: weight, bias: bias, into: scratch)
-    for (index, row) in uncached.enumerated() {
-      (out + row * width).update(from: scratch + index * width, count: width)
+    var next = 0
+    let pointers = slots.map { slot -> UnsafePointer<Float> in
+      if slot >= 0 { return UnsafePointer(current.rows + slot * width) }
+      if slot == -2 { return UnsafePointer(current.bias) }
+      defer { next += 1 }
+      return UnsafePointer(spill + next * width)
     }
+    return (pointers, current)
   }
 
   /// `b + table[id] · W_x[0..<tableWidth]` for each id, by the engine's kernel.

@@ -47,24 +47,24 @@ public final class Recurrent: Layer {
     let tableWidth = table.columns
     precondition(
       weight.rows == tableWidth + (rest?.columns ?? 0), "Recurrent: table \(table.shape), input weight \(weight.shape)")
-    let projected = [Float](unsafeUninitializedCapacity: ids.count * width) { buffer, initialized in
-      let out = buffer.baseAddress!
-      projections.project(ids: ids, table: table, weight: weight, bias: cell.inputBias, into: out)
-      if let rest, rest.columns > 0 {
-        // The rest of the sum, continued in the same order: rows tableWidth… of W_x.
-        rest.value.data.withUnsafeBufferPointer { pr in
-          weight.value.data.withUnsafeBufferPointer { pw in
-            product(
-              pr.baseAddress!, pw.baseAddress! + tableWidth * width, out, m: ids.count, n: width, k: rest.columns,
-              accumulate: true)
-          }
+    return runSequenceWithoutGradients(cell, batch: batch, initialState: initialState, reverse: reverse) {
+      space in
+      let words = projections.rows(
+        ids: ids, table: table, weight: weight, bias: cell.inputBias, overflow: &space.overflow)
+      guard let rest, rest.columns > 0 else { return (words.pointers, words.keepAlive) }
+      // Features beside the words: the rest of the sum, continued in the same order
+      // (rows tableWidth… of W_x) onto a copy of the words' rows.
+      let out = space.projected.reserve(ids.count * width)
+      for (row, pointer) in words.pointers.enumerated() { (out + row * width).update(from: pointer, count: width) }
+      rest.value.data.withUnsafeBufferPointer { pr in
+        weight.value.data.withUnsafeBufferPointer { pw in
+          product(
+            pr.baseAddress!, pw.baseAddress! + tableWidth * width, out, m: ids.count, n: width, k: rest.columns,
+            accumulate: true)
         }
       }
-      initialized = ids.count * width
+      return ((0..<ids.count).map { UnsafePointer(out + $0 * width) }, words.keepAlive)
     }
-    return runSequence(
-      cell, projected: Variable(Tensor(shape: [ids.count, width], data: projected)), batch: batch,
-      initialState: initialState, reverse: reverse)
   }
 
   public func parameters() -> [Parameter] {

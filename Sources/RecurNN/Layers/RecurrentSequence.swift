@@ -24,22 +24,33 @@ func runSequence(
   var inputs = [projected, cell.recurrentWeight] + initial
   if let bias = cell.stepBias { inputs.append(bias) }
   let saving = GradientMode.isEnabled && inputs.contains { $0.requiresGradient }
-  let outputs = run.forward(projected: projected.value.data, initial: initial.map(\.value.data), saving: saving)
+  let outputs = projected.value.data.withUnsafeBufferPointer { pp in
+    run.forward(
+      projectedRows: (0..<batch.rows).map { pp.baseAddress! + $0 * run.width }, initial: initial.map(\.value.data),
+      saving: saving)
+  }
   let result = Variable(Tensor(shape: [batch.rows, cell.hiddenSize], data: outputs), inputs: inputs) { result in
     run.backward(outputGradient: result.gradient!, projected: projected, initial: initial)
   }
-  let lastStep = reverse ? 0 : batch.steps - 1
-  var final = [sliceRows(result, start: lastStep * batch.size, count: batch.size)]
-  if cell.stateCount == 2 {
-    // The LSTM's final cell state: its gradient is handed to the run, whose backward
-    // (which runs after this one, the outputs being this value's input) uses it.
-    final.append(
-      Variable(Tensor(shape: [batch.size, cell.hiddenSize], data: run.finalCell), inputs: [result]) { cellState in
-        run.finalCellGradient = cellState.gradient!
-        result.accumulate { _ in }
-      })
+  return (result, run.finalStates(result))
+}
+
+/// `runSequence` without gradients, each row of the projected inputs (`[time × batch]`
+/// rows of `gates × hidden`) given by `project` as a pointer, valid while the object it
+/// returns lives: the projections are read where they are (a cache of word projections)
+/// instead of gathered into one matrix first.
+func runSequenceWithoutGradients(
+  _ cell: any RecurrentCell, batch: SequenceBatch, initialState: [Variable]?, reverse: Bool,
+  project: (SequenceWorkspace) -> (rows: [UnsafePointer<Float>], keepAlive: AnyObject)
+) -> (outputs: Variable, final: [Variable]) {
+  let run = SequenceRun(cell: cell, batch: batch, reverse: reverse)
+  let initial = initialState ?? cell.initialState(batch: batch.size)
+  let projected = project(run.workspace)
+  let outputs = withExtendedLifetime(projected.keepAlive) {
+    run.forward(projectedRows: projected.rows, initial: initial.map(\.value.data), saving: false)
   }
-  return (result, final)
+  let result = Variable(Tensor(shape: [batch.rows, cell.hiddenSize], data: outputs))
+  return (result, run.finalStates(result))
 }
 
 /// The state of one run between its forward and backward passes.
@@ -79,8 +90,25 @@ final class SequenceRun {
 
   var workspace: SequenceWorkspace { lease.workspace }
 
+  /// The final state from the run's outputs: the output of the last step run (carried
+  /// through padding), and for an LSTM the cell state, whose gradient is handed to the
+  /// run (its backward runs after this one's, the outputs being this value's input).
+  func finalStates(_ outputs: Variable) -> [Variable] {
+    let lastStep = reverse ? 0 : batch.steps - 1
+    var final = [sliceRows(outputs, start: lastStep * batch.size, count: batch.size)]
+    if kind == .lstm {
+      final.append(
+        Variable(Tensor(shape: [batch.size, hidden], data: finalCell), inputs: [outputs]) { cellState in
+          self.finalCellGradient = cellState.gradient!
+          outputs.accumulate { _ in }
+        })
+    }
+    return final
+  }
+
   /// - Returns: the outputs `[time × batch, hidden]`, time-major in the batch's own order.
-  func forward(projected: [Float], initial: [[Float]], saving: Bool) -> [Float] {
+  /// - projectedRows: each row's projected input (`gates × hidden` floats), time-major.
+  func forward(projectedRows: [UnsafePointer<Float>], initial: [[Float]], saving: Bool) -> [Float] {
     let size = batch.size
     let steps = batch.steps
     let hidden = hidden
@@ -109,11 +137,18 @@ final class SequenceRun {
     }
     let weight = cell.recurrentWeight.value.data
     let bias = cell.stepBias?.value.data
-    var outputs = [Float](repeating: 0, count: steps * size * hidden)
-    projected.withUnsafeBufferPointer { pp in
+    // A step with one running row reads W_h packed for one-row products (inference).
+    let packed = !saving && running.contains(1) ? cell.workspaces.packedWeights.packed(cell.recurrentWeight) : nil
+    // The outputs array is the workspace's, shared with the result: once the result is
+    // gone the next run writes into the same storage (a copy is made only while a
+    // caller still holds the last one).
+    if space.outputs.count != steps * size * hidden {
+      space.outputs.removeAll(keepingCapacity: true)
+      space.outputs.append(contentsOf: repeatElement(0, count: steps * size * hidden))
+    }
+    do {
       weight.withUnsafeBufferPointer { pw in
-        outputs.withUnsafeMutableBufferPointer { po in
-          let projected = pp.baseAddress!
+        space.outputs.withUnsafeMutableBufferPointer { po in
           let weight = pw.baseAddress!
           for (step, time) in times.enumerated() {
             let rows = running[step]
@@ -123,11 +158,18 @@ final class SequenceRun {
             }
             // The step's input rows, in the running order.
             for row in 0..<rows {
-              (stepGates + row * width).update(from: projected + (time * size + order[row]) * width, count: width)
+              (stepGates + row * width).update(from: projectedRows[time * size + order[row]], count: width)
+            }
+            let stepProduct = { (output: UnsafeMutablePointer<Float>) in
+              if rows == 1, let packed {
+                CRecurKernels_rowProduct(hidden, width, state, weight, packed.pointer, output, 1)
+              } else {
+                product(state, weight, output, m: rows, n: width, k: hidden, accumulate: true)
+              }
             }
             switch kind {
             case .rnn:
-              product(state, weight, stepGates, m: rows, n: width, k: hidden, accumulate: true)
+              stepProduct(stepGates)
               CRecurKernels_rnnForward(rows, hidden, stepGates)
               state.update(from: stepGates, count: rows * hidden)
             case .gru:
@@ -135,11 +177,11 @@ final class SequenceRun {
               bias!.withUnsafeBufferPointer { pb in
                 for row in 0..<rows { (stepRecurrent + row * width).update(from: pb.baseAddress!, count: width) }
               }
-              product(state, weight, stepRecurrent, m: rows, n: width, k: hidden, accumulate: true)
+              stepProduct(stepRecurrent)
               // The gates' slots keep z, ρ, n once the input part has been read.
               CRecurKernels_gruForward(rows, hidden, stepGates, stepRecurrent, state, state, saving ? stepGates : nil)
             case .lstm:
-              product(state, weight, stepGates, m: rows, n: width, k: hidden, accumulate: true)
+              stepProduct(stepGates)
               CRecurKernels_lstmForward(rows, hidden, stepGates, cellState, cellState, state)
               if saving {
                 (savedCell + step * size * hidden).update(from: cellState, count: size * hidden)
@@ -158,7 +200,7 @@ final class SequenceRun {
         for unit in 0..<hidden { finalCell[sequence * hidden + unit] = cellState[row * hidden + unit] }
       }
     }
-    return outputs
+    return space.outputs
   }
 
   /// Back-propagates through time from the outputs' gradient (and the final cell
@@ -269,6 +311,9 @@ final class SequenceRun {
 
 /// The buffers of one run of a cell (see `SequenceRun`).
 final class SequenceWorkspace {
+  var outputs: [Float] = []
+  var projected = ScratchBuffer()
+  var overflow = ScratchBuffer()
   var state = ScratchBuffer()
   var cellState = ScratchBuffer()
   var gates = ScratchBuffer()
@@ -286,7 +331,8 @@ final class SequenceWorkspace {
 
   deinit {
     for buffer in [
-      state, cellState, gates, recurrent, savedGates, savedRecurrent, savedState, savedCell, transposed,
+      projected, overflow, state, cellState, gates, recurrent, savedGates, savedRecurrent, savedState, savedCell,
+      transposed,
       stateGradient, cellGradient, gateGradient, recurrentGradient, initialCell,
     ] {
       buffer.free()
@@ -301,6 +347,8 @@ public final class WorkspacePool: @unchecked Sendable {
   private let lock = NSLock()
   /// Idle workspaces kept; more are freed.
   private let keep = 4
+  /// The recurrent weight packed for one-row products.
+  let packedWeights = PackedRows()
 
   public init() {}
 
@@ -330,4 +378,38 @@ final class WorkspaceLease {
   }
 
   deinit { pool.giveBack(workspace) }
+}
+
+/// A weight `[k, n]` packed for the kernels' one-row product (`CRecurKernels_packRows`),
+/// made once per weight version and kernel path and shared by every run.
+final class PackedRows: @unchecked Sendable {
+  final class Packed {
+    let version: UInt64
+    let path: Int32
+    let pointer: UnsafeMutablePointer<Float>
+
+    init(_ weight: Variable) {
+      version = weight.version
+      path = CRecurKernels_path()
+      let size = CRecurKernels_packedRowsSize(weight.rows, weight.columns)
+      pointer = .allocate(capacity: max(1, size))
+      weight.value.data.withUnsafeBufferPointer { pw in
+        CRecurKernels_packRows(weight.rows, weight.columns, pw.baseAddress!, pointer)
+      }
+    }
+
+    deinit { pointer.deallocate() }
+  }
+
+  private var current: Packed?
+  private let lock = NSLock()
+
+  func packed(_ weight: Variable) -> Packed {
+    lock.lock()
+    defer { lock.unlock() }
+    if let current, current.version == weight.version, current.path == CRecurKernels_path() { return current }
+    let fresh = Packed(weight)
+    current = fresh
+    return fresh
+  }
 }
