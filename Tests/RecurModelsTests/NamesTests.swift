@@ -73,6 +73,24 @@ final class NamesTests: XCTestCase {
     }
   }
 
+  /// The byte path for printable ASCII tokens gives what the character path gives.
+  func testASCIIFeaturesMatchTheCharacterPath() {
+    let lists = NameLists(first: ["MARY", "O'NEIL"], last: ["SMITH", "MCDONALD'S"])
+    let tokens = [
+      "Mary", "MARY", "mary", "Smith's", "SMITH'S", "smith'S", "O'Neil", "McDonald's", "-", "'", "a-b", "-ab", "ab-",
+      "x'", "3M", "1996-08-22", "$", "A", "AB", "aB", "Ab1", "'S", "S", "e-mail", "U.S.", "@handle", "#tag", "IBM's",
+    ]
+    for token in tokens {
+      for first in [true, false] {
+        XCTAssertEqual(
+          NameFeatures.printableASCIIFeatures(token, first: first, lists: lists),
+          NameFeatures.characterFeatures(token, first: first, lists: lists), token)
+      }
+    }
+    XCTAssertNil(NameFeatures.printableASCIIFeatures("Zoë", first: false, lists: lists))
+    XCTAssertNil(NameFeatures.printableASCIIFeatures("O’Neil", first: false, lists: lists))
+  }
+
   func testPeopleAreGroupedUnderTheLongestName() {
     func mention(_ text: String, _ type: String = "PER") -> EntityMention {
       EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)

@@ -47,18 +47,63 @@ public enum NameFeatures {
   /// Features of each token of a sentence.
   public static func features(_ tokens: [String], lists: NameLists?) -> [[Float]] {
     tokens.enumerated().map { index, token in
-      let letters = token.filter(\.isLetter)
-      let upper = letters.filter(\.isUppercase).count
-      let allCaps = !letters.isEmpty && upper == letters.count && letters.count > 1
-      let capitalised = token.first.map { $0.isUppercase } == true && !allCaps
-      let lower = !letters.isEmpty && upper == 0
-      let digit = token.contains(where: \.isNumber)
-      let inner = token.dropFirst().dropLast().contains { $0 == "-" || $0 == "'" || $0 == "’" }
-      var key = token.uppercased()
-      if key.hasSuffix("'S") || key.hasSuffix("’S") { key = String(key.dropLast(2)) }
-      let first = lists?.first.contains(key) == true
-      let last = lists?.last.contains(key) == true
-      return [allCaps, capitalised, lower, digit, letters.isEmpty, inner, index == 0, first, last].map { $0 ? 1 : 0 }
+      printableASCIIFeatures(token, first: index == 0, lists: lists)
+        ?? characterFeatures(token, first: index == 0, lists: lists)
     }
+  }
+
+  /// A token's features, character by character (any text).
+  static func characterFeatures(_ token: String, first: Bool, lists: NameLists?) -> [Float] {
+    let letters = token.filter(\.isLetter)
+    let upper = letters.filter(\.isUppercase).count
+    let allCaps = !letters.isEmpty && upper == letters.count && letters.count > 1
+    let capitalised = token.first.map { $0.isUppercase } == true && !allCaps
+    let lower = !letters.isEmpty && upper == 0
+    let digit = token.contains(where: \.isNumber)
+    let inner = token.dropFirst().dropLast().contains { $0 == "-" || $0 == "'" || $0 == "’" }
+    var key = token.uppercased()
+    if key.hasSuffix("'S") || key.hasSuffix("’S") { key = String(key.dropLast(2)) }
+    let firstName = lists?.first.contains(key) == true
+    let lastName = lists?.last.contains(key) == true
+    return [allCaps, capitalised, lower, digit, letters.isEmpty, inner, first, firstName, lastName].map { $0 ? 1 : 0 }
+  }
+
+  /// The same features for a token of printable ASCII (most tokens), from its bytes: each
+  /// byte is one character there, and letters, capitals and digits are the ASCII ones.
+  static func printableASCIIFeatures(_ token: String, first: Bool, lists: NameLists?) -> [Float]? {
+    var letters = 0
+    var upper = 0
+    var digit = false
+    var inner = false
+    let count = token.utf8.count
+    var key = [UInt8]()
+    key.reserveCapacity(count)
+    for (offset, byte) in token.utf8.enumerated() {
+      guard byte > 0x20 && byte < 0x7F else { return nil }
+      switch byte {
+      case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+        letters += 1
+        upper += 1
+        key.append(byte)
+      case UInt8(ascii: "a")...UInt8(ascii: "z"):
+        letters += 1
+        key.append(byte - 32)
+      default:
+        if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") { digit = true }
+        if (byte == UInt8(ascii: "-") || byte == UInt8(ascii: "'")) && offset > 0 && offset < count - 1 { inner = true }
+        key.append(byte)
+      }
+    }
+    let allCaps = letters > 1 && upper == letters
+    let firstByte = token.utf8.first ?? 0
+    let capitalised = firstByte >= UInt8(ascii: "A") && firstByte <= UInt8(ascii: "Z") && !allCaps
+    let lower = letters > 0 && upper == 0
+    if key.count >= 2 && key[key.count - 2] == UInt8(ascii: "'") && key[key.count - 1] == UInt8(ascii: "S") {
+      key.removeLast(2)
+    }
+    let name = String(decoding: key, as: UTF8.self)
+    let firstName = lists?.first.contains(name) == true
+    let lastName = lists?.last.contains(name) == true
+    return [allCaps, capitalised, lower, digit, letters == 0, inner, first, firstName, lastName].map { $0 ? 1 : 0 }
   }
 }

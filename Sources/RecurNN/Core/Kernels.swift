@@ -29,6 +29,15 @@ struct ScratchBuffer {
     return pointer
   }
 
+  /// Gives the memory back when it holds more than `bytes` (a rare long batch should not
+  /// keep its buffers for the rest of a run).
+  mutating func trim(above bytes: Int) {
+    guard capacity * MemoryLayout<Float>.size > bytes else { return }
+    pointer.deallocate()
+    pointer = .allocate(capacity: 1)
+    capacity = 1
+  }
+
   func free() { pointer.deallocate() }
 }
 

@@ -381,25 +381,31 @@ public func concatColumns(_ parts: [Variable]) -> Variable {
   let rows = parts[0].rows
   let widths = parts.map(\.columns)
   let total = widths.reduce(0, +)
-  var out = [Float](repeating: 0, count: rows * total)
-  var offset = 0
-  for (part, width) in zip(parts, widths) {
-    precondition(part.rows == rows, "concatColumns: row counts differ")
-    for row in 0..<rows {
-      for column in 0..<width { out[row * total + offset + column] = part.value.data[row * width + column] }
+  let out = [Float](unsafeUninitializedCapacity: rows * total) { buffer, initialized in
+    var offset = 0
+    for (part, width) in zip(parts, widths) {
+      precondition(part.rows == rows, "concatColumns: row counts differ")
+      part.value.data.withUnsafeBufferPointer { source in
+        for row in 0..<rows {
+          (buffer.baseAddress! + row * total + offset).update(from: source.baseAddress! + row * width, count: width)
+        }
+      }
+      offset += width
     }
-    offset += width
+    initialized = rows * total
   }
   return Variable(Tensor(shape: [rows, total], data: out), inputs: parts) { result in
     let grad = result.gradient!
     var offset = 0
     for (part, width) in zip(parts, widths) {
       if part.requiresGradient {
-        var delta = [Float](repeating: 0, count: rows * width)
-        for row in 0..<rows {
-          for column in 0..<width { delta[row * width + column] = grad[row * total + offset + column] }
+        part.accumulate { target in
+          grad.withUnsafeBufferPointer { pg in
+            for row in 0..<rows {
+              CRecurKernels_add(width, pg.baseAddress! + row * total + offset, target.baseAddress! + row * width)
+            }
+          }
         }
-        part.accumulate(delta)
       }
       offset += width
     }

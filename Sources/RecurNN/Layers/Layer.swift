@@ -68,21 +68,23 @@ public func maxOverTime(_ x: Variable, batch: SequenceBatch) -> Variable {
   let size = batch.size
   var out = [Float](repeating: 0, count: size * width)
   var winners = [Int](repeating: -1, count: size * width)
+  // Row by row over the steps (contiguous reads); the first step holding the maximum
+  // wins, as a strict `>` keeps it.
   x.value.data.withUnsafeBufferPointer { values in
-    for (sequence, length) in batch.lengths.enumerated() where length > 0 {
-      for column in 0..<width {
-        var best = -Float.infinity
-        var bestRow = -1
-        for step in 0..<min(length, batch.steps) {
-          let row = step * size + sequence
-          let value = values[row * width + column]
-          if value > best {
-            best = value
-            bestRow = row
+    out.withUnsafeMutableBufferPointer { best in
+      winners.withUnsafeMutableBufferPointer { winner in
+        for (sequence, length) in batch.lengths.enumerated() where length > 0 {
+          let base = sequence * width
+          for column in 0..<width { best[base + column] = -Float.infinity }
+          for step in 0..<min(length, batch.steps) {
+            let row = step * size + sequence
+            let source = values.baseAddress! + row * width
+            for column in 0..<width where source[column] > best[base + column] {
+              best[base + column] = source[column]
+              winner[base + column] = row
+            }
           }
         }
-        out[sequence * width + column] = best
-        winners[sequence * width + column] = bestRow
       }
     }
   }

@@ -9,9 +9,10 @@ import Foundation
 /// beside the word (characters, casing) are projected as usual and added on, which
 /// continues the same sum.
 ///
-/// Rows are filled as words are first seen, up to `limitBytes`; words past that are
-/// projected each time. A change to the table, the weights or the bias (their
-/// `version`) starts a new cache.
+/// Rows are filled as words are first seen, while the process-wide budget
+/// (`ProjectionCache.budgetBytes`, shared by every cache) has room; words past that are
+/// projected each time. A change to the table, the weights or the bias (their `version`)
+/// starts a new cache.
 final class ProjectionCache: @unchecked Sendable {
   /// One generation of rows; written rows never change, so readers copy them unlocked.
   private final class Storage {
@@ -24,6 +25,8 @@ final class ProjectionCache: @unchecked Sendable {
     /// Each table row's slot in `rows`, −1 when not yet projected.
     var slots: [Int32]
     var used = 0
+    /// Rows paid for from the budget so far.
+    var granted = 0
 
     init(key: [UInt64], vocabulary: Int, width: Int, capacity: Int, bias: [Float]) {
       self.key = key
@@ -38,6 +41,18 @@ final class ProjectionCache: @unchecked Sendable {
     deinit {
       rows.deallocate()
       bias.deallocate()
+      ProjectionCache.giveBack(granted * width * MemoryLayout<Float>.size)
+    }
+
+    /// Room for `count` more rows, paid from the budget a block of rows at a time.
+    func room(_ count: Int) -> Int {
+      let wanted = min(used + count, capacity)
+      if wanted > granted {
+        let block = max(wanted - granted, 1024)
+        let rowBytes = width * MemoryLayout<Float>.size
+        granted += ProjectionCache.take(rows: min(block, capacity - granted), of: rowBytes)
+      }
+      return max(0, min(granted, capacity) - used)
     }
   }
 
@@ -45,6 +60,28 @@ final class ProjectionCache: @unchecked Sendable {
   private let lock = NSLock()
   /// The most memory one cache's rows may take.
   var limitBytes = 48 << 20
+
+  /// The most memory all caches' rows take together (the shipped models' word tables
+  /// would take about 190 MB projected in full; a Zipfian text meets most of its tokens
+  /// in its commonest words).
+  nonisolated(unsafe) static var budgetBytes = 64 << 20
+  nonisolated(unsafe) private static var spentBytes = 0
+  private static let budgetLock = NSLock()
+
+  /// Up to `rows` rows of `rowBytes` from the budget; returns how many were granted.
+  static func take(rows: Int, of rowBytes: Int) -> Int {
+    budgetLock.lock()
+    defer { budgetLock.unlock() }
+    let granted = max(0, min(rows, (budgetBytes - spentBytes) / max(1, rowBytes)))
+    spentBytes += granted * rowBytes
+    return granted
+  }
+
+  static func giveBack(_ bytes: Int) {
+    budgetLock.lock()
+    spentBytes -= bytes
+    budgetLock.unlock()
+  }
 
   /// The projection `b + table[id] · W_x[0..<tableWidth]` of each id (`b` alone for the
   /// padding id −1), as a pointer to its row of `width` floats: into the cache, or into
@@ -66,9 +103,15 @@ final class ProjectionCache: @unchecked Sendable {
     let current = storage!
     // Words not yet projected, in order of first appearance, while there is room.
     var fresh: [Int] = []
-    for id in ids where id >= 0 && current.slots[id] < 0 && current.used + fresh.count < current.capacity {
+    var room = 0
+    for id in ids where id >= 0 && current.slots[id] < 0 {
+      if room == 0 {
+        room = current.room(fresh.count + 1) - fresh.count
+        if room <= 0 { break }
+      }
       current.slots[id] = Int32(current.used + fresh.count)
       fresh.append(id)
+      room -= 1
     }
     if !fresh.isEmpty {
       projectRows(fresh, table: table, weight: weight, bias: bias, into: current.rows + current.used * width)

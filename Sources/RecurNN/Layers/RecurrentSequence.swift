@@ -329,6 +329,18 @@ final class SequenceWorkspace {
   var recurrentGradient = ScratchBuffer()
   var initialCell = ScratchBuffer()
 
+  /// Frees the buffers holding more than `bytes`.
+  func trim(above bytes: Int) {
+    if outputs.capacity * MemoryLayout<Float>.size > bytes { outputs = [] }
+    for path in Self.buffers { self[keyPath: path].trim(above: bytes) }
+  }
+
+  nonisolated(unsafe) static let buffers: [ReferenceWritableKeyPath<SequenceWorkspace, ScratchBuffer>] = [
+    \.projected, \.overflow, \.state, \.cellState, \.gates, \.recurrent, \.savedGates, \.savedRecurrent,
+    \.savedState, \.savedCell, \.transposed, \.stateGradient, \.cellGradient, \.gateGradient, \.recurrentGradient,
+    \.initialCell,
+  ]
+
   deinit {
     for buffer in [
       projected, overflow, state, cellState, gates, recurrent, savedGates, savedRecurrent, savedState, savedCell,
@@ -359,7 +371,12 @@ public final class WorkspacePool: @unchecked Sendable {
     return WorkspaceLease(workspace: workspace, pool: self)
   }
 
+  /// A workspace keeps buffers up to this size between runs (the steady shapes of a
+  /// stream of batches); larger ones, from a rare long batch, are freed.
+  static let keptBufferBytes = 8 << 20
+
   fileprivate func giveBack(_ workspace: SequenceWorkspace) {
+    workspace.trim(above: Self.keptBufferBytes)
     lock.lock()
     defer { lock.unlock() }
     if idle.count < keep { idle.append(workspace) }
