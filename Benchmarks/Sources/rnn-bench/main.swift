@@ -8,7 +8,7 @@
 // over the timed blocks (near zero once the engine's buffers are warm).
 //
 //   swift run -c release rnn-bench [--threads 1,2] [--repeats 7] [--min-block 0.25] [--cells rnn,gru,lstm]
-//     [--kernels avx512|avx2|baseline]
+//     [--kernels avx512|avx2|baseline] [--models sentiment,tagger,train] [--batches 1,32]
 // With JSON=1 in the environment: one JSON object per line per configuration instead.
 import Foundation
 import RecurNN
@@ -17,6 +17,8 @@ var threadCounts = [1, 2]
 var repeats = 7
 var minBlock = 0.25
 var cells = CellKind.allCases
+var models = ["sentiment", "tagger", "train"]
+var batches = [1, 32]
 var arguments = Array(CommandLine.arguments.dropFirst())
 while arguments.count >= 2 {
   let (name, value) = (arguments.removeFirst(), arguments.removeFirst())
@@ -25,6 +27,8 @@ while arguments.count >= 2 {
   case "--repeats": repeats = max(1, Int(value) ?? repeats)
   case "--min-block": minBlock = Double(value) ?? minBlock
   case "--cells": cells = value.split(separator: ",").compactMap { CellKind(rawValue: String($0)) }
+  case "--models": models = value.split(separator: ",").map(String.init)
+  case "--batches": batches = value.split(separator: ",").compactMap { Int($0) }
   case "--kernels":
     if let path = KernelPath.allCases.first(where: { $0.name.hasPrefix(value) }) { path.select() }
   default: break
@@ -96,35 +100,46 @@ for threads in threadCounts {
   setBLASThreads(threads)
   for cell in cells {
     var rng = SeededGenerator(seed: 1)
-    let sentiment = ManyToOne(
-      embedding: Embedding(vocabulary: vocabulary, width: width, rng: &rng), cell: cell, hidden: hidden, classes: 2,
-      rng: &rng)
-    for length in [40, 400] {
-      for batch in [1, 32] {
-        let input = (0..<batch).map { _ in (0..<length).map { _ in Int(rng.next() % UInt64(vocabulary)) } }
-        report("sentiment", cell, threads, batch, length, timePerCall { _ = sentiment.probabilities(input) })
+    // A model per part, as the reference script builds them: each is gone (with its
+    // cached word projections) before the next is measured.
+    func sentimentModel() -> ManyToOne {
+      ManyToOne(
+        embedding: Embedding(vocabulary: vocabulary, width: width, rng: &rng), cell: cell, hidden: hidden, classes: 2,
+        rng: &rng)
+    }
+    if models.contains("sentiment") {
+      let sentiment = sentimentModel()
+      for length in [40, 400] {
+        for batch in batches {
+          let input = (0..<batch).map { _ in (0..<length).map { _ in Int(rng.next() % UInt64(vocabulary)) } }
+          report("sentiment", cell, threads, batch, length, timePerCall { _ = sentiment.probabilities(input) })
+        }
       }
     }
-    let tagger = ManyToMany(
-      embedding: Embedding(vocabulary: vocabulary, width: width, rng: &rng), cell: cell, hidden: hidden, tags: 9,
-      bidirectional: true, useCRF: false, rng: &rng)
-    for batch in [1, 32] {
-      let input = ManyToMany.Input(
-        words: (0..<batch).map { _ in (0..<30).map { _ in Int(rng.next() % UInt64(vocabulary)) } })
-      report(
-        "tagger", cell, threads, batch, 30,
-        timePerCall {
-          var unused = SeededGenerator(seed: 0)
-          let scores = withoutGradients { tagger.emissions(input, rng: &unused).scores.value }
-          var tags = [Int](repeating: 0, count: scores.rows)
-          for row in 0..<scores.rows {
-            var best = 0
-            for column in 1..<9 where scores[row, column] > scores[row, best] { best = column }
-            tags[row] = best
-          }
-          precondition(tags.count == batch * 30)
-        })
+    if models.contains("tagger") {
+      let tagger = ManyToMany(
+        embedding: Embedding(vocabulary: vocabulary, width: width, rng: &rng), cell: cell, hidden: hidden, tags: 9,
+        bidirectional: true, useCRF: false, rng: &rng)
+      for batch in batches {
+        let input = ManyToMany.Input(
+          words: (0..<batch).map { _ in (0..<30).map { _ in Int(rng.next() % UInt64(vocabulary)) } })
+        report(
+          "tagger", cell, threads, batch, 30,
+          timePerCall {
+            var unused = SeededGenerator(seed: 0)
+            let scores = withoutGradients { tagger.emissions(input, rng: &unused).scores.value }
+            var tags = [Int](repeating: 0, count: scores.rows)
+            for row in 0..<scores.rows {
+              var best = 0
+              for column in 1..<9 where scores[row, column] > scores[row, best] { best = column }
+              tags[row] = best
+            }
+            precondition(tags.count == batch * 30)
+          })
+      }
     }
+    guard models.contains("train") else { continue }
+    let sentiment = sentimentModel()
     let optimizer = Adam(learningRate: 1e-3)
     let trainInput = (0..<32).map { _ in (0..<40).map { _ in Int(rng.next() % UInt64(vocabulary)) } }
     let labels = (0..<32).map { _ in Int(rng.next() % 2) }
