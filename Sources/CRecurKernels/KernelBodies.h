@@ -374,6 +374,16 @@ KERNEL static void NAMED(adam)(long count, float *w, const float *g, float *m, f
   }
 }
 
+KERNEL static void NAMED(maxInto)(long count, const float *x, float *y) {
+  long i = 0;
+  for (; i + LANES <= count; i += LANES) {
+    vec a = VLOAD(x + i), b = VLOAD(y + i);
+    veci larger = a > b;
+    VSTORE(y + i, (vec)(((veci)a & larger) | ((veci)b & ~larger)));
+  }
+  for (; i < count; i++) y[i] = x[i] > y[i] ? x[i] : y[i];
+}
+
 KERNEL static void NAMED(add)(long count, const float *x, float *y) {
   long i = 0;
   for (; i + LANES <= count; i += LANES) VSTORE(y + i, VLOAD(y + i) + VLOAD(x + i));

@@ -170,3 +170,5 @@ void CRecurKernels_adam(long count, float *w, const float *g, float *m, float *v
 }
 
 void CRecurKernels_add(long count, const float *x, float *y) { DISPATCH(add, count, x, y); }
+
+void CRecurKernels_maxInto(long count, const float *x, float *y) { DISPATCH(maxInto, count, x, y); }

@@ -124,7 +124,7 @@ final class RunTests: XCTestCase {
       lock.lock()
       defer { lock.unlock() }
       guard let body = pages[request.path] else { return .text("not here", status: 404) }
-      let etag = "\"\(SHA256.hex(Array(body.utf8)).prefix(16))\""
+      let etag = "\"\(ContentHash.hex(Array(body.utf8)).prefix(16))\""
       var reply: LoopbackHTTPServer.Reply =
         request.headers["if-none-match"] == etag
         ? LoopbackHTTPServer.Reply(status: 304, headers: [("ETag", etag)]) : .html(body, headers: [("ETag", etag)])

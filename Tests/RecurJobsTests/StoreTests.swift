@@ -14,15 +14,16 @@ final class StoreTests: XCTestCase {
     try? FileManager.default.removeItem(at: folder)
   }
 
-  func testSHA256MatchesTheStandardVectors() {
-    XCTAssertEqual(SHA256.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-    XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+  func testContentHashIsSHA256() {
+    XCTAssertEqual(ContentHash.hex([UInt8]()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     XCTAssertEqual(
-      SHA256.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
+      ContentHash.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+    XCTAssertEqual(
+      ContentHash.hex(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
     // Fed in uneven pieces, the digest is the same as in one go.
     let million = [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000)
-    var hasher = SHA256()
+    var hasher = ContentHash()
     var offset = 0
     for size in [1, 63, 64, 65, 1000, 7] where offset < million.count {
       hasher.update(Array(million[offset..<offset + size]))

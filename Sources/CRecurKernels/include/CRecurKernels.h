@@ -61,4 +61,7 @@ void CRecurKernels_adam(long count, float *w, const float *g, float *m, float *v
 
 /// `y += x` over `count` values.
 void CRecurKernels_add(long count, const float *x, float *y);
+
+/// `y = x > y ? x : y` over `count` values.
+void CRecurKernels_maxInto(long count, const float *x, float *y);
 #endif

@@ -175,7 +175,7 @@ public final class JobRunner {
   /// `VERSION+FINGERPRINT`: the card's version and the start of the weights' SHA-256.
   static func version(role: String, card: ModelCard, folder: String) -> ModelVersion {
     let weights = (folder as NSString).appendingPathComponent(ModelFolder.weightsFile)
-    var hasher = SHA256()
+    var hasher = ContentHash()
     if let handle = FileHandle(forReadingAtPath: weights) {
       while let block = try? handle.read(upToCount: 1 << 20), !block.isEmpty { hasher.update(Array(block)) }
       try? handle.close()
@@ -259,7 +259,7 @@ public final class JobRunner {
     case .ok:
       if stage == .fetch { return .record(.fetched, nil) }
       if LabelCommand.looksBinary(result.body) { return .record(.failed, "not text: the body is binary data") }
-      let hash = SHA256.hex(result.body)
+      let hash = ContentHash.hex(result.body)
       guard let previous, previous.contentHash == hash, previous.text != nil else {
         return .parse(bytes: result.body, hash: hash, outcome: .fetched)
       }

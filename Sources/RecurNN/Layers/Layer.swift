@@ -1,3 +1,5 @@
+import CRecurKernels
+
 /// What every layer shares: its trainable parameters under stable keys, relative to
 /// the layer. A composite layer prefixes its children's keys (`encoder.forward.W_x`).
 public protocol Layer: AnyObject {
@@ -67,9 +69,24 @@ public func maxOverTime(_ x: Variable, batch: SequenceBatch) -> Variable {
   let width = x.columns
   let size = batch.size
   var out = [Float](repeating: 0, count: size * width)
-  var winners = [Int](repeating: -1, count: size * width)
+  guard GradientMode.isEnabled && x.requiresGradient else {
+    // Without gradients nothing needs to know which step won: a vector maximum per row.
+    x.value.data.withUnsafeBufferPointer { values in
+      out.withUnsafeMutableBufferPointer { best in
+        for (sequence, length) in batch.lengths.enumerated() where length > 0 {
+          let target = best.baseAddress! + sequence * width
+          target.update(from: values.baseAddress! + sequence * width, count: width)
+          for step in 1..<max(1, min(length, batch.steps)) {
+            CRecurKernels_maxInto(width, values.baseAddress! + (step * size + sequence) * width, target)
+          }
+        }
+      }
+    }
+    return Variable(Tensor(shape: [size, width], data: out))
+  }
   // Row by row over the steps (contiguous reads); the first step holding the maximum
   // wins, as a strict `>` keeps it.
+  var winners = [Int](repeating: -1, count: size * width)
   x.value.data.withUnsafeBufferPointer { values in
     out.withUnsafeMutableBufferPointer { best in
       winners.withUnsafeMutableBufferPointer { winner in

@@ -143,8 +143,8 @@ final class SequenceRun {
     // gone the next run writes into the same storage (a copy is made only while a
     // caller still holds the last one).
     if space.outputs.count != steps * size * hidden {
-      space.outputs.removeAll(keepingCapacity: true)
-      space.outputs.append(contentsOf: repeatElement(0, count: steps * size * hidden))
+      // Every row is written at every step, so the new array needs no zeros first.
+      space.outputs = [Float](unsafeUninitializedCapacity: steps * size * hidden) { $1 = $0.count }
     }
     do {
       weight.withUnsafeBufferPointer { pw in
