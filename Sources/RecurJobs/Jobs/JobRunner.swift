@@ -153,23 +153,48 @@ public final class JobRunner {
     guard stage >= .label else { return labellers }
     // The workers share the cores; each matrix product keeps to its worker's thread.
     if Self.labelWorkers > 1 { setBLASThreads(1) }
+    // The names model loads on a second thread while the sentiment model loads here
+    // (each is a JSON card with a large vocabulary and megabytes of weights to check).
+    let namesFolder = job.namesModel ?? defaultModelDirectory("names")
+    let names = LoadedNames()
+    let namesLoaded = DispatchGroup()
+    if job.names {
+      DispatchQueue.global().async(group: namesLoaded) {
+        do throws(DataFileError) {
+          let model = try NamesModel.load(directory: namesFolder)
+          names.result = .success(
+            (model, Self.version(role: "names", card: model.card, folder: namesFolder)))
+        } catch {
+          names.result = .failure(error)
+        }
+      }
+    }
     do {
+      defer { namesLoaded.wait() }
       if job.sentiment {
         let folder = job.sentimentModel ?? defaultModelDirectory("sentiment")
         let model = try SentimentModel.load(directory: folder)
         labellers.sentiment = DocumentSentiment(model: model)
         labellers.sentimentVersion = Self.version(role: "sentiment", card: model.card, folder: folder)
       }
-      if job.names {
-        let folder = job.namesModel ?? defaultModelDirectory("names")
-        let model = try NamesModel.load(directory: folder)
-        labellers.names = DocumentNames(model: model)
-        labellers.namesVersion = Self.version(role: "names", card: model.card, folder: folder)
-      }
     } catch {
       throw RecurError(.usage, error.message, location: job.path)
     }
+    switch names.result {
+    case .success(let (model, version)):
+      labellers.names = DocumentNames(model: model)
+      labellers.namesVersion = version
+    case .failure(let error):
+      throw RecurError(.usage, error.message, location: job.path)
+    case nil:
+      break
+    }
     return labellers
+  }
+
+  /// The names model loaded on another thread (written there before the group is left).
+  final class LoadedNames: @unchecked Sendable {
+    var result: Result<(NamesModel, ModelVersion), DataFileError>?
   }
 
   /// `VERSION+FINGERPRINT`: the card's version and the start of the weights' SHA-256.

@@ -27,7 +27,11 @@ public final class NamesModel {
     self.tags = tags
     self.lists = lists
     self.card = card
+    asciiCharacterIDs = (0..<128).map { characters.id(String(UnicodeScalar(UInt8($0)))) }
   }
+
+  /// The id of each ASCII character, looked up once (most characters of most pages).
+  let asciiCharacterIDs: [Int]
 
   /// The tag list for entity types: `O`, then `B-` and `I-` of each type.
   public static func tags(types: [String]) -> [String] {
@@ -102,6 +106,7 @@ public final class NamesModel {
   /// A character's id; one training never saw is read as its letter without accents
   /// (`Ž` as `Z`, `ø` as `o`) when that is known, so unfamiliar names keep their shape.
   func characterID(_ character: Character) -> Int {
+    if let ascii = character.asciiValue, character.unicodeScalars.count == 1 { return asciiCharacterIDs[Int(ascii)] }
     let text = String(character)
     let id = characters.id(text)
     guard id == 0, !character.isASCII else { return id }

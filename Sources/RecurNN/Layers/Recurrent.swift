@@ -212,29 +212,47 @@ public final class CharacterEncoder: Layer {
   func inferenceRows(_ words: [[Int]]) -> Tensor {
     let width = outputSize
     cache.validate(weightsFingerprint())
-    var known = cache.lookup(Set(words))
-    let missing = Set(words.filter { !$0.isEmpty && known[$0] == nil })
+    // Each distinct word once: its slot, then its reading (remembered or read now).
+    var slotOf: [[Int]: Int] = [:]
+    var distinct: [[Int]] = []
+    var rowSlots = [Int](repeating: -1, count: words.count)
+    for (row, word) in words.enumerated() where !word.isEmpty {
+      if let slot = slotOf[word] {
+        rowSlots[row] = slot
+      } else {
+        slotOf[word] = distinct.count
+        rowSlots[row] = distinct.count
+        distinct.append(word)
+      }
+    }
+    var readings = cache.lookup(distinct)
+    let missing = distinct.indices.filter { readings[$0] == nil }
     // Words of one length together: every step of the batch is real.
-    var byLength: [Int: [[Int]]] = [:]
-    for word in missing { byLength[word.count, default: []].append(word) }
-    var fresh: [[Int]: [Float]] = [:]
+    var byLength: [Int: [Int]] = [:]
+    for slot in missing { byLength[distinct[slot].count, default: []].append(slot) }
+    var fresh: [([Int], [Float])] = []
     for length in byLength.keys.sorted() {
-      let group = byLength[length]!.sorted { $0.lexicographicallyPrecedes($1) }
+      let group = byLength[length]!.sorted { distinct[$0].lexicographicallyPrecedes(distinct[$1]) }
       for start in stride(from: 0, to: group.count, by: 512) {
-        let slice = Array(group[start..<min(group.count, start + 512)])
+        let slots = Array(group[start..<min(group.count, start + 512)])
+        let slice = slots.map { distinct[$0] }
         let batch = SequenceBatch(lengths: slice.map(\.count))
         let summary = encoder(ids: batch.timeMajor(slice, pad: -1), table: embedding.table, batch: batch).summary.value
-        for (row, word) in slice.enumerated() {
-          fresh[word] = Array(summary.data[(row * width)..<((row + 1) * width)])
+        for (row, slot) in slots.enumerated() {
+          let reading = Array(summary.data[(row * width)..<((row + 1) * width)])
+          readings[slot] = reading
+          fresh.append((distinct[slot], reading))
         }
       }
     }
     cache.store(fresh, limit: cacheLimit)
-    known.merge(fresh) { old, _ in old }
     var data = [Float](repeating: 0, count: words.count * width)
-    for (row, word) in words.enumerated() {
-      guard let reading = known[word] else { continue }
-      data.replaceSubrange((row * width)..<((row + 1) * width), with: reading)
+    data.withUnsafeMutableBufferPointer { out in
+      for (row, slot) in rowSlots.enumerated() where slot >= 0 {
+        readings[slot]!.withUnsafeBufferPointer {
+          (out.baseAddress! + row * width).update(from: $0.baseAddress!, count: width)
+        }
+      }
     }
     return Tensor(shape: [words.count, width], data: data)
   }
@@ -249,19 +267,18 @@ final class ReadingCache: @unchecked Sendable {
   private var readings: [[Int]: [Float]] = [:]
   private let lock = NSLock()
 
-  func lookup(_ words: Set<[Int]>) -> [[Int]: [Float]] {
+  /// The remembered reading of each word, nil where there is none.
+  func lookup(_ words: [[Int]]) -> [[Float]?] {
     lock.lock()
     defer { lock.unlock() }
-    var found: [[Int]: [Float]] = [:]
-    for word in words { if let reading = readings[word] { found[word] = reading } }
-    return found
+    return words.map { readings[$0] }
   }
 
-  func store(_ fresh: [[Int]: [Float]], limit: Int) {
+  func store(_ fresh: [([Int], [Float])], limit: Int) {
     lock.lock()
     defer { lock.unlock() }
     if readings.count + fresh.count > limit { readings.removeAll(keepingCapacity: true) }
-    readings.merge(fresh) { old, _ in old }
+    for (word, reading) in fresh where readings[word] == nil { readings[word] = reading }
   }
 
   private var fingerprint: UInt64?

@@ -32,6 +32,23 @@ public struct Tokenizer: Sendable {
     "\"", "'", ")", "]", "}", "»", "”", "’", ",", ";", ":", "!", "?", ".", "…", "›",
   ]
 
+  /// The text of `scalars[range]`, written as UTF-8 in one go (building a
+  /// `String.UnicodeScalarView` scalar by scalar was the tokenizer's largest cost).
+  static func string(_ scalars: [Unicode.Scalar], _ range: Range<Int>) -> String {
+    var count = 0
+    for index in range { count += UTF8.width(scalars[index]) }
+    return String(unsafeUninitializedCapacity: count) { buffer in
+      var offset = 0
+      for index in range {
+        UTF8.encode(scalars[index]) { unit in
+          buffer[offset] = unit
+          offset += 1
+        }
+      }
+      return offset
+    }
+  }
+
   public func tokenize(_ text: String) -> [Token] {
     let scalars = Array(text.unicodeScalars)
     var tokens: [Token] = []
@@ -75,7 +92,7 @@ public struct Tokenizer: Sendable {
     while low < high, Self.openingPunctuation.contains(Character(scalars[low])) {
       if scalars[low] == "'" && low + 1 < high && scalars[low + 1].properties.isAlphabetic
         && Self.clitics.contains(
-          "'" + String(String.UnicodeScalarView(scalars[(low + 1)..<min(high, low + 3)])).lowercased())
+          "'" + Self.string(scalars, (low + 1)..<min(high, low + 3)).lowercased())
       {
         break  // a bare clitic such as 's
       }
@@ -92,7 +109,7 @@ public struct Tokenizer: Sendable {
           high -= 3
           continue
         }
-        let word = String(String.UnicodeScalarView(scalars[low..<(high - 1)]))
+        let word = Self.string(scalars, low..<(high - 1))
         if Self.keepsPeriod(word) { break }
       }
       if (last == "'" || last == "’") && high - low >= 2 && (scalars[high - 2] == "s" || scalars[high - 2] == "S")
@@ -108,9 +125,9 @@ public struct Tokenizer: Sendable {
     }
     if low < high, scalars[low..<high].allSatisfy(Self.isASCIILetter) {
       // Most words: plain letters, nothing to split.
-      tokens.append(Token(text: String(String.UnicodeScalarView(scalars[low..<high])), start: low, end: high))
+      tokens.append(Token(text: Self.string(scalars, low..<high), start: low, end: high))
     } else if low < high {
-      let core = String(String.UnicodeScalarView(scalars[low..<high]))
+      let core = Self.string(scalars, low..<high)
       if Self.isWhole(core) || (core.count > 1 && core.hasSuffix(".") && Self.keepsPeriod(String(core.dropLast()))) {
         tokens.append(Token(text: core, start: low, end: high))
       } else {
@@ -152,13 +169,13 @@ public struct Tokenizer: Sendable {
   /// Splits a core word: clitics off the end (`do|n't`, `John|'s`), other punctuation
   /// apart, but hyphens, apostrophes and periods inside words kept (`Jean-Luc`, `O'Brien`).
   private func splitCore(_ scalars: [Unicode.Scalar], start: Int, end: Int, into tokens: inout [Token]) {
-    let word = String(String.UnicodeScalarView(scalars[start..<end]))
+    let word = Self.string(scalars, start..<end)
     let normalised = String(word.lowercased().map { $0 == "’" ? "'" : $0 })
     for clitic in Self.clitics where normalised.hasSuffix(clitic) && normalised.count > clitic.count {
       let split = end - clitic.unicodeScalars.count
       if clitic == "n't" || scalars[split - 1].properties.isAlphabetic {
         splitCore(scalars, start: start, end: split, into: &tokens)
-        tokens.append(Token(text: String(String.UnicodeScalarView(scalars[split..<end])), start: split, end: end))
+        tokens.append(Token(text: Self.string(scalars, split..<end), start: split, end: end))
         return
       }
     }
@@ -180,7 +197,7 @@ public struct Tokenizer: Sendable {
       }
       if pieceStart < index {
         tokens.append(
-          Token(text: String(String.UnicodeScalarView(scalars[pieceStart..<index])), start: pieceStart, end: index))
+          Token(text: Self.string(scalars, pieceStart..<index), start: pieceStart, end: index))
       }
       tokens.append(Token(text: String(scalar), start: index, end: index + 1))
       index += 1
@@ -188,7 +205,7 @@ public struct Tokenizer: Sendable {
     }
     if pieceStart < end {
       tokens.append(
-        Token(text: String(String.UnicodeScalarView(scalars[pieceStart..<end])), start: pieceStart, end: end))
+        Token(text: Self.string(scalars, pieceStart..<end), start: pieceStart, end: end))
     }
   }
 }
