@@ -81,14 +81,18 @@ bench-extract: deps
 # 2 cores), then scores it on the dev sets.
 DATA ?= ../shared/data
 train-sentiment: release
-	.build/release/recur train sentiment --train $(DATA)/imdb/train.tsv $(DATA)/sst2/train.tsv \
-	  $(DATA)/sst2/train.tsv $(DATA)/sst2/train.tsv --dev $(DATA)/sst2/dev.tsv --out models/sentiment \
-	  --cell gru --seed 1
+	.build/release/recur train sentiment --mix training/sentiment.mix --data $(DATA) --out models/sentiment --seed 1
 	$(MAKE) eval-sentiment
 
+# Every dev set of the mix, scored by the shipped model: the held-out slices with --held-out.
 eval-sentiment: release
 	.build/release/recur eval sentiment --data $(DATA)/sst2/dev.tsv --model models/sentiment
-	.build/release/recur eval sentiment --data $(DATA)/imdb/train.tsv --held-out --model models/sentiment
+	.build/release/recur eval sentiment --data $(DATA)/reviews/yelp_sentences/dev.tsv --model models/sentiment
+	for f in imdb/train.tsv reviews/blitzer/books.tsv reviews/blitzer/dvd.tsv reviews/blitzer/electronics.tsv \
+	  reviews/semeval14/laptops.tsv reviews/semeval14/restaurants.tsv reviews/amazon_sentences/all.tsv \
+	  reviews/amazon_instruments/all.tsv subj/all.tsv; do \
+	  .build/release/recur eval sentiment --data $(DATA)/$$f --held-out --model models/sentiment || exit 1; \
+	done
 
 # Reproduces models/names from the command and seed in its card (about 12 minutes on 2
 # cores), then scores it on the dev file.

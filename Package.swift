@@ -89,6 +89,8 @@ let package = Package(
       name: "RecurJobsTests",
       dependencies: [
         "RecurJobs", "RecurFetch", "RecurTestSupport", "RecurStore", "RecurReport", "RecurText", "CLibXML2",
+        // Writes a store in an older schema, to check that it migrates.
+        .product(name: "GRDB", package: "GRDB.swift"),
       ],
       resources: [.copy("Fixtures")]
     ),

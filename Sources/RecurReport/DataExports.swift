@@ -2,7 +2,7 @@
 /// fixed order) and `entities.csv` (RFC 4180, one row per name found).
 public enum DataExports {
   /// `{"url", "final_url", "site", "title", "published", "language", "kind", "outcome", "reason",
-  /// "sentiment", "probability", "positive", "label_reason", "words", "content_hash",
+  /// "sentiment", "probability", "positive", "opinion", "label_reason", "words", "content_hash",
   /// "people": [{name, mentions}], "entities": [{type, text, start, end, confidence}],
   /// "reviews": [{author, rating, best_rating, normalised_rating, label, probability}]}`
   public static func jsonLines(_ report: Report) -> String {
@@ -21,6 +21,7 @@ public enum DataExports {
       object.add("sentiment", document.label)
       object.add("probability", document.probability, decimals: 4)
       object.add("positive", document.positive, decimals: 4)
+      object.add("opinion", document.opinion, decimals: 4)
       object.add("label_reason", document.labelReason)
       object.add("words", document.words)
       object.add("content_hash", document.contentHash)

@@ -49,7 +49,7 @@ public enum HTMLReport {
   }
 
   static let style = """
-    :root{--pos:#1a7f37;--neg:#c62828;--mix:#b26a00;--uns:#9aa4b1;--line:#d8dee4}
+    :root{--pos:#1a7f37;--neg:#c62828;--mix:#b26a00;--neu:#4a6fa5;--uns:#9aa4b1;--line:#d8dee4}
     body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1f2328;background:#fff}
     main{max-width:72rem;margin:0 auto;padding:1rem}
     h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.6rem 0 .5rem;border-bottom:1px solid var(--line)}
@@ -58,7 +58,7 @@ public enum HTMLReport {
     .card b{display:block;font-size:1.3rem}.scroll{overflow-x:auto}
     table{border-collapse:collapse;width:100%;font-size:.92rem}th,td{text-align:left;vertical-align:top;padding:.3rem .45rem;border-bottom:1px solid var(--line)}
     th{background:#f6f8fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
-    .label{font-weight:600;white-space:nowrap}.positive{color:var(--pos)}.negative{color:var(--neg)}.mixed{color:var(--mix)}
+    .label{font-weight:600;white-space:nowrap}.positive{color:var(--pos)}.negative{color:var(--neg)}.mixed{color:var(--mix)}.neutral{color:var(--neu)}
     .unsupported{color:var(--uns)}.stars{color:#b26a00;letter-spacing:1px;white-space:nowrap}
     .why{color:#57606a;font-size:.85rem;margin:.15rem 0 0}.url{word-break:break-all;font-size:.85rem}
     svg{max-width:100%;height:auto}a{color:#0b57d0}
@@ -90,7 +90,8 @@ public enum HTMLReport {
     switch label {
     case "positive": return "#1a7f37"
     case "negative": return "#c62828"
-    case "mixed/neutral": return "#b26a00"
+    case "mixed": return "#b26a00"
+    case "neutral": return "#4a6fa5"
     default: return "#9aa4b1"
     }
   }
@@ -179,7 +180,7 @@ struct HTMLWriter {
         output += "–"
         return
       }
-      let css = ["positive", "negative"].contains(label) ? label : label == "mixed/neutral" ? "mixed" : "unsupported"
+      let css = ["positive", "negative", "mixed", "neutral"].contains(label) ? label : "unsupported"
       output += "<span class=\"label \(css)\">" + escape(label) + "</span>"
       if let probability { output += " " + Format.probability(probability) }
       if let note { output += "<p class=\"why\">" + escape(note) + "</p>" }

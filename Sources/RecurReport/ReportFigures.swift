@@ -2,7 +2,7 @@
 /// Markdown always agree.
 public struct ReportFigures: Sendable {
   /// Sentiment labels in a fixed order.
-  public static let labelOrder = ["positive", "negative", "mixed/neutral", "unsupported"]
+  public static let labelOrder = ["positive", "negative", "mixed", "neutral", "unsupported"]
   public static let outcomeOrder = ["fetched", "unchanged", "relabeled", "failed", "skipped"]
 
   public struct SiteRow: Sendable, Equatable {
@@ -103,12 +103,12 @@ public struct ReportFigures: Sendable {
   }
 
   /// A star rating read as a sentiment: 0.6 and above positive, 0.4 and below negative,
-  /// between them mixed/neutral (3 of 5 stars).
+  /// between them mixed (3 of 5 stars: a verdict that leans neither way).
   public static func ratingClass(_ normalised: Double?) -> String? {
     guard let normalised else { return nil }
     if normalised >= 0.6 { return "positive" }
     if normalised <= 0.4 { return "negative" }
-    return "mixed/neutral"
+    return "mixed"
   }
 
   static func mean(_ values: [Double]) -> Double? {

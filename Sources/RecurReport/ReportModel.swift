@@ -59,10 +59,13 @@ public struct RunSummary: Sendable, Equatable {
 public struct ReportSentence: Sendable, Equatable {
   public var text: String
   public var positive: Double
+  /// P(opinion rather than fact), when the model gives it.
+  public var opinion: Double?
 
-  public init(text: String, positive: Double) {
+  public init(text: String, positive: Double, opinion: Double? = nil) {
     self.text = text
     self.positive = positive
+    self.opinion = opinion
   }
 }
 
@@ -131,6 +134,8 @@ public struct ReportDocument: Sendable, Equatable {
   public var probability: Double?
   /// The probability that the document is positive (0–1), for averages.
   public var positive: Double?
+  /// The share of the text that is opinion (0–1), when the model gives it.
+  public var opinion: Double?
   public var labelReason: String?
   /// Every sentence with its score; the report shows those that pulled hardest.
   public var sentences: [ReportSentence]
@@ -177,6 +182,9 @@ public struct ReportDocument: Sendable, Equatable {
     switch label {
     case "positive": ranked = sentences.sorted { $0.positive > $1.positive }.filter { $0.positive > 0.5 }
     case "negative": ranked = sentences.sorted { $0.positive < $1.positive }.filter { $0.positive < 0.5 }
+    case "neutral":
+      // The sentences that carry the most opinion, if any: what little there is.
+      ranked = sentences.filter { ($0.opinion ?? 0) >= 0.5 }.sorted { ($0.opinion ?? 0) > ($1.opinion ?? 0) }
     default: ranked = sentences.sorted { abs($0.positive - 0.5) > abs($1.positive - 0.5) }
     }
     return Array(ranked.prefix(count))

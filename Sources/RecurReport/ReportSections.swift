@@ -40,7 +40,8 @@ extension ReportFigures {
   public static func sections(_ report: Report, _ figures: ReportFigures) -> [ReportSection] {
     [
       summary(report), distribution(figures), sites(figures), people(figures), otherNames(figures),
-      reviews(figures), documents(figures), failures(figures), trend(report), models(report),
+      reviews(figures), documents(figures, neutral: false), documents(figures, neutral: true), failures(figures),
+      trend(report), models(report),
     ]
   }
 
@@ -138,14 +139,15 @@ extension ReportFigures {
     section.paragraphs = [
       "\(items.count) review items; \(agreement.compared) with a rating and a label. Agreement: "
         + "\(Format.percent(agreement.rate)) (a rating of 60 % of the scale or more counts as positive, "
-        + "40 % or less as negative, between as mixed/neutral)."
+        + "40 % or less as negative, between as mixed)."
     ]
-    let classes = ["positive", "mixed/neutral", "negative"]
+    let rated = ["positive", "mixed", "negative"]
+    let predicted = ["positive", "mixed", "neutral", "negative"]
     section.tables = [
       ReportTable(
-        headers: ["Rating says ↓ / model says →"] + classes, numeric: Set(1...classes.count),
-        rows: classes.map { rated in
-          [.text(rated)] + classes.map { .text(String(agreement.confusion[rated]?[$0] ?? 0)) }
+        headers: ["Rating says ↓ / model says →"] + predicted, numeric: Set(1...predicted.count),
+        rows: rated.map { rating in
+          [.text(rating)] + predicted.map { .text(String(agreement.confusion[rating]?[$0] ?? 0)) }
         }),
       ReportTable(
         headers: ["Page", "Author", "Rating", "Predicted"], numeric: [],
@@ -159,11 +161,15 @@ extension ReportFigures {
     return section
   }
 
-  static func documents(_ figures: ReportFigures) -> ReportSection {
-    let rows: [[ReportCell]] = figures.labelled.map { document in
+  /// The documents table; neutral documents (little opinion: facts, news, instructions)
+  /// get a section of their own after the ones that express an opinion.
+  static func documents(_ figures: ReportFigures, neutral: Bool) -> ReportSection {
+    let rows: [[ReportCell]] = figures.labelled.filter { ($0.label == "neutral") == neutral }.map { document in
       let names = topNames(document)
-      let why = document.drivingSentences().map {
-        "“" + excerpt($0.text) + "” (" + Format.probability($0.positive) + ")"
+      let why = document.drivingSentences().map { sentence in
+        var scores = "P(positive) " + Format.probability(sentence.positive)
+        if let opinion = sentence.opinion { scores += ", opinion " + Format.probability(opinion) }
+        return "“" + excerpt(sentence.text) + "” (" + scores + ")"
       }
       return [
         .link(document.title ?? document.url, document.finalURL ?? document.url), .text(document.site),
@@ -172,11 +178,25 @@ extension ReportFigures {
         .text(names.isEmpty ? "–" : names.joined(separator: ", ")), .lines(why),
       ]
     }
+    guard neutral else {
+      return ReportSection(
+        title: "Documents",
+        tables: rows.isEmpty
+          ? []
+          : [ReportTable(headers: ["Title", "Site", "Date", "Sentiment", "Names", "Why"], numeric: [], rows: rows)],
+        empty: "No documents were processed.")
+    }
     return ReportSection(
-      title: "Documents",
+      title: "Neutral documents",
+      paragraphs: rows.isEmpty
+        ? []
+        : [
+          "Documents whose sentences carry little opinion (facts, news reporting, instructions); "
+            + "\"Why\" quotes the most opinionated sentences, if any."
+        ],
       tables: rows.isEmpty
         ? [] : [ReportTable(headers: ["Title", "Site", "Date", "Sentiment", "Names", "Why"], numeric: [], rows: rows)],
-      empty: "No documents were processed.")
+      empty: "No document was read as neutral.")
   }
 
   static func topNames(_ document: ReportDocument, _ count: Int = 4) -> [String] {

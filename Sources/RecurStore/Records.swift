@@ -60,12 +60,15 @@ public struct StoredSentence: Sendable, Equatable, Codable {
   public var end: Int
   public var positive: Double
   public var text: String
+  /// P(the sentence is opinion, not fact); nil from a model without that head (or an older store).
+  public var opinion: Double?
 
-  public init(start: Int, end: Int, positive: Double, text: String) {
+  public init(start: Int, end: Int, positive: Double, text: String, opinion: Double? = nil) {
     self.start = start
     self.end = end
     self.positive = positive
     self.text = text
+    self.opinion = opinion
   }
 }
 
@@ -75,18 +78,22 @@ public struct StoredSentiment: Sendable, Equatable {
   public var label: String
   public var probability: Double?
   public var positive: Double?
+  /// The document's opinion share (its sentences' P(opinion), weighted by tokens), when
+  /// the model gives one.
+  public var opinion: Double?
   public var language: String?
   public var reason: String?
   public var sentences: [StoredSentence]
 
   public init(
-    modelVersion: String, label: String, probability: Double?, positive: Double?, language: String?,
-    reason: String?, sentences: [StoredSentence]
+    modelVersion: String, label: String, probability: Double?, positive: Double?, opinion: Double? = nil,
+    language: String?, reason: String?, sentences: [StoredSentence]
   ) {
     self.modelVersion = modelVersion
     self.label = label
     self.probability = probability
     self.positive = positive
+    self.opinion = opinion
     self.language = language
     self.reason = reason
     self.sentences = sentences

@@ -208,6 +208,10 @@ public final class Store: Sendable {
           CREATE INDEX review_items_document ON review_items(document_id);
           """)
     }
+    // The sentiment model's opinion output: a document's opinion share beside P(positive).
+    migrator.registerMigration("v2-opinion") { db in
+      try db.execute(sql: "ALTER TABLE labels ADD COLUMN opinion REAL")
+    }
     return migrator
   }
 
@@ -329,12 +333,13 @@ public final class Store: Sendable {
         try db.execute(
           sql: """
             INSERT OR REPLACE INTO labels
-              (document_id, model, model_version, label, probability, positive, language, reason, sentences)
-            VALUES (?, 'sentiment', ?, ?, ?, ?, ?, ?, ?)
+              (document_id, model, model_version, label, probability, positive, opinion, language, reason,
+               sentences)
+            VALUES (?, 'sentiment', ?, ?, ?, ?, ?, ?, ?, ?)
             """,
           arguments: [
             id, sentiment.modelVersion, sentiment.label, sentiment.probability, sentiment.positive,
-            sentiment.language, sentiment.reason, Self.encode(sentiment.sentences),
+            sentiment.opinion, sentiment.language, sentiment.reason, Self.encode(sentiment.sentences),
           ])
         try db.execute(sql: "DELETE FROM review_items WHERE document_id = ?", arguments: [id])
         for (index, review) in results.reviews.enumerated() {
@@ -510,7 +515,8 @@ public final class Store: Sendable {
     {
       results.sentiment = StoredSentiment(
         modelVersion: label["model_version"], label: label["label"], probability: label["probability"],
-        positive: label["positive"], language: label["language"], reason: label["reason"],
+        positive: label["positive"], opinion: label["opinion"], language: label["language"],
+        reason: label["reason"],
         sentences: Self.decode([StoredSentence].self, label["sentences"]) ?? [])
     }
     if let version = try String.fetchOne(

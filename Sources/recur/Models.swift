@@ -18,24 +18,44 @@ struct Train: ParsableCommand {
 struct TrainSentiment: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sentiment",
-    abstract: "Train the N → 1 sentiment classifier (negative / positive).",
+    abstract: "Train the N → 1 sentiment classifier (negative / positive, and opinion / fact).",
     discussion: """
-      Files are `label<TAB>text` (SST style, tokenized text is turned back into plain text) \
-      or the IMDb layout (header `label rating id text`). A --train file with no --dev file \
-      in its folder gives --hold-out of its rows (seed 13) as a dev set. The weights with the \
-      best mean dev accuracy, checked twice an epoch, are kept. Writes OUT/model.safetensors \
-      and OUT/card.json (architecture, vocabulary, data, this command, seed, scores, time).
+      Files are `label<TAB>text`, label pos/neg (polarity) or subjective/objective (whether \
+      the text expresses an opinion: with such rows the model gets a second output, which \
+      `recur label` uses to call texts neutral), with raw or SST-style tokenized text (told \
+      apart per file and turned back into plain text), or the IMDb layout (header `label \
+      rating id text`). The words are read lower-cased, so case never matters.
 
-      A file listed more than once is used more than once. The shipped model (make \
-      train-sentiment): recur train sentiment --train ../shared/data/imdb/train.tsv \
-      ../shared/data/sst2/train.tsv ../shared/data/sst2/train.tsv \
-      ../shared/data/sst2/train.tsv --dev ../shared/data/sst2/dev.tsv --out \
-      models/sentiment --cell gru
+      --mix FILE names the training sources, one a line: `file weight dev`, the file relative \
+      to --data, the weight the number of times an epoch its rows are used (0.25: a fresh \
+      quarter each epoch), dev `hold-out SHARE` (that share of the rows held out as its dev \
+      set, seed 13), a dev file, or `-`. --train files are added with weight 1; one with no \
+      --dev file in its folder gives --hold-out of its rows as a dev set. Training rows whose \
+      text is a dev row are dropped. The weights with the best mean dev score (accuracy; for a \
+      set whose smaller class is under a fifth, the mean of the per-class recalls), checked \
+      twice an epoch, are kept. --leave-out SOURCE trains without a mix source and reports its \
+      dev score apart (leave-one-domain-out). Writes OUT/model.safetensors and OUT/card.json \
+      (architecture, vocabulary, data, this command, seed, scores, time).
+
+      The shipped model (make train-sentiment): recur train sentiment --mix \
+      training/sentiment.mix --out models/sentiment
       """
   )
 
-  @Option(parsing: .upToNextOption, help: "Training files.")
-  var train: [String]
+  @Option(help: "A training-mix file: `file weight dev` a line (see above).")
+  var mix: String?
+
+  @Option(help: "The folder the mix file's paths are relative to.")
+  var data = "../shared/data"
+
+  @Option(parsing: .upToNextOption, help: "Mix sources (as written in the mix) to train without.")
+  var leaveOut: [String] = []
+
+  @Option(help: "Write every dev set to this folder as label<TAB>text files (for other tools).")
+  var devOut: String?
+
+  @Option(parsing: .upToNextOption, help: "Training files (weight 1).")
+  var train: [String] = []
 
   @Option(parsing: .upToNextOption, help: "Dev files (model selection).")
   var dev: [String] = []
@@ -57,6 +77,9 @@ struct TrainSentiment: ParsableCommand {
 
   @Option(help: "Stacked recurrent layers.")
   var layers = 1
+
+  @Flag(inversion: .prefixedNo, help: "Fine-tune the word vectors (--no-tune-vectors keeps them as loaded).")
+  var tuneVectors = true
 
   @Option(help: "Pooling over the outputs: last, mean or max.")
   var pooling = "max"
@@ -102,6 +125,7 @@ struct TrainSentiment: ParsableCommand {
     options.bidirectional = bidirectional
     options.hidden = hidden
     options.layers = layers
+    options.trainableVectors = tuneVectors
     options.pooling = pooling
     options.epochs = epochs
     options.seed = seed
@@ -110,9 +134,13 @@ struct TrainSentiment: ParsableCommand {
     options.dropout = dropout
     options.maxTrainingTokens = maxTokens
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-    let status = try TrainSentimentCommand(
-      train: train, dev: dev, vectors: vectors, out: out, holdOut: holdOut, options: options, command: command
-    ).run(write: Console.out, progress: progressPrinter())
+    var training = TrainSentimentCommand(
+      train: train, dev: dev, vectors: vectors, out: out, holdOut: holdOut, options: options, command: command)
+    training.mix = mix
+    training.dataFolder = data
+    training.leaveOut = leaveOut
+    training.devOut = devOut
+    let status = try training.run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }
   }
 }
@@ -122,11 +150,12 @@ struct EvalSentiment: ParsableCommand {
     commandName: "sentiment",
     abstract: "Accuracy of the sentiment model on a labelled file.",
     discussion: """
-      Every row is scored as one text with the binary decision P(positive) ≥ 0.5. Prints \
+      Every row is scored as one text with the binary decision P(positive) ≥ 0.5 (for a file \
+      of subjective/objective rows, P(opinion) ≥ 0.5 from the model's opinion output). Prints \
       accuracy, per-class precision/recall/F1, the confusion matrix, documents/s and tokens/s \
       (tokenizing included); --json prints one object with data, model, held_out, n, accuracy \
       (a fraction), per_class, labels, confusion, docs_per_s and tokens_per_s. --held-out scores only the rows the model held out of this file in training \
-      (for the IMDb dev split).
+      (the dev slices of IMDb and the other files the model held out; seed and share are in its card).
 
       Example: recur eval sentiment --data ../shared/data/sst2/dev.tsv
       """
@@ -156,11 +185,13 @@ struct Label: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Label the sentiment and the names of a text, text files, HTML pages or URLs.",
     discussion: """
-      Prints the label (positive, negative, mixed/neutral, or unsupported for text not in \
-      English), its probability, the sentences that pulled hardest, and the people and other \
+      Prints the label (positive, negative, mixed: opinions both ways, neutral: little \
+      opinion, facts or news, or unsupported for text not in English), its probability, the \
+      sentences that pulled hardest, and the people and other \
       names. An HTML page's main text is labelled, and each review item on it on its own, \
       beside its star rating. --json prints one object per input: source, sentiment {label, \
-      probability, positive, language, reason, sentences [{start, end, positive, text}]}, \
+      probability, positive, opinion, language, reason, sentences [{start, end, positive, \
+      opinion, text}]}, \
       reviews [{author, title, rating, best_rating, normalised_rating, sentiment}], entities \
       [{type, text, start, end, confidence}] and people [{name, mentions, forms, confidence}] \
       (null without a names model). Offsets count Unicode scalars. Exit 1 when an input could \

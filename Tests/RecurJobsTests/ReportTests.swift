@@ -39,11 +39,18 @@ final class ReportTests: XCTestCase {
       ModelVersion(role: "sentiment", name: "sentiment", version: "1.0+abc", scores: ["sst2_dev_accuracy": 0.8326]),
       ModelVersion(role: "names", name: "names", version: "1.0+def", scores: ["dev_f1": 0.9362]),
     ]
-    func sentiment(_ label: String, _ positive: Double, _ sentences: [(String, Double)]) -> StoredSentiment {
+    func sentiment(
+      _ label: String, _ positive: Double, _ sentences: [(String, Double)], opinions: [Double]? = nil
+    ) -> StoredSentiment {
       StoredSentiment(
-        modelVersion: "1.0+abc", label: label, probability: label == "negative" ? 1 - positive : positive,
-        positive: positive, language: "en", reason: nil,
-        sentences: sentences.map { StoredSentence(start: 0, end: $0.0.count, positive: $0.1, text: $0.0) })
+        modelVersion: "1.0+abc", label: label,
+        probability: label == "negative" ? 1 - positive : label == "neutral" ? 0.8 : positive, positive: positive,
+        language: "en", reason: nil,
+        sentences: sentences.enumerated().map {
+          StoredSentence(
+            start: 0, end: $0.element.0.count, positive: $0.element.1, text: $0.element.0, opinion: opinions?[$0.offset]
+          )
+        })
     }
     let film = DocumentResults(
       document: StoredDocument(
@@ -65,7 +72,9 @@ final class ReportTests: XCTestCase {
         url: "https://news.example/closure", finalURL: "https://news.example/closure", contentHash: "h-n",
         title: "Steelworks to close", language: "en", kind: "article",
         text: "Hallam Steelworks will close. Gareth Ellis said people are devastated."),
-      sentiment: sentiment("negative", 0.04, [("Gareth Ellis said people are devastated.", 0.03)]),
+      sentiment: sentiment(
+        "neutral", 0.04, [("Hallam Steelworks will close.", 0.3), ("Gareth Ellis said people are devastated.", 0.03)],
+        opinions: [0.04, 0.62]),
       names: StoredNames(
         modelVersion: "1.0+def",
         entities: [
@@ -83,7 +92,7 @@ final class ReportTests: XCTestCase {
         url: "https://shop.example/kettles?a=1&b=2", finalURL: "javascript:alert(1)", contentHash: "h-k",
         title: Self.hostileTitle, siteName: "Shop | \"Best\"", language: "en",
         text: "Great kettle, =cmd|' /C calc'!A0 fine."),
-      sentiment: sentiment("mixed/neutral", 0.55, [("Great kettle <img src=x onerror=alert(2)>.", 0.55)]),
+      sentiment: sentiment("mixed", 0.55, [("Great kettle <img src=x onerror=alert(2)>.", 0.55)]),
       names: StoredNames(
         modelVersion: "1.0+def",
         entities: [StoredEntity(type: "MISC", text: "=cmd|' /C calc'!A0", start: 14, end: 31, confidence: 0.5)],
@@ -144,7 +153,8 @@ final class ReportTests: XCTestCase {
       tree.texts(of: "h2"),
       [
         "Run summary", "Sentiment", "Sentiment by site", "People most mentioned", "Other names",
-        "Review items: star ratings against predicted sentiment", "Documents", "Failures", "Trend over runs",
+        "Review items: star ratings against predicted sentiment", "Documents", "Neutral documents", "Failures",
+        "Trend over runs",
         "Models",
       ])
     XCTAssertEqual(tree.count(of: "svg"), 2, "the sentiment chart and the trend chart")
@@ -180,7 +190,7 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(lines.count, 4, "every document of the run, the failed one too")
     let keys = [
       "url", "final_url", "site", "title", "published", "language", "kind", "outcome", "reason", "sentiment",
-      "probability", "positive", "label_reason", "words", "content_hash", "people", "entities", "reviews",
+      "probability", "positive", "opinion", "label_reason", "words", "content_hash", "people", "entities", "reviews",
     ]
     for line in lines {
       let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]

@@ -114,6 +114,89 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertEqual((reviews[1]["sentiment"] as! [String: Any])["label"] as? String, "negative")
   }
 
+  /// A training mix: weighted sources, a hold-out, an opinion file that gives the model
+  /// its second output, a source left out, and the dev sets written out.
+  func testAMixTrainsPolarityAndOpinion() throws {
+    let filler = ["the", "film", "plot", "was", "cast", "and"]
+    // Every row a different text: opinions carry a cue word, facts none.
+    let cues = ["good", "awful", "lovely", "dull"]
+    let opinion = (0..<80).map { index -> String in
+      let (a, b) = (filler[index % 6], filler[(index / 6) % 6])
+      return index % 2 == 0
+        ? "subjective\tthe \(a) and the \(b) was \(cues[index / 36 % 4]) ."
+        : "objective\tthe \(a) and the \(b) and the \(filler[index / 36 % 6]) ."
+    }
+    XCTAssertEqual(Set(opinion).count, 80)
+    try (opinion.joined(separator: "\n") + "\n").write(
+      to: folder.appendingPathComponent("subj/all.tsv"), createFolder: true)
+    try "train/train.tsv 1.5 dev/dev.tsv\nsubj/all.tsv 3 hold-out 0.25\n".write(
+      to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    func train(_ extra: [String]) throws -> (status: Int32, out: String, err: String) {
+      try RecurCLI.run(
+        [
+          "train", "sentiment", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"), "--hidden",
+          "6", "--epochs", "8", "--batch-size", "8", "--learning-rate", "0.02", "--seed", "3",
+        ] + extra)
+    }
+    let trained = try train(["--out", path("mixed"), "--dev-out", path("devsets")])
+    XCTAssertEqual(trained.status, 0, trained.err)
+    XCTAssertTrue(trained.err.contains("train/train.tsv: 120 rows, weight 1.5: about 180 rows"), trained.err)
+    let card =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("mixed/card.json")))
+      as! [String: Any]
+    XCTAssertEqual((card["architecture"] as? [String: String])?["heads"], "polarity,opinion")
+    let scores = card["scores"] as! [String: Double]
+    XCTAssertGreaterThanOrEqual(scores["accuracy subj/all.tsv held out"] ?? 0, 0.9, "\(scores)")
+    XCTAssertGreaterThanOrEqual(scores["accuracy dev/dev.tsv"] ?? 0, 0.8, "\(scores)")
+    XCTAssertEqual((card["training"] as? [String: String])?["hold_out subj/all.tsv"], "0.25")
+    let written = try String(contentsOfFile: path("devsets/subj-all-held-out.tsv"), encoding: .utf8)
+    XCTAssertEqual(written.split(separator: "\n").count, 20)
+    XCTAssertTrue(written.hasPrefix("subjective\t") || written.hasPrefix("objective\t"))
+
+    // The opinion output scores subjective/objective files, and makes neutral labels.
+    let eval = try RecurCLI.run([
+      "eval", "sentiment", "--data", path("subj/all.tsv"), "--model", path("mixed"), "--held-out", "--json",
+    ])
+    XCTAssertEqual(eval.status, 0, eval.err)
+    let report = try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as! [String: Any]
+    XCTAssertEqual(report["labels"] as? [String], ["objective", "subjective"])
+    XCTAssertEqual(report["n"] as? Int, 20)
+    let label = try RecurCLI.run([
+      "label", "--model", path("mixed"), "--json", "--text",
+      "The plot and the cast and the film. The film and the cast and the plot.",
+    ])
+    let sentiment =
+      (try JSONSerialization.jsonObject(with: Data(label.out.utf8)) as! [String: Any])["sentiment"]
+      as! [String: Any]
+    XCTAssertEqual(sentiment["label"] as? String, "neutral", label.out)
+    XCTAssertLessThan(sentiment["opinion"] as! Double, 0.5)
+    XCTAssertNotNil((sentiment["sentences"] as! [[String: Any]])[0]["opinion"] as? Double)
+
+    // Leaving a source out trains without it and reports its dev score apart.
+    let left = try train(["--out", path("left"), "--leave-out", "subj/all.tsv"])
+    XCTAssertEqual(left.status, 0, left.err)
+    XCTAssertTrue(left.err.contains("left out of training"), left.err)
+
+    // A mix that cannot be used is refused with its line.
+    for (text, message) in [
+      ("train/train.tsv 1 dev/dev.tsv\ntrain/train.tsv 2 -\n", "mix.txt:2"),
+      ("train/train.tsv heavy dev/dev.tsv\n", "mix.txt:1"),
+      ("train/train.tsv 1 hold-out 2\n", "mix.txt:1"),
+      ("train/train.tsv 0 -\n", "mix.txt:1"),
+      ("train/train.tsv 1 - as happy\n", "mix.txt:1"),
+      ("missing/file.tsv 1 -\n", "missing/file.tsv"),
+    ] {
+      try text.write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+      let refused = try train(["--out", path("bad")])
+      XCTAssertEqual(refused.status, 2, text)
+      XCTAssertTrue(refused.err.contains(message), "\(text): \(refused.err)")
+    }
+    try "train/train.tsv 1 -\n".write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    let unknown = try train(["--out", path("bad"), "--leave-out", "books.tsv"])
+    XCTAssertEqual(unknown.status, 2)
+    XCTAssertTrue(unknown.err.contains("--leave-out 'books.tsv'"), unknown.err)
+  }
+
   /// With the shipped models: a URL is fetched and labelled; one that fails is reported
   /// with its reason and exit 1.
   func testLabelFetchesURLs() throws {

@@ -1,6 +1,8 @@
 import Foundation
-import RecurStore
+import GRDB
 import XCTest
+
+@testable import RecurStore
 
 final class StoreTests: XCTestCase {
   var folder: URL!
@@ -39,8 +41,8 @@ final class StoreTests: XCTestCase {
 
   func sentiment(_ version: String) -> StoredSentiment {
     StoredSentiment(
-      modelVersion: version, label: "positive", probability: 0.9, positive: 0.9, language: "en", reason: nil,
-      sentences: [StoredSentence(start: 0, end: 5, positive: 0.9, text: "Good.")])
+      modelVersion: version, label: "positive", probability: 0.9, positive: 0.9, opinion: 0.7, language: "en",
+      reason: nil, sentences: [StoredSentence(start: 0, end: 5, positive: 0.9, text: "Good.", opinion: 0.7)])
   }
 
   func testADocumentRoundTripsWithItsLabelsAndIsReusedLater() throws {
@@ -115,6 +117,42 @@ final class StoreTests: XCTestCase {
     let first = try store.beginRun(job: "j", stage: "report", models: [], at: "t1")
     _ = try store.beginRun(job: "j", stage: "report", models: [], at: "t2")
     XCTAssertEqual(try store.run(first)?.status, .interrupted)
+  }
+
+  /// A store written before the opinion output (schema v1, the old `mixed/neutral` label)
+  /// opens, keeps its rows, and takes the new column; its labels are redone on the next run
+  /// because the model version differs.
+  func testAStoreFromBeforeTheOpinionOutputMigrates() throws {
+    let path = folder.appendingPathComponent("old.sqlite").path
+    do {
+      let queue = try DatabaseQueue(path: path)
+      try Store.migrator.migrate(queue, upTo: "v1")
+      try queue.write { db in
+        try db.execute(
+          sql: """
+            INSERT INTO runs (id, job, started_at, finished_at, status, stage, models, seconds)
+              VALUES (1, 'j', '2026-01-01T00:00:00Z', '2026-01-01T00:01:00Z', 'finished', 'report', '[]', 60);
+            INSERT INTO documents (id, url, content_hash, text, first_run, last_run)
+              VALUES (1, 'https://e.org/1', 'h1', 'It was fine, I suppose.', 1, 1);
+            INSERT INTO run_documents (run_id, document_id, position, outcome) VALUES (1, 1, 0, 'fetched');
+            INSERT INTO labels (document_id, model, model_version, label, probability, positive, language, sentences)
+              VALUES (1, 'sentiment', '1+old', 'mixed/neutral', 0.9, 0.55, 'en',
+                      '[{"start":0,"end":23,"positive":0.55,"text":"It was fine, I suppose."}]');
+            """)
+      }
+    }
+    let store = try Store(path: path)
+    let documents = try store.documents(run: 1)
+    XCTAssertEqual(documents.first?.results.sentiment?.label, "mixed/neutral")
+    XCTAssertNil(documents.first?.results.sentiment?.opinion)
+    XCTAssertNil(documents.first?.results.sentiment?.sentences.first?.opinion)
+    XCTAssertEqual(try store.previousStates(urls: ["https://e.org/1"])["https://e.org/1"]?.sentimentVersion, "1+old")
+    // The next run's labels, from a model with the opinion output, replace the old ones.
+    let run = try store.beginRun(job: "j", stage: "report", models: [], at: "2026-01-02T00:00:00Z")
+    var relabelled = documents[0].results
+    relabelled.sentiment = sentiment("2+new")
+    try store.save(run: run, position: 0, outcome: .relabeled, results: relabelled, fetch: nil)
+    XCTAssertEqual(try store.documents(run: run).first?.results.sentiment, sentiment("2+new"))
   }
 
   func testAFileThatIsNotADatabaseIsRefusedWithItsPath() throws {

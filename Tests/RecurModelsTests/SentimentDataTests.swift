@@ -55,4 +55,25 @@ final class SentimentDataTests: XCTestCase {
     XCTAssertLessThanOrEqual(first.dev.count, 11)
     XCTAssertNotEqual(SentimentData.holdOut(rows, fraction: 0.1, seed: 14).dev, first.dev)
   }
+
+  func testOpinionLabelsAndTokenizedFilesAreTold() throws {
+    let subj = try SentimentData.parse(
+      "subjective\ta small gem , is n't it ?\nobjective\the moves to paris .\n", name: "subj.tsv")
+    XCTAssertEqual(subj.map(\.task), [.opinion, .opinion])
+    XCTAssertEqual(subj.map(\.label), [1, 0])
+    XCTAssertEqual(subj[0].text, "a small gem, isn't it?")
+    // Raw text stays as written: no treebank rules on it.
+    let raw = try SentimentData.parse("pos\tGreat kettle . Works \"as promised\" - 10/10\n", name: "raw.tsv")
+    XCTAssertEqual(raw[0].text, "Great kettle . Works \"as promised\" - 10/10")
+    XCTAssertEqual(raw[0].task, .polarity)
+    // Number placeholders of tokenized sets become a number.
+    let yelp = try SentimentData.parse("pos\twaited _num_ minutes , worth it .\n", name: "yelp.tsv")
+    XCTAssertEqual(yelp[0].text, "waited 2 minutes, worth it.")
+    XCTAssertThrowsError(try SentimentData.parse("pos\tgood .\nobjective\tit is .\n", name: "both.tsv")) { error in
+      XCTAssertTrue("\(error)".contains("both.tsv:2"), "\(error)")
+    }
+    XCTAssertTrue(SentimentData.looksTokenized(["it 's fine .", "good , cheap"]))
+    XCTAssertFalse(SentimentData.looksTokenized(["It 's fine .", "good , cheap"]), "upper case is raw text")
+    XCTAssertFalse(SentimentData.looksTokenized(["it's fine.", "good, cheap"]))
+  }
 }

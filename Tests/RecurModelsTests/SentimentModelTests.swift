@@ -176,21 +176,31 @@ final class SentimentModelTests: XCTestCase {
       XCTAssertEqual(alone.label, batched.label)
       XCTAssertEqual(alone.positive ?? -1, batched.positive ?? -1, accuracy: 1e-6)
     }
-    // Split evidence is mixed/neutral unless the whole text is decisive; the probability of
-    // mixed/neutral is the balance of the evidence.
+    // Split evidence is mixed unless the whole text is decisive; the probability of mixed is
+    // the balance of the evidence.
     func sentences(_ scores: [Double]) -> [SentenceSentiment] {
       scores.map { SentenceSentiment(start: 0, end: 0, text: "", positive: $0) }
     }
-    let split = labeler.decide(positive: 0.7, sentences: sentences([0.9, 0.95, 0.1, 0.05, 0.5]), language: "en")
+    let split = labeler.decide(
+      positive: 0.7, opinion: nil, sentences: sentences([0.9, 0.95, 0.1, 0.05, 0.5]), language: "en")
     XCTAssertEqual(split.label, .mixed)
     XCTAssertEqual(split.probability!, 0.6, accuracy: 1e-12)
     XCTAssertEqual(
-      labeler.decide(positive: 0.95, sentences: sentences([0.9, 0.95, 0.1, 0.05]), language: "en").label, .positive)
+      labeler.decide(positive: 0.95, opinion: nil, sentences: sentences([0.9, 0.95, 0.1, 0.05]), language: "en").label,
+      .positive)
     XCTAssertEqual(
-      labeler.decide(positive: 0.7, sentences: sentences([0.9, 0.95, 0.9, 0.1]), language: "en").label, .positive)
-    XCTAssertEqual(labeler.decide(positive: 0.55, sentences: [], language: "en").label, .mixed)
-    XCTAssertEqual(labeler.decide(positive: 0.3, sentences: [], language: "en").label, .negative)
-    XCTAssertEqual(labeler.decide(positive: 0.3, sentences: [], language: "en").probability!, 0.7, accuracy: 1e-12)
+      labeler.decide(positive: 0.7, opinion: nil, sentences: sentences([0.9, 0.95, 0.9, 0.1]), language: "en").label,
+      .positive)
+    XCTAssertEqual(labeler.decide(positive: 0.55, opinion: nil, sentences: [], language: "en").label, .mixed)
+    XCTAssertEqual(labeler.decide(positive: 0.3, opinion: nil, sentences: [], language: "en").label, .negative)
+    XCTAssertEqual(
+      labeler.decide(positive: 0.3, opinion: nil, sentences: [], language: "en").probability!, 0.7, accuracy: 1e-12)
+    // Little opinion is neutral whatever the polarity; enough opinion is judged by polarity.
+    let facts = labeler.decide(positive: 0.9, opinion: 0.2, sentences: [], language: "en")
+    XCTAssertEqual(facts.label, .neutral)
+    XCTAssertEqual(facts.probability!, 0.8, accuracy: 1e-12)
+    XCTAssertEqual(labeler.decide(positive: 0.9, opinion: 0.7, sentences: [], language: "en").label, .positive)
+    XCTAssertEqual(labeler.decide(positive: 0.5, opinion: 0.7, sentences: [], language: "en").label, .mixed)
     // A long text is read in passages, which still label it.
     labeler.wholeTextLimit = 5
     labeler.passageTokens = 8

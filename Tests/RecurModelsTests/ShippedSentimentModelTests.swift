@@ -2,26 +2,79 @@ import Foundation
 import RecurModels
 import XCTest
 
-/// The model in `models/sentiment`: its recorded score still holds, and it labels the same
-/// in a batch as one document at a time.
+/// The model in `models/sentiment`: its recorded scores still hold, it tells facts from
+/// opinions, and it labels the same in a batch as one document at a time.
 final class ShippedSentimentModelTests: XCTestCase {
   static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent()
   static let modelFolder = repository.appendingPathComponent("models/sentiment").path
   static let sharedData = repository.deletingLastPathComponent().appendingPathComponent("shared/data").path
 
-  func testTheShippedScoreOnSST2DevHolds() throws {
-    let dev = Self.sharedData + "/sst2/dev.tsv"
-    guard FileManager.default.fileExists(atPath: dev) else {
-      throw XCTSkip("\(dev) is absent (a fresh clone without ../shared/data): the shipped-score check is skipped")
+  /// Every dev score the card records for a polarity or subjectivity file, recomputed: the
+  /// dev files as they are, the held-out slices from the share and seed in the card.
+  func testTheShippedDevScoresHold() throws {
+    guard FileManager.default.fileExists(atPath: Self.sharedData + "/sst2/dev.tsv") else {
+      throw XCTSkip(
+        "\(Self.sharedData) is absent (a fresh clone without ../shared/data): the shipped-score check is skipped")
     }
     let model = try SentimentModel.load(directory: Self.modelFolder)
-    let recorded = try XCTUnwrap(model.card.scores["accuracy sst2/dev.tsv"], "the card records no SST-2 dev accuracy")
-    let rows = try SentimentData.load(dev)
-    let probabilities = model.positiveProbabilities(texts: rows.map(\.text))
-    let correct = zip(probabilities, rows).filter { ($0 >= 0.5 ? 1 : 0) == $1.label }.count
-    let accuracy = Double(correct) / Double(rows.count)
-    XCTAssertEqual(accuracy, recorded, accuracy: 0.005, "SST-2 dev accuracy \(accuracy), card says \(recorded)")
+    let training = model.card.training ?? [:]
+    let seed = try XCTUnwrap(training["hold_out_seed"].flatMap(UInt64.init), "the card records no hold-out seed")
+    let files = [
+      "sst2/dev.tsv": "sst2/dev.tsv", "yelp_sentences/dev.tsv": "reviews/yelp_sentences/dev.tsv",
+      "imdb/train.tsv held out": "imdb/train.tsv", "blitzer/books.tsv held out": "reviews/blitzer/books.tsv",
+      "blitzer/dvd.tsv held out": "reviews/blitzer/dvd.tsv",
+      "blitzer/electronics.tsv held out": "reviews/blitzer/electronics.tsv",
+      "semeval14/laptops.tsv held out": "reviews/semeval14/laptops.tsv",
+      "semeval14/restaurants.tsv held out": "reviews/semeval14/restaurants.tsv",
+      "amazon_sentences/all.tsv held out": "reviews/amazon_sentences/all.tsv",
+      "amazon_instruments/all.tsv held out": "reviews/amazon_instruments/all.tsv",
+      "subj/all.tsv held out": "subj/all.tsv",
+    ]
+    for (name, file) in files.sorted(by: { $0.key < $1.key }) {
+      let recorded = try XCTUnwrap(model.card.scores["accuracy " + name], "the card records no score for \(name)")
+      var rows = try SentimentData.load(Self.sharedData + "/" + file)
+      if name.hasSuffix(" held out") {
+        let key = "hold_out " + file.split(separator: "/").suffix(2).joined(separator: "/")
+        let share = try XCTUnwrap(training[key].flatMap(Double.init), "the card records no \(key)")
+        rows = SentimentData.holdOut(rows, fraction: share, seed: seed).dev
+      }
+      let ids = rows.map { model.ids(model.words($0.text)) }
+      let probabilities =
+        rows[0].task == .opinion
+        ? try XCTUnwrap(model.opinionProbabilities(ids: ids)) : model.positiveProbabilities(ids: ids)
+      let correct = zip(probabilities, rows).filter { ($0 >= 0.5 ? 1 : 0) == $1.label }.count
+      let accuracy = Double(correct) / Double(rows.count)
+      XCTAssertEqual(accuracy, recorded, accuracy: 0.005, "\(name): accuracy \(accuracy), card says \(recorded)")
+    }
+  }
+
+  /// Sentences written for the project: news facts against opinions about events, products
+  /// and places. Most news facts read as fact, alone and four at a time as a document, and
+  /// most opinions as opinion. (Product specifications and instructions mostly read as
+  /// opinion: a known limit, measured in the model card, so not asserted here.)
+  func testNewsFactsReadAsFactAndOpinionsAsOpinion() throws {
+    let fixtures = Self.repository.appendingPathComponent("Tests/RecurModelsTests/Fixtures")
+    let news = try SentimentData.load(fixtures.appendingPathComponent("opinion-news.tsv").path)
+    let products = try SentimentData.load(fixtures.appendingPathComponent("opinion-products.tsv").path)
+    let model = try SentimentModel.load(directory: Self.modelFolder)
+    func opinion(_ rows: [SentimentExample]) throws -> [Double] {
+      try XCTUnwrap(model.opinionProbabilities(ids: rows.map { model.ids(model.words($0.text)) }))
+    }
+    let facts = news.filter { $0.label == 0 }
+    let opinions = (news + products).filter { $0.label == 1 }
+    XCTAssertGreaterThanOrEqual(Double(try opinion(facts).filter { $0 < 0.5 }.count) / Double(facts.count), 0.85)
+    XCTAssertGreaterThanOrEqual(Double(try opinion(opinions).filter { $0 >= 0.5 }.count) / Double(opinions.count), 0.85)
+    let labeler = DocumentSentiment(model: model)
+    func documents(_ rows: [SentimentExample]) -> [String] {
+      stride(from: 0, to: rows.count, by: 4).map {
+        rows[$0..<min($0 + 4, rows.count)].map(\.text).joined(separator: " ")
+      }
+    }
+    let factLabels = labeler.label(documents(facts)).map(\.label)
+    let opinionLabels = labeler.label(documents(opinions)).map(\.label)
+    XCTAssertGreaterThanOrEqual(factLabels.filter { $0 == .neutral }.count, factLabels.count - 1, "\(factLabels)")
+    XCTAssertEqual(opinionLabels.filter { $0 == .neutral }.count, 0, "\(opinionLabels)")
   }
 
   func testABatchLabelsLikeOneDocumentAtATime() throws {

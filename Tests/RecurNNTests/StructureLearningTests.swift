@@ -56,6 +56,46 @@ final class StructureLearningTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(accuracy, 0.99)
   }
 
+  /// N → 1 with two heads on one encoder: head 0 learns whether token 0 occurs, head 1
+  /// whether token 1 does, each from batches of its own; one pass gives both answers.
+  func testManyToOneLearnsTwoQuestionsWithTwoHeads() {
+    var rng = SeededGenerator(seed: 12)
+    func make(_ count: Int, marker: Int) -> (x: [[Int]], y: [Int]) {
+      var x = sequences(count, lengths: 4...12, vocabulary: 12, rng: &rng)
+      for index in x.indices {
+        x[index] = x[index].map { $0 == marker ? 5 : $0 }
+        if index % 2 == 0 { x[index][Int(rng.next() % UInt64(x[index].count))] = marker }
+      }
+      return (x, x.map { $0.contains(marker) ? 1 : 0 })
+    }
+    let first = make(1000, marker: 0)
+    let second = make(1000, marker: 1)
+    let model = ManyToOne(
+      embedding: Embedding(vocabulary: 12, width: 8, rng: &rng), cell: .gru, hidden: 16, classes: 2, extraHeads: [2],
+      rng: &rng)
+    XCTAssertEqual(model.headCount, 2)
+    XCTAssertTrue(model.parameters().contains { $0.key == "output1.W" })
+    let optimizer = Adam(learningRate: 0.01)
+    var dropoutRNG = SeededGenerator(seed: 98)
+    for _ in 0..<6 {
+      let batches = lengthBucketedBatches(lengths: first.x.map(\.count), batchSize: 32, rng: &rng)
+      for batch in batches {
+        for (head, set) in [(0, first), (1, second)] {
+          model.loss(batch.map { set.x[$0] }, labels: batch.map { set.y[$0] }, head: head, rng: &dropoutRNG).backward()
+          clipGradientNorm(model.parameters(), maxNorm: 5)
+          optimizer.update(model.parameters())
+        }
+      }
+    }
+    let test = sequences(300, lengths: 4...12, vocabulary: 12, rng: &rng)
+    let both = model.everyHeadProbabilities(test)
+    for head in 0..<2 {
+      XCTAssertEqual(both[head], model.probabilities(test, head: head))
+      let right = zip(both[head], test).filter { ($0.0[1] > 0.5) == $0.1.contains(head) }.count
+      XCTAssertGreaterThanOrEqual(Double(right) / Double(test.count), 0.97, "head \(head)")
+    }
+  }
+
   /// N → N: tag each token that comes right after the trigger token 0 (needs left context).
   func testManyToManyLearnsTagAfterTrigger() {
     var rng = SeededGenerator(seed: 12)

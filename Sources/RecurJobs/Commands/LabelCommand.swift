@@ -157,6 +157,7 @@ public struct LabelCommand {
     object.add("label", result.label.rawValue)
     object.add("probability", result.probability, decimals: 4)
     object.add("positive", result.positive, decimals: 4)
+    object.add("opinion", result.opinion, decimals: 4)
     object.add("language", result.language)
     object.add("reason", result.reason)
     if sentences {
@@ -165,6 +166,7 @@ public struct LabelCommand {
         item.add("start", sentence.start)
         item.add("end", sentence.end)
         item.add("positive", sentence.positive, decimals: 4)
+        item.add("opinion", sentence.opinion, decimals: 4)
         item.add("text", sentence.text)
         return item.json
       }
@@ -173,8 +175,8 @@ public struct LabelCommand {
     return object.json
   }
 
-  /// `{"source", "sentiment": {label, probability, positive, language, reason, sentences: [{start, end,
-  /// positive, text}]}, "reviews": [{author, title, rating, best_rating, normalised_rating, sentiment}],
+  /// `{"source", "sentiment": {label, probability, positive, opinion, language, reason, sentences:
+  /// [{start, end, positive, opinion, text}]}, "reviews": [{author, title, rating, best_rating, normalised_rating, sentiment}],
   /// "entities": [{type, text, start, end, confidence}], "people": [{name, mentions, forms, confidence}]}`;
   /// entities and people are null without a names model.
   static func json(

@@ -39,6 +39,14 @@ public struct TrainSentimentCommand {
   public var options: SentimentTrainingOptions
   /// The command line recorded in the card.
   public var command: String
+  /// A training-mix file (`SentimentMix`), its paths relative to `dataFolder`.
+  public var mix: String?
+  public var dataFolder = "../shared/data"
+  /// Mix sources (by their file as written in the mix) kept out of training: their dev sets
+  /// are still scored, but take no part in selection (leave-one-domain-out).
+  public var leaveOut: [String] = []
+  /// A folder to write every dev set to, as `label<TAB>text` files, for other tools to score.
+  public var devOut: String?
 
   public static let holdOutSeed: UInt64 = 13
 
@@ -55,42 +63,172 @@ public struct TrainSentimentCommand {
     self.command = command
   }
 
-  public func run(write: (String) -> Void, progress: (String, Bool) -> Void) throws(RecurError) -> ExitStatus {
-    guard !train.isEmpty else { throw RecurError(.usage, "give at least one --train file") }
-    guard (0..<0.9).contains(holdOut) else { throw RecurError(.usage, "--hold-out must be in [0, 0.9)") }
-    let wordVectors: WordVectors
-    var examples: [SentimentExample] = []
+  /// Reads the training files and the mix into weighted sources and dev sets. Training rows
+  /// whose text is also a dev row (ignoring case) are dropped, so no dev set was seen.
+  func gatherData() throws(RecurError) -> (
+    sources: [TrainingSource], devSets: [DevSet], notes: [String], holdOuts: [String: Double]
+  ) {
+    var sources: [TrainingSource] = []
     var devSets: [DevSet] = []
-    var trainingData: [String] = []
+    var notes: [String] = []
+    var holdOuts: [String: Double] = [:]
     do {
-      wordVectors = try WordVectors.load(directory: vectors)
       let devFolders = Set(dev.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardized.path })
       for path in train {
         let rows = try SentimentData.load(path)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().standardized.path
         if holdOut > 0 && !devFolders.contains(folder) {
           let split = SentimentData.holdOut(rows, fraction: holdOut, seed: Self.holdOutSeed)
-          examples += split.train
+          sources.append(TrainingSource(name: shortName(path), examples: split.train))
           devSets.append(DevSet(name: Self.heldOutName(path), examples: split.dev))
-          trainingData.append(
-            "\(shortName(path)): \(split.train.count) rows (\(split.dev.count) of \(rows.count) held out as dev, seed \(Self.holdOutSeed))"
-          )
+          holdOuts[shortName(path)] = holdOut
         } else {
-          examples += rows
-          trainingData.append("\(shortName(path)): \(rows.count) rows")
+          sources.append(TrainingSource(name: shortName(path), examples: rows))
         }
       }
       for path in dev {
-        let rows = try SentimentData.load(path)
-        devSets.append(DevSet(name: shortName(path), examples: rows))
-        trainingData.append("\(shortName(path)): \(rows.count) rows, dev (model selection)")
+        devSets.append(DevSet(name: shortName(path), examples: try SentimentData.load(path)))
       }
+      if let mix {
+        let parsed = try SentimentMix.load(mix)
+        for name in leaveOut where !parsed.sources.contains(where: { $0.file == name }) {
+          throw RecurError(.usage, "--leave-out '\(name)' is not a source of \(mix)")
+        }
+        for source in parsed.sources {
+          let path = Self.resolve(source.file, in: dataFolder)
+          let rows = try Self.load(path, as: source.opinionLabel)
+          let left = leaveOut.contains(source.file)
+          var training = rows
+          switch source.dev {
+          case .none: break
+          case .holdOut(let share):
+            let split = SentimentData.holdOut(rows, fraction: share, seed: Self.holdOutSeed)
+            training = split.train
+            let name =
+              Self.heldOutName(path) + (source.opinionLabel.map { $0 == 1 ? " as subjective" : " as objective" } ?? "")
+            devSets.append(DevSet(name: name, examples: split.dev, selects: !left))
+            holdOuts[shortName(path)] = share
+          case .file(let file):
+            let devPath = Self.resolve(file, in: dataFolder)
+            let name =
+              shortName(devPath) + (source.opinionLabel.map { $0 == 1 ? " as subjective" : " as objective" } ?? "")
+            devSets.append(
+              DevSet(name: name, examples: try Self.load(devPath, as: source.opinionLabel), selects: !left))
+          }
+          if source.weight > 0 && !left {
+            let name =
+              shortName(path) + (source.opinionLabel.map { $0 == 1 ? " as subjective" : " as objective" } ?? "")
+            sources.append(TrainingSource(name: name, examples: training, weight: source.weight))
+          } else if left {
+            notes.append("\(shortName(path)): left out of training (its dev set is scored, not used for selection)")
+          }
+        }
+      }
+    } catch let error as RecurError {
+      throw error
+    } catch let error as DataFileError {
+      throw RecurError(.usage, error.message)
+    } catch {
+      throw RecurError(.usage, "\(error)")
+    }
+    guard !sources.isEmpty else { throw RecurError(.usage, "give at least one --train file or a --mix") }
+    for set in devSets where set.examples.isEmpty {
+      notes.append("\(set.name): no rows left (every one repeats a training text), not scored")
+    }
+    devSets.removeAll { $0.examples.isEmpty }
+    let devTexts = Set(devSets.flatMap { $0.examples.map { $0.text.lowercased() } })
+    let tokenizer = Tokenizer()
+    for index in sources.indices {
+      let before = sources[index].examples.count
+      sources[index].examples.removeAll { devTexts.contains($0.text.lowercased()) }
+      let examples = sources[index].examples
+      let weight = sources[index].weight
+      let tokens = examples.reduce(0) { $0 + min(options.maxTrainingTokens, tokenizer.tokenize($1.text).count) }
+      var note = "\(sources[index].name): \(examples.count) rows"
+      if before > examples.count { note += " (\(before - examples.count) dropped: the text is also a dev row)" }
+      note += String(
+        format: ", weight %g: about %.0f rows and %.0f tokens an epoch", weight, Double(examples.count) * weight,
+        Double(tokens) * weight)
+      notes.append(note)
+    }
+    for set in devSets {
+      notes.append(
+        "\(set.name): \(set.examples.count) rows, dev\(set.selects ? " (model selection)" : " (reported only)")")
+    }
+    return (sources, devSets, notes, holdOuts)
+  }
+
+  /// A sentiment file's rows; with an opinion label, every row relabelled as that opinion
+  /// (a CoNLL-style names file gives its sentences of at least five tokens).
+  static func load(_ path: String, as opinionLabel: Int?) throws(DataFileError) -> [SentimentExample] {
+    guard let opinionLabel else { return try SentimentData.load(path) }
+    let rows: [SentimentExample]
+    if try looksLikeNamesFile(path) {
+      rows = try NamesData.load(path).filter { $0.tokens.count >= 5 }.map {
+        SentimentExample(label: 0, text: SentimentData.plainFromTreebank($0.tokens.joined(separator: " ")))
+      }
+    } else {
+      rows = try SentimentData.load(path)
+    }
+    guard !rows.isEmpty else { throw DataFileError("\(path) holds no sentence of five tokens or more") }
+    return rows.map { SentimentExample(label: opinionLabel, text: $0.text, task: .opinion) }
+  }
+
+  /// A `token<TAB>tag` file: its first line's last field is a names tag.
+  static func looksLikeNamesFile(_ path: String) throws(DataFileError) -> Bool {
+    guard let handle = FileHandle(forReadingAtPath: path) else { throw DataFileError("\(path): cannot be read") }
+    defer { try? handle.close() }
+    let head = String(decoding: handle.readData(ofLength: 4096), as: UTF8.self)
+    guard let line = head.split(separator: "\n").first(where: { !$0.hasPrefix("-DOCSTART-") }) else { return false }
+    let fields = line.split(separator: "\t")
+    guard fields.count >= 2, let tag = fields.last?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+      return false
+    }
+    return tag == "O" || ((tag.hasPrefix("B-") || tag.hasPrefix("I-")) && tag.count > 2)
+  }
+
+  static func resolve(_ file: String, in folder: String) -> String {
+    file.hasPrefix("/") ? file : URL(fileURLWithPath: folder).appendingPathComponent(file).path
+  }
+
+  /// Writes each dev set as `DEV_OUT/NAME.tsv` (`pos`/`neg` or `subjective`/`objective`,
+  /// a tab, the text on one line).
+  func writeDevSets(_ devSets: [DevSet], to folder: String) throws(RecurError) {
+    do {
+      try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+      for set in devSets {
+        // `blitzer/books.tsv held out` → `blitzer-books-held-out.tsv`.
+        let name = set.name.replacingOccurrences(of: ".tsv", with: "").replacingOccurrences(of: "/", with: "-")
+          .replacingOccurrences(of: " ", with: "-")
+        let lines = set.examples.map { example -> String in
+          let labels = example.task == .polarity ? ["neg", "pos"] : ["objective", "subjective"]
+          let flat = example.text.split(whereSeparator: { $0 == "\t" || $0.isNewline }).joined(separator: " ")
+          return labels[example.label] + "\t" + flat
+        }
+        try (lines.joined(separator: "\n") + "\n").write(
+          toFile: folder + "/" + name + ".tsv", atomically: true, encoding: .utf8)
+      }
+    } catch {
+      throw RecurError(.fatal, "cannot write the dev sets: \(error.localizedDescription)", location: folder)
+    }
+  }
+
+  public func run(write: (String) -> Void, progress: (String, Bool) -> Void) throws(RecurError) -> ExitStatus {
+    guard !train.isEmpty || mix != nil else { throw RecurError(.usage, "give at least one --train file or a --mix") }
+    guard (0..<0.9).contains(holdOut) else { throw RecurError(.usage, "--hold-out must be in [0, 0.9)") }
+    let wordVectors: WordVectors
+    do {
+      wordVectors = try WordVectors.load(directory: vectors)
     } catch {
       throw RecurError(.usage, error.message)
     }
+    let (sources, devSets, dataNotes, holdOuts) = try gatherData()
+    if let devOut { try writeDevSets(devSets, to: devOut) }
+    for note in dataNotes { progress(note, true) }
+    var trainingData = dataNotes
     trainingData.append("\(shortName(vectors)): \(wordVectors.words.count) × \(wordVectors.width) word vectors")
     let trainer = SentimentTrainer(options: options)
-    let result = trainer.train(examples: examples, dev: devSets, vectors: wordVectors) { event in
+    let result = trainer.train(sources: sources, dev: devSets, vectors: wordVectors) { event in
       switch event {
       case .started(let count, let tokens, let vocabulary, let parameters):
         progress(
@@ -103,13 +241,15 @@ public struct TrainSentimentCommand {
             speed), false)
       case .checked(let epoch, let accuracies, let best):
         let scores = accuracies.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }
+        let mean = accuracies.isEmpty ? 0 : accuracies.values.reduce(0, +) / Double(accuracies.count)
         progress(
-          String(format: "epoch %.2f  dev ", epoch) + scores.joined(separator: "  ") + (best ? "  (best)" : ""), true)
+          String(format: "epoch %.2f  dev ", epoch) + scores.joined(separator: "  ")
+            + String(format: "  (all %.4f)", mean) + (best ? "  (best)" : ""), true)
       }
     }
     let model = result.model
     // Inference speed on the first dev set (or the training texts), one text per sequence.
-    let sample = (devSets.first?.examples ?? examples).prefix(1000).map(\.text)
+    let sample = (devSets.first?.examples ?? sources[0].examples).prefix(1000).map(\.text)
     let sampleIDs = sample.map { model.ids(model.words($0)) }
     let clock = Date()
     _ = model.positiveProbabilities(ids: sampleIDs)
@@ -119,34 +259,39 @@ public struct TrainSentimentCommand {
     card.created = ISO8601DateFormatter().string(from: Date())
     card.command = command
     card.trainingData = trainingData
-    card.scores = result.scores.mapKeys { "accuracy " + $0 }
+    card.scores = result.scores
     card.scores["inference tokens/s"] = tokensPerSecond.rounded()
     card.trainingSeconds = result.seconds.rounded()
     var settings = [
       "epochs": String(options.epochs), "batch_size": String(options.batchSize),
       "learning_rate": String(options.learningRate), "dropout": String(options.dropout),
       "max_training_tokens": String(options.maxTrainingTokens), "minimum_count": String(options.minimumCount),
-      "pretrained_words": String(options.pretrainedWords),
+      "pretrained_words": String(options.pretrainedWords), "tune_vectors": String(options.trainableVectors),
       "parameters": String(model.network.parameters().reduce(0) { $0 + $1.variable.value.count }),
     ]
-    if holdOut > 0 {
-      settings["hold_out"] = String(holdOut)
+    if !holdOuts.isEmpty {
       settings["hold_out_seed"] = String(Self.holdOutSeed)
+      // One share for every file held out the same; each file's own share beside it.
+      if Set(holdOuts.values).count == 1, let share = holdOuts.values.first { settings["hold_out"] = String(share) }
+      for (file, share) in holdOuts { settings["hold_out " + file] = String(share) }
     }
     card.training = settings
     card.notes = [
-      "Selected on the mean accuracy of the dev sets, checked \(options.checksPerEpoch)× per epoch.",
+      "Selected on the mean dev score (accuracy; the mean of per-class recalls for a set whose smaller class is under a fifth), checked \(options.checksPerEpoch)× per epoch.",
       "Training texts longer than \(options.maxTrainingTokens) tokens keep their first third and last two thirds; evaluation reads whole texts.",
     ]
+    if !leaveOut.isEmpty { card.notes.append("Left out of training: " + leaveOut.joined(separator: ", ") + ".") }
     model.card = card
     do {
       try model.save(directory: out)
     } catch {
       throw RecurError(.fatal, error.message, location: out)
     }
-    let scores = result.scores.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }
+    let scores = result.scores.filter { !$0.key.hasPrefix("balanced") }.sorted { $0.key < $1.key }.map {
+      String(format: "%@ %.4f", $0.key, $0.value)
+    }
     write(
-      "saved \(out) in \(Self.duration(result.seconds)); dev accuracy: \(scores.joined(separator: ", ")); "
+      "saved \(out) in \(Self.duration(result.seconds)); dev: \(scores.joined(separator: ", ")); "
         + String(format: "%.0f tokens/s inference", tokensPerSecond))
     return .success
   }
@@ -188,21 +333,30 @@ public struct EvalSentimentCommand {
       throw RecurError(.usage, error.message)
     }
     if heldOut {
-      guard let fraction = loaded.card.training?["hold_out"].flatMap(Double.init),
+      guard
+        let fraction = (loaded.card.training?["hold_out " + shortName(data)] ?? loaded.card.training?["hold_out"])
+          .flatMap(Double.init),
         let seed = loaded.card.training?["hold_out_seed"].flatMap(UInt64.init)
       else {
         throw RecurError(.usage, "the model's card records no held-out share", location: model)
       }
       rows = SentimentData.holdOut(rows, fraction: fraction, seed: seed).dev
     }
+    // Subjective/objective rows score the opinion head.
+    let opinion = rows.first?.task == .opinion
+    if opinion && !loaded.readsOpinion {
+      throw RecurError(.usage, "the model has no opinion head to score subjective/objective rows", location: model)
+    }
     // Timed end to end: tokenizing, looking up and scoring.
     let clock = Date()
     let ids = rows.map { loaded.ids(loaded.words($0.text)) }
-    let probabilities = loaded.positiveProbabilities(ids: ids)
+    let probabilities =
+      opinion ? loaded.opinionProbabilities(ids: ids) ?? [] : loaded.positiveProbabilities(ids: ids)
     let seconds = max(1e-9, Date().timeIntervalSince(clock))
     let tokensPerSecond = Double(ids.reduce(0) { $0 + $1.count }) / seconds
     let report = ClassificationReport(
-      labels: SentimentData.labels, gold: rows.map(\.label), predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
+      labels: opinion ? SentimentData.opinionLabels : SentimentData.labels, gold: rows.map(\.label),
+      predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
     let docsPerSecond = Double(rows.count) / seconds
     if json {
       var object = JSONObjectWriter()

@@ -385,9 +385,9 @@ public final class JobRunner {
         let label = labels[index]
         out[index].sentiment = StoredSentiment(
           modelVersion: version, label: label.label.rawValue, probability: label.probability,
-          positive: label.positive, language: label.language, reason: label.reason,
+          positive: label.positive, opinion: label.opinion, language: label.language, reason: label.reason,
           sentences: label.sentences.map {
-            StoredSentence(start: $0.start, end: $0.end, positive: $0.positive, text: $0.text)
+            StoredSentence(start: $0.start, end: $0.end, positive: $0.positive, text: $0.text, opinion: $0.opinion)
           })
         out[index].reviews = items[index].1.map { review in
           var review = review

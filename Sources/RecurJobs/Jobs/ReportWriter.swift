@@ -104,14 +104,17 @@ public struct ReportWriter {
     let document = item.results.document
     let sentiment = item.results.sentiment
     let failed = item.outcome == .failed || item.outcome == .skipped
-    return ReportDocument(
+    var report = ReportDocument(
       url: document.url, finalURL: document.finalURL, site: site(document), title: document.title,
       published: document.published, language: document.language, kind: document.kind,
       outcome: item.outcome.rawValue, reason: item.reason, label: failed ? nil : sentiment?.label,
       probability: failed ? nil : sentiment?.probability, positive: failed ? nil : sentiment?.positive,
       labelReason: failed ? nil : sentiment?.reason,
       sentences: failed
-        ? [] : (sentiment?.sentences ?? []).map { ReportSentence(text: $0.text, positive: $0.positive) },
+        ? []
+        : (sentiment?.sentences ?? []).map {
+          ReportSentence(text: $0.text, positive: $0.positive, opinion: $0.opinion)
+        },
       names: failed
         ? []
         : (item.results.names?.entities ?? []).map {
@@ -128,7 +131,9 @@ public struct ReportWriter {
         },
       contentHash: document.contentHash,
       words: document.text.map { $0.split(whereSeparator: \.isWhitespace).count } ?? 0
-    ).keepingDrivingSentences()
+    )
+    report.opinion = failed ? nil : sentiment?.opinion
+    return report.keepingDrivingSentences()
   }
 
   /// The site a document is grouped under: its declared site name, else its host.

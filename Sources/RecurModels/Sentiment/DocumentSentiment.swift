@@ -6,6 +6,9 @@ public struct SentenceSentiment: Sendable, Equatable {
   public var end: Int
   public var text: String
   public var positive: Double
+  /// P(the sentence expresses an opinion rather than states a fact); nil when the model
+  /// has no opinion head.
+  public var opinion: Double?
 }
 
 /// A text's sentiment: its label, the probability that goes with it, P(positive), and the
@@ -14,17 +17,23 @@ public struct SentimentResult: Sendable, Equatable {
   public enum Label: String, Sendable, Codable, CaseIterable {
     case positive
     case negative
-    case mixed = "mixed/neutral"
+    /// Opinions both ways, or an opinion that leans neither way.
+    case mixed
+    /// Little opinion at all: facts, instructions, news reporting.
+    case neutral
     case unsupported
   }
 
   public var label: Label
-  /// The label's probability: P(positive) for positive, P(negative) for negative, and for
-  /// mixed/neutral 1 − |P(positive) − P(negative)| (1 when the evidence is evenly split).
-  /// Nil for unsupported.
+  /// The label's probability: P(positive) for positive, P(negative) for negative, for
+  /// mixed 1 − |P(positive) − P(negative)| (1 when the evidence is evenly split), and for
+  /// neutral 1 − the text's opinion share. Nil for unsupported.
   public var probability: Double?
   /// P(positive) of the whole text; nil for unsupported.
   public var positive: Double?
+  /// The text's opinion share: its sentences' P(opinion), weighted by their tokens; nil
+  /// for unsupported or a model without the opinion head.
+  public var opinion: Double?
   public var sentences: [SentenceSentiment]
   /// The language the text was judged to be in, when known.
   public var language: String?
@@ -41,13 +50,16 @@ public struct SentimentResult: Sendable, Equatable {
 ///    `wholeTextLimit` tokens (as the model was trained, on whole reviews); a longer text is
 ///    cut into passages of whole sentences of up to `passageTokens` tokens, and the passages'
 ///    scores are averaged weighted by their token counts.
-/// 4. The label is `positive` when P(positive) ≥ `decisive`, `negative` when ≤ 1 − `decisive`,
-///    and `mixed/neutral` in between — or when the evidence is split: at least
-///    `splitMinimumSentences` sentences are confident (P ≥ 0.8 or ≤ 0.2) and each side holds at
-///    least `splitShare` of them, while the document score is below 0.85 and above 0.15.
+/// 4. With a model that reads opinion: the text is `neutral` when its opinion share (the
+///    sentences' P(opinion), weighted by tokens) is below `neutralBelow`.
+/// 5. Otherwise the label is `positive` when P(positive) ≥ `decisive`, `negative` when ≤
+///    1 − `decisive`, and `mixed` in between — or when the evidence is split: at least
+///    `splitMinimumSentences` sentences are confident (P ≥ 0.8 or ≤ 0.2) and each side holds
+///    at least `splitShare` of them, while the document score is below 0.85 and above 0.15.
 public struct DocumentSentiment {
   public let model: SentimentModel
   public var decisive = 0.6
+  public var neutralBelow = 0.3
   public var wholeTextLimit = 1_000
   public var passageTokens = 400
   public var splitMinimumSentences = 4
@@ -91,12 +103,12 @@ public struct DocumentSentiment {
       let ids = model.ids(tokens.map { $0.text.lowercased() })
       for range in plan.sentences + plan.passages { sequences.append(Array(ids[range])) }
     }
-    let scores = model.positiveProbabilities(ids: sequences)
+    let (scores, opinions) = model.scores(ids: sequences)
     var next = 0
     return plans.map { plan in
       guard plan.unsupported == nil else {
         return SentimentResult(
-          label: .unsupported, probability: nil, positive: nil, sentences: [], language: plan.language,
+          label: .unsupported, probability: nil, positive: nil, opinion: nil, sentences: [], language: plan.language,
           reason: plan.unsupported)
       }
       var sentences: [SentenceSentiment] = []
@@ -105,8 +117,19 @@ public struct DocumentSentiment {
         let end = plan.tokens[range.upperBound - 1].end
         sentences.append(
           SentenceSentiment(
-            start: start, end: end, text: Segmentation.text(plan.scalars, start, end), positive: scores[next]))
+            start: start, end: end, text: Segmentation.text(plan.scalars, start, end), positive: scores[next],
+            opinion: opinions?[next]))
         next += 1
+      }
+      var opinion: Double?
+      if opinions != nil {
+        var weighted = 0.0
+        var tokens = 0.0
+        for (range, sentence) in zip(plan.sentences, sentences) {
+          weighted += (sentence.opinion ?? 0) * Double(range.count)
+          tokens += Double(range.count)
+        }
+        opinion = weighted / max(tokens, 1)
       }
       var weighted = 0.0
       var weight = 0.0
@@ -116,11 +139,17 @@ public struct DocumentSentiment {
         next += 1
       }
       let positive = weighted / max(weight, 1)
-      return decide(positive: positive, sentences: sentences, language: plan.language)
+      return decide(positive: positive, opinion: opinion, sentences: sentences, language: plan.language)
     }
   }
 
-  func decide(positive: Double, sentences: [SentenceSentiment], language: String?) -> SentimentResult {
+  func decide(positive: Double, opinion: Double?, sentences: [SentenceSentiment], language: String?) -> SentimentResult
+  {
+    if let opinion, opinion < neutralBelow {
+      return SentimentResult(
+        label: .neutral, probability: 1 - opinion, positive: positive, opinion: opinion, sentences: sentences,
+        language: language, reason: nil)
+    }
     let confidentPositive = sentences.filter { $0.positive >= 0.8 }.count
     let confidentNegative = sentences.filter { $0.positive <= 0.2 }.count
     let confident = confidentPositive + confidentNegative
@@ -141,8 +170,8 @@ public struct DocumentSentiment {
       probability = 1 - abs(2 * positive - 1)
     }
     return SentimentResult(
-      label: label, probability: probability, positive: positive, sentences: sentences, language: language,
-      reason: nil)
+      label: label, probability: probability, positive: positive, opinion: opinion, sentences: sentences,
+      language: language, reason: nil)
   }
 
   /// Consecutive sentences packed into passages of at most `passageTokens` tokens (a longer

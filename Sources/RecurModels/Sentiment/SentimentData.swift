@@ -2,30 +2,59 @@ import Foundation
 import RecurNN
 import RecurText
 
-/// One labelled text: label 0 is negative, 1 positive.
+/// One labelled text. For `.polarity`, label 0 is negative and 1 positive; for `.opinion`,
+/// 0 is objective (states facts) and 1 subjective (expresses an opinion).
 public struct SentimentExample: Sendable, Equatable {
+  public enum Task: Int, Sendable, CaseIterable {
+    case polarity = 0
+    case opinion = 1
+  }
+
   public var label: Int
   public var text: String
-  public init(label: Int, text: String) {
+  public var task: Task
+  public init(label: Int, text: String, task: Task = .polarity) {
     self.label = label
     self.text = text
+    self.task = task
   }
 }
 
 /// The sentiment files the project reads:
-/// - `label<TAB>text` per line (label `pos`/`neg`), SST style: already tokenized and
-///   lower-cased (`it 's`, `-lrb-`), which is turned back into plain text so that
-///   RecurText's tokenizer gives the tokens it gives for raw text;
+/// - `label<TAB>text` per line, label `pos`/`neg` (polarity) or `subjective`/`objective`
+///   (opinion). The text is raw, or tokenized and lower-cased SST style (`it 's`,
+///   `-lrb-`): a file whose rows mostly look tokenized is turned back into plain text so
+///   that RecurText's tokenizer gives the tokens it gives for raw text, and the number
+///   placeholders of such sets (`_num_`, `num_num`) become a number;
 /// - the IMDb layout: a header `label<TAB>rating<TAB>id<TAB>text`, raw review text
 ///   with literal `<br />` line breaks, which become paragraph breaks.
 public enum SentimentData {
   public static let labels = ["negative", "positive"]
+  public static let opinionLabels = ["objective", "subjective"]
 
-  public static func load(_ path: String) throws(DataFileError) -> [SentimentExample] {
-    try parse(readTextFile(path), name: path)
+  /// How a file's text is written: `nil` decides from the rows (`looksTokenized`).
+  public static func load(_ path: String, tokenized: Bool? = nil) throws(DataFileError) -> [SentimentExample] {
+    try parse(readTextFile(path), name: path, tokenized: tokenized)
   }
 
-  public static func parse(_ contents: String, name: String) throws(DataFileError) -> [SentimentExample] {
+  /// Whether most rows read like Penn Treebank tokens (`word , word`, `does n't`, `it 's`):
+  /// more than half of the first 500 carry such a mark and none of them has an upper-case letter.
+  public static func looksTokenized(_ texts: [Substring]) -> Bool {
+    let sample = texts.prefix(500)
+    guard !sample.isEmpty else { return false }
+    let marks = [" , ", " . ", " n't ", " 's ", " ! ", " ? "]
+    var marked = 0
+    for text in sample {
+      if text.contains(where: \.isUppercase) { return false }
+      let padded = " " + text + " "
+      if marks.contains(where: { padded.contains($0) }) { marked += 1 }
+    }
+    return marked * 2 > sample.count
+  }
+
+  public static func parse(
+    _ contents: String, name: String, tokenized: Bool? = nil
+  ) throws(DataFileError) -> [SentimentExample] {
     var lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
     var textColumn = 1
     var raw = false
@@ -38,7 +67,7 @@ public enum SentimentData {
       raw = true
       lines.removeFirst()
     }
-    var examples: [SentimentExample] = []
+    var rows: [(line: Int, label: Int, task: SentimentExample.Task, text: Substring)] = []
     for (offset, line) in lines.enumerated() {
       let lineNumber = offset + (raw ? 2 : 1)
       let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
@@ -48,14 +77,26 @@ public enum SentimentData {
         throw DataFileError("\(name):\(lineNumber): expected label<TAB>text, found \(fields.count) field(s)")
       }
       let label: Int
+      var task = SentimentExample.Task.polarity
       switch fields[0].lowercased() {
       case "pos", "positive", "1": label = 1
       case "neg", "negative", "0": label = 0
+      case "subjective", "subj": (label, task) = (1, .opinion)
+      case "objective", "obj": (label, task) = (0, .opinion)
       default:
-        throw DataFileError("\(name):\(lineNumber): label '\(fields[0].prefix(20))' is neither pos nor neg")
+        throw DataFileError(
+          "\(name):\(lineNumber): label '\(fields[0].prefix(20))' is none of pos, neg, subjective, objective")
       }
-      let text = String(fields[textColumn])
-      examples.append(SentimentExample(label: label, text: raw ? plainReview(text) : plainFromTreebank(text)))
+      if let first = rows.first, first.task != task {
+        throw DataFileError("\(name):\(lineNumber): polarity and subjectivity labels in one file")
+      }
+      rows.append((lineNumber, label, task, fields[textColumn]))
+    }
+    let treebank = !raw && (tokenized ?? looksTokenized(rows.map(\.text)))
+    let examples = rows.map { row in
+      let text = String(row.text)
+      return SentimentExample(
+        label: row.label, text: raw ? plainReview(text) : treebank ? plainFromTreebank(text) : text, task: row.task)
     }
     guard !examples.isEmpty else { throw DataFileError("\(name) holds no labelled rows") }
     return examples
@@ -96,6 +137,9 @@ public enum SentimentData {
   ]
   static let attachRight: Set<String> = ["(", "[", "{", "$"]
 
+  /// Number placeholders of tokenized review sets.
+  static let numberPlaceholders: Set<String> = ["_num_", "num_num", "<num>"]
+
   /// Penn Treebank tokens (`it 's`, `does n't`, `-lrb-`, `` `` ``) → the plain text they
   /// came from, near enough that the tokenizer splits it back into the same words.
   public static func plainFromTreebank(_ text: String) -> String {
@@ -103,7 +147,7 @@ public enum SentimentData {
     var glueNext = true
     var openQuote = false
     for raw in text.split(separator: " ") {
-      var token = treebankSymbols[String(raw)] ?? String(raw)
+      var token = treebankSymbols[String(raw)] ?? (numberPlaceholders.contains(String(raw)) ? "2" : String(raw))
       token = token.replacingOccurrences(of: "\\/", with: "/").replacingOccurrences(of: "\\*", with: "*")
       var left = attachLeft.contains(token)
       var right = attachRight.contains(token)

@@ -39,12 +39,20 @@ public final class SentimentModel {
     let hidden = try integer("hidden", 1...4096)
     let layers = try integer("layers", 1...8)
     let bidirectional = architecture["bidirectional"] == "true"
+    let heads = architecture["heads"] ?? "polarity"
+    guard heads == "polarity" || heads == "polarity,opinion" else {
+      throw DataFileError("the model card's architecture names unknown heads '\(heads)' (polarity[,opinion])")
+    }
     var rng = SeededGenerator(seed: 0)
     return ManyToOne(
       // The weights file fills every value: no time spent drawing random ones first.
       embedding: Embedding(vectors: Tensor(zeros: [vocabulary, width]), trainable: true), cell: cell, hidden: hidden,
-      classes: 2, layers: layers, bidirectional: bidirectional, pooling: pooling, rng: &rng)
+      classes: 2, extraHeads: heads == "polarity" ? [] : [2], layers: layers, bidirectional: bidirectional,
+      pooling: pooling, rng: &rng)
   }
+
+  /// Whether the model also says how much a text is opinion rather than fact.
+  public var readsOpinion: Bool { network.headCount > 1 }
 
   /// Loads `directory/card.json` and `directory/model.safetensors`, checking that the
   /// weights are exactly the tensors the card's architecture needs.
@@ -78,6 +86,40 @@ public final class SentimentModel {
     while start < order.count {
       let chunk = Array(order[start..<min(start + batchSize, order.count)])
       let probabilities = network.probabilities(chunk.map { sequences[$0] })
+      for (position, index) in chunk.enumerated() { result[index] = Double(probabilities[position][1]) }
+      start += batchSize
+    }
+    return result
+  }
+
+  /// P(positive) and, when the model has the head, P(subjective) of each token sequence,
+  /// from one encoder pass per batch. Does not depend on how sequences are batched.
+  public func scores(ids sequences: [[Int]], batchSize: Int = 64) -> (positive: [Double], opinion: [Double]?) {
+    var positive = [Double](repeating: 0.5, count: sequences.count)
+    var opinion = readsOpinion ? [Double](repeating: 0.5, count: sequences.count) : nil
+    let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
+    var start = 0
+    while start < order.count {
+      let chunk = Array(order[start..<min(start + batchSize, order.count)])
+      let heads = network.everyHeadProbabilities(chunk.map { sequences[$0] })
+      for (position, index) in chunk.enumerated() {
+        positive[index] = Double(heads[0][position][1])
+        if readsOpinion { opinion?[index] = Double(heads[1][position][1]) }
+      }
+      start += batchSize
+    }
+    return (positive, opinion)
+  }
+
+  /// P(subjective) of each token sequence; nil when the model has no opinion head.
+  public func opinionProbabilities(ids sequences: [[Int]], batchSize: Int = 64) -> [Double]? {
+    guard readsOpinion else { return nil }
+    var result = [Double](repeating: 0.5, count: sequences.count)
+    let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
+    var start = 0
+    while start < order.count {
+      let chunk = Array(order[start..<min(start + batchSize, order.count)])
+      let probabilities = network.probabilities(chunk.map { sequences[$0] }, head: 1)
       for (position, index) in chunk.enumerated() { result[index] = Double(probabilities[position][1]) }
       start += batchSize
     }

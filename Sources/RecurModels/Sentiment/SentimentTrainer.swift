@@ -22,6 +22,8 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   public var minimumCount = 2
   /// The pretrained vectors' most frequent words are kept even when training never saw them.
   public var pretrainedWords = 20_000
+  /// Whether the word vectors are fine-tuned with the rest (false: they stay as loaded).
+  public var trainableVectors = true
   /// Dev evaluations per epoch; the best is kept.
   public var checksPerEpoch = 2
   public var maxGradientNorm: Float = 5
@@ -29,13 +31,47 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   public init() {}
 }
 
-/// A labelled set the trainer scores while it trains (accuracy, binary).
+/// A labelled set the trainer scores while it trains. `selects` sets take part in model
+/// selection; the others are only reported (a domain left out of training, say).
 public struct DevSet: Sendable {
   public var name: String
   public var examples: [SentimentExample]
-  public init(name: String, examples: [SentimentExample]) {
+  public var selects: Bool
+  public init(name: String, examples: [SentimentExample], selects: Bool = true) {
     self.name = name
     self.examples = examples
+    self.selects = selects
+  }
+
+  /// The selection score: accuracy, or for a set whose smaller class is under a fifth of
+  /// its rows the mean of the per-class recalls (accuracy would reward always saying the
+  /// larger class).
+  public static func score(gold: [Int], predicted: [Int]) -> (accuracy: Double, balanced: Double, usesBalanced: Bool) {
+    var right = [0, 0]
+    var count = [0, 0]
+    for (label, guess) in zip(gold, predicted) {
+      count[label] += 1
+      if label == guess { right[label] += 1 }
+    }
+    let total = max(1, count[0] + count[1])
+    let accuracy = Double(right[0] + right[1]) / Double(total)
+    let recalls = (0..<2).filter { count[$0] > 0 }.map { Double(right[$0]) / Double(count[$0]) }
+    let balanced = recalls.isEmpty ? 0 : recalls.reduce(0, +) / Double(recalls.count)
+    let usesBalanced = Double(min(count[0], count[1])) < 0.2 * Double(total)
+    return (accuracy, balanced, usesBalanced)
+  }
+}
+
+/// Training rows from one file, used `weight` times an epoch: the whole part of the weight
+/// as whole copies, the fraction as a fresh random share of the rows each epoch.
+public struct TrainingSource: Sendable {
+  public var name: String
+  public var examples: [SentimentExample]
+  public var weight: Double
+  public init(name: String, examples: [SentimentExample], weight: Double = 1) {
+    self.name = name
+    self.examples = examples
+    self.weight = weight
   }
 }
 
@@ -44,6 +80,14 @@ public enum TrainingEvent: Sendable {
   case started(examples: Int, tokens: Int, vocabulary: Int, parameters: Int)
   case progress(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double)
   case checked(epoch: Double, accuracies: [String: Double], best: Bool)
+}
+
+/// What a training run gives back: the model, its dev scores at the kept check
+/// (`accuracy NAME`, and `balanced accuracy NAME` where selection used it), and the time.
+public struct SentimentTrainingResult {
+  public var model: SentimentModel
+  public var scores: [String: Double]
+  public var seconds: Double
 }
 
 /// Trains a `SentimentModel` with Adam on length-bucketed batches, checking the dev sets
@@ -56,26 +100,54 @@ public struct SentimentTrainer {
   public func train(
     examples: [SentimentExample], dev: [DevSet], vectors: WordVectors, progress: (TrainingEvent) -> Void
   ) -> (model: SentimentModel, scores: [String: Double], seconds: Double) {
+    let result = train(
+      sources: [TrainingSource(name: "training", examples: examples)], dev: dev, vectors: vectors, progress: progress)
+    var accuracies: [String: Double] = [:]
+    for (key, value) in result.scores where key.hasPrefix("accuracy ") { accuracies[String(key.dropFirst(9))] = value }
+    return (result.model, accuracies, result.seconds)
+  }
+
+  /// Trains on weighted sources. Polarity rows train head 0; opinion rows (when any) a
+  /// second head on the same encoder. Each batch holds rows of one task.
+  public func train(
+    sources: [TrainingSource], dev: [DevSet], vectors: WordVectors, progress: (TrainingEvent) -> Void
+  ) -> SentimentTrainingResult {
     let started = Date()
     let tokenizer = Tokenizer()
+    let examples = sources.flatMap(\.examples)
     let tokenized = examples.map { tokenizer.tokenize($0.text).map { $0.text.lowercased() } }
     let vocabulary = buildVocabulary(tokenized, vectors: vectors)
     var rng = SeededGenerator(seed: options.seed)
-    let embedding = Embedding(vectors: vocabulary.embeddingTable(from: vectors, rng: &rng), trainable: true)
+    let embedding = Embedding(
+      vectors: vocabulary.embeddingTable(from: vectors, rng: &rng), trainable: options.trainableVectors)
+    let opinion = examples.contains { $0.task == .opinion } || dev.contains { $0.examples.first?.task == .opinion }
     let network = ManyToOne(
-      embedding: embedding, cell: options.cell, hidden: options.hidden, classes: 2, layers: options.layers,
-      bidirectional: options.bidirectional, pooling: options.pooling, dropout: options.dropout, rng: &rng)
-    let architecture = [
+      embedding: embedding, cell: options.cell, hidden: options.hidden, classes: 2, extraHeads: opinion ? [2] : [],
+      layers: options.layers, bidirectional: options.bidirectional, pooling: options.pooling,
+      dropout: options.dropout, rng: &rng)
+    var architecture = [
       "cell": options.cell.rawValue, "bidirectional": String(options.bidirectional), "hidden": String(options.hidden),
       "layers": String(options.layers), "pooling": options.pooling.rawValue, "width": String(vectors.width),
     ]
+    var vocabularies = ["words": vocabulary.words, "labels": SentimentData.labels]
+    if opinion {
+      architecture["heads"] = "polarity,opinion"
+      vocabularies["opinion_labels"] = SentimentData.opinionLabels
+    }
     let card = ModelCard(
-      name: "sentiment", version: "1", created: "", architecture: architecture,
-      vocabularies: ["words": vocabulary.words, "labels": SentimentData.labels], command: "", seed: options.seed)
+      name: "sentiment", version: opinion ? "2" : "1", created: "", architecture: architecture,
+      vocabularies: vocabularies, command: "", seed: options.seed)
     let model = SentimentModel(network: network, vocabulary: vocabulary, card: card)
 
     let sequences = tokenized.map { truncated(model.ids($0)) }
     let labels = examples.map(\.label)
+    let heads = examples.map(\.task.rawValue)
+    var sourceRanges: [(range: Range<Int>, weight: Double)] = []
+    var offset = 0
+    for source in sources {
+      sourceRanges.append((offset..<(offset + source.examples.count), source.weight))
+      offset += source.examples.count
+    }
     let parameters = network.parameters()
     progress(
       .started(
@@ -88,14 +160,15 @@ public struct SentimentTrainer {
     for epoch in 0..<options.epochs {
       optimizer.learningRate = LearningRateSchedule.linear(epochs: options.epochs + 1)
         .rate(base: options.learningRate, epoch: epoch)
-      let batches = lengthBucketedBatches(lengths: sequences.map(\.count), batchSize: options.batchSize, rng: &rng)
+      let batches = epochBatches(sourceRanges, heads: heads, lengths: sequences.map(\.count), rng: &rng)
       let checkEvery = max(1, batches.count / max(1, options.checksPerEpoch))
       var windowLoss = 0.0
       var windowTokens = 0
       var windowBatches = 0
       var windowStart = Date()
       for (number, batch) in batches.enumerated() {
-        let loss = network.loss(batch.map { sequences[$0] }, labels: batch.map { labels[$0] }, rng: &rng)
+        let loss = network.loss(
+          batch.map { sequences[$0] }, labels: batch.map { labels[$0] }, head: heads[batch[0]], rng: &rng)
         loss.backward()
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
@@ -115,26 +188,68 @@ public struct SentimentTrainer {
         }
         let isCheck = (number + 1) % checkEvery == 0 && (batches.count - number - 1) >= checkEvery / 2
         if isCheck || number == batches.count - 1 {
-          var accuracies: [String: Double] = [:]
+          var scores: [String: Double] = [:]
+          var shown: [String: Double] = [:]
+          var selection: [Double] = []
           for (set, ids) in zip(dev, devIDs) {
-            let probabilities = model.positiveProbabilities(ids: ids)
-            let correct = zip(probabilities, set.examples).filter { ($0 >= 0.5 ? 1 : 0) == $1.label }.count
-            accuracies[set.name] = Double(correct) / Double(max(1, set.examples.count))
+            guard !set.examples.isEmpty else { continue }
+            let probabilities =
+              set.examples[0].task == .opinion
+              ? model.opinionProbabilities(ids: ids) ?? [] : model.positiveProbabilities(ids: ids)
+            let score = DevSet.score(
+              gold: set.examples.map(\.label), predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
+            scores["accuracy " + set.name] = score.accuracy
+            if score.usesBalanced { scores["balanced accuracy " + set.name] = score.balanced }
+            let selected = score.usesBalanced ? score.balanced : score.accuracy
+            shown[set.name] = selected
+            if set.selects { selection.append(selected) }
           }
-          let mean = accuracies.isEmpty ? 0 : accuracies.values.reduce(0, +) / Double(accuracies.count)
+          let mean = selection.isEmpty ? 0 : selection.reduce(0, +) / Double(selection.count)
           let improved = mean > stopping.best
           _ = stopping.observe(mean, epoch: epoch, parameters: parameters)
-          if improved { bestScores = accuracies }
+          if improved {
+            bestScores = scores
+            bestScores["selection mean"] = mean
+          }
           progress(
             .checked(
-              epoch: Double(epoch) + Double(number + 1) / Double(batches.count), accuracies: accuracies, best: improved)
-          )
+              epoch: Double(epoch) + Double(number + 1) / Double(batches.count), accuracies: shown, best: improved))
           windowStart = Date()
         }
       }
     }
     if !dev.isEmpty { stopping.restoreBest(parameters) }
-    return (model, bestScores, Date().timeIntervalSince(started))
+    return SentimentTrainingResult(model: model, scores: bestScores, seconds: Date().timeIntervalSince(started))
+  }
+
+  /// One epoch's batches: each source's rows `weight` times (whole copies, then a fresh
+  /// random share for the fraction), bucketed by length per task, batches shuffled together.
+  func epochBatches(
+    _ sources: [(range: Range<Int>, weight: Double)], heads: [Int], lengths: [Int], rng: inout SeededGenerator
+  ) -> [[Int]] {
+    var rows: [Int] = []
+    for source in sources {
+      let whole = Int(source.weight.rounded(.down))
+      for _ in 0..<whole { rows += source.range }
+      let share = Int(((source.weight - Double(whole)) * Double(source.range.count)).rounded())
+      if share > 0 {
+        var order = Array(source.range)
+        rng.shuffle(&order)
+        rows += order.prefix(share)
+      }
+    }
+    var batches: [[Int]] = []
+    let tasks = Set(rows.map { heads[$0] }).sorted()
+    for head in tasks {
+      let taskRows = rows.filter { heads[$0] == head }
+      guard !taskRows.isEmpty else { continue }
+      let buckets = lengthBucketedBatches(
+        lengths: taskRows.map { lengths[$0] }, batchSize: options.batchSize, rng: &rng)
+      batches += buckets.map { $0.map { taskRows[$0] } }
+    }
+    // One task's batches are already shuffled; several are mixed so that neither comes last.
+    if tasks.count > 1 { rng.shuffle(&batches) }
+    return batches
   }
 
   /// Training words that the vectors know, or that occur `minimumCount` times, plus the

@@ -2,6 +2,10 @@
 ///
 /// Tokens → embedding → recurrent encoder (any cell, one or two directions, stacked) →
 /// the final state, the mean or the maximum of the outputs → `Dense` → class logits.
+///
+/// Extra heads (`extraHeads`) read the same pooled vector with a `Dense` of their own: one
+/// encoder pass scores several questions of a text (sentiment, and whether it is opinion at
+/// all). Head 0 is `output`; head `i` is `extraOutputs[i - 1]`.
 public final class ManyToOne: Layer {
   public enum Pooling: String, Codable, Sendable {
     /// The final state (both directions' final states when bidirectional).
@@ -15,28 +19,46 @@ public final class ManyToOne: Layer {
   public let embedding: Embedding
   public let encoder: RecurrentEncoder
   public let output: Dense
+  public let extraOutputs: [Dense]
   public let pooling: Pooling
   public var dropout: Dropout
 
   public init(
-    embedding: Embedding, cell: CellKind, hidden: Int, classes: Int, layers: Int = 1, bidirectional: Bool = false,
-    pooling: Pooling = .last, dropout: Float = 0, rng: inout SeededGenerator
+    embedding: Embedding, cell: CellKind, hidden: Int, classes: Int, extraHeads: [Int] = [], layers: Int = 1,
+    bidirectional: Bool = false, pooling: Pooling = .last, dropout: Float = 0, rng: inout SeededGenerator
   ) {
     self.embedding = embedding
     encoder = RecurrentEncoder(
       kind: cell, input: embedding.width, hidden: hidden, layers: layers, bidirectional: bidirectional, rng: &rng)
     output = Dense(input: encoder.outputSize, output: classes, rng: &rng)
+    var extra: [Dense] = []
+    let width = encoder.outputSize
+    for classes in extraHeads { extra.append(Dense(input: width, output: classes, rng: &rng)) }
+    extraOutputs = extra
     self.pooling = pooling
     self.dropout = Dropout(rate: dropout)
   }
 
-  /// Token ids of each sequence → logits `[batch, classes]`. An empty sequence scores
-  /// from the zero state.
-  public func callAsFunction(_ sequences: [[Int]], training: Bool = false, rng: inout SeededGenerator) -> Variable {
+  /// The number of heads (1 + `extraOutputs.count`).
+  public var headCount: Int { 1 + extraOutputs.count }
+
+  func head(_ index: Int) -> Dense {
+    precondition((0..<headCount).contains(index), "head \(index) of \(headCount)")
+    return index == 0 ? output : extraOutputs[index - 1]
+  }
+
+  /// Token ids of each sequence → logits `[batch, classes]` of `head`. An empty sequence
+  /// scores from the zero state.
+  public func callAsFunction(
+    _ sequences: [[Int]], training: Bool = false, head: Int = 0, rng: inout SeededGenerator
+  ) -> Variable {
+    self.head(head)(dropout(pooled(sequences, training: training, rng: &rng), training: training, rng: &rng))
+  }
+
+  /// The pooled encoder vector `[batch, encoder.outputSize]` of each sequence.
+  func pooled(_ sequences: [[Int]], training: Bool, rng: inout SeededGenerator) -> Variable {
     let batch = SequenceBatch(lengths: sequences.map(\.count))
-    guard batch.steps > 0 else {
-      return output(Variable(Tensor(zeros: [sequences.count, encoder.outputSize])))
-    }
+    guard batch.steps > 0 else { return Variable(Tensor(zeros: [sequences.count, encoder.outputSize])) }
     let ids = batch.timeMajor(sequences, pad: -1)
     let encoded: (outputs: Variable, summary: Variable, finalState: [Variable])
     if training && dropout.rate > 0 {
@@ -44,10 +66,9 @@ public final class ManyToOne: Layer {
     } else {
       encoded = encoder(ids: ids, table: embedding.table, batch: batch)
     }
-    let pooled: Variable
     switch pooling {
     case .last:
-      pooled = encoded.summary
+      return encoded.summary
     case .mean:
       var weights = [Float](repeating: 0, count: batch.rows)
       for step in 0..<batch.steps {
@@ -55,31 +76,44 @@ public final class ManyToOne: Layer {
           weights[step * batch.size + index] = 1 / Float(length)
         }
       }
-      pooled = sumOverTime(scaleRows(encoded.outputs, weights), batch: batch)
+      return sumOverTime(scaleRows(encoded.outputs, weights), batch: batch)
     case .max:
-      pooled = maxOverTime(encoded.outputs, batch: batch)
+      return maxOverTime(encoded.outputs, batch: batch)
     }
-    return output(dropout(pooled, training: training, rng: &rng))
   }
 
-  /// Class probabilities `[batch][classes]`, no gradient kept.
-  public func probabilities(_ sequences: [[Int]]) -> [[Float]] {
+  /// Class probabilities `[batch][classes]` of `head`, no gradient kept.
+  public func probabilities(_ sequences: [[Int]], head: Int = 0) -> [[Float]] {
+    everyHeadProbabilities(sequences, heads: [head])[0]
+  }
+
+  /// Class probabilities of each of `heads` (every head by default) from one encoder pass:
+  /// `[head][sequence][class]`, no gradient kept.
+  public func everyHeadProbabilities(_ sequences: [[Int]], heads: [Int]? = nil) -> [[[Float]]] {
+    guard !sequences.isEmpty else { return (heads ?? Array(0..<headCount)).map { _ in [] } }
     var unused = SeededGenerator(seed: 0)
-    let probabilities = withoutGradients { softmax(self(sequences, rng: &unused).value) }
-    return (0..<sequences.count).map {
-      Array(probabilities.data[($0 * probabilities.columns)..<(($0 + 1) * probabilities.columns)])
+    return withoutGradients {
+      let pooled = self.pooled(sequences, training: false, rng: &unused)
+      return (heads ?? Array(0..<headCount)).map { index in
+        let probabilities = softmax(self.head(index)(pooled).value)
+        return (0..<sequences.count).map {
+          Array(probabilities.data[($0 * probabilities.columns)..<(($0 + 1) * probabilities.columns)])
+        }
+      }
     }
   }
 
   /// Mean cross-entropy of the batch against `labels`.
   public func loss(
-    _ sequences: [[Int]], labels: [Int], classWeights: [Float]? = nil, rng: inout SeededGenerator
+    _ sequences: [[Int]], labels: [Int], head: Int = 0, classWeights: [Float]? = nil, rng: inout SeededGenerator
   ) -> Variable {
-    softmaxCrossEntropy(self(sequences, training: true, rng: &rng), targets: labels, classWeights: classWeights)
+    softmaxCrossEntropy(
+      self(sequences, training: true, head: head, rng: &rng), targets: labels, classWeights: classWeights)
   }
 
   public func parameters() -> [Parameter] {
     embedding.parameters().prefixed("embedding") + encoder.parameters().prefixed("encoder")
       + output.parameters().prefixed("output")
+      + extraOutputs.enumerated().flatMap { $0.element.parameters().prefixed("output\($0.offset + 1)") }
   }
 }

@@ -1,0 +1,106 @@
+import Foundation
+import RecurModels
+
+/// A sentiment training mix: which files train the model, how much each weighs, and what
+/// each is checked on. One source a line, `#` starts a comment:
+///
+///     # file                              weight  dev
+///     imdb/train.tsv                      0.5     hold-out 0.1
+///     sst2/train.tsv                      2       sst2/dev.tsv
+///     reviews/semeval14/laptops.tsv       1       hold-out 0.2
+///     subj/all.tsv                        1       hold-out 0.1
+///     conll2003/train.tsv                 0.3     conll2003/dev.tsv   as objective
+///
+/// - **file**: a `label<TAB>text` or IMDb-layout file, relative to the data folder.
+/// - **weight**: how many times an epoch its rows are used (0.25 = a fresh quarter of them
+///   each epoch; 0 = not trained on, only checked).
+/// - **dev**: `hold-out F` keeps a share F of the rows out of training as this source's dev
+///   set (drawn with the fixed hold-out seed), a file path names a dev file of its own, and
+///   `-` means no dev set.
+/// - **as subjective|objective** (optional): every row (and dev row) is an opinion example
+///   with that label, whatever the file's own labels say: review sentences as opinion,
+///   news or encyclopedia sentences as fact. Such a file may also be a CoNLL-style names
+///   file (`token<TAB>tag`), whose sentences of at least five tokens are read.
+public struct SentimentMix: Sendable, Equatable {
+  public enum Dev: Sendable, Equatable {
+    case none
+    case holdOut(Double)
+    case file(String)
+  }
+
+  public struct Source: Sendable, Equatable {
+    public var file: String
+    public var weight: Double
+    public var dev: Dev
+    /// The opinion label every row gets (`as subjective`: 1, `as objective`: 0), if any.
+    public var opinionLabel: Int?
+    /// The mix file's line, for messages.
+    public var line: Int
+  }
+
+  public var sources: [Source]
+
+  public static func load(_ path: String) throws(RecurError) -> SentimentMix {
+    guard let data = FileManager.default.contents(atPath: path) else {
+      throw RecurError(.usage, "cannot read the training mix", location: path)
+    }
+    guard let text = String(data: data, encoding: .utf8) else {
+      throw RecurError(.usage, "the training mix is not UTF-8 text", location: path)
+    }
+    return try parse(text, name: path)
+  }
+
+  public static func parse(_ text: String, name: String) throws(RecurError) -> SentimentMix {
+    var sources: [Source] = []
+    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+      let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
+      var fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
+      guard !fields.isEmpty else { continue }
+      let location = "\(name):\(index + 1)"
+      var opinionLabel: Int?
+      if fields.count >= 2, fields[fields.count - 2] == "as" {
+        switch fields[fields.count - 1] {
+        case "subjective": opinionLabel = 1
+        case "objective": opinionLabel = 0
+        default:
+          throw RecurError(
+            .usage, "`as` takes subjective or objective, found '\(fields[fields.count - 1])'", location: location)
+        }
+        fields.removeLast(2)
+      }
+      guard fields.count >= 3 else {
+        throw RecurError(.usage, "expected `file weight dev`, found \(fields.count) field(s)", location: location)
+      }
+      guard let weight = Double(fields[1]), weight.isFinite, weight >= 0, weight <= 100 else {
+        throw RecurError(.usage, "weight '\(fields[1])' is not a number from 0 to 100", location: location)
+      }
+      let dev: Dev
+      switch fields[2] {
+      case "-":
+        guard fields.count == 3 else { throw RecurError(.usage, "unexpected text after `-`", location: location) }
+        dev = .none
+      case "hold-out":
+        guard fields.count == 4, let share = Double(fields[3]), share > 0, share < 0.9 else {
+          throw RecurError(.usage, "`hold-out` needs one share above 0 and below 0.9", location: location)
+        }
+        dev = .holdOut(share)
+      default:
+        guard fields.count == 3 else {
+          throw RecurError(.usage, "unexpected text after the dev file '\(fields[2])'", location: location)
+        }
+        dev = .file(fields[2])
+      }
+      if sources.contains(where: { $0.file == fields[0] && $0.opinionLabel == opinionLabel }) {
+        throw RecurError(.usage, "'\(fields[0])' is listed twice: give it one line and a weight", location: location)
+      }
+      if weight == 0, dev == .none {
+        throw RecurError(.usage, "'\(fields[0])' has weight 0 and no dev set: it would not be used", location: location)
+      }
+      sources.append(Source(file: fields[0], weight: weight, dev: dev, opinionLabel: opinionLabel, line: index + 1))
+    }
+    guard sources.contains(where: { $0.weight > 0 }) else {
+      throw RecurError(.usage, "the training mix names no source with a weight above 0", location: name)
+    }
+    return SentimentMix(sources: sources)
+  }
+}
