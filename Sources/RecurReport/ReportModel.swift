@@ -197,16 +197,19 @@ public struct ReportModel: Sendable, Equatable {
   public var name: String
   public var version: String
   public var scores: [(String, Double)]
+  /// The files it was trained on, when the run recorded them.
+  public var trainedOn: [String]
 
-  public init(role: String, name: String, version: String, scores: [(String, Double)]) {
+  public init(role: String, name: String, version: String, scores: [(String, Double)], trainedOn: [String] = []) {
     self.role = role
     self.name = name
     self.version = version
     self.scores = scores
+    self.trainedOn = trainedOn
   }
 
   public static func == (lhs: ReportModel, rhs: ReportModel) -> Bool {
-    lhs.role == rhs.role && lhs.name == rhs.name && lhs.version == rhs.version
+    lhs.role == rhs.role && lhs.name == rhs.name && lhs.version == rhs.version && lhs.trainedOn == rhs.trainedOn
       && lhs.scores.map(\.0) == rhs.scores.map(\.0) && lhs.scores.map(\.1) == rhs.scores.map(\.1)
   }
 }

@@ -244,6 +244,7 @@ extension ReportFigures {
     let rows: [[ReportCell]] = report.models.map { model in
       [
         .text(model.role), .text(model.name), .text(model.version),
+        .text(model.trainedOn.isEmpty ? "–" : model.trainedOn.joined(separator: ", ")),
         .text(model.scores.map { "\($0.0) \(Format.fixed($0.1, 4))" }.joined(separator: ", ")),
       ]
     }
@@ -251,7 +252,11 @@ extension ReportFigures {
       title: "Models",
       tables: rows.isEmpty
         ? []
-        : [ReportTable(headers: ["Role", "Model", "Version", "Scores recorded at training"], numeric: [], rows: rows)],
+        : [
+          ReportTable(
+            headers: ["Role", "Model", "Version", "Trained on", "Dev scores recorded at training"], numeric: [],
+            rows: rows)
+        ],
       empty: "No model ran.")
   }
 }

@@ -253,11 +253,14 @@ public struct ModelVersion: Sendable, Equatable, Codable {
   /// weights' SHA-256, so a retrained model with the same version still counts as changed.
   public var version: String
   public var scores: [String: Double]
+  /// The files the model was trained on, as its card names them (nil in older stores).
+  public var trainedOn: [String]?
 
-  public init(role: String, name: String, version: String, scores: [String: Double]) {
+  public init(role: String, name: String, version: String, scores: [String: Double], trainedOn: [String]? = nil) {
     self.role = role
     self.name = name
     self.version = version
     self.scores = scores
+    self.trainedOn = trainedOn
   }
 }

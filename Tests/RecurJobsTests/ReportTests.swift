@@ -36,7 +36,9 @@ final class ReportTests: XCTestCase {
       """, path: folder.appendingPathComponent("fixture.toml").path)
     let store = try Store(path: job.storePath)
     let models = [
-      ModelVersion(role: "sentiment", name: "sentiment", version: "1.0+abc", scores: ["sst2_dev_accuracy": 0.8326]),
+      ModelVersion(
+        role: "sentiment", name: "sentiment", version: "1.0+abc", scores: ["sst2_dev_accuracy": 0.8326],
+        trainedOn: ["imdb/train.tsv", "blitzer/books.tsv"]),
       ModelVersion(role: "names", name: "names", version: "1.0+def", scores: ["dev_f1": 0.9362]),
     ]
     func sentiment(

@@ -103,6 +103,9 @@ final class RunTests: XCTestCase {
     XCTAssertTrue((byPage["script-in-title-kettle-review.html"]?["title"] as? String)?.contains("<script>") ?? false)
     let html = try String(contentsOfFile: first.reportFiles[0], encoding: .utf8)
     XCTAssertFalse(html.contains("<script>"))
+    // The models table says what each model was trained on.
+    XCTAssertTrue(html.contains("imdb/train.tsv, sst2/train.tsv, yelp_sentences/train.tsv"), "trained-on list")
+    XCTAssertTrue(html.contains("conll2003/train.tsv"))
     XCTAssertNoThrow(try XMLTree(html))
 
     let second = try JobRunner(job: job, progress: .quiet).run()

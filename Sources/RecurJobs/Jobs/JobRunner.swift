@@ -206,7 +206,20 @@ public final class JobRunner {
       try? handle.close()
     }
     let fingerprint = String(hasher.finalizeHex().prefix(12))
-    return ModelVersion(role: role, name: card.name, version: card.version + "+" + fingerprint, scores: card.scores)
+    return ModelVersion(
+      role: role, name: card.name, version: card.version + "+" + fingerprint, scores: card.scores,
+      trainedOn: trainedOn(card))
+  }
+
+  /// The training files a card names (`imdb/train.tsv: 22389 rows, …` → `imdb/train.tsv`),
+  /// without its dev sets, word vectors, feature lists and left-out sources.
+  static func trainedOn(_ card: ModelCard) -> [String] {
+    card.trainingData.compactMap { line in
+      guard let colon = line.firstIndex(of: ":") else { return nil }
+      let detail = line[colon...]
+      if [", dev (", "word vectors", "(features)", "left out"].contains(where: { detail.contains($0) }) { return nil }
+      return String(line[..<colon])
+    }
   }
 
   // MARK: One chunk

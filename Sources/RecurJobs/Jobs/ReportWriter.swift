@@ -77,7 +77,8 @@ public struct ReportWriter {
       let models = record.models.map { model in
         ReportModel(
           role: model.role, name: model.name, version: model.version,
-          scores: model.scores.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+          scores: model.scores.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
+          trainedOn: model.trainedOn ?? [])
       }
       return Report(
         job: job.name, title: job.title, run: Self.summary(record), history: history, documents: documents,
