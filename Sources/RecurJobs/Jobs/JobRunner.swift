@@ -105,7 +105,7 @@ public final class JobRunner {
     defer { StopSignal.uninstall() }
 
     var tally = Tally(total: sources.urls.count + sources.problems.count, style: progress, log: log)
-    do {
+    do throws(StoreError) {
       var position = 0
       for problem in sources.problems {
         try store.record(
@@ -119,12 +119,23 @@ public final class JobRunner {
       let feeder = ChunkFeeder(
         chunks: chunks, store: store, fetcher: makeFetcher(job.fetch), sendValidators: stage >= .parse)
       feeder.start()
-      while let chunk = feeder.next() {
-        try process(chunk, firstPosition: position, run: runID, store: store, labellers: labellers, tally: &tally)
-        position += chunk.urls.count
-        if StopSignal.requested { break }
+      // A chunk's labelled documents are saved while the next one is parsed and labelled.
+      let writer = StoreWriter()
+      do throws(StoreError) {
+        while let chunk = feeder.next() {
+          try process(
+            chunk, firstPosition: position, run: runID, store: store, labellers: labellers, writer: writer,
+            tally: &tally)
+          position += chunk.urls.count
+          if StopSignal.requested { break }
+        }
+      } catch {
+        feeder.stop()
+        try? writer.finish()
+        throw error
       }
       feeder.stop()
+      try writer.finish()
     } catch {
       // The documents committed so far stay; the run is marked interrupted.
       try? store.finishRun(runID, status: .interrupted, at: now(), seconds: monotonicNow() - started)
@@ -235,7 +246,8 @@ public final class JobRunner {
   }
 
   func process(
-    _ chunk: FetchedChunk, firstPosition: Int, run: Int64, store: Store, labellers: Labellers, tally: inout Tally
+    _ chunk: FetchedChunk, firstPosition: Int, run: Int64, store: Store, labellers: Labellers, writer: StoreWriter,
+    tally: inout Tally
   ) throws(StoreError) {
     let plans = chunk.results.map { plan($0, previous: chunk.previous[$0.url], labellers: labellers, store: store) }
     let parsed = parseAll(chunk.results, plans: plans)
@@ -274,13 +286,19 @@ public final class JobRunner {
     }
     guard !pending.isEmpty else { return }
     let labelled = label(pending.map { ($0.results, $0.reviews) }, labellers: labellers)
-    for (item, results) in zip(pending, labelled) {
-      let result = chunk.results[item.index]
-      try store.save(
-        run: run, position: firstPosition + item.index, outcome: item.outcome, results: results,
-        fetch: Self.logEntry(result))
-      tally.add(item.outcome)
+    let saves = zip(pending, labelled).map { item, results in
+      (
+        position: firstPosition + item.index, outcome: item.outcome, results: results,
+        fetch: Self.logEntry(chunk.results[item.index])
+      )
     }
+    try writer.submit { () throws(StoreError) in
+      for save in saves {
+        try store.save(
+          run: run, position: save.position, outcome: save.outcome, results: save.results, fetch: save.fetch)
+      }
+    }
+    for item in pending { tally.add(item.outcome) }
   }
 
   func plan(_ result: FetchResult, previous: PreviousState?, labellers: Labellers, store: Store) -> Plan {

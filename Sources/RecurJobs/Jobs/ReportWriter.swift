@@ -131,10 +131,28 @@ public struct ReportWriter {
             label: $0.label, probability: $0.probability)
         },
       contentHash: document.contentHash,
-      words: document.text.map { $0.split(whereSeparator: \.isWhitespace).count } ?? 0
+      words: document.text.map(Self.wordCount) ?? 0
     )
     report.opinion = failed ? nil : sentiment?.opinion
     return report.keepingDrivingSentences()
+  }
+
+  /// Runs of non-whitespace in `text`, read by scalar (no grapheme breaking: a report
+  /// counts every document's words).
+  static func wordCount(_ text: String) -> Int {
+    var count = 0
+    var inWord = false
+    for scalar in text.unicodeScalars {
+      let space =
+        scalar.isASCII ? (scalar.value == 32 || (9...13).contains(scalar.value)) : scalar.properties.isWhitespace
+      if space {
+        inWord = false
+      } else if !inWord {
+        inWord = true
+        count += 1
+      }
+    }
+    return count
   }
 
   /// The site a document is grouped under: its declared site name, else its host.

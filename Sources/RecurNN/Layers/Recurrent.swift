@@ -123,25 +123,52 @@ public final class RecurrentEncoder: Layer {
     encode(batch: batch) { layer in layer(ids: ids, table: table, rest: rest, batch: batch) }
   }
 
+  /// Fed by a word table, only the summary `[batch, outputSize]`: the last layer's two
+  /// directions' outputs are never put side by side (a character encoder reads words for
+  /// their summary alone).
+  public func summary(ids: [Int], table: Variable, batch: SequenceBatch) -> Variable {
+    encode(batch: batch, joinLast: false) { layer in layer(ids: ids, table: table, rest: nil, batch: batch) }.summary
+  }
+
+  /// Fed by a word table, the last layer's outputs one direction at a time (forward, then
+  /// backward when bidirectional), for a caller that reads each half on its own instead
+  /// of copying the two side by side.
+  public func lastOutputs(ids: [Int], table: Variable, rest: Variable? = nil, batch: SequenceBatch) -> [Variable] {
+    encode(batch: batch, joinLast: false) { layer in layer(ids: ids, table: table, rest: rest, batch: batch) }.last
+  }
+
   private func encode(
     batch: SequenceBatch, firstLayer: (Recurrent) -> (outputs: Variable, final: [Variable])
   ) -> (outputs: Variable, summary: Variable, finalState: [Variable]) {
-    var input: Variable?
+    let encoded = encode(batch: batch, joinLast: true, firstLayer: firstLayer)
+    return (encoded.last[0], encoded.summary, encoded.finalState)
+  }
+
+  /// `last` is the last layer's output: one element, or with `joinLast` false and two
+  /// directions, the forward and backward outputs apart.
+  private func encode(
+    batch: SequenceBatch, joinLast: Bool, firstLayer: (Recurrent) -> (outputs: Variable, final: [Variable])
+  ) -> (last: [Variable], summary: Variable, finalState: [Variable]) {
+    var input: [Variable] = []
     var summary: Variable?
     var finalState: [Variable] = []
     for index in forwardLayers.indices {
-      let forward = input.map { forwardLayers[index]($0, batch: batch) } ?? firstLayer(forwardLayers[index])
+      let below = input.first
+      let forward = below.map { forwardLayers[index]($0, batch: batch) } ?? firstLayer(forwardLayers[index])
       finalState = forward.final
       if bidirectional {
-        let backward = input.map { backwardLayers[index]($0, batch: batch) } ?? firstLayer(backwardLayers[index])
-        input = concatColumns([forward.outputs, backward.outputs])
+        let backward = below.map { backwardLayers[index]($0, batch: batch) } ?? firstLayer(backwardLayers[index])
+        let last = index == forwardLayers.count - 1
+        input =
+          last && !joinLast
+          ? [forward.outputs, backward.outputs] : [concatColumns([forward.outputs, backward.outputs])]
         summary = concatColumns([forward.final[0], backward.final[0]])
       } else {
-        input = forward.outputs
+        input = [forward.outputs]
         summary = forward.final[0]
       }
     }
-    return (input!, summary!, finalState)
+    return (input, summary!, finalState)
   }
 
   public func parameters() -> [Parameter] {
@@ -237,7 +264,7 @@ public final class CharacterEncoder: Layer {
         let slots = Array(group[start..<min(group.count, start + 512)])
         let slice = slots.map { distinct[$0] }
         let batch = SequenceBatch(lengths: slice.map(\.count))
-        let summary = encoder(ids: batch.timeMajor(slice, pad: -1), table: embedding.table, batch: batch).summary.value
+        let summary = encoder.summary(ids: batch.timeMajor(slice, pad: -1), table: embedding.table, batch: batch).value
         for (row, slot) in slots.enumerated() {
           let reading = Array(summary.data[(row * width)..<((row + 1) * width)])
           readings[slot] = reading

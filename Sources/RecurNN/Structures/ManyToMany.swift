@@ -68,6 +68,10 @@ public final class ManyToMany: Layer {
       let words = embedding(ids)
       let joined = rest.map { concatColumns([words, $0]) } ?? words
       encoded = encoder(dropout(joined, training: training, rng: &rng), batch: batch).outputs
+    } else if !GradientMode.isEnabled {
+      // Inference: the output layer reads the two directions where they are.
+      let directions = encoder.lastOutputs(ids: ids, table: embedding.table, rest: rest, batch: batch)
+      return (affine(parts: directions, output.weight, output.bias), batch)
     } else {
       encoded = encoder(ids: ids, table: embedding.table, rest: rest, batch: batch).outputs
     }

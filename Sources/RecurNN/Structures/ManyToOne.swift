@@ -60,6 +60,13 @@ public final class ManyToOne: Layer {
     let batch = SequenceBatch(lengths: sequences.map(\.count))
     guard batch.steps > 0 else { return Variable(Tensor(zeros: [sequences.count, encoder.outputSize])) }
     let ids = batch.timeMajor(sequences, pad: -1)
+    if pooling == .max && !training && !GradientMode.isEnabled {
+      // Inference: the maximum of each direction's outputs where they are (the same values
+      // as the maximum over the two side by side).
+      let directions = encoder.lastOutputs(ids: ids, table: embedding.table, batch: batch)
+      let pooled = directions.map { maxOverTime($0, batch: batch) }
+      return pooled.count == 1 ? pooled[0] : concatColumns(pooled)
+    }
     let encoded: (outputs: Variable, summary: Variable, finalState: [Variable])
     if training && dropout.rate > 0 {
       encoded = encoder(dropout(embedding(ids), training: training, rng: &rng), batch: batch)
