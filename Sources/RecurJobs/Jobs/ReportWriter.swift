@@ -30,10 +30,12 @@ public struct ReportWriter {
     } catch {
       throw RecurError(.fatal, "cannot create the report folder: \(error.localizedDescription)", location: folder)
     }
-    var files: [String] = []
-    for format in job.formats {
+    // Each format rendered and written on a core of its own; errors reported in format order.
+    let formats = job.formats
+    let outcomes = ParallelSlots<Result<String, RecurError>>(count: formats.count)
+    DispatchQueue.concurrentPerform(iterations: formats.count) { index in
       let (name, text): (String, String)
-      switch format {
+      switch formats[index] {
       case "html": (name, text) = ("report.html", HTMLReport.render(report))
       case "md": (name, text) = ("report.md", MarkdownReport.render(report))
       case "jsonl": (name, text) = ("documents.jsonl", DataExports.jsonLines(report))
@@ -42,10 +44,20 @@ public struct ReportWriter {
       let path = (folder as NSString).appendingPathComponent(name)
       do {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        outcomes.set(index, .success(path))
       } catch {
-        throw RecurError(.fatal, "cannot write the report: \(error.localizedDescription)", location: path)
+        outcomes.set(
+          index,
+          .failure(RecurError(.fatal, "cannot write the report: \(error.localizedDescription)", location: path)))
       }
-      files.append(path)
+    }
+    var files: [String] = []
+    for outcome in outcomes.values {
+      switch outcome {
+      case .success(let path): files.append(path)
+      case .failure(let error): throw error
+      case nil: throw RecurError(.fatal, "a report format was not written", location: folder)
+      }
     }
     pointLatest(at: run)
     return files
