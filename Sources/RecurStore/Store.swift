@@ -517,7 +517,7 @@ public final class Store: Sendable {
         modelVersion: label["model_version"], label: label["label"], probability: label["probability"],
         positive: label["positive"], opinion: label["opinion"], language: label["language"],
         reason: label["reason"],
-        sentences: Self.decode([StoredSentence].self, label["sentences"]) ?? [])
+        sentences: Self.decodeSentences(label["sentences"]))
     }
     if let version = try String.fetchOne(
       db, sql: "SELECT model_version FROM names_runs WHERE document_id = ?", arguments: [id])
@@ -573,6 +573,21 @@ public final class Store: Sendable {
     encoder.outputFormatting = [.sortedKeys]
     guard let data = try? encoder.encode(value) else { return "null" }
     return String(decoding: data, as: UTF8.self)
+  }
+
+  /// A label's sentences (`[{start, end, positive, text, opinion?}]`), read without
+  /// `JSONDecoder`: a report reads every document's, and keeps a few.
+  static func decodeSentences(_ text: String?) -> [StoredSentence] {
+    guard let text, let items = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]] else {
+      return []
+    }
+    return items.compactMap { item in
+      guard let start = (item["start"] as? NSNumber)?.intValue, let end = (item["end"] as? NSNumber)?.intValue,
+        let positive = (item["positive"] as? NSNumber)?.doubleValue, let text = item["text"] as? String
+      else { return nil }
+      return StoredSentence(
+        start: start, end: end, positive: positive, text: text, opinion: (item["opinion"] as? NSNumber)?.doubleValue)
+    }
   }
 
   static func decode<T: Decodable>(_ type: T.Type, _ text: String?) -> T? {
