@@ -171,6 +171,8 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertEqual(sentiment["label"] as? String, "neutral", label.out)
     XCTAssertLessThan(sentiment["opinion"] as! Double, 0.5)
     XCTAssertNotNil((sentiment["sentences"] as! [[String: Any]])[0]["opinion"] as? Double)
+    let plain = try RecurCLI.run(["label", "--model", path("mixed"), "--text", "The cast was lovely."])
+    XCTAssertTrue(plain.out.contains("(opinion 0.") || plain.out.contains("(opinion 1."), plain.out)
 
     // Leaving a source out trains without it and reports its dev score apart.
     let left = try train(["--out", path("left"), "--leave-out", "subj/all.tsv"])

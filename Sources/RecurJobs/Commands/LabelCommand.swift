@@ -226,7 +226,8 @@ public struct LabelCommand {
 
   static func describe(_ result: SentimentResult) -> String {
     guard let probability = result.probability else { return "unsupported (\(result.reason ?? ""))" }
-    return String(format: "%@ %.2f", result.label.rawValue, probability)
+    let opinion = result.opinion.map { String(format: " (opinion %.2f)", $0) } ?? ""
+    return String(format: "%@ %.2f", result.label.rawValue, probability) + opinion
   }
 
   static func text(
@@ -234,11 +235,13 @@ public struct LabelCommand {
     names: (entities: [EntityMention], people: [Person])?
   ) -> String {
     var lines = ["\(source): \(describe(result))"]
-    // The sentences that pulled hardest either way.
+    // The sentences that pulled hardest either way: P(positive), then P(opinion) when known.
     let ranked = result.sentences.sorted { abs($0.positive - 0.5) > abs($1.positive - 0.5) }.prefix(5)
     for sentence in ranked {
       let excerpt = sentence.text.count > 100 ? String(sentence.text.prefix(97)) + "…" : sentence.text
-      lines.append(String(format: "  %.2f  ", sentence.positive) + excerpt.replacingOccurrences(of: "\n", with: " "))
+      let scores =
+        String(format: "  %.2f  ", sentence.positive) + (sentence.opinion.map { String(format: "%.2f  ", $0) } ?? "")
+      lines.append(scores + excerpt.replacingOccurrences(of: "\n", with: " "))
     }
     for (review, result) in reviews {
       var line = "  review"
