@@ -98,27 +98,25 @@ public struct TrainSentimentCommand {
           let path = Self.resolve(source.file, in: dataFolder)
           let rows = try Self.load(path, as: source.opinionLabel)
           let left = leaveOut.contains(source.file)
+          let relabelled = source.opinionLabel.map { $0 == 1 ? " as subjective" : " as objective" } ?? ""
           var training = rows
           switch source.dev {
           case .none: break
           case .holdOut(let share):
             let split = SentimentData.holdOut(rows, fraction: share, seed: Self.holdOutSeed)
             training = split.train
-            let name =
-              Self.heldOutName(path) + (source.opinionLabel.map { $0 == 1 ? " as subjective" : " as objective" } ?? "")
-            devSets.append(DevSet(name: name, examples: split.dev, selects: !left))
+            devSets.append(DevSet(name: Self.heldOutName(path) + relabelled, examples: split.dev, selects: !left))
             holdOuts[shortName(path)] = share
           case .file(let file):
             let devPath = Self.resolve(file, in: dataFolder)
-            let name =
-              shortName(devPath) + (source.opinionLabel.map { $0 == 1 ? " as subjective" : " as objective" } ?? "")
             devSets.append(
-              DevSet(name: name, examples: try Self.load(devPath, as: source.opinionLabel), selects: !left))
+              DevSet(
+                name: shortName(devPath) + relabelled, examples: try Self.load(devPath, as: source.opinionLabel),
+                selects: !left))
           }
           if source.weight > 0 && !left {
-            let name =
-              shortName(path) + (source.opinionLabel.map { $0 == 1 ? " as subjective" : " as objective" } ?? "")
-            sources.append(TrainingSource(name: name, examples: training, weight: source.weight))
+            sources.append(
+              TrainingSource(name: shortName(path) + relabelled, examples: training, weight: source.weight))
           } else if left {
             notes.append("\(shortName(path)): left out of training (its dev set is scored, not used for selection)")
           }

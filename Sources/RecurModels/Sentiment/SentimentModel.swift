@@ -77,53 +77,40 @@ public final class SentimentModel {
     words.map(vocabulary.id)
   }
 
-  /// P(positive) of each token sequence, scored in batches of similar lengths. The result
-  /// does not depend on how sequences are batched.
-  public func positiveProbabilities(ids sequences: [[Int]], batchSize: Int = 64) -> [Double] {
-    var result = [Double](repeating: 0.5, count: sequences.count)
+  /// P(class 1) of each of `heads` for each token sequence, `[head][sequence]`, scored in
+  /// batches of similar lengths with one encoder pass per batch. The result does not
+  /// depend on how sequences are batched.
+  func headProbabilities(_ sequences: [[Int]], heads: [Int], batchSize: Int) -> [[Double]] {
+    var result = heads.map { _ in [Double](repeating: 0.5, count: sequences.count) }
     let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
     var start = 0
     while start < order.count {
       let chunk = Array(order[start..<min(start + batchSize, order.count)])
-      let probabilities = network.probabilities(chunk.map { sequences[$0] })
-      for (position, index) in chunk.enumerated() { result[index] = Double(probabilities[position][1]) }
+      let probabilities = network.everyHeadProbabilities(chunk.map { sequences[$0] }, heads: heads)
+      for head in heads.indices {
+        for (position, index) in chunk.enumerated() { result[head][index] = Double(probabilities[head][position][1]) }
+      }
       start += batchSize
     }
     return result
   }
 
+  /// P(positive) of each token sequence.
+  public func positiveProbabilities(ids sequences: [[Int]], batchSize: Int = 64) -> [Double] {
+    headProbabilities(sequences, heads: [0], batchSize: batchSize)[0]
+  }
+
   /// P(positive) and, when the model has the head, P(subjective) of each token sequence,
-  /// from one encoder pass per batch. Does not depend on how sequences are batched.
+  /// from one encoder pass per batch.
   public func scores(ids sequences: [[Int]], batchSize: Int = 64) -> (positive: [Double], opinion: [Double]?) {
-    var positive = [Double](repeating: 0.5, count: sequences.count)
-    var opinion = readsOpinion ? [Double](repeating: 0.5, count: sequences.count) : nil
-    let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
-    var start = 0
-    while start < order.count {
-      let chunk = Array(order[start..<min(start + batchSize, order.count)])
-      let heads = network.everyHeadProbabilities(chunk.map { sequences[$0] })
-      for (position, index) in chunk.enumerated() {
-        positive[index] = Double(heads[0][position][1])
-        if readsOpinion { opinion?[index] = Double(heads[1][position][1]) }
-      }
-      start += batchSize
-    }
-    return (positive, opinion)
+    let scores = headProbabilities(sequences, heads: readsOpinion ? [0, 1] : [0], batchSize: batchSize)
+    return (scores[0], readsOpinion ? scores[1] : nil)
   }
 
   /// P(subjective) of each token sequence; nil when the model has no opinion head.
   public func opinionProbabilities(ids sequences: [[Int]], batchSize: Int = 64) -> [Double]? {
     guard readsOpinion else { return nil }
-    var result = [Double](repeating: 0.5, count: sequences.count)
-    let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
-    var start = 0
-    while start < order.count {
-      let chunk = Array(order[start..<min(start + batchSize, order.count)])
-      let probabilities = network.probabilities(chunk.map { sequences[$0] }, head: 1)
-      for (position, index) in chunk.enumerated() { result[index] = Double(probabilities[position][1]) }
-      start += batchSize
-    }
-    return result
+    return headProbabilities(sequences, heads: [1], batchSize: batchSize)[0]
   }
 
   /// P(positive) of each text as one sequence (the evaluation's binary decision).

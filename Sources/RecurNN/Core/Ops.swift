@@ -109,58 +109,46 @@ public func addProduct(_ base: Variable, _ a: Variable, _ w: Variable) -> Variab
   }
 }
 
-/// `x · W + b`: `[m, k] · [k, n] + [n]`, the product accumulated onto the bias rows.
 /// `[x₁ x₂ …] · weight + bias` for inference, with the column blocks `parts` never copied
 /// side by side: each part multiplies its own rows of `weight`. No gradient is kept.
 public func affine(parts: [Variable], _ weight: Variable, _ bias: Variable) -> Variable {
+  Variable(Tensor(shape: [parts[0].rows, weight.columns], data: affineValues(parts, weight, bias)))
+}
+
+/// The bias rows with each part's product accumulated onto them, part by part.
+func affineValues(_ parts: [Variable], _ weight: Variable, _ bias: Variable) -> [Float] {
   let m = parts[0].rows
   let n = weight.columns
   precondition(
     parts.allSatisfy { $0.rows == m } && parts.reduce(0) { $0 + $1.columns } == weight.rows
-      && bias.value.count == n, "affine: parts · \(weight.shape) + \(bias.shape)")
+      && bias.value.count == n, "affine: \(parts.map(\.shape)) · \(weight.shape) + \(bias.shape)")
   var out = [Float](unsafeUninitializedCapacity: m * n) { buffer, initialized in
     bias.value.data.withUnsafeBufferPointer { pb in
       for row in 0..<m { (buffer.baseAddress! + row * n).update(from: pb.baseAddress!, count: n) }
     }
     initialized = m * n
   }
-  if m > 0 && n > 0 {
-    var offset = 0
-    for part in parts {
-      let k = part.columns
-      part.value.data.withUnsafeBufferPointer { px in
-        weight.value.data.withUnsafeBufferPointer { pw in
-          out.withUnsafeMutableBufferPointer { po in
-            gemm(px.baseAddress!, pw.baseAddress! + offset * n, po.baseAddress!, m: m, n: n, k: k, beta: 1)
-          }
-        }
-      }
-      offset += k
-    }
-  }
-  return Variable(Tensor(shape: [m, n], data: out))
-}
-
-public func affine(_ x: Variable, _ weight: Variable, _ bias: Variable) -> Variable {
-  let m = x.rows
-  let k = x.columns
-  let n = weight.columns
-  precondition(weight.rows == k && bias.value.count == n, "affine: \(x.shape) · \(weight.shape) + \(bias.shape)")
-  var out = [Float](unsafeUninitializedCapacity: m * n) { buffer, initialized in
-    bias.value.data.withUnsafeBufferPointer { pb in
-      for row in 0..<m { (buffer.baseAddress! + row * n).update(from: pb.baseAddress!, count: n) }
-    }
-    initialized = m * n
-  }
-  if m > 0 && n > 0 {
-    x.value.data.withUnsafeBufferPointer { px in
+  guard m > 0 && n > 0 else { return out }
+  var offset = 0
+  for part in parts {
+    let k = part.columns
+    part.value.data.withUnsafeBufferPointer { px in
       weight.value.data.withUnsafeBufferPointer { pw in
         out.withUnsafeMutableBufferPointer { po in
-          gemm(px.baseAddress!, pw.baseAddress!, po.baseAddress!, m: m, n: n, k: k, beta: 1)
+          gemm(px.baseAddress!, pw.baseAddress! + offset * n, po.baseAddress!, m: m, n: n, k: k, beta: 1)
         }
       }
     }
+    offset += k
   }
+  return out
+}
+
+/// `x · W + b`: `[m, k] · [k, n] + [n]`, the product accumulated onto the bias rows.
+public func affine(_ x: Variable, _ weight: Variable, _ bias: Variable) -> Variable {
+  let m = x.rows
+  let n = weight.columns
+  let out = affineValues([x], weight, bias)
   return Variable(Tensor(shape: [m, n], data: out), inputs: [x, weight, bias]) { result in
     let grad = result.gradient!
     accumulateProductGradients(grad, x, weight)
