@@ -107,11 +107,14 @@ eval-names: release
 # Reproduces models/extract from the command and seed in its card (about a minute on 2
 # cores: 5 cross-validation folds and the final fit), then scores it on the WCXB pages.
 train-extract: release
-	.build/release/recur train extract --data $(DATA)/wcxb --out models/extract --seed 1
+	.build/release/recur train extract --data $(DATA)/wcxb --data $(DATA)/extraction/readability \
+		--data $(DATA)/extraction/trafilatura_eval --reading both --out models/extract --seed 1
 	$(MAKE) eval-extract
 
 eval-extract: release
 	.build/release/recur eval extract --data $(DATA)/wcxb
+	.build/release/recur eval extract --data $(DATA)/extraction/readability
+	.build/release/recur eval extract --data $(DATA)/extraction/trafilatura_eval
 	.build/release/recur eval extract --data $(DATA)/wcxb --rules
 
 format:

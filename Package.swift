@@ -48,7 +48,8 @@ let package = Package(
       providers: [.apt(["libxml2-dev"])]
     ),
     .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-    .target(name: "RecurText", dependencies: ["CLibXML2", "CZlib"]),
+    // The parse stage's block tagger is a RecurNN network.
+    .target(name: "RecurText", dependencies: ["CLibXML2", "CZlib", "RecurNN"]),
     .target(name: "RecurModels", dependencies: ["RecurNN", "RecurText"]),
     .target(
       name: "RecurFetch",

@@ -4,7 +4,9 @@ public enum DataExports {
   /// `{"url", "final_url", "site", "title", "published", "language", "kind", "outcome", "reason",
   /// "sentiment", "probability", "positive", "opinion", "label_reason", "words", "content_hash",
   /// "people": [{name, mentions}], "entities": [{type, text, start, end, confidence}],
-  /// "reviews": [{author, rating, best_rating, normalised_rating, label, probability}]}`
+  /// "reviews": [{author, rating, best_rating, normalised_rating, label, probability}],
+  /// "comments": N}`, and — with the job's `[report] export_comments` — "comment_items":
+  /// [{author, date, label, probability, text}] after it.
   public static func jsonLines(_ report: Report) -> String {
     var out = ""
     for document in report.documents {
@@ -62,6 +64,21 @@ public enum DataExports {
             item.add("probability", review.probability, decimals: 4)
             return item.json
           }.joined(separator: ",") + "]")
+      object.add("comments", document.comments.count)
+      if report.exportComments {
+        object.add(
+          "comment_items",
+          raw: "["
+            + document.comments.map { comment in
+              var item = JSONObjectWriter()
+              item.add("author", comment.author)
+              item.add("date", comment.date)
+              item.add("label", comment.label)
+              item.add("probability", comment.probability, decimals: 4)
+              item.add("text", comment.text)
+              return item.json
+            }.joined(separator: ",") + "]")
+      }
       out += object.json + "\n"
     }
     return out

@@ -12,6 +12,9 @@ public struct Report: Sendable, Equatable {
   public var partial: Bool
   /// When the report was written (ISO 8601).
   public var generatedAt: String
+  /// Whether `documents.jsonl` carries each document's comments (not only their count):
+  /// the job's `[report] export_comments`.
+  public var exportComments = false
 
   public init(
     job: String, title: String, run: RunSummary, history: [RunSummary], documents: [ReportDocument],
@@ -117,6 +120,23 @@ public struct ReportReview: Sendable, Equatable {
   }
 }
 
+/// One reader's comment under a document, with the sentiment predicted for it.
+public struct ReportComment: Sendable, Equatable {
+  public var author: String?
+  public var date: String?
+  public var text: String
+  public var label: String?
+  public var probability: Double?
+
+  public init(author: String?, date: String?, text: String, label: String?, probability: Double?) {
+    self.author = author
+    self.date = date
+    self.text = text
+    self.label = label
+    self.probability = probability
+  }
+}
+
 /// One document of the run.
 public struct ReportDocument: Sendable, Equatable {
   public var url: String
@@ -142,6 +162,8 @@ public struct ReportDocument: Sendable, Equatable {
   public var names: [ReportName]
   public var people: [ReportPerson]
   public var reviews: [ReportReview]
+  /// Readers' comments under the document, each labelled on its own.
+  public var comments: [ReportComment] = []
   public var contentHash: String?
   public var words: Int
 

@@ -40,7 +40,8 @@ extension ReportFigures {
   public static func sections(_ report: Report, _ figures: ReportFigures) -> [ReportSection] {
     [
       summary(report), distribution(figures), sites(figures), people(figures), otherNames(figures),
-      reviews(figures), documents(figures, neutral: false), documents(figures, neutral: true), failures(figures),
+      reviews(figures), comments(figures), documents(figures, neutral: false), documents(figures, neutral: true),
+      failures(figures),
       trend(report), models(report),
     ]
   }
@@ -160,6 +161,51 @@ extension ReportFigures {
     ]
     return section
   }
+
+  /// Readers' comments: how many, how they read, and the documents with the most, each
+  /// beside the article's own label (comments never enter the article's text or label).
+  static func comments(_ figures: ReportFigures) -> ReportSection {
+    var section = ReportSection(
+      title: "Readers' comments", empty: "No readers' comments were found under the documents.")
+    let commented = figures.labelled.filter { !$0.comments.isEmpty }
+    guard !commented.isEmpty else { return section }
+    let all = commented.flatMap(\.comments)
+    let labels = ["positive", "negative", "mixed", "neutral", "unsupported"]
+    var counts: [String: Int] = [:]
+    for comment in all { counts[comment.label ?? "unlabelled", default: 0] += 1 }
+    let shares = labels.compactMap { label in counts[label].map { "\(label) \($0)" } }
+    section.paragraphs = [
+      "\(counted(all.count, "comment")) under \(counted(commented.count, "document")), each labelled on its own; "
+        + "they are not part of "
+        + "the document's text, so they never move its label or its names. "
+        + (shares.isEmpty ? "" : "Comment labels: " + shares.joined(separator: ", ") + ".")
+    ]
+    let shown = commented.sorted { $0.comments.count > $1.comments.count }.prefix(Self.commentRows)
+    section.tables = [
+      ReportTable(
+        headers: ["Page", "The page says", "Comments", "Positive", "Negative", "Other"], numeric: [2, 3, 4, 5],
+        rows: shown.map { document in
+          let positive = document.comments.filter { $0.label == "positive" }.count
+          let negative = document.comments.filter { $0.label == "negative" }.count
+          return [
+            .link(document.title ?? document.url, document.finalURL ?? document.url),
+            .label(document.label, document.probability, note: nil), .text(String(document.comments.count)),
+            .text(String(positive)), .text(String(negative)),
+            .text(String(document.comments.count - positive - negative)),
+          ]
+        })
+    ]
+    if commented.count > shown.count {
+      section.paragraphs.append("The \(shown.count) documents with the most comments of \(commented.count).")
+    }
+    return section
+  }
+
+  /// `1 comment`, `2 comments`.
+  static func counted(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
+
+  /// Rows of the comments table.
+  static let commentRows = 20
 
   /// The documents table; neutral documents (little opinion: facts, news, instructions)
   /// get a section of their own after the ones that express an opinion.

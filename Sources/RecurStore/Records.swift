@@ -24,13 +24,16 @@ public struct StoredDocument: Sendable, Equatable {
   /// Why the text is empty, when the parser found none.
   public var extractionReason: String?
   public var text: String?
+  /// The parser and block model that made the text (`DocumentParser.version` and the
+  /// model's fingerprint): stored text made by another is parsed again.
+  public var parserVersion: String?
 
   public init(
     url: String, finalURL: String? = nil, httpStatus: Int? = nil, contentType: String? = nil, etag: String? = nil,
     lastModified: String? = nil, contentHash: String? = nil, title: String? = nil, siteName: String? = nil,
     canonicalURL: String? = nil, authors: [String] = [], published: String? = nil, language: String? = nil,
     description: String? = nil, kind: String? = nil, method: String? = nil, encoding: String? = nil,
-    extractionReason: String? = nil, text: String? = nil
+    extractionReason: String? = nil, text: String? = nil, parserVersion: String? = nil
   ) {
     self.url = url
     self.finalURL = finalURL
@@ -51,6 +54,7 @@ public struct StoredDocument: Sendable, Equatable {
     self.encoding = encoding
     self.extractionReason = extractionReason
     self.text = text
+    self.parserVersion = parserVersion
   }
 }
 
@@ -145,8 +149,13 @@ public struct StoredNames: Sendable, Equatable {
   }
 }
 
-/// One review on a page, its rating and the sentiment predicted for its text.
+/// One review on a page, its rating and the sentiment predicted for its text — or one
+/// reader's comment under an article (`source` is `comment`; no rating, no title).
 public struct StoredReview: Sendable, Equatable {
+  /// The `source` of a reader's comment.
+  public static let commentSource = "comment"
+  public var isComment: Bool { source == Self.commentSource }
+
   public var author: String?
   public var title: String?
   public var rating: Double?
@@ -243,6 +252,8 @@ public struct PreviousState: Sendable, Equatable {
   public var language: String?
   public var sentimentVersion: String?
   public var namesVersion: String?
+  /// The parser that made the stored text (nil in older stores).
+  public var parserVersion: String?
 }
 
 /// A model as a run used it: its name, version string and weights fingerprint.

@@ -212,6 +212,11 @@ public final class Store: Sendable {
     migrator.registerMigration("v2-opinion") { db in
       try db.execute(sql: "ALTER TABLE labels ADD COLUMN opinion REAL")
     }
+    // Which parser made a document's text: text from another parser is parsed again
+    // (readers' comments came out of the text with this one).
+    migrator.registerMigration("v3-parser") { db in
+      try db.execute(sql: "ALTER TABLE documents ADD COLUMN parser_version TEXT")
+    }
     return migrator
   }
 
@@ -290,7 +295,7 @@ public final class Store: Sendable {
         let rows = try Row.fetchAll(
           db,
           sql: """
-            SELECT d.id, d.url, d.etag, d.last_modified, d.content_hash, d.text, d.language,
+            SELECT d.id, d.url, d.etag, d.last_modified, d.content_hash, d.text, d.language, d.parser_version,
               (SELECT model_version FROM labels WHERE document_id = d.id AND model = 'sentiment') AS sentiment_version,
               (SELECT model_version FROM names_runs WHERE document_id = d.id) AS names_version
             FROM documents d WHERE d.url IN (\(marks))
@@ -299,7 +304,8 @@ public final class Store: Sendable {
           states[row["url"]] = PreviousState(
             documentID: row["id"], etag: row["etag"], lastModified: row["last_modified"],
             contentHash: row["content_hash"], text: row["text"], language: row["language"],
-            sentimentVersion: row["sentiment_version"], namesVersion: row["names_version"])
+            sentimentVersion: row["sentiment_version"], namesVersion: row["names_version"],
+            parserVersion: row["parser_version"])
         }
       }
       return states
@@ -428,21 +434,22 @@ public final class Store: Sendable {
       sql: """
         INSERT INTO documents (url, final_url, http_status, content_type, etag, last_modified, content_hash, title,
           site_name, canonical_url, authors, published, language, description, kind, method, encoding,
-          extraction_reason, text, first_run, last_run)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          extraction_reason, text, parser_version, first_run, last_run)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(url) DO UPDATE SET final_url = excluded.final_url, http_status = excluded.http_status,
           content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
           content_hash = excluded.content_hash, title = excluded.title, site_name = excluded.site_name,
           canonical_url = excluded.canonical_url, authors = excluded.authors, published = excluded.published,
           language = excluded.language, description = excluded.description, kind = excluded.kind,
           method = excluded.method, encoding = excluded.encoding, extraction_reason = excluded.extraction_reason,
-          text = excluded.text, last_run = excluded.last_run
+          text = excluded.text, parser_version = excluded.parser_version, last_run = excluded.last_run
         """,
       arguments: [
         document.url, document.finalURL, document.httpStatus, document.contentType, document.etag,
         document.lastModified, document.contentHash, document.title, document.siteName, document.canonicalURL,
         encode(document.authors), document.published, document.language, document.description, document.kind,
-        document.method, document.encoding, document.extractionReason, document.text, run, run,
+        document.method, document.encoding, document.extractionReason, document.text, document.parserVersion, run,
+        run,
       ])
     return try Int64.fetchOne(db, sql: "SELECT id FROM documents WHERE url = ?", arguments: [document.url]) ?? 0
   }
@@ -508,7 +515,7 @@ public final class Store: Sendable {
       canonicalURL: row["canonical_url"], authors: Self.decode([String].self, row["authors"]) ?? [],
       published: row["published"], language: row["language"], description: row["description"],
       kind: row["kind"], method: row["method"], encoding: row["encoding"],
-      extractionReason: row["extraction_reason"], text: row["text"])
+      extractionReason: row["extraction_reason"], text: row["text"], parserVersion: row["parser_version"])
     var results = DocumentResults(document: document)
     if let label = try Row.fetchOne(
       db, sql: "SELECT * FROM labels WHERE document_id = ? AND model = 'sentiment'", arguments: [id])

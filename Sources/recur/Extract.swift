@@ -7,9 +7,15 @@ struct Extract: ParsableCommand {
     abstract: "Print the main text and metadata of one page.",
     discussion: """
       FILE may be .html or .html.gz; a URL is fetched first (with the default fetch \
-      settings). With --json: one object with the keys url, canonical_url, title, authors, \
-      published, language, site_name, description, kind, text, reviews, encoding, \
-      encoding_source, method, reason. Exit 1 when no main text was found.
+      settings). The main text is chosen by the block model (models/extract: a logistic \
+      reading of each block and a bidirectional recurrent tagger over the page's sequence \
+      of blocks). Readers' comments under an article (comment markup, or blocks naming a \
+      writer inside a comments section) are taken out of the text and listed apart, each \
+      with its writer, date and position; on a forum thread the posts are the text. With \
+      --json: one object with the keys url, canonical_url, title, authors, published, \
+      language, site_name, description, kind, text, reviews, comments ([{author, date, \
+      position, text}]), encoding, encoding_source, method, reason. Exit 1 when no main \
+      text was found.
 
       Example: recur extract --json jobs/demo/pages/lantern-kettle-review.html
       """
@@ -47,10 +53,13 @@ struct EvalExtract: ParsableCommand {
     commandName: "extract",
     abstract: "Word-level F1 of main-text extraction over a WCXB-layout folder.",
     discussion: """
-      The folder holds index.tsv, html/NNNN.html.gz and ground-truth/NNNN.json. Prints the \
-      mean F1 (with precision and recall) overall and per page type, the share of with[] \
-      snippets found and of without[] snippets kept, title, author and date accuracy, and \
-      MB/s. Pages are scored as the field does: lower-cased word runs, multiset overlap.
+      The folder holds index.tsv, html/ID.html.gz and ground-truth/ID.json. Prints the \
+      mean F1 (with precision and recall) over the pages with a full reference text, \
+      overall and per page type; where pages have with[]/without[] snippets, the share \
+      found and kept and the snippet precision and F1 (trafilatura's evaluation); title, \
+      author and date accuracy; and MB/s. With a meta.tsv beside index.tsv (a lang or \
+      en_stopword_ratio column), English pages and other languages are also scored apart. \
+      Pages are scored as the field does: lower-cased word runs, multiset overlap.
 
       Example: recur eval extract --data ../shared/data/wcxb
       """

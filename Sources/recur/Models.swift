@@ -397,19 +397,21 @@ struct TrainExtract: ParsableCommand {
     commandName: "extract",
     abstract: "Train the block model that picks a page's main text.",
     discussion: """
-      Reads a WCXB-layout folder (index.tsv, html/NNNN.html.gz, ground-truth/NNNN.json), \
-      cuts every page into text blocks and labels each from the reference text, then fits \
-      a logistic model over hashed block features. Quality is measured by cross-validation \
-      with each site's pages in one fold; the cut-off with the best cross-validated mean F1 \
-      is kept. Writes OUT/blocks.bin and OUT/card.json.
+      Reads one or more WCXB-layout folders (index.tsv, html/ID.html.gz, \
+      ground-truth/ID.json), cuts every page into text blocks and labels each from the \
+      reference text (or, where a folder has only with[]/without[] snippets, from the \
+      snippets), then fits a logistic model over hashed block features. Quality is \
+      measured by cross-validation with each site's pages in one fold, per folder (word F1, \
+      or snippet F1 for snippet-only folders); the cut-off with the best mean over the \
+      folders is kept. With several folders, each is also left out of training once and \
+      scored. Writes OUT/blocks.bin and OUT/card.json.
 
-      The shipped model (make train-extract): recur train extract --data \
-      ../shared/data/wcxb --out models/extract
+      The shipped model: make train-extract (the command is in models/extract/MODEL_CARD.md).
       """
   )
 
-  @Option(help: "The WCXB-layout folder.")
-  var data: String
+  @Option(help: "A WCXB-layout folder (repeat for several).")
+  var data: [String]
 
   @Option(help: "The model folder to write.")
   var out: String
@@ -432,7 +434,26 @@ struct TrainExtract: ParsableCommand {
   @Option(help: "The seed of the training order.")
   var seed: UInt64 = 1
 
+  @Option(
+    help: """
+      How the second stage reads the page: logistic (context features), recurrent (a \
+      bidirectional GRU over the block sequence) or both (the mean of the two).
+      """)
+  var reading: String = "both"
+
+  @Option(help: "The recurrent tagger's units per direction.")
+  var taggerHidden = 16
+
+  @Option(help: "Passes of the recurrent tagger over the pages.")
+  var taggerEpochs = 8
+
   mutating func run() throws {
+    guard let reading = BlockModel.Reading(rawValue: reading) else {
+      throw ValidationError("--reading must be logistic, recurrent or both")
+    }
+    guard (1...256).contains(taggerHidden), taggerEpochs >= 1 else {
+      throw ValidationError("--tagger-hidden must be 1 to 256, --tagger-epochs at least 1")
+    }
     guard epochs >= 1, learningRate > 0, l2 >= 0 else {
       throw ValidationError("--epochs must be at least 1, --learning-rate above 0")
     }
@@ -442,8 +463,11 @@ struct TrainExtract: ParsableCommand {
     trainer.seed = seed
     trainer.l2 = l2
     trainer.minimumSites = minimumSites
+    trainer.reading = reading
+    trainer.taggerHidden = taggerHidden
+    trainer.taggerEpochs = taggerEpochs
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-    let status = try TrainExtractCommand(folder: data, out: out, folds: folds, trainer: trainer, command: command)
+    let status = try TrainExtractCommand(folders: data, out: out, folds: folds, trainer: trainer, command: command)
       .run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }
   }

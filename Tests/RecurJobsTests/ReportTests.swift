@@ -87,7 +87,15 @@ final class ReportTests: XCTestCase {
       reviews: [
         StoredReview(
           author: "A reader", title: nil, rating: 1, bestRating: 5, normalisedRating: 0, date: nil,
-          body: "Sad news.", source: "json-ld", label: "negative", probability: 0.9)
+          body: "Sad news.", source: "json-ld", label: "negative", probability: 0.9),
+        StoredReview(
+          author: "<b>Rosa</b>", title: nil, rating: nil, bestRating: nil, normalisedRating: nil, date: "2026-11-21",
+          body: "Thirty years I worked there <script>x</script>.", source: StoredReview.commentSource,
+          label: "negative", probability: 0.8),
+        StoredReview(
+          author: "Tom", title: nil, rating: nil, bestRating: nil, normalisedRating: nil, date: nil,
+          body: "Good riddance, the smoke was awful.", source: StoredReview.commentSource, label: "positive",
+          probability: 0.6),
       ])
     let hostile = DocumentResults(
       document: StoredDocument(
@@ -155,7 +163,8 @@ final class ReportTests: XCTestCase {
       tree.texts(of: "h2"),
       [
         "Run summary", "Sentiment", "Sentiment by site", "People most mentioned", "Other names",
-        "Review items: star ratings against predicted sentiment", "Documents", "Neutral documents", "Failures",
+        "Review items: star ratings against predicted sentiment", "Readers' comments", "Documents",
+        "Neutral documents", "Failures",
         "Trend over runs",
         "Models",
       ])
@@ -179,6 +188,29 @@ final class ReportTests: XCTestCase {
     XCTAssertFalse(html.contains("http://") && html.contains("src=\"http"), "nothing loaded from elsewhere")
   }
 
+  /// Comments are counted in every export, listed in `documents.jsonl` only when the job
+  /// asks, and never counted as review items.
+  func testCommentsAreReportedApartFromReviewItems() throws {
+    var report = try report()
+    let news = try XCTUnwrap(report.documents.first { $0.url == "https://news.example/closure" })
+    XCTAssertEqual(news.reviews.count, 1, "the comments are not review items")
+    XCTAssertEqual(news.comments.map(\.author), ["<b>Rosa</b>", "Tom"])
+    func newsLine(_ report: Report) throws -> [String: Any] {
+      let lines = DataExports.jsonLines(report).split(separator: "\n")
+      let line = try XCTUnwrap(lines.first { $0.contains("news.example/closure") })
+      return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+    }
+    XCTAssertEqual(try newsLine(report)["comments"] as? Int, 2)
+    XCTAssertNil(try newsLine(report)["comment_items"])
+    report.exportComments = true
+    let items = try XCTUnwrap(try newsLine(report)["comment_items"] as? [[String: Any]])
+    XCTAssertEqual(items.map { $0["label"] as? String }, ["negative", "positive"])
+    XCTAssertEqual(items.first?["text"] as? String, "Thirty years I worked there <script>x</script>.")
+    let html = HTMLReport.render(report)
+    XCTAssertFalse(html.contains("<b>Rosa</b>") || html.contains("<script>x"))
+    XCTAssertTrue(html.contains("2 comments under 1 document"), "the comments section counts them")
+  }
+
   func testHTMLShowsPartialRunsAsSuch() throws {
     var partial = try report()
     partial.partial = true
@@ -193,6 +225,7 @@ final class ReportTests: XCTestCase {
     let keys = [
       "url", "final_url", "site", "title", "published", "language", "kind", "outcome", "reason", "sentiment",
       "probability", "positive", "opinion", "label_reason", "words", "content_hash", "people", "entities", "reviews",
+      "comments",
     ]
     for line in lines {
       let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]

@@ -1,6 +1,7 @@
 import Foundation
 import RecurStore
 import RecurTestSupport
+import RecurText
 import XCTest
 
 @testable import RecurJobs
@@ -56,6 +57,7 @@ final class RunTests: XCTestCase {
     var job = try JobFile.load(path: jobs.appendingPathComponent("demo.toml").path)
     job.sentimentModel = try modelFolder("sentiment")
     job.namesModel = try modelFolder("names")
+    job.extractModel = try modelFolder("extract")
     let pages = try FileManager.default.contentsOfDirectory(atPath: jobs.appendingPathComponent("demo/pages").path)
       .filter { $0.hasSuffix(".html") }
     XCTAssertGreaterThanOrEqual(pages.count, 30)
@@ -94,6 +96,32 @@ final class RunTests: XCTestCase {
         XCTAssertTrue(people.contains(String(person)), "\(page): \(person) not among \(people.sorted())")
       }
     }
+    // Readers' comments: every one found with its writer and labelled on its own, none in
+    // the article's text (the run's parser, read back from the page).
+    let commented = [
+      "blog-sourdough-starter-comments.html": ["Tobias Wren", "Maren Hollis", "Priya Castell"],
+      "news-ferry-timetable-comments.html": ["harbourwatcher", "Jonas Perl"],
+    ]
+    let parser = DocumentParser(blockModel: try BlockModel.load(folder: try modelFolder("extract")))
+    for (page, authors) in commented {
+      let items = try XCTUnwrap(byPage[page]?["comment_items"] as? [[String: Any]], page)
+      XCTAssertEqual(items.compactMap { $0["author"] as? String }, authors, page)
+      XCTAssertEqual(byPage[page]?["comments"] as? Int, authors.count, page)
+      XCTAssertTrue(items.allSatisfy { $0["label"] is String }, page)
+      let bytes = try Array(Data(contentsOf: jobs.appendingPathComponent("demo/pages/" + page)))
+      let document = parser.parse(bytes, url: "file:///" + page)
+      XCTAssertFalse(document.text.isEmpty, page)
+      for comment in items {
+        let text = try XCTUnwrap(comment["text"] as? String)
+        XCTAssertFalse(document.text.contains(text.prefix(40)), "\(page): a comment in the text")
+      }
+    }
+    XCTAssertEqual(byPage["blog-sourdough-starter-comments.html"]?["sentiment"] as? String, "positive")
+    let commentLabels = (byPage["blog-sourdough-starter-comments.html"]?["comment_items"] as? [[String: Any]])?
+      .compactMap { $0["label"] as? String }
+    XCTAssertEqual(commentLabels?.last, "negative", "the mouldy-starter comment is labelled on its own")
+    XCTAssertEqual(
+      documents.filter { ($0["comments"] as? Int ?? 0) > 0 }.count, commented.count, "no other page has comments")
     // Review items carry their ratings; the windows-1252 page decoded; the hostile title is kept as text.
     let headphones = byPage["headphones-several-reviews-jsonld.html"]?["reviews"] as? [[String: Any]]
     XCTAssertEqual(headphones?.compactMap { $0["rating"] as? Double }, [5, 4, 1, 2])
@@ -106,6 +134,7 @@ final class RunTests: XCTestCase {
     // The models table says what each model was trained on.
     XCTAssertTrue(html.contains("imdb/train.tsv, sst2/train.tsv, yelp_sentences/train.tsv"), "trained-on list")
     XCTAssertTrue(html.contains("conll2003/train.tsv"))
+    XCTAssertTrue(html.contains("Readers&#39; comments") || html.contains("Readers' comments"), "the comments section")
     XCTAssertNoThrow(try XMLTree(html))
 
     let second = try JobRunner(job: job, progress: .quiet).run()
@@ -220,6 +249,29 @@ final class RunTests: XCTestCase {
       \.results.sentiment?.modelVersion)
     XCTAssertEqual(labels.count, 2)
     XCTAssertTrue(labels.allSatisfy { $0.hasPrefix("9.9+") })
+  }
+
+  func testAChangedBlockModelParsesUnchangedPagesAgain() throws {
+    let site = Site()
+    site.pages = ["/a": Self.page("A", "A lovely, delightful film."), "/b": Self.page("B", "A dreadful film.")]
+    let server = try LoopbackHTTPServer { site.reply($0) }
+    defer { server.stop() }
+    // Two block models that differ only in their cut-off.
+    let shipped = try BlockModel.load(folder: try modelFolder("extract"))
+    let other = folder.appendingPathComponent("extract-other").path
+    try shipped.with(threshold: 0.31).write(folder: other)
+    let models = "[models]\nsentiment_model = \"\(try modelFolder("sentiment"))\"\nnames = false"
+    var job = try httpJob(server, paths: ["/a", "/b"], models: models)
+    job.extractModel = try modelFolder("extract")
+    XCTAssertEqual(try JobRunner(job: job, progress: .quiet).run().counts[.fetched], 2)
+    XCTAssertEqual(try JobRunner(job: job, progress: .quiet).run().counts[.unchanged], 2)
+
+    job.extractModel = other
+    let third = try JobRunner(job: job, progress: .quiet).run()
+    XCTAssertEqual(third.counts[.relabeled], 2, "the same content, parsed again by the other block model")
+    XCTAssertNil(
+      server.requests(to: "/a").last?.headers["if-none-match"], "no validators: a 304 leaves nothing to parse")
+    XCTAssertEqual(try JobRunner(job: job, progress: .quiet).run().counts[.unchanged], 2)
   }
 
   func testStageParseStoresTextWithoutLabelsAndALaterRunLabelsIt() throws {

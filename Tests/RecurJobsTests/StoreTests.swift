@@ -147,12 +147,16 @@ final class StoreTests: XCTestCase {
     XCTAssertNil(documents.first?.results.sentiment?.opinion)
     XCTAssertNil(documents.first?.results.sentiment?.sentences.first?.opinion)
     XCTAssertEqual(try store.previousStates(urls: ["https://e.org/1"])["https://e.org/1"]?.sentimentVersion, "1+old")
+    // Its text came from a parser that recorded no version: the next run parses it again.
+    XCTAssertNil(try store.previousStates(urls: ["https://e.org/1"])["https://e.org/1"]?.parserVersion)
     // The next run's labels, from a model with the opinion output, replace the old ones.
     let run = try store.beginRun(job: "j", stage: "report", models: [], at: "2026-01-02T00:00:00Z")
     var relabelled = documents[0].results
     relabelled.sentiment = sentiment("2+new")
+    relabelled.document.parserVersion = "3+abc"
     try store.save(run: run, position: 0, outcome: .relabeled, results: relabelled, fetch: nil)
     XCTAssertEqual(try store.documents(run: run).first?.results.sentiment, sentiment("2+new"))
+    XCTAssertEqual(try store.previousStates(urls: ["https://e.org/1"])["https://e.org/1"]?.parserVersion, "3+abc")
   }
 
   func testAFileThatIsNotADatabaseIsRefusedWithItsPath() throws {

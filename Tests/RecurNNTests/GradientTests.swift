@@ -23,6 +23,20 @@ final class GradientTests: XCTestCase {
     }
   }
 
+  func testCrossEntropyWithRowWeights() {
+    var rng = SeededGenerator(seed: 5)
+    let logits = trainable([4, 2], &rng)
+    assertGradientsMatch([Parameter("logits", logits)]) {
+      softmaxCrossEntropy(logits, targets: [1, 0, -1, 1], rowWeights: [0.5, 3, 7, 0])
+    }
+    // A row weighed twice counts as the row given twice.
+    let two = Tensor(shape: [2, 2], data: Array(logits.value.data[0..<4]))
+    let twice = softmaxCrossEntropy(constant(two), targets: [1, 0], rowWeights: [2, 1])
+    let rows = Tensor(shape: [3, 2], data: Array(logits.value.data[0..<2]) + Array(logits.value.data[0..<4]))
+    let repeated = softmaxCrossEntropy(constant(rows), targets: [1, 1, 0])
+    XCTAssertEqual(twice.value.data[0], repeated.value.data[0], accuracy: 1e-6)
+  }
+
   func testEmbeddingAndSumOverTime() {
     var rng = SeededGenerator(seed: 2)
     let embedding = Embedding(vocabulary: 6, width: 3, rng: &rng)

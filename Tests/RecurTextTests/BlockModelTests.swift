@@ -62,24 +62,24 @@ final class BlockModelTests: XCTestCase {
   }
 
   /// Pages written for the test: an article's paragraphs between a menu, a "related"
-  /// list and a cookie notice. Trained on some sites, the model keeps the paragraphs and
-  /// drops the rest on a site it never saw.
-  func testTrainingLearnsMainTextOnAnUnseenSite() {
-    func page(site: Int, topic: String) -> (html: String, reference: String) {
-      let paragraphs = (1...4).map { index in
-        "Paragraph \(index) about \(topic) on site \(site): the committee met on Tuesday and agreed, after a long and careful debate, to fund the work for another year."
-      }
-      let html = """
-        <html><body><div class="top-\(site)"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li>
-        <li><a href="/sport">Sport</a></li></ul></div>
-        <div class="wrap-\(site)"><h1>\(topic)</h1>\(paragraphs.map { "<p>\($0)</p>" }.joined())
-        <div class="more-\(site)"><h3>More stories</h3><ul><li><a href="/a">Another story about the weather this week</a></li>
-        <li><a href="/b">A second story about the town hall budget</a></li></ul></div></div>
-        <div class="notice-\(site)"><p>We use cookies to improve your experience. Accept all cookies or manage your settings.</p></div>
-        </body></html>
-        """
-      return (html, ([topic] + paragraphs).joined(separator: "\n\n"))
+  /// list and a cookie notice.
+  static func page(site: Int, topic: String) -> (html: String, reference: String) {
+    let paragraphs = (1...4).map { index in
+      "Paragraph \(index) about \(topic) on site \(site): the committee met on Tuesday and agreed, after a long and careful debate, to fund the work for another year."
     }
+    let html = """
+      <html><body><div class="top-\(site)"><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li>
+      <li><a href="/sport">Sport</a></li></ul></div>
+      <div class="wrap-\(site)"><h1>\(topic)</h1>\(paragraphs.map { "<p>\($0)</p>" }.joined())
+      <div class="more-\(site)"><h3>More stories</h3><ul><li><a href="/a">Another story about the weather this week</a></li>
+      <li><a href="/b">A second story about the town hall budget</a></li></ul></div></div>
+      <div class="notice-\(site)"><p>We use cookies to improve your experience. Accept all cookies or manage your settings.</p></div>
+      </body></html>
+      """
+    return (html, ([topic] + paragraphs).joined(separator: "\n\n"))
+  }
+
+  static func trainingPages() -> [BlockTrainingPage] {
     let parser = DocumentParser()
     var pages: [BlockTrainingPage] = []
     for site in 0..<12 {
@@ -92,16 +92,77 @@ final class BlockModelTests: XCTestCase {
             reference: made.reference))
       }
     }
+    return pages
+  }
+
+  /// Trained on some sites, each reading of the page keeps the paragraphs and drops the
+  /// rest on a site it never saw.
+  func testEveryReadingLearnsMainTextOnAnUnseenSite() {
+    let pages = Self.trainingPages()
+    for reading in BlockModel.Reading.allCases {
+      var trainer = BlockTrainer()
+      trainer.minimumSites = 2
+      trainer.reading = reading
+      trainer.taggerEpochs = 30
+      let model = trainer.train(pages, threshold: 0.5)
+      let unseen = Self.page(site: 99, topic: "Harbours")
+      let document = DocumentParser(blockModel: model).parse(Array(unseen.html.utf8), url: "https://site99.example/h")
+      XCTAssertEqual(document.method, "block-model", "\(reading)")
+      XCTAssertTrue(document.text.contains("Paragraph 4 about Harbours"), "\(reading): \(document.text)")
+      XCTAssertFalse(document.text.contains("cookies"), "\(reading): \(document.text)")
+      XCTAssertFalse(document.text.contains("town hall budget"), "\(reading): \(document.text)")
+      XCTAssertGreaterThan(WordOverlap.f1(extracted: document.text, reference: unseen.reference).f1, 0.95, "\(reading)")
+    }
+  }
+
+  /// A model with a tagger is written as two files and read back to the same readings; a
+  /// damaged tagger file is refused with its path.
+  func testARecurrentModelFolderReadsBackExactly() throws {
     var trainer = BlockTrainer()
     trainer.minimumSites = 2
-    let model = trainer.train(pages, threshold: 0.5)
-    let unseen = page(site: 99, topic: "Harbours")
-    let document = DocumentParser(blockModel: model).parse(Array(unseen.html.utf8), url: "https://site99.example/h")
-    XCTAssertEqual(document.method, "block-model")
-    XCTAssertTrue(document.text.contains("Paragraph 4 about Harbours"), document.text)
-    XCTAssertFalse(document.text.contains("cookies"), document.text)
-    XCTAssertFalse(document.text.contains("town hall budget"), document.text)
-    XCTAssertGreaterThan(WordOverlap.f1(extracted: document.text, reference: unseen.reference).f1, 0.95)
+    trainer.reading = .both
+    trainer.taggerEpochs = 2
+    let pages = Self.trainingPages()
+    let model = trainer.train(pages, threshold: 0.4)
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-tagger-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try model.write(folder: folder)
+    let read = try BlockModel.load(folder: folder)
+    XCTAssertEqual(read.reading, .both)
+    XCTAssertEqual(read.threshold, 0.4)
+    XCTAssertEqual(read.probabilities(pages[0].blocks), model.probabilities(pages[0].blocks))
+
+    // The logistic model written over it takes the tagger file away.
+    try BlockModel(weights: model.weights, contextWeights: model.contextWeights, threshold: 0.4).write(folder: folder)
+    XCTAssertEqual(try BlockModel.load(folder: folder).reading, .logistic)
+
+    try model.write(folder: folder)
+    let taggerPath = folder + "/" + BlockTagger.weightsFile
+    let bytes = try Data(contentsOf: URL(fileURLWithPath: taggerPath))
+    try Data(bytes.prefix(bytes.count / 2)).write(to: URL(fileURLWithPath: taggerPath))
+    XCTAssertThrowsError(try BlockModel.load(folder: folder)) { error in
+      XCTAssertTrue("\(error)".contains(BlockTagger.weightsFile), "\(error)")
+    }
+  }
+
+  /// Pages with snippets only are labelled from them: a block holding a snippet to find
+  /// is main text, one holding a snippet to leave out is not, the rest do not count.
+  func testSnippetPagesAreLabelledFromTheirSnippets() {
+    let made = Self.page(site: 1, topic: "Bridges")
+    let page = BlockTrainingPage(
+      id: "x", type: "article", url: "https://site1.example/x",
+      blocks: DocumentParser().blocks(Array(made.html.utf8), url: "https://site1.example/x"),
+      reference: "", with: ["Paragraph 2 about Bridges"], without: ["We use cookies"], dataset: "snippets")
+    XCTAssertFalse(page.hasText)
+    let main = page.blocks.indices.filter { page.blocks[$0].text.contains("Paragraph 2") }
+    let cookies = page.blocks.indices.filter { page.blocks[$0].text.contains("cookies") }
+    XCTAssertEqual(main.map { page.labels[$0] }, [true])
+    XCTAssertEqual(cookies.map { page.labels[$0] }, [false])
+    XCTAssertTrue(main.allSatisfy { page.weights[$0] > 0 } && cookies.allSatisfy { page.weights[$0] > 0 })
+    let others = page.blocks.indices.filter { !main.contains($0) && !cookies.contains($0) }
+    XCTAssertTrue(others.allSatisfy { page.weights[$0] == 0 })
+    XCTAssertEqual(page.snippets { main.contains($0) }.found, 1)
+    XCTAssertEqual(page.snippets { _ in true }.kept, 1)
   }
 }
 

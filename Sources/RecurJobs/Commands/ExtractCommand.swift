@@ -74,11 +74,22 @@ public struct ExtractCommand {
       return item.json
     }
     object.add("reviews", raw: "[" + reviews.joined(separator: ",") + "]")
+    object.add("comments", raw: "[" + document.comments.map(commentJSON).joined(separator: ",") + "]")
     object.add("encoding", document.encoding)
     object.add("encoding_source", document.encodingSource.rawValue)
     object.add("method", document.method)
     object.add("reason", document.reason)
     return object.json
+  }
+
+  /// One comment as `{author, date, position, text}`.
+  public static func commentJSON(_ comment: Comment) -> String {
+    var item = JSONObjectWriter()
+    item.add("author", comment.author)
+    item.add("date", comment.date)
+    item.add("position", comment.position)
+    item.add("text", comment.text)
+    return item.json
   }
 
   static func text(_ document: Document) -> String {
@@ -95,6 +106,10 @@ public struct ExtractCommand {
     for review in document.reviews {
       let rating = review.rating.map { "\($0)/\(review.bestRating ?? 5)" } ?? "no rating"
       lines.append("review:    \(review.author ?? "anonymous"), \(rating): \(review.body.prefix(80))")
+    }
+    for comment in document.comments {
+      let date = comment.date.map { ", \($0)" } ?? ""
+      lines.append("comment:   \(comment.position). \(comment.author)\(date): \(comment.text.prefix(80))")
     }
     if let reason = document.reason { lines.append("reason:    \(reason)") }
     lines.append("")
@@ -134,47 +149,83 @@ public struct EvalExtractCommand {
     } catch {
       throw RecurError(.usage, "cannot read the evaluation folder: \(error)", location: folder)
     }
+    let languages: [(key: String, title: String, english: Bool)] =
+      summary.pages.contains { $0.english != nil }
+      ? [("english", "English pages", true), ("other_languages", "other languages", false)] : []
     if json {
-      var object = JSONObjectWriter()
-      object.add("pages", summary.pages.count)
-      object.add("mean_f1", summary.meanF1, decimals: 4)
-      object.add("mean_precision", summary.meanPrecision, decimals: 4)
-      object.add("mean_recall", summary.meanRecall, decimals: 4)
-      var perType = JSONObjectWriter()
-      for type in summary.types { perType.add(type, summary.meanF1(type: type), decimals: 4) }
-      object.add("per_type", raw: perType.json)
-      object.add("with_recall", summary.withRecall, decimals: 4)
-      object.add("without_leakage", summary.withoutLeakage, decimals: 4)
+      var object = figures(summary)
       object.add("title_accuracy", summary.titleAccuracy, decimals: 4)
       object.add("author_accuracy", summary.authorAccuracy, decimals: 4)
       object.add("date_accuracy", summary.dateAccuracy, decimals: 4)
+      for language in languages {
+        object.add(language.key, raw: figures(summary.only { $0.english == language.english }).json)
+      }
       object.add("mb_per_s", summary.megabytesPerSecond, decimals: 2)
       object.add("failures", summary.failures.count)
       write(object.json)
     } else {
       write("pages: \(summary.pages.count) (\(summary.failures.count) unreadable)")
-      write(
-        "mean word F1: \(format(summary.meanF1)) (precision \(format(summary.meanPrecision)), recall \(format(summary.meanRecall)))"
-      )
+      lines(summary, write: write)
       if perPage {
         for page in summary.pages {
           write(
-            "page \(page.id) \(page.type) f1 \(format(page.f1)) p \(format(page.precision)) r \(format(page.recall))")
+            "page \(page.id) \(page.type) f1 \(format(page.f1)) p \(format(page.precision)) r \(format(page.recall))"
+              + " with \(page.withFound)/\(page.withTotal) without kept \(page.withoutKept)/\(page.withoutTotal)"
+              + " comments \(page.comments)")
         }
       }
-      for type in summary.types {
-        let count = summary.pages.filter { $0.type == type }.count
-        write("  \(type.padding(14)) \(format(summary.meanF1(type: type)))  (\(count) pages)")
+      for language in languages {
+        let part = summary.only { $0.english == language.english }
+        write("\(language.title) (\(part.pages.count) pages, as the folder's meta.tsv says):")
+        lines(part, write: write, indent: "  ")
       }
-      write(
-        "with[] snippets found: \(format(summary.withRecall)); without[] snippets kept: \(format(summary.withoutLeakage))"
-      )
       write(
         "metadata accuracy: title \(format(summary.titleAccuracy)), author \(format(summary.authorAccuracy)), date \(format(summary.dateAccuracy))"
       )
       write("speed: \(format(summary.megabytesPerSecond)) MB/s of HTML through parse + extract")
     }
     return .success
+  }
+
+  /// Word F1 over the pages with a full reference text, per page type, and the snippet
+  /// figures over the pages with snippets.
+  func figures(_ summary: ExtractionEvaluation.Summary) -> JSONObjectWriter {
+    var object = JSONObjectWriter()
+    object.add("pages", summary.pages.count)
+    if summary.scoredPages > 0 {
+      object.add("mean_f1", summary.meanF1, decimals: 4)
+      object.add("mean_precision", summary.meanPrecision, decimals: 4)
+      object.add("mean_recall", summary.meanRecall, decimals: 4)
+      var perType = JSONObjectWriter()
+      for type in summary.types { perType.add(type, summary.meanF1(type: type), decimals: 4) }
+      object.add("per_type", raw: perType.json)
+    }
+    if summary.snippetCount > 0 {
+      object.add("with_recall", summary.withRecall, decimals: 4)
+      object.add("without_leakage", summary.withoutLeakage, decimals: 4)
+      object.add("snippet_precision", summary.snippetPrecision, decimals: 4)
+      object.add("snippet_f1", summary.snippetF1, decimals: 4)
+    }
+    return object
+  }
+
+  func lines(_ summary: ExtractionEvaluation.Summary, write: (String) -> Void, indent: String = "") {
+    if summary.scoredPages > 0 {
+      write(
+        indent
+          + "mean word F1: \(format(summary.meanF1)) (precision \(format(summary.meanPrecision)), recall \(format(summary.meanRecall)); \(summary.scoredPages) pages with a full reference text)"
+      )
+      for type in summary.types {
+        let count = summary.pages.filter { $0.type == type && $0.hasText }.count
+        write(indent + "  \(type.padding(14)) \(format(summary.meanF1(type: type)))  (\(count) pages)")
+      }
+    }
+    if summary.snippetCount > 0 {
+      write(
+        indent
+          + "snippets: with[] found \(format(summary.withRecall)), without[] kept \(format(summary.withoutLeakage)); precision \(format(summary.snippetPrecision)), F1 \(format(summary.snippetF1))"
+      )
+    }
   }
 
   func format(_ value: Double) -> String { JSONObjectWriter.format(value, decimals: 3) }

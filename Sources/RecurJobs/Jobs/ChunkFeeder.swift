@@ -17,17 +17,21 @@ final class ChunkFeeder: @unchecked Sendable {
   private let store: Store
   private let fetcher: any Fetching
   private let sendValidators: Bool
+  /// Validators go only with documents this parser made: text from another is parsed
+  /// again, which a 304 would not allow.
+  private let parserVersion: String
   private let condition = NSCondition()
   private var ready: [FetchedChunk] = []
   private var finished = false
   private var stopped = false
   private let capacity = 2
 
-  init(chunks: [[String]], store: Store, fetcher: any Fetching, sendValidators: Bool) {
+  init(chunks: [[String]], store: Store, fetcher: any Fetching, sendValidators: Bool, parserVersion: String) {
     self.chunks = chunks
     self.store = store
     self.fetcher = fetcher
     self.sendValidators = sendValidators
+    self.parserVersion = parserVersion
   }
 
   func start() {
@@ -48,7 +52,9 @@ final class ChunkFeeder: @unchecked Sendable {
       let previous = (try? store.previousStates(urls: urls)) ?? [:]
       let requests = urls.map { url in
         // Validators only for documents whose text is stored: a 304 must have something to reuse.
-        guard sendValidators, let state = previous[url], state.text != nil else { return FetchRequest(url: url) }
+        guard sendValidators, let state = previous[url], state.text != nil, state.parserVersion == parserVersion else {
+          return FetchRequest(url: url)
+        }
         return FetchRequest(url: url, validators: Validators(etag: state.etag, lastModified: state.lastModified))
       }
       let results = fetcher.fetchAll(requests)

@@ -41,6 +41,8 @@ public struct JobFile: Sendable, Equatable {
   public var title: String
   public var formats: [String] = JobFile.reportFormats
   public var reportDirectory: String
+  /// Whether `documents.jsonl` carries each document's comments, not only their count.
+  public var exportComments = false
 
   // [store]
   public var storePath: String
@@ -128,7 +130,7 @@ struct TableReader {
       "timeout", "max_bytes", "max_redirects", "user_agent",
     ],
     "models": ["sentiment", "names", "sentiment_model", "names_model", "extract_model"],
-    "report": ["title", "formats", "directory"],
+    "report": ["title", "formats", "directory", "export_comments"],
     "store": ["path"],
   ]
 
@@ -304,6 +306,7 @@ struct TableReader {
 
     job.title = try string(report, "report", "title") ?? job.title
     job.formats = try strings(report, "report", "formats") ?? job.formats
+    job.exportComments = try bool(report, "report", "export_comments") ?? false
     for format in job.formats where !JobFile.reportFormats.contains(format) {
       throw fail(
         "report", "formats", "unknown format \"\(format)\" (known: \(JobFile.reportFormats.joined(separator: ", ")))")

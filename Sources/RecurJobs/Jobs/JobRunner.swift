@@ -58,6 +58,16 @@ public final class JobRunner {
   public var now: @Sendable () -> String = { ISO8601DateFormatter().string(from: Date()) }
   /// The parse stage, with the block model when there is one (set when the run starts).
   var parser = DocumentParser()
+  /// `DocumentParser.version` and the block model's fingerprint, stored with each text.
+  var parserVersion = JobRunner.parserVersion(nil)
+
+  /// `PARSER+FINGERPRINT`: the parser's version and the first 12 hex digits of the
+  /// SHA-256 of the block model's weights (`rules` without one).
+  static func parserVersion(_ model: BlockModel?) -> String {
+    guard let model else { return DocumentParser.version + "+rules" }
+    let bytes = model.serialized() + (model.tagger?.serialized(reading: model.reading.rawValue) ?? [])
+    return DocumentParser.version + "+" + ContentHash.hex(bytes).prefix(12)
+  }
 
   public init(job: JobFile, stage: RunStage = .report, limit: Int? = nil, progress: ProgressStyle = .lines) {
     self.job = job
@@ -80,7 +90,9 @@ public final class JobRunner {
     defer { withExtendedLifetime(lock) {} }
     let started = monotonicNow()
     let labellers = try loadModels()
-    parser = DocumentParser(blockModel: try loadBlockModel(folder: job.extractModel))
+    let blockModel = try loadBlockModel(folder: job.extractModel)
+    parser = DocumentParser(blockModel: blockModel)
+    parserVersion = Self.parserVersion(blockModel)
     let store: Store
     do {
       store = try Store(path: job.storePath)
@@ -117,7 +129,8 @@ public final class JobRunner {
         Array(sources.urls[$0..<min(sources.urls.count, $0 + chunkSize)])
       }
       let feeder = ChunkFeeder(
-        chunks: chunks, store: store, fetcher: makeFetcher(job.fetch), sendValidators: stage >= .parse)
+        chunks: chunks, store: store, fetcher: makeFetcher(job.fetch), sendValidators: stage >= .parse,
+        parserVersion: parserVersion)
       feeder.start()
       // A chunk's labelled documents are saved while the next one is parsed and labelled.
       let writer = StoreWriter()
@@ -319,7 +332,9 @@ public final class JobRunner {
       guard let previous, previous.contentHash == hash, previous.text != nil else {
         return .parse(bytes: result.body, hash: hash, outcome: .fetched)
       }
-      if labelsCurrent(previous, labellers) { return .reuse(documentID: previous.documentID) }
+      if labelsCurrent(previous, labellers) && previous.parserVersion == parserVersion {
+        return .reuse(documentID: previous.documentID)
+      }
       return .parse(bytes: result.body, hash: hash, outcome: .relabeled)
     }
   }
@@ -337,16 +352,18 @@ public final class JobRunner {
   func parseAll(_ results: [FetchResult], plans: [Plan]) -> [(StoredDocument, [StoredReview])?] {
     let output = ParallelSlots<(StoredDocument, [StoredReview])>(count: results.count)
     let parser = self.parser
+    let version = parserVersion
     DispatchQueue.concurrentPerform(iterations: results.count) { index in
       guard case .parse(let bytes, let hash, _) = plans[index] else { return }
-      output.set(index, Self.parse(bytes, hash: hash, result: results[index], parser: parser))
+      output.set(
+        index, Self.parse(bytes, hash: hash, result: results[index], parser: parser, parserVersion: version))
     }
     return output.values
   }
 
-  static func parse(_ raw: [UInt8], hash: String, result: FetchResult, parser: DocumentParser) -> (
-    StoredDocument, [StoredReview]
-  ) {
+  static func parse(
+    _ raw: [UInt8], hash: String, result: FetchResult, parser: DocumentParser, parserVersion: String
+  ) -> (StoredDocument, [StoredReview]) {
     var bytes = raw
     if Gzip.isGzip(bytes), let inflated = try? Gzip.decompress(bytes) { bytes = inflated }
     let page = parser.parse(bytes, url: result.finalURL, httpCharset: result.charset)
@@ -358,14 +375,21 @@ public final class JobRunner {
       etag: result.validators.etag, lastModified: result.validators.lastModified, contentHash: hash,
       title: page.title, siteName: page.siteName, canonicalURL: page.canonicalURL, authors: page.authors,
       published: page.published, language: page.language, description: page.description, kind: page.kind.rawValue,
-      method: page.method, encoding: page.encoding, extractionReason: page.reason, text: page.text)
+      method: page.method, encoding: page.encoding, extractionReason: page.reason, text: page.text,
+      parserVersion: parserVersion)
     let stored = reviews.map { review in
       StoredReview(
         author: review.author, title: review.title, rating: review.rating, bestRating: review.bestRating,
         normalisedRating: review.normalisedRating, date: review.date, body: review.body, source: review.source,
         label: nil, probability: nil)
     }
-    return (document, stored)
+    // Readers' comments are kept beside the reviews, labelled apart from the article.
+    let comments = page.comments.map { comment in
+      StoredReview(
+        author: comment.author, title: nil, rating: nil, bestRating: nil, normalisedRating: nil, date: comment.date,
+        body: comment.text, source: StoredReview.commentSource, label: nil, probability: nil)
+    }
+    return (document, stored + comments)
   }
 
   /// Labelling workers: one per core (each with one BLAS thread), at most four.

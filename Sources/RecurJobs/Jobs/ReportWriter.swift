@@ -92,9 +92,11 @@ public struct ReportWriter {
           scores: model.scores.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
           trainedOn: model.trainedOn ?? [])
       }
-      return Report(
+      var report = Report(
         job: job.name, title: job.title, run: Self.summary(record), history: history, documents: documents,
         models: models, partial: record.status != .finished, generatedAt: now())
+      report.exportComments = job.exportComments
+      return report
     } catch let error as RecurError {
       throw error
     } catch {
@@ -137,7 +139,7 @@ public struct ReportWriter {
         ? [] : (item.results.names?.people ?? []).map { ReportPerson(name: $0.name, mentions: $0.mentions) },
       reviews: failed
         ? []
-        : item.results.reviews.map {
+        : item.results.reviews.filter { !$0.isComment }.map {
           ReportReview(
             author: $0.author, rating: $0.rating, bestRating: $0.bestRating, normalisedRating: $0.normalisedRating,
             label: $0.label, probability: $0.probability)
@@ -146,6 +148,12 @@ public struct ReportWriter {
       words: document.text.map(Self.wordCount) ?? 0
     )
     report.opinion = failed ? nil : sentiment?.opinion
+    report.comments =
+      failed
+      ? []
+      : item.results.reviews.filter(\.isComment).map {
+        ReportComment(author: $0.author, date: $0.date, text: $0.body, label: $0.label, probability: $0.probability)
+      }
     return report.keepingDrivingSentences()
   }
 

@@ -26,17 +26,22 @@ public func softmax(_ logits: Tensor) -> Tensor {
 ///
 /// - targets: the class of each row; −1 marks a row that does not count (padding).
 /// - classWeights: per-class weights (for imbalanced data); nil means all 1.
+/// - rowWeights: per-row weights, multiplying the class weight (how much each example
+///   counts); nil means all 1.
 /// The mean is over the total weight of the counted rows, so padding never changes it.
-public func softmaxCrossEntropy(_ logits: Variable, targets: [Int], classWeights: [Float]? = nil) -> Variable {
+public func softmaxCrossEntropy(
+  _ logits: Variable, targets: [Int], classWeights: [Float]? = nil, rowWeights givenRowWeights: [Float]? = nil
+) -> Variable {
   let classes = logits.columns
   precondition(targets.count == logits.rows, "softmaxCrossEntropy: \(targets.count) targets for \(logits.shape)")
+  precondition(givenRowWeights.map { $0.count == targets.count } ?? true, "softmaxCrossEntropy: row weights")
   let probabilities = softmax(logits.value)
   var loss: Float = 0
   var totalWeight: Float = 0
   var rowWeights = [Float](repeating: 0, count: targets.count)
   for (row, target) in targets.enumerated() where target >= 0 {
     precondition(target < classes, "softmaxCrossEntropy: class \(target) of \(classes)")
-    let weight = classWeights?[target] ?? 1
+    let weight = (classWeights?[target] ?? 1) * (givenRowWeights?[row] ?? 1)
     rowWeights[row] = weight
     totalWeight += weight
     loss -= weight * logf(max(probabilities.data[row * classes + target], 1e-30))

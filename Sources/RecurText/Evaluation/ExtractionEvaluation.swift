@@ -52,11 +52,17 @@ public struct ExtractionEvaluation {
     public var withTotal: Int
     public var withoutKept: Int
     public var withoutTotal: Int
+    /// Whether the folder's notes (`meta.tsv`) call the page English; nil without notes.
+    public var english: Bool?
+    /// Whether the reference has a full main text (else only snippets).
+    public var hasText: Bool
     public var titleRight: Bool?
     /// Nil where the reference has no author (or date); true when ours matches it.
     public var authorRight: Bool?
     public var dateRight: Bool?
     public var bytes: Int
+    /// Readers' comments found (and kept out of the text).
+    public var comments = 0
   }
 
   public struct Summary: Sendable {
@@ -64,12 +70,19 @@ public struct ExtractionEvaluation {
     public var seconds: Double
     public var failures: [(id: String, reason: String)]
 
-    public var meanF1: Double { mean(pages.map(\.f1)) }
-    public var meanPrecision: Double { mean(pages.map(\.precision)) }
-    public var meanRecall: Double { mean(pages.map(\.recall)) }
+    /// Means over the pages whose reference has a full text (word F1 needs one).
+    public var meanF1: Double { mean(pages.filter(\.hasText).map(\.f1)) }
+    public var meanPrecision: Double { mean(pages.filter(\.hasText).map(\.precision)) }
+    public var meanRecall: Double { mean(pages.filter(\.hasText).map(\.recall)) }
+    /// Pages with a full reference text.
+    public var scoredPages: Int { pages.filter(\.hasText).count }
+    /// The same summary over some of the pages.
+    public func only(_ include: (PageScore) -> Bool) -> Summary {
+      Summary(pages: pages.filter(include), seconds: seconds, failures: [])
+    }
     public var bytes: Int { pages.reduce(0) { $0 + $1.bytes } }
     public var megabytesPerSecond: Double { Double(bytes) / 1_048_576 / max(seconds, 1e-9) }
-    public func meanF1(type: String) -> Double { mean(pages.filter { $0.type == type }.map(\.f1)) }
+    public func meanF1(type: String) -> Double { mean(pages.filter { $0.type == type && $0.hasText }.map(\.f1)) }
     /// Share right among pages whose reference has a value.
     public var titleAccuracy: Double { share(pages.compactMap(\.titleRight)) }
     public var authorAccuracy: Double { share(pages.compactMap(\.authorRight)) }
@@ -82,6 +95,18 @@ public struct ExtractionEvaluation {
     public var withoutLeakage: Double {
       Double(pages.reduce(0) { $0 + $1.withoutKept }) / Double(max(1, pages.reduce(0) { $0 + $1.withoutTotal }))
     }
+    /// Snippets read as trafilatura's evaluation reads them: a `with[]` snippet found is a
+    /// true positive, one missed a false negative, a `without[]` snippet kept a false
+    /// positive; precision, recall and F1 over all the folder's snippets.
+    public var snippetPrecision: Double {
+      let found = pages.reduce(0) { $0 + $1.withFound }
+      return Double(found) / Double(max(1, found + pages.reduce(0) { $0 + $1.withoutKept }))
+    }
+    public var snippetF1: Double {
+      let (precision, recall) = (snippetPrecision, withRecall)
+      return precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall)
+    }
+    public var snippetCount: Int { pages.reduce(0) { $0 + $1.withTotal + $1.withoutTotal } }
     func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
   }
 
@@ -101,6 +126,31 @@ public struct ExtractionEvaluation {
     public var title: String?
     public var author: String?
     public var date: String?
+    /// Whether the folder's `meta.tsv` calls the page English; nil without one.
+    public var english: Bool?
+  }
+
+  /// Each page's language from the folder's `meta.tsv`, when it has one: English when its
+  /// `lang` column starts with `en`, or — where `lang` is empty or absent — when at least
+  /// a tenth of its words are English stop words (an `en_stopword_ratio…` column), the
+  /// split the data README gives.
+  func englishPages() -> [String: Bool] {
+    guard let meta = try? String(contentsOfFile: folder + "/meta.tsv", encoding: .utf8) else { return [:] }
+    let rows = meta.split(whereSeparator: \.isNewline).map {
+      $0.split(separator: "\t", omittingEmptySubsequences: false)
+    }
+    guard let header = rows.first?.map(String.init) else { return [:] }
+    let lang = header.firstIndex(of: "lang")
+    let ratio = header.firstIndex { $0.hasPrefix("en_stopword_ratio") }
+    var english: [String: Bool] = [:]
+    for row in rows.dropFirst() where !row.isEmpty {
+      if let lang, lang < row.count, !row[lang].isEmpty {
+        english[String(row[0])] = row[lang].lowercased().hasPrefix("en")
+      } else if let ratio, ratio < row.count, let value = Double(row[ratio]) {
+        english[String(row[0])] = value >= 0.1
+      }
+    }
+    return english
   }
 
   /// Reads every page listed in `index.tsv` (or the first `limit`) with its reference;
@@ -111,6 +161,7 @@ public struct ExtractionEvaluation {
     let index = try String(contentsOfFile: folder + "/index.tsv", encoding: .utf8)
     var rows = index.split(whereSeparator: \.isNewline).dropFirst().map { $0.split(separator: "\t").map(String.init) }
     if let limit { rows = Array(rows.prefix(limit)) }
+    let english = englishPages()
     for row in rows where row.count >= 3 {
       let (id, type, url) = (row[0], row[1], row[2])
       guard let compressed = FileManager.default.contents(atPath: "\(folder)/html/\(id).html.gz"),
@@ -133,7 +184,7 @@ public struct ExtractionEvaluation {
           id: id, type: type, url: url, bytes: bytes, reference: groundTruth["main_content"] as? String ?? "",
           with: (groundTruth["with"] as? [String]) ?? [], without: (groundTruth["without"] as? [String]) ?? [],
           title: groundTruth["title"] as? String, author: groundTruth["author"] as? String,
-          date: groundTruth["publish_date"] as? String))
+          date: groundTruth["publish_date"] as? String, english: english[id]))
     }
   }
 
@@ -174,7 +225,9 @@ public struct ExtractionEvaluation {
           id: id, type: type, f1: score.f1, precision: score.precision, recall: score.recall,
           withFound: with.filter { lowered.contains($0.lowercased()) }.count, withTotal: with.count,
           withoutKept: without.filter { lowered.contains($0.lowercased()) }.count, withoutTotal: without.count,
-          titleRight: titleRight, authorRight: authorRight, dateRight: dateRight, bytes: bytes.count))
+          english: page.english, hasText: !reference.isEmpty, titleRight: titleRight, authorRight: authorRight,
+          dateRight: dateRight, bytes: bytes.count,
+          comments: document.comments.count))
     }
     return Summary(pages: pages, seconds: seconds, failures: failures)
   }

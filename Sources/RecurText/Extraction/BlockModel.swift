@@ -1,4 +1,5 @@
 import Foundation
+import RecurNN
 
 /// A logistic model over hashed block features that says which text blocks of a page are
 /// its main content. Trained by `recur train extract`; stored as `blocks.bin` (the non-zero
@@ -11,12 +12,32 @@ public final class BlockModel: Sendable {
   public let contextWeights: [Float]
   /// A block is kept when its probability is at least this.
   public let threshold: Float
+  /// The recurrent reading of the page's block sequence, when the model has one.
+  public let tagger: BlockTagger?
+  public let reading: Reading
 
-  public init(weights: [Float], contextWeights: [Float], threshold: Float) {
+  /// How the second stage reads a page: the logistic context model, the recurrent tagger
+  /// over the block sequence, or the mean of both probabilities.
+  public enum Reading: String, Sendable, CaseIterable {
+    case logistic, recurrent, both
+  }
+
+  public init(
+    weights: [Float], contextWeights: [Float], threshold: Float, tagger: BlockTagger? = nil,
+    reading: Reading = .logistic
+  ) {
     precondition(weights.count == BlockFeatureHash.dimension && contextWeights.count == BlockContext.dimension)
+    precondition((reading == .logistic) == (tagger == nil), "a recurrent reading needs its tagger")
     self.weights = weights
     self.contextWeights = contextWeights
     self.threshold = threshold
+    self.tagger = tagger
+    self.reading = reading
+  }
+
+  /// The same model cut at another threshold.
+  public func with(threshold: Float) -> BlockModel {
+    BlockModel(weights: weights, contextWeights: contextWeights, threshold: threshold, tagger: tagger, reading: reading)
   }
 
   @inline(__always)
@@ -34,7 +55,12 @@ public final class BlockModel: Sendable {
   /// Each block's probability of being main text, read in the context of the page.
   public func probabilities(_ blocks: [TextBlock]) -> [Float] {
     let first = blocks.map(firstStage)
-    return BlockContext.features(blocks, first: first).map { Self.probability(contextWeights, $0) }
+    let logistic =
+      reading == .recurrent
+      ? [] : BlockContext.features(blocks, first: first).map { Self.probability(contextWeights, $0) }
+    guard let tagger, !blocks.isEmpty else { return logistic }
+    let recurrent = tagger.probabilities([BlockTagger.inputs(blocks, first: first)])[0]
+    return reading == .recurrent ? recurrent : zip(logistic, recurrent).map { ($0 + $1) / 2 }
   }
 
   // MARK: File
@@ -121,16 +147,48 @@ public final class BlockModel: Sendable {
     self.init(weights: weights, contextWeights: contextWeights, threshold: threshold)
   }
 
-  /// Loads `blocks.bin` from a model folder.
+  /// Writes `blocks.bin` and, when the model has one, `tagger.safetensors` (whose
+  /// metadata says how its probabilities join the logistic ones).
+  public func write(folder: String) throws {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try Data(serialized()).write(to: URL(fileURLWithPath: folder + "/" + Self.weightsFile), options: .atomic)
+    let taggerPath = folder + "/" + BlockTagger.weightsFile
+    if let tagger {
+      try Data(tagger.serialized(reading: reading.rawValue)).write(
+        to: URL(fileURLWithPath: taggerPath), options: .atomic)
+    } else if FileManager.default.fileExists(atPath: taggerPath) {
+      try FileManager.default.removeItem(atPath: taggerPath)
+    }
+  }
+
+  /// Loads `blocks.bin` from a model folder, with `tagger.safetensors` when it is there.
   public static func load(folder: String) throws(FileError) -> BlockModel {
     let path = folder + "/" + weightsFile
     guard let data = FileManager.default.contents(atPath: path) else {
       throw FileError(description: "\(path): cannot read the block model")
     }
+    let model: BlockModel
     do {
-      return try BlockModel(bytes: Array(data))
+      model = try BlockModel(bytes: Array(data))
     } catch {
       throw FileError(description: "\(path): \(error.description)")
     }
+    let taggerPath = folder + "/" + BlockTagger.weightsFile
+    guard FileManager.default.fileExists(atPath: taggerPath) else { return model }
+    guard let taggerData = FileManager.default.contents(atPath: taggerPath) else {
+      throw FileError(description: "\(taggerPath): cannot read the block tagger")
+    }
+    let loaded: (tagger: BlockTagger, reading: String)
+    do {
+      loaded = try BlockTagger.load(bytes: Array(taggerData))
+    } catch {
+      throw FileError(description: "\(taggerPath): \(error.description)")
+    }
+    guard let reading = Reading(rawValue: loaded.reading), reading != .logistic else {
+      throw FileError(description: "\(taggerPath): the reading \"\(loaded.reading)\" is not recurrent or both")
+    }
+    return BlockModel(
+      weights: model.weights, contextWeights: model.contextWeights, threshold: model.threshold,
+      tagger: loaded.tagger, reading: reading)
   }
 }

@@ -16,11 +16,38 @@ public struct BlockTrainingPage: Sendable {
   public var labels: [Bool]
   public var weights: [Float]
 
-  public init(id: String, type: String, url: String, blocks: [TextBlock], reference: String) {
+  /// The folder the page came from (scores and leave-one-out runs are per dataset).
+  public var dataset: String
+  /// The reference's snippets, lower-cased, where the folder gives them.
+  public var with: [String]
+  public var without: [String]
+  /// Whether the reference has a full main text; a page with only snippets is labelled
+  /// from them, and scored by them.
+  public var hasText: Bool { !referenceWords.isEmpty }
+  /// Whether the folder's notes call the page English; nil without notes.
+  public var english: Bool?
+
+  public init(
+    id: String, type: String, url: String, blocks: [TextBlock], reference: String, with: [String] = [],
+    without: [String] = [], dataset: String = ""
+  ) {
     self.id = id
     self.type = type
-    let host = url.split(separator: "/").dropFirst(2).first.map(String.init) ?? url
-    site = host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
+    self.dataset = dataset
+    self.with = with.map { $0.lowercased() }.filter { !$0.isEmpty }
+    self.without = without.map { $0.lowercased() }.filter { !$0.isEmpty }
+    let host = url.split(separator: "/").dropFirst(2).first.map(String.init)
+    if let host {
+      site = host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
+    } else {
+      // No address (the Readability pages): the page's name without a trailing number
+      // (`nytimes-3` → `nytimes`) stands for its site.
+      var name = Substring(id)
+      if let dash = name.lastIndex(of: "-"), name[name.index(after: dash)...].allSatisfy(\.isNumber) {
+        name = name[..<dash]
+      }
+      site = dataset + ":" + name
+    }
     self.blocks = blocks
     blockWords = blocks.map { WordOverlap.words($0.text) }
     referenceWords = WordOverlap.words(reference)
@@ -33,7 +60,24 @@ public struct BlockTrainingPage: Sendable {
     let pageWords = max(1, blockWords.reduce(0) { $0 + $1.count })
     var labels: [Bool] = []
     var weights: [Float] = []
-    for words in blockWords {
+    let lowered = referenceWords.isEmpty ? blocks.map { $0.text.lowercased() } : []
+    for (index, words) in blockWords.enumerated() {
+      // Every page weighs the same in total (the metric is a mean over pages); a block
+      // weighs its share of the page's words, and a block without words a little.
+      let weight = Float(max(words.count, 1)) / Float(pageWords) * 100
+      if referenceWords.isEmpty {
+        // Snippets only: a block holding (or held by) a snippet that must be found is
+        // main text, one holding a snippet that must not be is not, the rest teach nothing.
+        let text = lowered[index]
+        func matches(_ snippet: String) -> Bool {
+          text.contains(snippet) || (text.count >= 20 && snippet.contains(text))
+        }
+        let isMain = self.with.contains(where: matches)
+        let isBoilerplate = self.without.contains(where: matches)
+        labels.append(isMain)
+        weights.append(isMain != isBoilerplate ? weight : 0)
+        continue
+      }
       var found = 0
       var total = 0
       if words.count == 1 {
@@ -46,19 +90,29 @@ public struct BlockTrainingPage: Sendable {
         }
       }
       labels.append(total > 0 && found * 2 >= total)
-      // Every page weighs the same in total (the metric is a mean over pages); a block
-      // weighs its share of the page's words, and a block without words a little.
-      weights.append(Float(max(words.count, 1)) / Float(pageWords) * 100)
+      weights.append(weight)
     }
     self.labels = labels
     self.weights = weights
   }
 
+  /// The blocks passing `keep`, or the rules' blocks when none do (as extraction does).
+  func kept(_ keep: (Int) -> Bool) -> [Int] {
+    let kept = blocks.indices.filter(keep)
+    return kept.isEmpty ? blocks.indices.filter { blocks[$0].keptByRules } : kept
+  }
+
+  /// How many `with[]` snippets the kept text holds, and how many `without[]` ones.
+  public func snippets(keep: (Int) -> Bool) -> (found: Int, kept: Int) {
+    guard !with.isEmpty || !without.isEmpty else { return (0, 0) }
+    let text = kept(keep).map { blocks[$0].text.lowercased() }.joined(separator: "\n")
+    return (with.filter { text.contains($0) }.count, without.filter { text.contains($0) }.count)
+  }
+
   /// Word F1 of the page's text when the blocks passing `keep` are kept, falling back
   /// to the rules' blocks when none are (as extraction does).
   public func f1(keep: (Int) -> Bool) -> Double {
-    var kept = blocks.indices.filter(keep)
-    if kept.isEmpty { kept = blocks.indices.filter { blocks[$0].keptByRules } }
+    let kept = kept(keep)
     var counts: [String: Int] = [:]
     for word in referenceWords { counts[word, default: 0] += 1 }
     var overlap = 0
@@ -94,6 +148,12 @@ public struct BlockTrainer: Sendable {
   public var minimumSites = 3
   /// Folds of the first stage's out-of-fold probabilities that train the second.
   public var innerFolds = 3
+  /// How the second stage reads the page (logistic context, recurrent tagger, or both).
+  public var reading = BlockModel.Reading.logistic
+  /// The tagger's hidden size per direction, passes and Adam's learning rate.
+  public var taggerHidden = 16
+  public var taggerEpochs = 8
+  public var taggerLearningRate: Float = 0.01
   /// Thresholds tried when choosing where to cut.
   public static let thresholds: [Float] = stride(from: 0.05, through: 0.8, by: 0.05).map { Float($0) }
 
@@ -115,11 +175,26 @@ public struct BlockTrainer: Sendable {
         first[index] = pages[index].blocks.map { BlockModel.probability(weights, $0.features) }
       }
     }
-    let context = pages.indices.map { BlockContext.features(pages[$0].blocks, first: first[$0]) }
-    let contextWeights = fit(
-      pages.indices.map { (context[$0], pages[$0].labels, pages[$0].weights) }, dimension: BlockContext.dimension,
-      usable: nil)
-    return BlockModel(weights: firstStage(pages), contextWeights: contextWeights, threshold: threshold)
+    var contextWeights = [Float](repeating: 0, count: BlockContext.dimension)
+    if reading != .recurrent {
+      let context = pages.indices.map { BlockContext.features(pages[$0].blocks, first: first[$0]) }
+      contextWeights = fit(
+        pages.indices.map { (context[$0], pages[$0].labels, pages[$0].weights) }, dimension: BlockContext.dimension,
+        usable: nil)
+    }
+    var tagger: BlockTagger?
+    if reading != .logistic {
+      let made = BlockTagger(hidden: taggerHidden, seed: seed)
+      made.train(
+        pages.indices.map {
+          (BlockTagger.inputs(pages[$0].blocks, first: first[$0]), pages[$0].labels, pages[$0].weights)
+        },
+        epochs: taggerEpochs, learningRate: taggerLearningRate, seed: seed)
+      tagger = made
+    }
+    return BlockModel(
+      weights: firstStage(pages), contextWeights: contextWeights, threshold: threshold, tagger: tagger,
+      reading: reading)
   }
 
   /// The first stage's weights over the pages' block features.

@@ -1,5 +1,10 @@
 /// The parse stage: bytes of a fetched page → `Document`.
 public struct DocumentParser: Sendable {
+  /// Changes whenever what the parser makes of a page changes (stores keep it with each
+  /// text, and a run parses again text an older parser made). 3: readers' comments are
+  /// taken out of the text.
+  public static let version = "3"
+
   /// The model that picks the main text's blocks; without one, the rules' container.
   public var blockModel: BlockModel?
 
@@ -9,7 +14,55 @@ public struct DocumentParser: Sendable {
   public func blocks(_ bytes: [UInt8], url: String, httpCharset: String? = nil) -> [TextBlock] {
     let decoded = DecodedText(bytes: bytes, httpCharset: httpCharset)
     let parsed = HTMLParser.parse(decoded.text, url: url)
+    let kind = MetadataReader(root: parsed.root, jsonLDBlocks: parsed.jsonLD).kind
+    _ = takeOutComments(parsed.root, kind: kind, url: url)
     return MainContentExtractor().blocks(parsed.root, withFeatures: true)?.blocks ?? []
+  }
+
+  /// Finds readers' comments and takes them out of the page before its main text is
+  /// chosen, unless they are the page's text: a forum thread (marked up as one, or at a
+  /// thread address of common forum software), or a page whose comments hold more than
+  /// twice the text beside them (then none are returned).
+  func takeOutComments(_ root: HTMLNode, kind: Document.Kind, url: String) -> [Comment] {
+    guard kind != .forum, !Self.isThreadAddress(url) else { return [] }
+    let comments = PageComments(root: root).find()
+    guard !comments.isEmpty else { return [] }
+    let outermost = comments.filter(\.outermost).map(\.node)
+    let outermostFound = comments.filter(\.outermost)
+    let commentCharacters = outermost.reduce(0) { $0 + $1.textContent.count }
+    let beside = (root.first("body")?.textContent.count ?? 0) - commentCharacters
+    guard beside >= ExtractionRules.minimumTextBesideComments,
+      commentCharacters <= ExtractionRules.maximumCommentShare * beside
+    else { return [] }
+    // A comments section goes with its comments when little else is in it (its heading,
+    // the reply form).
+    var taken = Set(outermost.map(ObjectIdentifier.init))
+    for found in outermostFound {
+      guard let section = found.section, !taken.contains(ObjectIdentifier(section)) else { continue }
+      let inside = outermostFound.filter { $0.section === section }.map(\.node)
+      let rest = section.textContent.count - inside.reduce(0) { $0 + $1.textContent.count }
+      if rest < ExtractionRules.maximumCommentSectionExtra { taken.insert(ObjectIdentifier(section)) }
+    }
+    var stack = [root]
+    while let node = stack.popLast() {
+      node.children.removeAll { taken.contains(ObjectIdentifier($0)) }
+      stack.append(contentsOf: node.children.filter { !$0.isText })
+    }
+    return comments.map(\.comment)
+  }
+
+  /// Whether an address is a thread of common forum software: a path segment `t`,
+  /// `threads`, `thread`, `topic`, `questions`, `forum`, `forums`, `discussions`,
+  /// `showthread.php` or `viewtopic.php` (Discourse, XenForo, vBulletin, phpBB, NodeBB,
+  /// Stack Exchange), reddit's `comments`, or a host starting `forum.`, `forums.`,
+  /// `community.`, `boards.` or `discuss.`.
+  static func isThreadAddress(_ url: String) -> Bool {
+    let parts = (url.lowercased().split(separator: "?", maxSplits: 1).first ?? "").split(separator: "/")
+    guard parts.count >= 2, parts[0].hasSuffix(":") else { return false }
+    let host = parts[1]
+    if ["forum.", "forums.", "community.", "boards.", "discuss."].contains(where: host.hasPrefix) { return true }
+    return parts.dropFirst(2).dropLast().contains { ExtractionRules.threadPathSegments.contains(String($0)) }
+      || parts.dropFirst(2).contains { $0 == "showthread.php" || $0 == "viewtopic.php" }
   }
 
   public func parse(_ bytes: [UInt8], url: String, httpCharset: String? = nil) -> Document {
@@ -38,6 +91,7 @@ public struct DocumentParser: Sendable {
     document.siteName = metadata.siteName
     document.description = metadata.description
     document.kind = metadata.kind
+    document.comments = takeOutComments(parsed.root, kind: document.kind, url: url)
     document.reviews = metadata.reviews
     if document.reviews.isEmpty { document.reviews = RepeatedBlockReviews(root: parsed.root).reviews() }
     // Outside articles (whose comments are not their text), a page's reviews and posts are

@@ -76,6 +76,19 @@ public enum ExtractionRules {
   static let reviewDateWords: Set<String> = ["date", "time", "timestamp", "posted"]
   /// A repeated block needs this many characters of its own text to be an item.
   static let minimumReviewBlockCharacters = 30
+  /// Comments are taken out of a page only when this many characters of its text stand
+  /// outside them (else they are the page's text, as on a forum thread).
+  static let minimumTextBesideComments = 600
+  /// Comments holding more than this many times the text beside them are the page's text
+  /// (a thread), not comments under it.
+  static let maximumCommentShare = 2
+  /// Path segments of forum threads' addresses (followed by more of the path).
+  static let threadPathSegments: Set<String> = [
+    "t", "thread", "threads", "topic", "questions", "forum", "forums", "discussions", "comments",
+  ]
+  /// A comments section goes with its comments when it holds fewer characters than this
+  /// beside them (a heading, "Leave a reply").
+  static let maximumCommentSectionExtra = 300
   /// A writer's name longer than this (characters) is text, not a name.
   static let maximumReviewAuthorCharacters = 60
 }

@@ -261,6 +261,16 @@ private struct TreeBuilder {
   /// text nodes are never changed once built.
   mutating func flushText() {
     guard !text.isEmpty else { return }
+    // Inside `<noscript>`, text that starts with a tag is markup a saved page escaped
+    // (tracking pixels and ad frames), never prose; forum software's `<noscript>` posts
+    // are real markup and stay.
+    if !textIsSpace, open.last?.node.name == "noscript", let first = text.first(where: { $0 > 0x20 }),
+      first == 0x3C
+    {
+      text.removeAll(keepingCapacity: true)
+      textIsSpace = true
+      return
+    }
     open[open.count - 1].children.append(
       textIsSpace ? space : HTMLNode(text: String(decoding: text, as: UTF8.self)))
     text.removeAll(keepingCapacity: true)

@@ -18,6 +18,8 @@ public struct Document: Sendable, Equatable {
   public var kind: Kind
   public var paragraphs: [String]
   public var reviews: [ReviewItem]
+  /// Readers' comments under the article, in page order; never part of `paragraphs`.
+  public var comments: [Comment] = []
   /// The encoding the bytes were read in, and which rule chose it.
   public var encoding: String
   public var encodingSource: EncodingSource
@@ -49,5 +51,23 @@ public struct ReviewItem: Sendable, Equatable {
     let worst = worstRating ?? (best <= 1 ? 0 : 1)
     guard best > worst else { return nil }
     return min(1, max(0, (rating - worst) / (best - worst)))
+  }
+}
+
+/// One reader's comment under an article.
+public struct Comment: Sendable, Equatable {
+  public var author: String
+  /// `YYYY-MM-DD`, where the page shows a date.
+  public var date: String?
+  /// The comment's own text (without its replies), paragraphs on lines of their own.
+  public var text: String
+  /// 1 for the first comment on the page, in page order (replies after their parent).
+  public var position: Int
+
+  public init(author: String, date: String?, text: String, position: Int) {
+    self.author = author
+    self.date = date
+    self.text = text
+    self.position = position
   }
 }
