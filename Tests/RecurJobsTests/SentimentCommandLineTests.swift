@@ -237,6 +237,24 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertEqual(people.first?["name"] as? String, "Mara Ellison")
   }
 
+  /// With the shipped models: a page's readers' comments are labelled one by one, apart
+  /// from its text.
+  func testLabelListsCommentsApartFromTheText() throws {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let result = try RecurCLI.run([
+      "label", "--json", "--model", repository.appendingPathComponent("models/sentiment").path,
+      repository.appendingPathComponent("jobs/demo/pages/blog-sourdough-starter-comments.html").path,
+    ])
+    XCTAssertEqual(result.status, 0, result.err)
+    let page = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(result.out.utf8)) as? [String: Any])
+    let comments = try XCTUnwrap(page["comments"] as? [[String: Any]])
+    XCTAssertEqual(comments.compactMap { $0["author"] as? String }, ["Tobias Wren", "Maren Hollis", "Priya Castell"])
+    XCTAssertEqual(comments.compactMap { $0["position"] as? Int }, [1, 2, 3])
+    XCTAssertEqual(((comments.last?["sentiment"] as? [String: Any])?["label"]) as? String, "negative")
+    XCTAssertEqual((page["sentiment"] as? [String: Any])?["label"] as? String, "positive")
+  }
+
   func testBadInputsExitTwoWithAReason() throws {
     let noModel = try RecurCLI.run(["eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("nowhere")])
     XCTAssertEqual(noModel.status, 2)

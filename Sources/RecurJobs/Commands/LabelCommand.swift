@@ -30,6 +30,7 @@ public struct LabelCommand {
     var text: String
     var language: String?
     var reviews: [ReviewItem] = []
+    var comments: [Comment] = []
   }
 
   public func run(fetcher: any Fetching, write: (String) -> Void) throws(RecurError) -> ExitStatus {
@@ -71,12 +72,13 @@ public struct LabelCommand {
       }
     }
     let labeler = DocumentSentiment(model: loaded)
-    // Every text of the run in one call: main texts first, then each review item.
+    // Every text of the run in one call: main texts first, then each review item and
+    // each reader's comment (labelled on its own, apart from the page's text).
     var texts = inputs.map(\.text)
     var languages = inputs.map(\.language)
     for input in inputs {
-      texts += input.reviews.map(\.body)
-      languages += input.reviews.map { _ in input.language }
+      texts += input.reviews.map(\.body) + input.comments.map(\.text)
+      languages += Array(repeating: input.language, count: input.reviews.count + input.comments.count)
     }
     let results = labeler.label(texts, languages: languages)
     let names = tagger?.tag(inputs.map(\.text))
@@ -85,11 +87,13 @@ public struct LabelCommand {
       let reviewResults = Array(results[next..<(next + input.reviews.count)])
       next += input.reviews.count
       let reviews = zip(input.reviews, reviewResults).map { $0 }
+      let comments = zip(input.comments, results[next..<(next + input.comments.count)]).map { $0 }
+      next += input.comments.count
       let found = names?[index]
       write(
         json
-          ? Self.json(source: input.source, result: results[index], reviews: reviews, names: found)
-          : Self.text(source: input.source, result: results[index], reviews: reviews, names: found))
+          ? Self.json(source: input.source, result: results[index], reviews: reviews, comments: comments, names: found)
+          : Self.text(source: input.source, result: results[index], reviews: reviews, comments: comments, names: found))
     }
     return failures > 0 ? .partialFailure : .success
   }
@@ -126,7 +130,9 @@ public struct LabelCommand {
     var reviews = document.reviews
     // A page that is one review (its JSON-LD rating without a body) is labelled by its text.
     if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = document.text }
-    return Input(source: source, text: document.text, language: document.language, reviews: reviews)
+    return Input(
+      source: source, text: document.text, language: document.language, reviews: reviews,
+      comments: document.comments)
   }
 
   /// Binary data: a NUL byte, or more than a tenth control characters, in the first 4 KiB
@@ -177,11 +183,12 @@ public struct LabelCommand {
 
   /// `{"source", "sentiment": {label, probability, positive, opinion, language, reason, sentences:
   /// [{start, end, positive, opinion, text}]}, "reviews": [{author, title, rating, best_rating, normalised_rating, sentiment}],
+  /// "comments": [{author, date, position, sentiment}],
   /// "entities": [{type, text, start, end, confidence}], "people": [{name, mentions, forms, confidence}]}`;
   /// entities and people are null without a names model.
   static func json(
     source: String, result: SentimentResult, reviews: [(ReviewItem, SentimentResult)],
-    names: (entities: [EntityMention], people: [Person])?
+    comments: [(Comment, SentimentResult)] = [], names: (entities: [EntityMention], people: [Person])?
   ) -> String {
     var object = JSONObjectWriter()
     object.add("source", source)
@@ -197,6 +204,15 @@ public struct LabelCommand {
       return item.json
     }
     object.add("reviews", raw: "[" + items.joined(separator: ",") + "]")
+    let commentItems = comments.map { comment, result in
+      var item = JSONObjectWriter()
+      item.add("author", comment.author)
+      item.add("date", comment.date)
+      item.add("position", comment.position)
+      item.add("sentiment", raw: sentimentJSON(result, sentences: false))
+      return item.json
+    }
+    object.add("comments", raw: "[" + commentItems.joined(separator: ",") + "]")
     if let names {
       let entities = names.entities.map { entity in
         var item = JSONObjectWriter()
@@ -232,7 +248,7 @@ public struct LabelCommand {
 
   static func text(
     source: String, result: SentimentResult, reviews: [(ReviewItem, SentimentResult)],
-    names: (entities: [EntityMention], people: [Person])?
+    comments: [(Comment, SentimentResult)] = [], names: (entities: [EntityMention], people: [Person])?
   ) -> String {
     var lines = ["\(source): \(describe(result))"]
     // The sentences that pulled hardest either way: P(positive), then P(opinion) when known.
@@ -250,6 +266,9 @@ public struct LabelCommand {
         line += String(format: ", rated %g", rating) + (review.bestRating.map { String(format: "/%g", $0) } ?? "")
       }
       lines.append(line + ": " + describe(result))
+    }
+    for (comment, result) in comments {
+      lines.append("  comment by \(comment.author)\(comment.date.map { " on \($0)" } ?? ""): " + describe(result))
     }
     if let names {
       if !names.people.isEmpty {

@@ -34,17 +34,7 @@ public final class BlockTagger: @unchecked Sendable {
   /// stands in the page, whether the rules keep it, and the first stage's word-weighted
   /// mean over each of its nearest sections with that section's share of the page.
   public static func inputs(_ blocks: [TextBlock], first: [Float]) -> [[Float]] {
-    var sections: [Int32: (sum: Float, words: Int)] = [:]
-    var pageWords = 0
-    for (index, block) in blocks.enumerated() {
-      let words = max(1, block.words)
-      pageWords += words
-      for section in block.sections {
-        let old = sections[section] ?? (0, 0)
-        sections[section] = (old.sum + first[index] * Float(words), old.words + words)
-      }
-    }
-    pageWords = max(1, pageWords)
+    let (sections, pageWords) = BlockContext.sectionTotals(blocks, first: first)
     var before = 0
     var rows: [[Float]] = []
     rows.reserveCapacity(blocks.count)

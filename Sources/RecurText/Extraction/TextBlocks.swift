@@ -426,7 +426,11 @@ public enum BlockContext {
   @inline(__always)
   static func bin(_ probability: Float, _ bins: Int) -> Int { min(bins - 1, max(0, Int(probability * Float(bins)))) }
 
-  public static func features(_ blocks: [TextBlock], first: [Float]) -> [[UInt32]] {
+  /// The first stage's probabilities summed over each section's blocks, weighted by their
+  /// words, with each section's words, and the page's words (at least 1).
+  static func sectionTotals(_ blocks: [TextBlock], first: [Float]) -> (
+    sections: [Int32: (sum: Float, words: Int)], pageWords: Int
+  ) {
     var sections: [Int32: (sum: Float, words: Int)] = [:]
     var pageWords = 0
     for (index, block) in blocks.enumerated() {
@@ -438,6 +442,11 @@ public enum BlockContext {
       }
     }
     pageWords = max(1, pageWords)
+    return (sections, pageWords)
+  }
+
+  public static func features(_ blocks: [TextBlock], first: [Float]) -> [[UInt32]] {
+    let (sections, pageWords) = sectionTotals(blocks, first: first)
     var result: [[UInt32]] = []
     result.reserveCapacity(blocks.count)
     for (index, block) in blocks.enumerated() {
