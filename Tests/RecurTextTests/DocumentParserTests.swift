@@ -72,6 +72,14 @@ final class DocumentParserTests: XCTestCase {
     XCTAssertEqual(fallback.encodingSource, .fallback)
     XCTAssertEqual(fallback.encoding, "windows-1252")
     XCTAssertEqual(parse(bytes, charset: "no-such-charset").encodingSource, .meta)
+    // A page saved as UTF-8 that kept its old label is read as UTF-8, not as mojibake.
+    let resaved = Array("<html><head><meta charset=\"gb2312\"></head><body><p>谷歌开发出一款计算机。</p></body></html>".utf8)
+    let document = parse(resaved)
+    XCTAssertEqual(document.encodingSource, .utf8OverLabel)
+    XCTAssertTrue(document.text.contains("谷歌开发出一款计算机"), document.text)
+    XCTAssertEqual(parse(Array("<p>café ünd crème</p>".utf8), charset: "ISO-8859-1").encodingSource, .utf8OverLabel)
+    // Plain ASCII under a legacy label keeps the label.
+    XCTAssertEqual(parse(Array("<meta charset=\"windows-1252\"><p>plain</p>".utf8)).encodingSource, .meta)
   }
 
   func testBrokenMarkupStillYieldsText() throws {

@@ -2,7 +2,7 @@
 public struct DocumentParser: Sendable {
   /// Changes whenever what the parser makes of a page changes (stores keep it with each
   /// text, and a run parses again text an older parser made). 3: readers' comments are
-  /// taken out of the text.
+  /// taken out of the text; UTF-8 bytes win over a label naming another charset.
   public static let version = "3"
 
   /// The model that picks the main text's blocks; without one, the rules' container.

@@ -13,11 +13,17 @@ public enum EncodingSource: String, Sendable, Codable {
   case meta = "meta"
   case utf8Check = "utf8-valid"
   case fallback = "windows-1252-fallback"
+  /// The HTTP header or `<meta>` named another charset, but the bytes are UTF-8 with
+  /// non-ASCII text in it (a page saved or re-served as UTF-8 that kept its old label):
+  /// read as the label says, it would be mojibake.
+  case utf8OverLabel = "utf8-valid-over-label"
 }
 
 /// Bytes of a page turned into UTF-8: HTTP charset, then BOM, then `<meta charset>` /
-/// `http-equiv`, then a UTF-8 validity check, then windows-1252. Whatever comes out is
-/// valid UTF-8 (undecodable bytes become U+FFFD).
+/// `http-equiv`, then a UTF-8 validity check, then windows-1252. A label (HTTP or meta)
+/// naming another charset loses to bytes that are valid UTF-8 with non-ASCII text in them:
+/// natural text in a legacy charset is next to never valid UTF-8 by accident. Whatever
+/// comes out is valid UTF-8 (undecodable bytes become U+FFFD).
 public struct DecodedText: Sendable {
   public var text: String
   /// The encoding used, lower-cased (`utf-8`, `windows-1252`, …).
@@ -25,9 +31,15 @@ public struct DecodedText: Sendable {
   public var source: EncodingSource
 
   public init(bytes: [UInt8], httpCharset: String?) {
-    if let label = httpCharset.flatMap(DecodedText.normalise), let text = DecodedText.convert(bytes, from: label) {
-      self.init(text: text, encoding: label, source: .http)
-      return
+    if let label = httpCharset.flatMap(DecodedText.normalise) {
+      if let text = DecodedText.utf8DespiteLabel(bytes, label: label) {
+        self.init(text: text, encoding: "utf-8", source: .utf8OverLabel)
+        return
+      }
+      if let text = DecodedText.convert(bytes, from: label) {
+        self.init(text: text, encoding: label, source: .http)
+        return
+      }
     }
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
       self.init(text: String(decoding: bytes.dropFirst(3), as: UTF8.self), encoding: "utf-8", source: .byteOrderMark)
@@ -50,17 +62,28 @@ public struct DecodedText: Sendable {
         source: .byteOrderMark)
       return
     }
-    if let label = DecodedText.metaCharset(bytes).flatMap(DecodedText.normalise),
-      let text = DecodedText.convert(bytes, from: label)
-    {
-      self.init(text: text, encoding: label, source: .meta)
-      return
+    if let label = DecodedText.metaCharset(bytes).flatMap(DecodedText.normalise) {
+      if let text = DecodedText.utf8DespiteLabel(bytes, label: label) {
+        self.init(text: text, encoding: "utf-8", source: .utf8OverLabel)
+        return
+      }
+      if let text = DecodedText.convert(bytes, from: label) {
+        self.init(text: text, encoding: label, source: .meta)
+        return
+      }
     }
     if let text = String(validating: bytes, as: UTF8.self) {
       self.init(text: text, encoding: "utf-8", source: .utf8Check)
       return
     }
     self.init(text: DecodedText.windows1252(bytes), encoding: "windows-1252", source: .fallback)
+  }
+
+  /// The bytes as UTF-8 when `label` names another charset but the bytes are valid UTF-8
+  /// holding non-ASCII characters; nil otherwise.
+  static func utf8DespiteLabel(_ bytes: [UInt8], label: String) -> String? {
+    guard label != "utf-8", bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+    return String(validating: bytes, as: UTF8.self)
   }
 
   init(text: String, encoding: String, source: EncodingSource) {
