@@ -6,7 +6,7 @@ SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev libs
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 
-.PHONY: all deps build release test demo screenshot bench-run bench-fetch bench-rnn bench-extract train-extract eval-extract train-sentiment eval-sentiment train-names eval-names format clean
+.PHONY: all deps build release test fuzz demo screenshot bench-run bench-fetch bench-rnn bench-extract train-extract eval-extract train-sentiment eval-sentiment train-names eval-names format clean
 
 all: build
 
@@ -43,6 +43,33 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+
+# libFuzzer harnesses (Fuzz/): every reader of outside bytes — HTML parse + extract,
+# tokenizer + sentence splitter, feed/sitemap parser, robots.txt parser, safetensors
+# reader, job-file reader — built with the fuzzer and address sanitizers and the coverage
+# libFuzzer reads from every module (SwiftPM's --sanitize fuzzer alone instruments none
+# of the library code), each run for
+# FUZZ_SECONDS from its committed seed corpus (Fuzz/Corpus/NAME; the corpus grown and any
+# crash go to Fuzz/.work/NAME). Not part of `make test`.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= html tokenizer feed robots safetensors jobfile
+# Seeds beside the corpus: the demo pages and job files are written for the project too.
+FUZZ_SEEDS_html = jobs/demo/pages
+FUZZ_SEEDS_jobfile = jobs
+fuzz: deps
+	cd Fuzz && $(SWIFT) build -c debug --sanitize fuzzer --sanitize address \
+	  -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp
+	@for target in $(FUZZ_TARGETS); do \
+	  mkdir -p Fuzz/.work/$$target && \
+	  echo "fuzz-$$target: $(FUZZ_SECONDS) s" && \
+	  Fuzz/.build/debug/fuzz-$$target -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=Fuzz/.work/$$target/ Fuzz/.work/$$target Fuzz/Corpus/$$target \
+	    $$(case $$target in html) echo $(FUZZ_SEEDS_html);; jobfile) echo $(FUZZ_SEEDS_jobfile);; esac) 2>&1 \
+	    | grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' \
+	    || true; \
+	  if ls Fuzz/.work/$$target/crash-* Fuzz/.work/$$target/leak-* Fuzz/.work/$$target/timeout-* >/dev/null 2>&1; then \
+	    echo "fuzz-$$target found a failing input in Fuzz/.work/$$target"; exit 1; fi; \
+	done
 
 # Runs the offline demo job (jobs/demo.toml over jobs/demo/pages) with a release build and
 # prints the path of its report.html. A second `make demo` reuses every label.

@@ -23,8 +23,9 @@ let package = Package(
     .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     // Job files are TOML.
     .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
-    // SHA-256 of every fetched body and model file (BoringSSL's, with the CPU's SHA
-    // instructions): a hand-written one was 5 % of a run's time.
+    // SHA-256 of every fetched body and of every model file a card vouches for
+    // (BoringSSL's, with the CPU's SHA instructions): a hand-written one was 5 % of a
+    // run's time.
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
   ],
   targets: [
@@ -41,7 +42,11 @@ let package = Package(
     // The engine's own product and cell kernels, in C: compiled for AVX2 + FMA and for
     // the baseline, chosen at run time (Swift code is built for the baseline only).
     .target(name: "CRecurKernels"),
-    .target(name: "RecurNN", dependencies: ["CBLAS", "CRecurKernels"]),
+    // Model cards record each weights file's SHA-256, checked on load.
+    .target(
+      name: "RecurNN",
+      dependencies: ["CBLAS", "CRecurKernels", .product(name: "Crypto", package: "swift-crypto")]
+    ),
     .systemLibrary(
       name: "CLibXML2",
       pkgConfig: "libxml-2.0",
@@ -85,7 +90,7 @@ let package = Package(
     ),
     .testTarget(name: "RecurNNTests", dependencies: ["RecurNN", "CRecurKernels"]),
     .testTarget(name: "RecurModelsTests", dependencies: ["RecurModels", "RecurNN", "RecurText"]),
-    .testTarget(name: "RecurTextTests", dependencies: ["RecurText"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "RecurTextTests", dependencies: ["RecurText", "RecurNN"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "RecurJobsTests",
       dependencies: [

@@ -373,9 +373,11 @@ struct Models: ParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "List the shipped models and the scores in their cards.",
     discussion: """
-      Reads FOLDER/*/card.json (default: the models folder Recur finds, as for --model). \
-      --json prints one object per model: model, path, created, seed, command, scores, \
-      training_seconds, architecture. Exit 1 when a card cannot be read.
+      Reads FOLDER/*/card.json (default: the models folder Recur finds, as for --model) \
+      and checks each weights file against the SHA-256 its card records (weights: \
+      verified, or what differs). --json prints one object per model: model, path, \
+      created, seed, command, scores, training_seconds, architecture, weights. Exit 1 \
+      when a card cannot be read or a weights file is not the one its card records.
       """
   )
 
@@ -466,6 +468,8 @@ struct TrainExtract: ParsableCommand {
     trainer.reading = reading
     trainer.taggerHidden = taggerHidden
     trainer.taggerEpochs = taggerEpochs
+    // One BLAS thread: the tagger's sums in one order, so a seed gives the same bytes.
+    setBLASThreads(1)
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     let status = try TrainExtractCommand(folders: data, out: out, folds: folds, trainer: trainer, command: command)
       .run(write: Console.out, progress: progressPrinter())

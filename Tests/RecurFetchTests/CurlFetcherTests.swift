@@ -100,6 +100,7 @@ final class CurlFetcherTests: XCTestCase {
     XCTAssertEqual(
       result.reason, "redirect to file:///etc/passwd refused: only http and https redirects are followed")
     XCTAssertTrue(result.body.isEmpty)
+    XCTAssertEqual(server.requests(to: "/sneaky").count, 1, "a refused redirect is not retried")
   }
 
   func testNotFoundFailsWithoutRetry() throws {
@@ -192,6 +193,9 @@ final class CurlFetcherTests: XCTestCase {
     XCTAssertEqual(result.outcome, .failed)
     XCTAssertEqual(result.reason, "body larger than 1048576 bytes (max-bytes); transfer stopped")
     XCTAssertTrue(result.body.isEmpty)
+    // A body-limit stop is not transient: never retried.
+    XCTAssertEqual(result.attempts, 1)
+    XCTAssertEqual(server.requests(to: "/huge").count, 1)
   }
 
   func testGzipBombIsStoppedOnTheDecodedSize() throws {
@@ -206,6 +210,8 @@ final class CurlFetcherTests: XCTestCase {
     let result = fetchOne(server.url("/bomb"))  // default limit: 10 MiB
     XCTAssertEqual(result.outcome, .failed)
     XCTAssertEqual(result.reason, "body larger than 10485760 bytes (max-bytes); transfer stopped")
+    XCTAssertEqual(result.attempts, 1, "a body-limit stop is not retried")
+    XCTAssertEqual(server.requests(to: "/bomb").count, 1)
   }
 
   func testRobotsDisallowSkipsAndIsFetchedOncePerHost() throws {
@@ -232,6 +238,7 @@ final class CurlFetcherTests: XCTestCase {
       })
     XCTAssertEqual(results.map(\.outcome), [.ok, .skipped, .ok, .skipped])
     XCTAssertEqual(results[1].reason, "disallowed by robots.txt (Disallow: /private/)")
+    XCTAssertEqual(results[1].attempts, 0, "a robots.txt disallow is never tried, so never retried")
     XCTAssertEqual(server.requests(to: "/robots.txt").count, 1)
     XCTAssertEqual(server.requests(to: "/private/secret.html").count, 0)
   }
@@ -370,6 +377,9 @@ final class CurlFetcherTests: XCTestCase {
     XCTAssertEqual(results[0].reason, "content type application/json not requested")
     XCTAssertEqual(results[1].contentType, "text/html")
     XCTAssertEqual(results[2].reason, "content type application/pdf not requested")
+    // A content-type skip is not retried.
+    XCTAssertEqual(results.map(\.attempts), [1, 1, 1])
+    XCTAssertEqual(server.requests(to: "/data.json").count, 1)
 
     var anyType = quickSettings()
     anyType.acceptedContentTypes = []

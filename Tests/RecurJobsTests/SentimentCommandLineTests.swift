@@ -255,6 +255,33 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertEqual((page["sentiment"] as? [String: Any])?["label"] as? String, "positive")
   }
 
+  /// `recur models` checks each weights file against its card: a damaged one is named
+  /// with both digests and exit 1; loading it is refused.
+  func testModelsReportsWeightsThatAreNotTheOnesTheCardRecords() throws {
+    let shipped = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent().appendingPathComponent("models/extract")
+    let models = folder.appendingPathComponent("models")
+    try FileManager.default.createDirectory(at: models, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: shipped, to: models.appendingPathComponent("extract"))
+    let good = try RecurCLI.run(["models", "--folder", models.path])
+    XCTAssertEqual(good.status, 0, good.err)
+    XCTAssertTrue(good.out.contains("weights: verified"), good.out)
+    let tagger = models.appendingPathComponent("extract/tagger.safetensors")
+    var bytes = Array(try Data(contentsOf: tagger))
+    bytes[bytes.count - 3] ^= 0x10
+    try Data(bytes).write(to: tagger)
+    let bad = try RecurCLI.run(["models", "--folder", models.path])
+    XCTAssertEqual(bad.status, 1)
+    XCTAssertTrue(bad.out.contains("tagger.safetensors is not the file its card describes"), bad.out)
+    let page = models.appendingPathComponent("page.html")
+    try Data("<html><body><p>A page.</p></body></html>".utf8).write(to: page)
+    let extract = try RecurCLI.run([
+      "extract", "--extract-model", models.appendingPathComponent("extract").path, page.path,
+    ])
+    XCTAssertEqual(extract.status, 2, "a damaged model is a usage error naming the file")
+    XCTAssertTrue(extract.err.contains("tagger.safetensors"), extract.err)
+  }
+
   func testBadInputsExitTwoWithAReason() throws {
     let noModel = try RecurCLI.run(["eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("nowhere")])
     XCTAssertEqual(noModel.status, 2)

@@ -113,6 +113,30 @@ final class SentimentModelTests: XCTestCase {
 
     let weights = folder.appendingPathComponent(SentimentModel.weightsFile)
     let bytes = try Data(contentsOf: weights)
+    // Bytes overwritten inside the data, header intact: the card's digest refuses them,
+    // naming the file and both digests.
+    var damaged = Array(bytes)
+    for index in (damaged.count - 40)..<(damaged.count - 8) { damaged[index] ^= 0x5A }
+    try Data(damaged).write(to: weights)
+    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
+      let message = "\(error)"
+      XCTAssertTrue(message.contains(SentimentModel.weightsFile) && message.contains("SHA-256"), message)
+      XCTAssertTrue(message.contains(sha256Hex(Array(bytes))) && message.contains(sha256Hex(damaged)), message)
+    }
+    // A card from before digests were recorded still loads (and says so in `recur models`).
+    let cardPath = folder.appendingPathComponent(SentimentModel.cardFile).path
+    var unsealed = try ModelCard.read(path: cardPath)
+    XCTAssertEqual(unsealed.files, [SentimentModel.weightsFile: sha256Hex(Array(bytes))])
+    XCTAssertTrue(unsealed.integrity(folder: folder.path).contains("not the file its card describes"))
+    try bytes.write(to: weights)
+    XCTAssertTrue(unsealed.integrity(folder: folder.path).hasPrefix("verified"))
+    let sealed = try Data(contentsOf: URL(fileURLWithPath: cardPath))
+    unsealed.files = nil
+    try unsealed.write(to: cardPath)
+    XCTAssertNoThrow(try SentimentModel.load(directory: folder.path))
+    XCTAssertTrue(unsealed.integrity(folder: folder.path).hasPrefix("no digests recorded"))
+    try sealed.write(to: URL(fileURLWithPath: cardPath))
+
     try bytes.prefix(bytes.count - 10).write(to: weights)
     XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
       XCTAssertTrue("\(error)".contains(SentimentModel.weightsFile), "\(error)")

@@ -63,6 +63,13 @@ final class ModelFileTests: XCTestCase {
     return bytes
   }
 
+  func testRefusesNonFiniteWeights() {
+    var header = file(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: 0)
+    withUnsafeBytes(of: Float(1).bitPattern.littleEndian) { header += $0 }
+    withUnsafeBytes(of: Float.infinity.bitPattern.littleEndian) { header += $0 }
+    XCTAssertEqual(refusal(header), "tensor 'a' holds a non-finite value (inf at index 1)")
+  }
+
   func testRefusesDamagedFiles() {
     let good = SafeTensors(parameters: model().parameters()).serialized()
     XCTAssertNotNil(refusal(Array(good.prefix(5)))?.contains("less than the 8-byte header length"))

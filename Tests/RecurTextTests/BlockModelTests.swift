@@ -1,4 +1,5 @@
 import Foundation
+import RecurNN
 import XCTest
 
 @testable import RecurText
@@ -131,6 +132,20 @@ final class BlockModelTests: XCTestCase {
     XCTAssertEqual(read.reading, .both)
     XCTAssertEqual(read.threshold, 0.4)
     XCTAssertEqual(read.probabilities(pages[0].blocks), model.probabilities(pages[0].blocks))
+
+    // With a card recording the files' digests, damaged weights are refused.
+    var card = ModelCard(name: "extract", version: "2", created: "2026-12-04", architecture: [:], command: "", seed: 1)
+    card.files = try model.write(folder: folder)
+    try card.write(to: folder + "/card.json")
+    XCTAssertEqual(try BlockModel.load(folder: folder).reading, .both)
+    let taggerFile = folder + "/" + BlockTagger.weightsFile
+    var taggerBytes = Array(try Data(contentsOf: URL(fileURLWithPath: taggerFile)))
+    taggerBytes[taggerBytes.count - 5] ^= 0x40
+    try Data(taggerBytes).write(to: URL(fileURLWithPath: taggerFile))
+    XCTAssertThrowsError(try BlockModel.load(folder: folder)) { error in
+      XCTAssertTrue("\(error)".contains("not the file its card describes"), "\(error)")
+    }
+    try FileManager.default.removeItem(atPath: folder + "/card.json")
 
     // The logistic model written over it takes the tagger file away.
     try BlockModel(weights: model.weights, contextWeights: model.contextWeights, threshold: 0.4).write(folder: folder)

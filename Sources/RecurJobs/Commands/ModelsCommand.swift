@@ -35,6 +35,9 @@ public struct ModelsCommand {
         }
       case .success(let card):
         let architecture = card.architecture.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        let integrity = card.integrity(folder: folder + "/" + name)
+        // Weights that are not the ones the card vouches for are a failure to report.
+        if !integrity.hasPrefix("verified") && card.files?.isEmpty == false { failed = true }
         if json {
           var object = JSONObjectWriter()
           object.add("model", name)
@@ -47,6 +50,7 @@ public struct ModelsCommand {
           object.add("scores", raw: scores.json)
           object.add("training_seconds", card.trainingSeconds, decimals: 0)
           object.add("architecture", raw: "[" + architecture.map(JSONObjectWriter.quote).joined(separator: ",") + "]")
+          object.add("weights", integrity)
           write(object.json)
         } else {
           write("\(name)  (\(folder)/\(name), created \(card.created))")
@@ -55,6 +59,7 @@ public struct ModelsCommand {
             write("  " + key + ": " + (value > 1 ? String(format: "%.0f", value) : String(format: "%.4f", value)))
           }
           write("  trained with: \(card.command) (seed \(card.seed))")
+          write("  weights: \(integrity)")
         }
       }
     }

@@ -147,7 +147,7 @@ public struct TrainExtractCommand {
       "folds": String(folds), "inner_folds": String(trainer.innerFolds), "minimum_sites": String(trainer.minimumSites),
     ]
     do {
-      try model.write(folder: out)
+      card.files = try model.write(folder: out)
     } catch {
       throw RecurError(.fatal, "cannot write the block model: \(error.localizedDescription)", location: out)
     }

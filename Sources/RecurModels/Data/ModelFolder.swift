@@ -21,12 +21,18 @@ public enum ModelFolder {
     return card
   }
 
-  /// Fills `parameters` from the folder's weights, which must be exactly those tensors.
-  public static func loadWeights(_ directory: String, into parameters: [Parameter]) throws(DataFileError) {
+  /// Fills `parameters` from the folder's weights, which must be exactly those tensors
+  /// and the bytes the card's digest records.
+  public static func loadWeights(_ directory: String, card: ModelCard, into parameters: [Parameter])
+    throws(DataFileError)
+  {
+    let path = directory + "/" + weightsFile
     do {
-      try SafeTensors.read(path: directory + "/" + weightsFile).load(into: parameters)
+      let bytes = try SafeTensors.readBytes(path: path)
+      try card.check(bytes, file: weightsFile, folder: directory)
+      try SafeTensors(bytes: bytes).load(into: parameters)
     } catch {
-      throw DataFileError("\(directory)/\(weightsFile): \(error.message)")
+      throw DataFileError(error.message.hasPrefix(directory) ? error.message : "\(path): \(error.message)")
     }
   }
 
@@ -37,7 +43,10 @@ public enum ModelFolder {
       throw DataFileError("cannot create \(directory): \(error.localizedDescription)")
     }
     do {
-      try SafeTensors(parameters: parameters).write(to: directory + "/" + weightsFile)
+      let weights = SafeTensors(parameters: parameters)
+      try weights.write(to: directory + "/" + weightsFile)
+      var card = card
+      card.files = [weightsFile: sha256Hex(weights.serialized())]
       try card.write(to: directory + "/" + cardFile)
     } catch {
       throw DataFileError(error.message)

@@ -86,7 +86,7 @@ public final class NamesModel {
     var rng = SeededGenerator(seed: 0)
     let network = try network(
       card.architecture, words: words.count, characters: characters.count, tags: tags, loading: true, rng: &rng)
-    try ModelFolder.loadWeights(directory, into: network.parameters())
+    try ModelFolder.loadWeights(directory, card: card, into: network.parameters())
     return NamesModel(network: network, words: words, characters: characters, tags: tags, lists: lists, card: card)
   }
 

@@ -60,7 +60,7 @@ public final class SentimentModel {
     let card = try ModelFolder.card(directory, name: "sentiment")
     let vocabulary = try Vocabulary(stored: card.vocabularies["words"] ?? [])
     let network = try network(for: card.architecture, vocabulary: vocabulary.count)
-    try ModelFolder.loadWeights(directory, into: network.parameters())
+    try ModelFolder.loadWeights(directory, card: card, into: network.parameters())
     return SentimentModel(network: network, vocabulary: vocabulary, card: card)
   }
 

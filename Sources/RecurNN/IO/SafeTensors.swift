@@ -161,6 +161,11 @@ public struct SafeTensors: Sendable {
           | UInt32(bytes[base + 3]) << 24
         values[index] = Float(bitPattern: bits)
       }
+      // Training never writes NaN or infinity: such a weight is damage, and would turn
+      // every output it touches into NaN.
+      if let bad = values.firstIndex(where: { !$0.isFinite }) {
+        throw ModelFileError("tensor '\(range.key)' holds a non-finite value (\(values[bad]) at index \(bad))")
+      }
       tensors[range.key] = Entry(shape: range.shape, values: values)
     }
     self.tensors = tensors
@@ -210,8 +215,8 @@ public struct SafeTensors: Sendable {
     }
   }
 
-  /// Reads and checks a file; refuses one over `maxBytes`.
-  public static func read(path: String, maxBytes: Int = 1 << 30) throws(ModelFileError) -> SafeTensors {
+  /// A model file's bytes; refuses one over `maxBytes`.
+  public static func readBytes(path: String, maxBytes: Int = 1 << 30) throws(ModelFileError) -> [UInt8] {
     guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
       let size = attributes[.size] as? NSNumber
     else {
@@ -223,8 +228,14 @@ public struct SafeTensors: Sendable {
     guard let data = FileManager.default.contents(atPath: path) else {
       throw ModelFileError("cannot read model file \(path)")
     }
+    return Array(data)
+  }
+
+  /// Reads and checks a file; refuses one over `maxBytes`.
+  public static func read(path: String, maxBytes: Int = 1 << 30) throws(ModelFileError) -> SafeTensors {
+    let bytes = try readBytes(path: path, maxBytes: maxBytes)
     do {
-      return try SafeTensors(bytes: Array(data))
+      return try SafeTensors(bytes: bytes)
     } catch {
       throw ModelFileError("\(path): \(error.message)")
     }
@@ -250,6 +261,10 @@ public struct ModelCard: Codable, Sendable, Equatable {
   /// Training settings a later evaluation needs (which share of a file was held out, by which seed).
   public var training: [String: String]?
   public var notes: [String]
+  /// The SHA-256 (lower-case hex) of each weights file the card describes, by file name:
+  /// loading refuses bytes that are not the ones the scores were earned with. Nil in cards
+  /// written before digests were recorded.
+  public var files: [String: String]?
 
   public init(
     name: String, version: String, created: String, architecture: [String: String],
@@ -277,6 +292,33 @@ public struct ModelCard: Codable, Sendable, Equatable {
     } catch {
       throw ModelFileError("cannot write model card \(path): \(error.localizedDescription)")
     }
+  }
+
+  /// Refuses `bytes` read from `folder/file` when the card records another digest for it.
+  public func check(_ bytes: [UInt8], file: String, folder: String) throws(ModelFileError) {
+    guard let recorded = files?[file] else { return }
+    let actual = sha256Hex(bytes)
+    guard actual == recorded else {
+      throw ModelFileError(
+        "\(folder)/\(file) is not the file its card describes: its SHA-256 is \(actual), the card records \(recorded)")
+    }
+  }
+
+  /// Whether the files in `folder` are the ones the card records: `verified`, `no digests
+  /// recorded`, or what differs.
+  public func integrity(folder: String) -> String {
+    guard let files, !files.isEmpty else { return "no digests recorded (a card from before they were)" }
+    for (file, _) in files.sorted(by: { $0.key < $1.key }) {
+      guard let data = FileManager.default.contents(atPath: folder + "/" + file) else {
+        return "\(file) is missing"
+      }
+      do {
+        try check(Array(data), file: file, folder: folder)
+      } catch {
+        return error.message
+      }
+    }
+    return "verified (SHA-256 of " + files.keys.sorted().joined(separator: ", ") + ")"
   }
 
   public static func read(path: String) throws(ModelFileError) -> ModelCard {

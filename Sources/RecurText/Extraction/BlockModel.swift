@@ -148,24 +148,40 @@ public final class BlockModel: Sendable {
   }
 
   /// Writes `blocks.bin` and, when the model has one, `tagger.safetensors` (whose
-  /// metadata says how its probabilities join the logistic ones).
-  public func write(folder: String) throws {
+  /// metadata says how its probabilities join the logistic ones); returns each written
+  /// file's SHA-256, for the card.
+  @discardableResult
+  public func write(folder: String) throws -> [String: String] {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    try Data(serialized()).write(to: URL(fileURLWithPath: folder + "/" + Self.weightsFile), options: .atomic)
+    let blocks = serialized()
+    try Data(blocks).write(to: URL(fileURLWithPath: folder + "/" + Self.weightsFile), options: .atomic)
+    var digests = [Self.weightsFile: sha256Hex(blocks)]
     let taggerPath = folder + "/" + BlockTagger.weightsFile
     if let tagger {
-      try Data(tagger.serialized(reading: reading.rawValue)).write(
-        to: URL(fileURLWithPath: taggerPath), options: .atomic)
+      let bytes = tagger.serialized(reading: reading.rawValue)
+      try Data(bytes).write(to: URL(fileURLWithPath: taggerPath), options: .atomic)
+      digests[BlockTagger.weightsFile] = sha256Hex(bytes)
     } else if FileManager.default.fileExists(atPath: taggerPath) {
       try FileManager.default.removeItem(atPath: taggerPath)
     }
+    return digests
   }
 
-  /// Loads `blocks.bin` from a model folder, with `tagger.safetensors` when it is there.
+  /// Loads `blocks.bin` from a model folder, with `tagger.safetensors` when it is there;
+  /// when the folder's `card.json` records the files' SHA-256, other bytes are refused.
   public static func load(folder: String) throws(FileError) -> BlockModel {
     let path = folder + "/" + weightsFile
     guard let data = FileManager.default.contents(atPath: path) else {
       throw FileError(description: "\(path): cannot read the block model")
+    }
+    var card: ModelCard?
+    if FileManager.default.fileExists(atPath: folder + "/card.json") {
+      do {
+        card = try ModelCard.read(path: folder + "/card.json")
+        try card?.check(Array(data), file: weightsFile, folder: folder)
+      } catch {
+        throw FileError(description: error.message)
+      }
     }
     let model: BlockModel
     do {
@@ -180,6 +196,7 @@ public final class BlockModel: Sendable {
     }
     let loaded: (tagger: BlockTagger, reading: String)
     do {
+      try card?.check(Array(taggerData), file: BlockTagger.weightsFile, folder: folder)
       loaded = try BlockTagger.load(bytes: Array(taggerData))
     } catch {
       throw FileError(description: "\(taggerPath): \(error.description)")

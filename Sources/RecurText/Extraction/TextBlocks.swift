@@ -143,7 +143,9 @@ struct TextBlockReader {
           }
         }
         describeText(text, wordCount: block.words, into: &features)
-        block.features = features
+        // In slot order: class words come from a set, whose order changes from process to
+        // process, and the model's sums over them must not.
+        block.features = features.sorted()
         block.sections = pathIDs.suffix(BlockContext.sectionLevels).reversed()
       }
       blocks.append(block)
