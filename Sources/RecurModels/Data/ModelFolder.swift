@@ -43,10 +43,11 @@ public enum ModelFolder {
       throw DataFileError("cannot create \(directory): \(error.localizedDescription)")
     }
     do {
-      let weights = SafeTensors(parameters: parameters)
-      try weights.write(to: directory + "/" + weightsFile)
+      // Serialized once: the same bytes are written and vouched for.
+      let bytes = SafeTensors(parameters: parameters).serialized()
+      try SafeTensors.write(bytes, to: directory + "/" + weightsFile)
       var card = card
-      card.files = [weightsFile: sha256Hex(weights.serialized())]
+      card.files = [weightsFile: sha256Hex(bytes)]
       try card.write(to: directory + "/" + cardFile)
     } catch {
       throw DataFileError(error.message)

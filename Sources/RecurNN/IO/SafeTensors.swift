@@ -208,8 +208,13 @@ public struct SafeTensors: Sendable {
   }
 
   public func write(to path: String) throws(ModelFileError) {
+    try Self.write(serialized(), to: path)
+  }
+
+  /// Writes serialized weights, atomically.
+  public static func write(_ bytes: [UInt8], to path: String) throws(ModelFileError) {
     do {
-      try Data(serialized()).write(to: URL(fileURLWithPath: path), options: .atomic)
+      try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
     } catch {
       throw ModelFileError("cannot write \(path): \(error.localizedDescription)")
     }

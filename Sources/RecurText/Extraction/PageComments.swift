@@ -37,17 +37,8 @@ struct PageComments {
       let nowSection = node.classWords.isDisjoint(with: Self.sectionWords) ? section : node
       for child in node.children.reversed() { stack.append((child, nowSection, enclosingWriter)) }
     }
-    // Replies were met after their parent: put each in page order by its element.
-    var order: [ObjectIdentifier: Int] = [:]
-    var counter = 0
-    var walk = [root]
-    while let node = walk.popLast() {
-      order[ObjectIdentifier(node)] = counter
-      counter += 1
-      walk.append(contentsOf: node.children.reversed().filter { !$0.isText })
-    }
-    found.sort { order[ObjectIdentifier($0.node)]! < order[ObjectIdentifier($1.node)]! }
-    for index in found.indices { found[index].comment.position = index + 1 }
+    // The walk is depth-first in document order (a comment's replies are searched before
+    // its later siblings), so `found` and its positions are already in page order.
     return found
   }
 

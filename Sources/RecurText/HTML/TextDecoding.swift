@@ -31,15 +31,9 @@ public struct DecodedText: Sendable {
   public var source: EncodingSource
 
   public init(bytes: [UInt8], httpCharset: String?) {
-    if let label = httpCharset.flatMap(DecodedText.normalise) {
-      if let text = DecodedText.utf8DespiteLabel(bytes, label: label) {
-        self.init(text: text, encoding: "utf-8", source: .utf8OverLabel)
-        return
-      }
-      if let text = DecodedText.convert(bytes, from: label) {
-        self.init(text: text, encoding: label, source: .http)
-        return
-      }
+    if let decoded = DecodedText.labelled(bytes, label: httpCharset, source: .http) {
+      self = decoded
+      return
     }
     if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
       self.init(text: String(decoding: bytes.dropFirst(3), as: UTF8.self), encoding: "utf-8", source: .byteOrderMark)
@@ -62,21 +56,26 @@ public struct DecodedText: Sendable {
         source: .byteOrderMark)
       return
     }
-    if let label = DecodedText.metaCharset(bytes).flatMap(DecodedText.normalise) {
-      if let text = DecodedText.utf8DespiteLabel(bytes, label: label) {
-        self.init(text: text, encoding: "utf-8", source: .utf8OverLabel)
-        return
-      }
-      if let text = DecodedText.convert(bytes, from: label) {
-        self.init(text: text, encoding: label, source: .meta)
-        return
-      }
+    if let decoded = DecodedText.labelled(bytes, label: DecodedText.metaCharset(bytes), source: .meta) {
+      self = decoded
+      return
     }
     if let text = String(validating: bytes, as: UTF8.self) {
       self.init(text: text, encoding: "utf-8", source: .utf8Check)
       return
     }
     self.init(text: DecodedText.windows1252(bytes), encoding: "windows-1252", source: .fallback)
+  }
+
+  /// The bytes read as a declared charset (`source` says where it was declared), or as
+  /// UTF-8 when they are valid UTF-8 and the label names another; nil when the label is
+  /// absent, unknown or unsafe.
+  static func labelled(_ bytes: [UInt8], label: String?, source: EncodingSource) -> DecodedText? {
+    guard let label = label.flatMap(normalise) else { return nil }
+    if let text = utf8DespiteLabel(bytes, label: label) {
+      return DecodedText(text: text, encoding: "utf-8", source: .utf8OverLabel)
+    }
+    return convert(bytes, from: label).map { DecodedText(text: $0, encoding: label, source: source) }
   }
 
   /// The bytes as UTF-8 when `label` names another charset but the bytes are valid UTF-8
