@@ -126,7 +126,7 @@ extension ReportFigures {
     case "PER": return "person"
     case "ORG": return "organisation"
     case "LOC": return "place"
-    case "MISC": return "other"
+    case "MISC": return "product, work or other"
     default: return type
     }
   }

@@ -240,20 +240,32 @@ struct TrainNames: ParsableCommand {
     abstract: "Train the N → N name tagger (PER, ORG, LOC, MISC in IOB2).",
     discussion: """
       Files are `token<TAB>tag` a line with a blank line between sentences (CoNLL-2003). \
-      The weights with the best overall entity F1 on --dev, checked after each epoch, are \
-      kept. Writes OUT/model.safetensors and OUT/card.json.
+      Either one --train file with one --dev file (the weights with the best overall entity \
+      F1 on it, checked after each epoch, are kept), or a --mix of several: one line a \
+      file, `file weight dev [map=FROM:TO,…] [partial=TYPE,…] [select=METRIC:WEIGHT]`, \
+      paths relative to --data. `map` renames a file's types to the model's; where a file \
+      does not mark a type (`partial`, and every type it never uses), its `O` may hide a \
+      name of that type and is trained as such (a partially labelled CRF); the weights \
+      with the best weighted mean of the dev files' `select` F1s are kept. Dev sentences \
+      that also occur in training are dropped. Writes OUT/model.safetensors and \
+      OUT/card.json.
 
-      The shipped model (make train-names): recur train names --train \
-      ../shared/data/conll2003/train.tsv \
-      --dev ../shared/data/conll2003/dev.tsv --out models/names --cell lstm
+      The shipped model (make train-names): recur train names --mix training/names.mix \
+      --data ../shared/data --out models/names --seed 1
       """
   )
 
-  @Option(help: "The training file.")
-  var train: String
+  @Option(help: "The training file (or use --mix).")
+  var train: String?
 
-  @Option(help: "The dev file (model selection).")
+  @Option(help: "The dev file (model selection) of --train.")
   var dev: String?
+
+  @Option(help: "A training-mix file: several tagged files with weights, type maps and dev files.")
+  var mix: String?
+
+  @Option(help: "The folder the mix's paths are relative to.")
+  var data = "../shared/data"
 
   @Option(help: "The word-vector folder (vocab*.txt and *.f32le).")
   var vectors = "../shared/data/glove6b50d"
@@ -291,6 +303,9 @@ struct TrainNames: ParsableCommand {
   @Option(help: "Adam's learning rate (decays as 1/(1 + 0.1 × epoch)).")
   var learningRate: Float = 0.003
 
+  @Option(help: "Decay of the moving average of the weights that is checked and saved (0: the weights as trained).")
+  var average: Float = 0.999
+
   @Option(help: "The seed of every random choice (weights, order, dropout).")
   var seed: UInt64 = 1
 
@@ -299,6 +314,7 @@ struct TrainNames: ParsableCommand {
 
   mutating func run() throws {
     guard (0...1).contains(caseVariants) else { throw ValidationError("--case-variants must be in [0, 1]") }
+    guard (0..<1).contains(average) else { throw ValidationError("--average must be in [0, 1)") }
     guard epochs >= 1, hidden >= 1, batchSize >= 1, threads >= 1, learningRate > 0 else {
       throw ValidationError(
         "--epochs, --hidden, --batch-size and --threads must be at least 1, --learning-rate above 0")
@@ -315,9 +331,13 @@ struct TrainNames: ParsableCommand {
     options.learningRate = learningRate
     options.seed = seed
     options.caseVariants = caseVariants
+    options.averaging = average
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+    guard (train == nil) != (mix == nil) else { throw ValidationError("give either --train (with --dev) or --mix") }
+    guard mix == nil || dev == nil else { throw ValidationError("--dev goes with --train; a mix names its dev files") }
     let status = try TrainNamesCommand(
-      train: train, dev: dev, vectors: vectors, names: noNameLists ? nil : names, out: out, options: options,
+      train: train, dev: dev, mix: mix, dataFolder: data, vectors: vectors, names: noNameLists ? nil : names, out: out,
+      options: options,
       command: command
     ).run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }
@@ -327,29 +347,36 @@ struct TrainNames: ParsableCommand {
 struct EvalNames: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "names",
-    abstract: "Entity-level precision, recall and F1 of the names model on a tagged file.",
+    abstract: "Entity-level precision, recall and F1 of the names model on a tagged file or a mix's dev files.",
     discussion: """
       CoNLL evaluation rules: an entity counts when its span and type are exact. A file whose \
-      tags use other type names is scored on the types it has. --json prints one object: \
-      data, model, sentences, tokens, overall {precision, recall, f1, support}, per_type \
-      {TYPE: {…}}, tokens_per_s (fractions, not percentages).
+      tags use other type names is scored on the types it has. With --mix, --data is the \
+      folder the mix's paths are relative to, and every dev file of the mix is scored as \
+      training checks it (types renamed by its map, sentences that occur in training \
+      dropped). --json prints one object a file: data, model, sentences, tokens, overall \
+      {precision, recall, f1, support}, per_type {TYPE: {…}}, tokens_per_s (fractions, not \
+      percentages).
 
-      Example: recur eval names --data ../shared/data/conll2003/dev.tsv
+      Examples: recur eval names --data ../shared/data/conll2003/dev.tsv
+                recur eval names --mix training/names.mix --data ../shared/data
       """
   )
 
-  @Option(help: "A `token<TAB>tag` file.")
+  @Option(help: "A `token<TAB>tag` file, or with --mix the data folder.")
   var data: String
+
+  @Option(help: "A names training mix whose dev files to score.")
+  var mix: String?
 
   @Option(help: "The model folder (default: models/names).")
   var model: String?
 
-  @Flag(help: "Print one JSON object.")
+  @Flag(help: "Print one JSON object a file.")
   var json = false
 
   mutating func run() throws {
     setBLASThreads(1)
-    _ = try EvalNamesCommand(data: data, model: model ?? defaultModelDirectory("names"), json: json).run(
+    _ = try EvalNamesCommand(data: data, mix: mix, model: model ?? defaultModelDirectory("names"), json: json).run(
       write: Console.out)
   }
 }

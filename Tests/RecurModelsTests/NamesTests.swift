@@ -91,6 +91,20 @@ final class NamesTests: XCTestCase {
     XCTAssertNil(NameFeatures.printableASCIIFeatures("O’Neil", first: false, lists: lists))
   }
 
+  func testOneNameTakesOneTypeInADocument() {
+    func mention(_ text: String, _ type: String, _ confidence: Double) -> EntityMention {
+      EntityMention(type: type, text: text, start: 0, end: 0, confidence: confidence)
+    }
+    let mentions = [
+      mention("Lantern Kettle", "MISC", 0.55), mention("Priya Natarajan", "PER", 0.96),
+      mention("Lantern Kettle", "PER", 0.45), mention("Jordan", "LOC", 0.5), mention("Jordan", "PER", 0.5),
+    ]
+    let consistent = DocumentNames.consistentTypes(mentions)
+    XCTAssertEqual(consistent.map(\.type), ["MISC", "PER", "MISC", "LOC", "LOC"])
+    XCTAssertEqual(consistent.map(\.confidence), mentions.map(\.confidence))
+    XCTAssertEqual(DocumentNames.people(consistent).map(\.name), ["Priya Natarajan"])
+  }
+
   func testPeopleAreGroupedUnderTheLongestName() {
     func mention(_ text: String, _ type: String = "PER") -> EntityMention {
       EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)
@@ -121,7 +135,8 @@ final class NamesTests: XCTestCase {
     }
   }
 
-  func trainToy(seed: UInt64 = 2) throws -> NamesModel {
+  /// Toy word vectors and small, fast training settings (the weights as trained, not averaged).
+  func toySetup(seed: UInt64) -> (vectors: WordVectors, options: NamesTrainingOptions) {
     let words = ["met", "in", "smith", ".", "paris", "oslo"]
     var rng = SeededGenerator(seed: 1)
     let vectors = WordVectors(
@@ -134,11 +149,48 @@ final class NamesTests: XCTestCase {
     options.batchSize = 8
     options.learningRate = 0.02
     options.dropout = 0.1
+    options.averaging = 0
     options.seed = seed
+    return (vectors, options)
+  }
+
+  func trainToy(seed: UInt64 = 2) throws -> NamesModel {
+    let (vectors, options) = toySetup(seed: seed)
     return NamesTrainer(options: options).train(
       sentences: toySentences(160, seed: 3), dev: toySentences(20, seed: 4), vectors: vectors,
       lists: NameLists(first: ["ANNA", "BRUNO"], last: ["SMITH"])
     ) { _ in }.model
+  }
+
+  /// A second source that marks people but not places (its places stand as `O`) is trained
+  /// as partially labelled: its `O` may hide a LOC, so places are still learnt as LOC.
+  func testAPartiallyLabelledSourceDoesNotTeachItsMissingTypeAsO() throws {
+    var (vectors, options) = toySetup(seed: 1)
+    options.caseVariants = 0
+    let full = toySentences(80, seed: 3)
+    let peopleOnly = toySentences(240, seed: 5).map { sentence in
+      TaggedSentence(tokens: sentence.tokens, tags: sentence.tags.map { $0.hasSuffix("LOC") ? "O" : $0 })
+    }
+    let sources = [
+      NamesSource(name: "full", sentences: full, dev: toySentences(20, seed: 4), devName: "dev"),
+      NamesSource(name: "people", sentences: peopleOnly),
+    ]
+    XCTAssertEqual(NamesTrainer.partialTypes(of: sources[1], modelTypes: ["LOC", "PER"]), ["LOC"])
+    XCTAssertEqual(NamesTrainer.partialTypes(of: sources[0], modelTypes: ["LOC", "PER"]), [])
+    let model = NamesTrainer(options: options).train(sources: sources, vectors: vectors, lists: nil) { _ in }.model
+    let evaluation = NamesTrainer.evaluate(model, on: toySentences(30, seed: 9))
+    XCTAssertGreaterThan(evaluation.perType["LOC"]?.recall ?? 0, 0.95)
+    XCTAssertGreaterThan(evaluation.overall.f1, 0.95)
+  }
+
+  func testWebTextDataIsReadAsOnAPage() throws {
+    let sentences = try NamesData.parse(
+      "Tom\tB-person\n&amp;\tO\nJerry\tB-person\n&quot;live&quot;\tO\n&amp;lt;\tO\n\nAcme\tB-corporation\n",
+      name: "web")
+    XCTAssertEqual(sentences[0].tokens, ["Tom", "&", "Jerry", "\"live\"", "&lt;"])
+    let renamed = NamesData.renamingTypes(sentences, ["person": "PER", "corporation": "ORG"])
+    XCTAssertEqual(renamed[0].tags, ["B-PER", "O", "B-PER", "O", "O"])
+    XCTAssertEqual(renamed[1].tags, ["B-ORG"])
   }
 
   func testToyTaggerLearnsRoundTripsAndMapsOffsets() throws {

@@ -130,6 +130,32 @@ final class GradientTests: XCTestCase {
     }
   }
 
+  /// Partially labelled sequences: the loss over every allowed path, one fully labelled.
+  func testCRFPartialLabelNegativeLogLikelihood() {
+    var rng = SeededGenerator(seed: 16)
+    let tags = ["O", "B-PER", "I-PER", "B-MISC", "I-MISC"]
+    let crf = CRF(tags: tags.count, constraints: TagConstraints(bio: tags))
+    for parameter in crf.parameters() {
+      parameter.variable.value = randomTensor(parameter.variable.shape, &rng, scale: 0.5)
+    }
+    let emissions = trainable([12, 5], &rng)  // 4 steps × 3 sequences
+    let batch = SequenceBatch(lengths: [4, 1, 3])
+    let gold = [[1, 2, 0, 0], [0], [0, 0, 0]]
+    let maybeMisc: UInt64 = 0b11001  // O, B-MISC or I-MISC
+    let allowed: [[UInt64]] = [[0b10, 0b100, maybeMisc, maybeMisc], [], [maybeMisc, maybeMisc, 0b1]]
+    assertGradientsMatch(crf.parameters() + [Parameter("emissions", emissions)]) {
+      crf.negativeLogLikelihood(emissions, gold: gold, allowed: allowed, batch: batch)
+    }
+    // One tag allowed a step is the gold path's loss.
+    let exact = crf.negativeLogLikelihood(emissions, gold: gold, batch: batch).value.data[0]
+    let single = gold.map { $0.map { UInt64(1) << UInt64($0) } }
+    let asSets = crf.negativeLogLikelihood(emissions, gold: gold, allowed: single, batch: batch).value.data[0]
+    XCTAssertEqual(exact, asSets, accuracy: 1e-4)
+    // More paths allowed can only lower the loss.
+    let partial = crf.negativeLogLikelihood(emissions, gold: gold, allowed: allowed, batch: batch).value.data[0]
+    XCTAssertLessThan(partial, exact)
+  }
+
   func testStructureLosses() {
     var rng = SeededGenerator(seed: 7)
     let classifier = ManyToOne(

@@ -25,6 +25,20 @@ final class TokenizerTests: XCTestCase {
       ["Mr.", "Smith", "met", "Dr.", "Žižek", "in", "the", "U.S.", "yesterday", "."])
   }
 
+  func testHandlesHashtagsURLsAndEmojiKeepExactOffsets() {
+    let text = "Loved it @anna_k! #VortexBlender 👍🏽 via https://shop.example/p?id=9. (@Sam's pick) # 1 @ home"
+    XCTAssertEqual(
+      words(text),
+      [
+        "Loved", "it", "@anna_k", "!", "#VortexBlender", "👍", "🏽", "via", "https://shop.example/p?id=9", ".", "(",
+        "@Sam", "'s", "pick", ")", "#", "1", "@", "home",
+      ])
+    let scalars = Array(text.unicodeScalars)
+    for token in Tokenizer().tokenize(text) {
+      XCTAssertEqual(String(String.UnicodeScalarView(scalars[token.start..<token.end])), token.text)
+    }
+  }
+
   func testPunctuationAndQuotes() {
     XCTAssertEqual(
       words("\"Great!\" (really)... «oui»"), ["\"", "Great", "!", "\"", "(", "really", ")", "...", "«", "oui", "»"])

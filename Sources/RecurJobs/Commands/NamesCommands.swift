@@ -3,10 +3,14 @@ import RecurModels
 import RecurNN
 import RecurReport
 
-/// `recur train names`.
+/// `recur train names`: from one training file checked on one dev file, or from a
+/// training mix (`NamesMix`) of several.
 public struct TrainNamesCommand {
-  public var train: String
+  public var train: String?
   public var dev: String?
+  /// A training-mix file, its paths relative to `dataFolder`.
+  public var mix: String?
+  public var dataFolder = "../shared/data"
   public var vectors: String
   public var names: String?
   public var out: String
@@ -14,11 +18,13 @@ public struct TrainNamesCommand {
   public var command: String
 
   public init(
-    train: String, dev: String?, vectors: String, names: String?, out: String, options: NamesTrainingOptions,
-    command: String
+    train: String?, dev: String?, mix: String? = nil, dataFolder: String = "../shared/data", vectors: String,
+    names: String?, out: String, options: NamesTrainingOptions, command: String
   ) {
     self.train = train
     self.dev = dev
+    self.mix = mix
+    self.dataFolder = dataFolder
     self.vectors = vectors
     self.names = names
     self.out = out
@@ -26,14 +32,76 @@ public struct TrainNamesCommand {
     self.command = command
   }
 
+  /// The weighted sources of a mix or of one training file, their types renamed, dev
+  /// sentences seen in training dropped; and one line per file for the card.
+  static func gatherSources(train: String?, dev: String?, mix: String?, dataFolder: String) throws(RecurError) -> (
+    sources: [NamesSource], notes: [String]
+  ) {
+    var sources: [NamesSource] = []
+    var notes: [String] = []
+    guard mix != nil || train != nil else { throw RecurError(.usage, "give a --train file or a --mix") }
+    let entries = try mix.map { path throws(RecurError) in try NamesMix.load(path).sources } ?? []
+    do {
+      if mix != nil {
+        for entry in entries {
+          let path = TrainSentimentCommand.resolve(entry.file, in: dataFolder)
+          let sentences = NamesData.renamingTypes(try NamesData.load(path), entry.map)
+          let devPath = entry.dev.map { TrainSentimentCommand.resolve($0, in: dataFolder) }
+          let devSentences = try devPath.map { path throws(DataFileError) in
+            NamesData.renamingTypes(try NamesData.load(path), entry.map)
+          }
+          sources.append(
+            NamesSource(
+              name: shortName(path), sentences: sentences, weight: entry.weight, partialTypes: entry.partial,
+              dev: devSentences ?? [], devName: devPath.map(shortName) ?? "", metric: entry.metric,
+              selectionWeight: entry.selectionWeight, head: entry.head))
+          var note = "\(shortName(path)): \(sentences.count) sentences, weight \(entry.weight)"
+          if entry.head != "main" { note += ", head \(entry.head)" }
+          if !entry.map.isEmpty {
+            note +=
+              ", types " + entry.map.sorted { $0.key < $1.key }.map { "\($0.key)→\($0.value)" }.joined(separator: " ")
+          }
+          notes.append(note)
+        }
+      } else if let train {
+        let sentences = try NamesData.load(train)
+        sources = [
+          NamesSource(
+            name: shortName(train), sentences: sentences,
+            dev: try dev.map { path throws(DataFileError) in
+              try NamesData.load(path)
+            } ?? [], devName: dev.map(shortName) ?? "")
+        ]
+        notes = ["\(shortName(train)): \(sentences.count) sentences"]
+      }
+    } catch {
+      throw RecurError(.usage, error.message)
+    }
+    let types = NamesData.types(sources.flatMap(\.sentences))
+    guard types.count <= 31 else {
+      throw RecurError(.usage, "the training files use \(types.count) entity types; at most 31 are supported")
+    }
+    let seen = Set(sources.flatMap { $0.sentences.map { $0.tokens.joined(separator: " ") } })
+    for index in sources.indices where !sources[index].dev.isEmpty {
+      let all = sources[index].dev.count
+      sources[index].dev.removeAll { seen.contains($0.tokens.joined(separator: " ")) }
+      let dropped = all - sources[index].dev.count
+      notes.append(
+        "\(sources[index].devName): \(sources[index].dev.count) sentences, dev (\(sources[index].metric) F1, selection weight \(sources[index].selectionWeight))"
+          + (dropped > 0 ? "; \(dropped) that also occur in training dropped" : ""))
+      if !types.contains(sources[index].metric) && sources[index].metric != "overall" {
+        throw RecurError(
+          .usage, "select=\(sources[index].metric): the model has no such type (\(types.joined(separator: ", ")))")
+      }
+    }
+    return (sources, notes)
+  }
+
   public func run(write: (String) -> Void, progress: (String, Bool) -> Void) throws(RecurError) -> ExitStatus {
-    let sentences: [TaggedSentence]
-    var devSentences: [TaggedSentence] = []
+    let (sources, notes) = try Self.gatherSources(train: train, dev: dev, mix: mix, dataFolder: dataFolder)
     let wordVectors: WordVectors
     var lists: NameLists?
     do {
-      sentences = try NamesData.load(train)
-      if let dev { devSentences = try NamesData.load(dev) }
       wordVectors = try WordVectors.load(directory: vectors)
       if options.useNameLists, let names { lists = try NameLists.load(directory: names) }
     } catch {
@@ -41,9 +109,8 @@ public struct TrainNamesCommand {
     }
     var settings = options
     settings.useNameLists = options.useNameLists && lists != nil
-    let result = NamesTrainer(options: settings).train(
-      sentences: sentences, dev: devSentences, vectors: wordVectors, lists: lists
-    ) { event in
+    let result = NamesTrainer(options: settings).train(sources: sources, vectors: wordVectors, lists: lists) {
+      event in
       switch event {
       case .started(let count, let tokens, let vocabulary, let parameters):
         progress(
@@ -53,76 +120,108 @@ public struct TrainNamesCommand {
           String(
             format: "epoch %d/%d  batch %d/%d  loss %.4f  %.0f tokens/s", epoch, options.epochs, batch, batches, loss,
             speed), false)
-      case .checked(let epoch, let f1, let person, let best):
-        progress(String(format: "epoch %d  dev F1 %.4f  PER %.4f", epoch, f1, person) + (best ? "  (best)" : ""), true)
+      case .checked(let epoch, let selection, let scores, let best):
+        let parts = scores.map { String(format: "%@ %@ %.4f", $0.name, $0.metric, $0.f1) }
+        progress(
+          String(format: "epoch %d  selection %.4f  ", epoch, selection) + parts.joined(separator: "  ")
+            + (best ? "  (best)" : ""), true)
       }
     }
     let model = result.model
     var tokensPerSecond = 0.0
-    if !devSentences.isEmpty {
+    if let first = sources.first(where: { !$0.dev.isEmpty }) {
       let clock = Date()
-      _ = model.tag(devSentences.map(\.tokens))
+      _ = model.tag(first.dev.map(\.tokens))
       tokensPerSecond =
-        Double(devSentences.reduce(0) { $0 + $1.tokens.count }) / max(1e-9, Date().timeIntervalSince(clock))
+        Double(first.dev.reduce(0) { $0 + $1.tokens.count }) / max(1e-9, Date().timeIntervalSince(clock))
     }
     var card = model.card
     card.created = ISO8601DateFormatter().string(from: Date())
     card.command = command
-    card.trainingData = [
-      "\(shortName(train)): \(sentences.count) sentences",
-      "\(shortName(vectors)): \(wordVectors.words.count) × \(wordVectors.width) word vectors",
-    ]
-    if let dev { card.trainingData.append("\(shortName(dev)): \(devSentences.count) sentences, dev (model selection)") }
+    card.trainingData =
+      notes + ["\(shortName(vectors)): \(wordVectors.words.count) × \(wordVectors.width) word vectors"]
     if settings.useNameLists, let names {
       card.trainingData.append("\(shortName(names)): census name lists (features)")
     }
-    card.scores = result.scores.mapKeys { $0 + (dev.map { " " + shortName($0) } ?? "") }
+    card.scores = result.scores
     if tokensPerSecond > 0 { card.scores["tagging tokens/s"] = tokensPerSecond.rounded() }
     card.trainingSeconds = result.seconds.rounded()
     card.training = [
       "epochs": String(options.epochs), "batch_size": String(options.batchSize),
       "learning_rate": String(options.learningRate), "pretrained_words": String(options.pretrainedWords),
-      "case_variants": String(options.caseVariants),
+      "case_variants": String(options.caseVariants), "averaging": String(options.averaging),
       "parameters": String(model.network.parameters().reduce(0) { $0 + $1.variable.value.count }),
     ]
-    card.notes = ["Selected on overall entity F1 on the dev file, checked after each epoch."]
+    var partialNotes: [String] = []
+    let types = NamesData.types(sources.flatMap(\.sentences))
+    for source in sources {
+      let hidden = NamesTrainer.partialTypes(of: source, modelTypes: types)
+      if !hidden.isEmpty {
+        partialNotes.append(
+          "\(source.name) is trained as partially labelled: its O may hide \(hidden.joined(separator: ", ")).")
+      }
+    }
+    card.notes =
+      [
+        sources.count > 1
+          ? "Selected on the weighted mean of each dev file's chosen F1 (the `selection` score), checked after each epoch."
+          : "Selected on overall entity F1 on the dev file, checked after each epoch."
+      ] + partialNotes
     model.card = card
     do {
       try model.save(directory: out)
     } catch {
       throw RecurError(.fatal, error.message, location: out)
     }
-    let overall = result.scores["f1 overall"].map {
-      String(format: "dev F1 %.4f, PER %.4f", $0, result.scores["f1 PER"] ?? 0)
-    }
+    let summary = result.scores["selection"].map { String(format: "selection score %.4f", $0) }
     write(
       "saved \(out) in \(TrainSentimentCommand.duration(result.seconds))"
-        + (overall.map { "; " + $0 } ?? "") + String(format: "; %.0f tokens/s tagging", tokensPerSecond))
+        + (summary.map { "; " + $0 } ?? "") + String(format: "; %.0f tokens/s tagging", tokensPerSecond))
     return .success
   }
 }
 
-/// `recur eval names`: entity-level precision/recall/F1 (exact span and type) per type and overall.
+/// `recur eval names`: entity-level precision/recall/F1 (exact span and type) per type and
+/// overall, on one tagged file or on every dev file of a training mix (types renamed and
+/// sentences seen in training dropped as in training).
 public struct EvalNamesCommand {
   public var data: String
+  public var mix: String?
   public var model: String
   public var json: Bool
 
-  public init(data: String, model: String, json: Bool) {
+  /// `data`: the tagged file, or with `mix` the folder the mix's paths are relative to.
+  public init(data: String, mix: String? = nil, model: String, json: Bool) {
     self.data = data
+    self.mix = mix
     self.model = model
     self.json = json
   }
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
     let loaded: NamesModel
-    let sentences: [TaggedSentence]
     do {
       loaded = try NamesModel.load(directory: model)
-      sentences = try NamesData.load(data)
     } catch {
       throw RecurError(.usage, error.message)
     }
+    var sets: [(name: String, sentences: [TaggedSentence])] = []
+    if let mix {
+      let sources = try TrainNamesCommand.gatherSources(train: nil, dev: nil, mix: mix, dataFolder: data).sources
+      sets = sources.filter { !$0.dev.isEmpty }.map { ($0.devName, $0.dev) }
+      guard !sets.isEmpty else { throw RecurError(.usage, "the mix names no dev file", location: mix) }
+    } else {
+      do {
+        sets = [(data, try NamesData.load(data))]
+      } catch {
+        throw RecurError(.usage, error.message)
+      }
+    }
+    for set in sets { report(loaded, set.name, set.sentences, write: write) }
+    return .success
+  }
+
+  func report(_ loaded: NamesModel, _ data: String, _ sentences: [TaggedSentence], write: (String) -> Void) {
     let types = Set(NamesData.types(sentences))
     let clock = Date()
     let evaluation = NamesTrainer.evaluate(loaded, on: sentences, types: types)
@@ -159,6 +258,5 @@ public struct EvalNamesCommand {
       }
       write(String(format: "%.0f tokens/s", tokensPerSecond))
     }
-    return .success
   }
 }

@@ -41,13 +41,7 @@ public struct SentimentMix: Sendable, Equatable {
   public var sources: [Source]
 
   public static func load(_ path: String) throws(RecurError) -> SentimentMix {
-    guard let data = FileManager.default.contents(atPath: path) else {
-      throw RecurError(.usage, "cannot read the training mix", location: path)
-    }
-    guard let text = String(data: data, encoding: .utf8) else {
-      throw RecurError(.usage, "the training mix is not UTF-8 text", location: path)
-    }
-    return try parse(text, name: path)
+    try parse(readMixFile(path), name: path)
   }
 
   public static func parse(_ text: String, name: String) throws(RecurError) -> SentimentMix {
@@ -103,4 +97,15 @@ public struct SentimentMix: Sendable, Equatable {
     }
     return SentimentMix(sources: sources)
   }
+}
+
+/// The text of a training-mix file, or a usage error naming it.
+func readMixFile(_ path: String) throws(RecurError) -> String {
+  guard let data = FileManager.default.contents(atPath: path) else {
+    throw RecurError(.usage, "cannot read the training mix", location: path)
+  }
+  guard let text = String(data: data, encoding: .utf8) else {
+    throw RecurError(.usage, "the training mix is not UTF-8 text", location: path)
+  }
+  return text
 }

@@ -47,7 +47,13 @@ public struct DocumentNames {
     let tagged = model.tag(sentences.map { $0.map(\.text) })
     var entities = [[EntityMention]](repeating: [], count: texts.count)
     for (sentence, (owner, result)) in zip(sentences, zip(owners, tagged)) {
-      for span in NamesData.entities(result.tags) {
+      for var span in NamesData.entities(result.tags) {
+        // A title before a name is not part of it (the CoNLL convention): `dr. jones` is `jones`.
+        while span.type == "PER", span.end - span.start > 1,
+          Self.titles.contains(sentence[span.start].text.lowercased())
+        {
+          span.start += 1
+        }
         let start = sentence[span.start].start
         let end = sentence[span.end - 1].end
         let confidence = min(1, max(0, result.confidence[span.start..<span.end].min().map(Double.init) ?? 0))
@@ -57,7 +63,37 @@ public struct DocumentNames {
             confidence: confidence))
       }
     }
-    return entities.map { ($0, Self.people($0)) }
+    return entities.map { mentions in
+      let consistent = Self.consistentTypes(mentions)
+      return (consistent, Self.people(consistent))
+    }
+  }
+
+  static let titles: Set<String> = ["mr.", "mrs.", "ms.", "dr.", "prof.", "mr", "mrs", "ms", "dr", "prof"]
+
+  /// One name, one type within a document: when the same text is tagged with different
+  /// types, every mention takes the type with the largest summed confidence (ties: the
+  /// first mention's). A product tagged MISC in one sentence and PER in another is then
+  /// not counted as a person.
+  public static func consistentTypes(_ mentions: [EntityMention]) -> [EntityMention] {
+    var votes: [String: [(type: String, weight: Double)]] = [:]
+    for mention in mentions {
+      var tally = votes[mention.text, default: []]
+      if let index = tally.firstIndex(where: { $0.type == mention.type }) {
+        tally[index].weight += mention.confidence
+      } else {
+        tally.append((mention.type, mention.confidence))
+      }
+      votes[mention.text] = tally
+    }
+    return mentions.map { mention in
+      guard let tally = votes[mention.text], tally.count > 1 else { return mention }
+      var winner = tally[0]
+      for candidate in tally.dropFirst() where candidate.weight > winner.weight { winner = candidate }
+      var retyped = mention
+      retyped.type = winner.type
+      return retyped
+    }
   }
 
   /// Groups the PER mentions of a document: a mention whose words all occur, in order, in

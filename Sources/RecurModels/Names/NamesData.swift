@@ -24,7 +24,9 @@ public struct EntitySpan: Sendable, Hashable {
 
 /// CoNLL-style files: `token<TAB>tag` a line (further columns before the tag are ignored),
 /// a blank line between sentences, tags `O`, `B-TYPE`, `I-TYPE`. Lines starting
-/// `-DOCSTART-` are skipped.
+/// `-DOCSTART-` are skipped. HTML character references left in tokens of text taken from
+/// web pages (`&amp;`, `&quot;`, `&#39;` …, as in WNUT-17) are read as the characters
+/// they stand for, as Recur sees them on a page.
 public enum NamesData {
   public static func load(_ path: String) throws(DataFileError) -> [TaggedSentence] {
     try parse(readTextFile(path), name: path)
@@ -49,12 +51,40 @@ public enum NamesData {
       guard tag == "O" || ((tag.hasPrefix("B-") || tag.hasPrefix("I-")) && tag.count > 2) else {
         throw DataFileError("\(name):\(offset + 1): tag '\(tag.prefix(20))' is not O, B-TYPE or I-TYPE")
       }
-      current.tokens.append(String(fields[0]))
+      current.tokens.append(unescaped(fields[0]))
       current.tags.append(tag)
     }
     if !current.tokens.isEmpty { sentences.append(current) }
     guard !sentences.isEmpty else { throw DataFileError("\(name) holds no tagged sentences") }
     return sentences
+  }
+
+  static let references: [(String, String)] = [
+    ("&lt;", "<"), ("&gt;", ">"), ("&quot;", "\""), ("&apos;", "'"), ("&#39;", "'"), ("&amp;", "&"),
+  ]
+
+  /// A token with the common HTML character references replaced (`&amp;` last, so `&amp;lt;` reads `&lt;`).
+  static func unescaped(_ token: Substring) -> String {
+    guard token.contains("&"), token.count > 1 else { return String(token) }
+    var text = String(token)
+    for (reference, character) in references where text.contains(reference) {
+      text = text.replacingOccurrences(of: reference, with: character)
+    }
+    return text
+  }
+
+  /// Sentences with their entity types renamed by `map` (types it does not name are kept;
+  /// a type mapped to `-` is dropped: its tags become `O`).
+  public static func renamingTypes(_ sentences: [TaggedSentence], _ map: [String: String]) -> [TaggedSentence] {
+    guard !map.isEmpty else { return sentences }
+    return sentences.map { sentence in
+      var renamed = sentence
+      renamed.tags = sentence.tags.map { tag in
+        guard tag != "O", let type = map[String(tag.dropFirst(2))] else { return tag }
+        return type == "-" ? "O" : String(tag.prefix(2)) + type
+      }
+      return renamed
+    }
   }
 
   /// The entity types a set of sentences uses, sorted.

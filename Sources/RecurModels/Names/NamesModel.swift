@@ -66,7 +66,8 @@ public final class NamesModel {
       characterEncoder: characterEncoder,
       featureCount: architecture["features"] == "true" ? NameFeatures.count : 0, cell: cell,
       hidden: try integer("hidden"), tags: tags.count, useCRF: architecture["crf"] == "true",
-      constraints: TagConstraints(bio: tags), dropout: Float(architecture["dropout"] ?? "") ?? 0, rng: &rng)
+      constraints: TagConstraints(bio: tags), dropout: Float(architecture["dropout"] ?? "") ?? 0,
+      heads: architecture["heads"] == nil ? 1 : try integer("heads"), rng: &rng)
   }
 
   public static func load(directory: String) throws(DataFileError) -> NamesModel {

@@ -22,6 +22,10 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   /// drawn afresh every epoch; tags unchanged), so names are still found where the
   /// capitals that mark them are missing.
   public var caseVariants: Float = 0.2
+  /// Weight averaging: when above 0, dev checks and the saved model use an exponential
+  /// moving average of the weights over training steps with this decay (0.999: about the
+  /// last thousand steps), which evens out the step-to-step noise of the last epochs.
+  public var averaging: Float = 0.999
 
   public init() {}
 }
@@ -29,21 +33,71 @@ public struct NamesTrainingOptions: Sendable, Equatable {
 public enum NamesTrainingEvent: Sendable {
   case started(sentences: Int, tokens: Int, vocabulary: Int, parameters: Int)
   case progress(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double)
-  case checked(epoch: Int, f1: Double, perF1: Double, best: Bool)
+  /// `scores`: each dev set's selected score (`overall` or a type's F1), in source order.
+  case checked(epoch: Int, selection: Double, scores: [(name: String, metric: String, f1: Double)], best: Bool)
 }
 
-/// Trains a `NamesModel` with Adam on length-bucketed batches; after each epoch it tags
-/// the dev sentences and keeps the weights with the best overall entity F1.
+/// One tagged training file of a mix, its types already renamed to the model's.
+public struct NamesSource: Sendable {
+  public var name: String
+  public var sentences: [TaggedSentence]
+  /// How many times an epoch its sentences are used (fractions: a fresh share each epoch).
+  public var weight: Double
+  /// Types of the model this file does not mark completely: where it says `O`, a name of
+  /// these types may stand (its sentences are trained as partially labelled). Types the
+  /// file never uses are added to these by the trainer.
+  public var partialTypes: Set<String>
+  public var dev: [TaggedSentence]
+  public var devName: String
+  /// What this dev set adds to the selection score: `overall` or a type's F1, and its weight.
+  public var metric: String
+  public var selectionWeight: Double
+  /// The output head it trains: sources with the same head share it; the head of the first
+  /// source is the one that tags.
+  public var head: String
+
+  public init(
+    name: String, sentences: [TaggedSentence], weight: Double = 1, partialTypes: Set<String> = [],
+    dev: [TaggedSentence] = [], devName: String = "", metric: String = "overall", selectionWeight: Double = 1,
+    head: String = "main"
+  ) {
+    self.name = name
+    self.sentences = sentences
+    self.weight = weight
+    self.partialTypes = partialTypes
+    self.dev = dev
+    self.devName = devName
+    self.metric = metric
+    self.selectionWeight = selectionWeight
+    self.head = head
+  }
+}
+
+/// Trains a `NamesModel` with Adam on length-bucketed batches drawn from weighted sources;
+/// after each epoch it tags every source's dev sentences and keeps the weights with the best
+/// selection score: the weighted mean of each dev set's chosen F1.
 public struct NamesTrainer {
   public let options: NamesTrainingOptions
 
   public init(options: NamesTrainingOptions) { self.options = options }
 
+  /// One training file checked on one dev file by overall F1.
   public func train(
     sentences: [TaggedSentence], dev: [TaggedSentence], vectors: WordVectors, lists: NameLists?,
     progress: (NamesTrainingEvent) -> Void
   ) -> (model: NamesModel, scores: [String: Double], seconds: Double) {
+    train(
+      sources: [NamesSource(name: "train", sentences: sentences, dev: dev, devName: "dev")], vectors: vectors,
+      lists: lists, progress: progress)
+  }
+
+  /// Scores are keyed `f1 TYPE DEVNAME` (and `f1 overall DEVNAME`) for each dev set, plus
+  /// `selection`, at the selected epoch.
+  public func train(
+    sources: [NamesSource], vectors: WordVectors, lists: NameLists?, progress: (NamesTrainingEvent) -> Void
+  ) -> (model: NamesModel, scores: [String: Double], seconds: Double) {
     let started = Date()
+    let sentences = sources.flatMap(\.sentences)
     let types = NamesData.types(sentences)
     let tags = NamesModel.tags(types: types)
     let tagIndex = Dictionary(uniqueKeysWithValues: tags.enumerated().map { ($0.element, $0.offset) })
@@ -63,12 +117,15 @@ public struct NamesTrainer {
       }
       .map(\.key))
     let useLists = options.useNameLists && lists != nil
-    let architecture = [
+    var headNames: [String] = []
+    for source in sources where !headNames.contains(source.head) { headNames.append(source.head) }
+    var architecture = [
       "cell": options.cell.rawValue, "hidden": String(options.hidden), "width": String(vectors.width),
       "characters": String(options.useCharacters), "char_width": String(options.characterWidth),
       "char_hidden": String(options.characterHidden), "crf": String(options.useCRF), "features": String(useLists),
       "dropout": String(options.dropout),
     ]
+    if headNames.count > 1 { architecture["heads"] = String(headNames.count) }
     var rng = SeededGenerator(seed: options.seed)
     let network = try! NamesModel.network(
       architecture, words: words.count, characters: characters.count, tags: tags, rng: &rng)
@@ -85,6 +142,23 @@ public struct NamesTrainer {
       network: network, words: words, characters: characters, tags: tags, lists: useLists ? lists : nil, card: card)
 
     let gold = sentences.map { $0.tags.map { tagIndex[$0] ?? 0 } }
+    var allowed: [[UInt64]] = []
+    var ranges: [(range: Range<Int>, weight: Double)] = []
+    var headOf: [Int] = []
+    for source in sources {
+      headOf += Array(repeating: headNames.firstIndex(of: source.head) ?? 0, count: source.sentences.count)
+      let hidden = Self.partialTypes(of: source, modelTypes: types)
+      let mask = Self.tagSet(tags, types: hidden, tagIndex: tagIndex)
+      ranges.append((allowed.count..<(allowed.count + source.sentences.count), source.weight))
+      for sentence in source.sentences {
+        guard mask != 1 else {
+          allowed.append([])
+          continue
+        }
+        allowed.append(sentence.tags.map { $0 == "O" ? mask : UInt64(1) << UInt64(tagIndex[$0] ?? 0) })
+      }
+    }
+    let anyPartial = allowed.contains { !$0.isEmpty }
     let parameters = network.parameters()
     progress(
       .started(
@@ -93,11 +167,20 @@ public struct NamesTrainer {
     let optimizer = Adam(learningRate: options.learningRate)
     var stopping = EarlyStopping(patience: Int.max)
     var bestScores: [String: Double] = [:]
+    let checked = sources.filter { !$0.dev.isEmpty }
+    var average = options.averaging > 0 ? WeightAverage(parameters, decay: options.averaging) : nil
     for epoch in 0..<options.epochs {
       optimizer.learningRate = LearningRateSchedule.inverseTime(decay: 0.1).rate(
         base: options.learningRate, epoch: epoch)
-      let batches = lengthBucketedBatches(
-        lengths: sentences.map(\.tokens.count), batchSize: options.batchSize, rng: &rng)
+      let rows = weightedRows(ranges, rng: &rng)
+      var batches: [[Int]] = []
+      for head in headNames.indices {
+        let headRows = rows.filter { headOf[$0] == head }
+        batches += lengthBucketedBatches(
+          lengths: headRows.map { sentences[$0].tokens.count }, batchSize: options.batchSize, rng: &rng
+        ).map { $0.map { headRows[$0] } }
+      }
+      if headNames.count > 1 { rng.shuffle(&batches) }
       var windowLoss = 0.0
       var windowTokens = 0
       var windowBatches = 0
@@ -111,10 +194,13 @@ public struct NamesTrainer {
             if draw < options.caseVariants { return tokens.map { $0.uppercased() } }
             return tokens
           })
-        let loss = network.loss(input, gold: batch.map { gold[$0] }, rng: &rng)
+        let loss = network.loss(
+          input, gold: batch.map { gold[$0] }, allowed: anyPartial ? batch.map { allowed[$0] } : nil,
+          head: headOf[batch[0]], rng: &rng)
         loss.backward()
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
+        average?.update(parameters)
         windowLoss += Double(loss.value.data[0])
         windowTokens += batch.reduce(0) { $0 + sentences[$1].tokens.count }
         windowBatches += 1
@@ -129,20 +215,51 @@ public struct NamesTrainer {
           windowStart = Date()
         }
       }
-      guard !dev.isEmpty else { continue }
-      let evaluation = Self.evaluate(model, on: dev, types: Set(types))
-      let improved = evaluation.overall.f1 > stopping.best
-      _ = stopping.observe(evaluation.overall.f1, epoch: epoch, parameters: parameters)
-      if improved {
-        bestScores = ["f1 overall": evaluation.overall.f1]
-        for (type, counts) in evaluation.perType { bestScores["f1 " + type] = counts.f1 }
+      guard !checked.isEmpty else { continue }
+      // The dev check (and the snapshot it may keep) reads the averaged weights.
+      average?.swap(parameters)
+      defer { average?.swap(parameters) }
+      var scores: [String: Double] = [:]
+      var selected: [(name: String, metric: String, f1: Double)] = []
+      var total = 0.0
+      var totalWeight = 0.0
+      for source in checked {
+        let evaluation = Self.evaluate(model, on: source.dev)
+        scores["f1 overall " + source.devName] = evaluation.overall.f1
+        for (type, counts) in evaluation.perType { scores["f1 \(type) \(source.devName)"] = counts.f1 }
+        let f1 = source.metric == "overall" ? evaluation.overall.f1 : evaluation.perType[source.metric]?.f1 ?? 0
+        selected.append((source.devName, source.metric, f1))
+        total += source.selectionWeight * f1
+        totalWeight += source.selectionWeight
       }
-      progress(
-        .checked(
-          epoch: epoch + 1, f1: evaluation.overall.f1, perF1: evaluation.perType["PER"]?.f1 ?? 0, best: improved))
+      let selection = totalWeight > 0 ? total / totalWeight : 0
+      scores["selection"] = selection
+      let improved = selection > stopping.best
+      _ = stopping.observe(selection, epoch: epoch, parameters: parameters)
+      if improved { bestScores = scores }
+      progress(.checked(epoch: epoch + 1, selection: selection, scores: selected, best: improved))
     }
-    if !dev.isEmpty { stopping.restoreBest(parameters) }
+    if !checked.isEmpty {
+      stopping.restoreBest(parameters)
+    } else {
+      average?.swap(parameters)
+    }
     return (model, bestScores, Date().timeIntervalSince(started))
+  }
+
+  /// The model types a source's `O` may hide: those it names as such and those it never uses.
+  public static func partialTypes(of source: NamesSource, modelTypes: [String]) -> [String] {
+    let used = Set(NamesData.types(source.sentences))
+    return modelTypes.filter { !used.contains($0) || source.partialTypes.contains($0) }
+  }
+
+  /// `O` and the `B-`/`I-` tags of `types`, as a bit set over `tags`.
+  static func tagSet(_ tags: [String], types: [String], tagIndex: [String: Int]) -> UInt64 {
+    var mask: UInt64 = 1 << UInt64(tagIndex["O"] ?? 0)
+    for type in types {
+      for prefix in ["B-", "I-"] { if let index = tagIndex[prefix + type] { mask |= 1 << UInt64(index) } }
+    }
+    return mask
   }
 
   /// Entity-level scores of `model` on tagged sentences, on the types they use.

@@ -227,17 +227,7 @@ public struct SentimentTrainer {
   func epochBatches(
     _ sources: [(range: Range<Int>, weight: Double)], heads: [Int], lengths: [Int], rng: inout SeededGenerator
   ) -> [[Int]] {
-    var rows: [Int] = []
-    for source in sources {
-      let whole = Int(source.weight.rounded(.down))
-      for _ in 0..<whole { rows += source.range }
-      let share = Int(((source.weight - Double(whole)) * Double(source.range.count)).rounded())
-      if share > 0 {
-        var order = Array(source.range)
-        rng.shuffle(&order)
-        rows += order.prefix(share)
-      }
-    }
+    let rows = weightedRows(sources, rng: &rng)
     var batches: [[Int]] = []
     let tasks = Set(rows.map { heads[$0] }).sorted()
     for head in tasks {

@@ -169,53 +169,79 @@ public final class CRF: Layer {
   /// Mean negative log-likelihood of the gold paths.
   /// - emissions: `[time × batch, tags]`, time-major.
   /// - gold: each sequence's tags (its length is the sequence's).
-  public func negativeLogLikelihood(_ emissions: Variable, gold: [[Int]], batch: SequenceBatch) -> Variable {
+  /// - allowed: per sequence, empty (the gold path is the answer) or one bit set a step
+  ///   (bit t: tag t may stand there). A partially labelled sequence is scored by the
+  ///   likelihood of all the paths its sets allow (Tsuboi et al. 2008), so a name of a
+  ///   type its source never marks is not taught as `O`.
+  public func negativeLogLikelihood(
+    _ emissions: Variable, gold: [[Int]], allowed: [[UInt64]]? = nil, batch: SequenceBatch
+  ) -> Variable {
     var loss: Float = 0
-    var perSequence: [(unary: [[Float]], pairwise: [[Float]])] = []
+    typealias Marginals = (unary: [[Float]], pairwise: [[Float]])
+    var perSequence: [(all: Marginals, allowed: Marginals?)] = []
     for index in 0..<batch.size where batch.lengths[index] > 0 {
       let scores = rows(emissions.value, batch: batch, index: index)
       let result = marginals(scores)
-      loss += result.logZ - pathScore(scores, gold[index])
-      perSequence.append((result.unary, result.pairwise))
+      if let masks = allowed?[index], !masks.isEmpty {
+        precondition(masks.count == scores.count && tagCount <= 64, "one tag set a step, at most 64 tags")
+        let limited = marginals(Self.restricted(scores, to: masks))
+        loss += result.logZ - limited.logZ
+        perSequence.append(((result.unary, result.pairwise), (limited.unary, limited.pairwise)))
+      } else {
+        loss += result.logZ - pathScore(scores, gold[index])
+        perSequence.append(((result.unary, result.pairwise), nil))
+      }
     }
     let count = Float(max(1, batch.lengths.filter { $0 > 0 }.count))
     let inputs = [emissions, transitions, start, end]
     return Variable(Tensor(shape: [1, 1], data: [loss / count]), inputs: inputs) { result in
       let scale = result.gradient![0] / count
+      let tags = self.tagCount
       var emissionDelta = [Float](repeating: 0, count: emissions.value.count)
-      var transitionDelta = [Float](repeating: 0, count: self.tagCount * self.tagCount)
-      var startDelta = [Float](repeating: 0, count: self.tagCount)
-      var endDelta = [Float](repeating: 0, count: self.tagCount)
+      var transitionDelta = [Float](repeating: 0, count: tags * tags)
+      var startDelta = [Float](repeating: 0, count: tags)
+      var endDelta = [Float](repeating: 0, count: tags)
       var next = 0
       for index in 0..<batch.size where batch.lengths[index] > 0 {
-        let (unary, pairwise) = perSequence[next]
+        let (all, limited) = perSequence[next]
         next += 1
-        let path = gold[index]
         let length = batch.lengths[index]
-        for step in 0..<length {
-          let row = step * batch.size + index
-          for tag in 0..<self.tagCount {
-            emissionDelta[row * self.tagCount + tag] += scale * unary[step][tag]
+        // The expected counts under all paths, less those of the paths that count as right.
+        for (marginals, sign) in [(all, Float(1))] + (limited.map { [($0, Float(-1))] } ?? []) {
+          let weight = sign * scale
+          for step in 0..<length {
+            let row = step * batch.size + index
+            for tag in 0..<tags { emissionDelta[row * tags + tag] += weight * marginals.unary[step][tag] }
           }
-          emissionDelta[row * self.tagCount + path[step]] -= scale
-          if step > 0 { transitionDelta[path[step - 1] * self.tagCount + path[step]] -= scale }
-        }
-        for previous in 0..<self.tagCount {
-          for tag in 0..<self.tagCount {
-            transitionDelta[previous * self.tagCount + tag] += scale * pairwise[previous][tag]
+          for previous in 0..<tags {
+            for tag in 0..<tags { transitionDelta[previous * tags + tag] += weight * marginals.pairwise[previous][tag] }
+          }
+          for tag in 0..<tags {
+            startDelta[tag] += weight * marginals.unary[0][tag]
+            endDelta[tag] += weight * marginals.unary[length - 1][tag]
           }
         }
-        for tag in 0..<self.tagCount {
-          startDelta[tag] += scale * unary[0][tag]
-          endDelta[tag] += scale * unary[length - 1][tag]
+        if limited == nil {
+          let path = gold[index]
+          for step in 0..<length {
+            emissionDelta[(step * batch.size + index) * tags + path[step]] -= scale
+            if step > 0 { transitionDelta[path[step - 1] * tags + path[step]] -= scale }
+          }
+          startDelta[path[0]] -= scale
+          endDelta[path[length - 1]] -= scale
         }
-        startDelta[path[0]] -= scale
-        endDelta[path[length - 1]] -= scale
       }
       if emissions.requiresGradient { emissions.accumulate(emissionDelta) }
       self.transitions.accumulate(transitionDelta)
       self.start.accumulate(startDelta)
       self.end.accumulate(endDelta)
+    }
+  }
+
+  /// Scores with every tag outside a step's set made impossible.
+  static func restricted(_ scores: [[Float]], to masks: [UInt64]) -> [[Float]] {
+    zip(scores, masks).map { row, mask in
+      row.enumerated().map { tag, score in mask & (1 << UInt64(tag)) != 0 ? score : -1e30 }
     }
   }
 

@@ -26,13 +26,17 @@ public final class ManyToMany: Layer {
   public let encoder: RecurrentEncoder
   public let output: Dense
   public let crf: CRF?
+  /// Further output layers (and CRFs) over the same encoder, for training sources whose
+  /// labelling conventions differ: each source trains its own head, the encoder learns from
+  /// all. Decoding reads head 0 (`output`, `crf`).
+  public let extraHeads: [(output: Dense, crf: CRF?)]
   public let constraints: TagConstraints?
   public var dropout: Dropout
 
   public init(
     embedding: Embedding, characterEncoder: CharacterEncoder? = nil, featureCount: Int = 0, cell: CellKind,
     hidden: Int, tags: Int, layers: Int = 1, bidirectional: Bool = true, useCRF: Bool,
-    constraints: TagConstraints? = nil, dropout: Float = 0, rng: inout SeededGenerator
+    constraints: TagConstraints? = nil, dropout: Float = 0, heads: Int = 1, rng: inout SeededGenerator
   ) {
     self.embedding = embedding
     self.characterEncoder = characterEncoder
@@ -42,12 +46,21 @@ public final class ManyToMany: Layer {
       kind: cell, input: width, hidden: hidden, layers: layers, bidirectional: bidirectional, rng: &rng)
     output = Dense(input: encoder.outputSize, output: tags, rng: &rng)
     crf = useCRF ? CRF(tags: tags, constraints: constraints) : nil
+    var extra: [(output: Dense, crf: CRF?)] = []
+    for _ in 1..<max(1, heads) {
+      extra.append(
+        (
+          Dense(input: encoder.outputSize, output: tags, rng: &rng),
+          useCRF ? CRF(tags: tags, constraints: constraints) : nil
+        ))
+    }
+    extraHeads = extra
     self.constraints = constraints
     self.dropout = Dropout(rate: dropout)
   }
 
-  /// Per-token tag scores `[time × batch, tags]`, time-major.
-  public func emissions(_ input: Input, training: Bool = false, rng: inout SeededGenerator) -> (
+  /// Per-token tag scores `[time × batch, tags]`, time-major, of head `head`.
+  public func emissions(_ input: Input, training: Bool = false, head: Int = 0, rng: inout SeededGenerator) -> (
     scores: Variable, batch: SequenceBatch
   ) {
     let batch = SequenceBatch(lengths: input.words.map(\.count))
@@ -68,22 +81,28 @@ public final class ManyToMany: Layer {
       let words = embedding(ids)
       let joined = rest.map { concatColumns([words, $0]) } ?? words
       encoded = encoder(dropout(joined, training: training, rng: &rng), batch: batch).outputs
-    } else if !GradientMode.isEnabled {
+    } else if !GradientMode.isEnabled && head == 0 {
       // Inference: the output layer reads the two directions where they are.
       let directions = encoder.lastOutputs(ids: ids, table: embedding.table, rest: rest, batch: batch)
       return (affine(parts: directions, output.weight, output.bias), batch)
     } else {
       encoded = encoder(ids: ids, table: embedding.table, rest: rest, batch: batch).outputs
     }
-    return (output(dropout(encoded, training: training, rng: &rng)), batch)
+    let layer = head == 0 ? output : extraHeads[head - 1].output
+    return (layer(dropout(encoded, training: training, rng: &rng)), batch)
   }
 
   /// Training loss: CRF negative log-likelihood, or masked softmax cross-entropy.
-  public func loss(_ input: Input, gold: [[Int]], classWeights: [Float]? = nil, rng: inout SeededGenerator)
-    -> Variable
-  {
-    let (scores, batch) = emissions(input, training: true, rng: &rng)
-    if let crf { return crf.negativeLogLikelihood(scores, gold: gold, batch: batch) }
+  /// `allowed`: per sequence, empty or a set of possible tags a step (bit t: tag t), for
+  /// partially labelled sequences (CRF only; softmax reads the `gold` tags).
+  public func loss(
+    _ input: Input, gold: [[Int]], allowed: [[UInt64]]? = nil, classWeights: [Float]? = nil, head: Int = 0,
+    rng: inout SeededGenerator
+  ) -> Variable {
+    let (scores, batch) = emissions(input, training: true, head: head, rng: &rng)
+    if let crf = head == 0 ? crf : extraHeads[head - 1].crf {
+      return crf.negativeLogLikelihood(scores, gold: gold, allowed: allowed, batch: batch)
+    }
     return softmaxCrossEntropy(scores, targets: batch.timeMajor(gold, pad: -1), classWeights: classWeights)
   }
 
@@ -113,6 +132,10 @@ public final class ManyToMany: Layer {
     if let characterEncoder { all += characterEncoder.parameters().prefixed("characters") }
     all += encoder.parameters().prefixed("encoder") + output.parameters().prefixed("output")
     if let crf { all += crf.parameters().prefixed("crf") }
+    for (index, head) in extraHeads.enumerated() {
+      all += head.output.parameters().prefixed("head\(index + 1).output")
+      if let crf = head.crf { all += crf.parameters().prefixed("head\(index + 1).crf") }
+    }
     return all
   }
 }

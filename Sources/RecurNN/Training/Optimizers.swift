@@ -163,6 +163,52 @@ public struct EarlyStopping {
   }
 }
 
+/// An exponential moving average of parameters over training steps (Polyak averaging):
+/// `average = decay · average + (1 − decay) · value` after each step. `swap` exchanges the
+/// averages and the live values, to check or save the averaged model and go back.
+public struct WeightAverage {
+  public let decay: Float
+  private var values: [[Float]]
+
+  public init(_ parameters: [Parameter], decay: Float) {
+    self.decay = decay
+    values = parameters.map(\.variable.value.data)
+  }
+
+  public mutating func update(_ parameters: [Parameter]) {
+    let keep = decay
+    let take = 1 - decay
+    for (index, parameter) in parameters.enumerated() {
+      parameter.variable.value.data.withUnsafeBufferPointer { live in
+        values[index].withUnsafeMutableBufferPointer { average in
+          for position in 0..<average.count { average[position] = keep * average[position] + take * live[position] }
+        }
+      }
+    }
+  }
+
+  public mutating func swap(_ parameters: [Parameter]) {
+    for (index, parameter) in parameters.enumerated() { Swift.swap(&values[index], &parameter.variable.value.data) }
+  }
+}
+
+/// One epoch's rows of weighted sources: each source's rows `weight` times — whole copies,
+/// then a fresh random share of them for the fraction (0.25: a quarter, drawn anew each epoch).
+public func weightedRows(_ sources: [(range: Range<Int>, weight: Double)], rng: inout SeededGenerator) -> [Int] {
+  var rows: [Int] = []
+  for source in sources {
+    let whole = Int(source.weight.rounded(.down))
+    for _ in 0..<whole { rows += source.range }
+    let share = Int(((source.weight - Double(whole)) * Double(source.range.count)).rounded())
+    if share > 0 {
+      var order = Array(source.range)
+      rng.shuffle(&order)
+      rows += order.prefix(share)
+    }
+  }
+  return rows
+}
+
 /// Mini-batches of similar lengths, so little of each batch is padding. Indices are
 /// shuffled by the seed, sorted by length within pools of `50 × batchSize`, cut into
 /// batches, and the batches shuffled.

@@ -14,7 +14,7 @@ public struct Token: Sendable, Equatable {
 
 /// Splits text into tokens the way the training data is tokenized (Penn Treebank
 /// style: `do n't`, `John 's`, punctuation apart), keeping URLs, e-mail addresses,
-/// numbers, abbreviations and hyphenated words whole. Ideographic scripts (CJK) become
+/// @handles, #hashtags, numbers, abbreviations and hyphenated words whole. Ideographic scripts (CJK) become
 /// one token per character; nothing makes it fail.
 public struct Tokenizer: Sendable {
   public init() {}
@@ -183,8 +183,13 @@ public struct Tokenizer: Sendable {
     var index = start
     while index < end {
       let scalar = scalars[index]
+      // A handle or hashtag keeps its sign: `@anna_k`, `#NFL`.
+      let startsHandle =
+        (scalar == "@" || scalar == "#") && index == start && index + 1 < end
+        && (scalars[index + 1].properties.isAlphabetic || scalars[index + 1].properties.numericType != nil
+          || scalars[index + 1] == "_")
       let isWordPart =
-        scalar.properties.isAlphabetic || scalar.properties.numericType != nil
+        startsHandle || scalar.properties.isAlphabetic || scalar.properties.numericType != nil
         || scalar.properties.generalCategory == .nonspacingMark || scalar.properties.generalCategory == .spacingMark
       let joins =
         (scalar == "-" || scalar == "'" || scalar == "’" || scalar == "." || scalar == "&" || scalar == "_")

@@ -1,0 +1,149 @@
+import Foundation
+import RecurModels
+import XCTest
+
+@testable import RecurJobs
+
+/// `recur train names --mix` and `recur eval names --mix` end to end on toy files written
+/// here, the mix file's checks, and the shipped model's scores on every dev file of its mix.
+final class NamesCommandLineTests: XCTestCase {
+  var folder: URL!
+
+  override func setUpWithError() throws {
+    folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-names-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let words = ["met", "in", "at", "smith", ".", "paris", "oslo", "bought", "a"]
+    var values: [Float] = []
+    for row in words.indices { for column in 0..<4 { values.append(Float((row * 5 + column * 3) % 7) / 7 - 0.5) } }
+    let vectors = folder.appendingPathComponent("vectors")
+    try FileManager.default.createDirectory(at: vectors, withIntermediateDirectories: true)
+    try words.joined(separator: "\n").write(
+      to: vectors.appendingPathComponent("vocab.txt"), atomically: true, encoding: .utf8)
+    try values.withUnsafeBytes { Data($0) }.write(to: vectors.appendingPathComponent("v.f32le"))
+    let people = ["Anna", "Bruno", "Chen", "Dara", "Elif", "Femi"]
+    let places = ["Paris", "Oslo", "Lima", "Kyiv"]
+    // News-like: PER and LOC. Web-like: `person`, and its places unmarked.
+    func news(_ count: Int, _ offset: Int) -> String {
+      (0..<count).map { index in
+        let (a, b, place) = (people[(index + offset) % 6], people[(index / 6 + offset) % 6], places[index % 4])
+        return "\(a)\tB-PER\nmet\tO\n\(b)\tB-PER\nin\tO\n\(place)\tB-LOC\n.\tO\n"
+      }.joined(separator: "\n")
+    }
+    func web(_ count: Int, _ offset: Int) -> String {
+      (0..<count).map { index in
+        let (a, place) = (people[(index + offset) % 6], places[(index + 1) % 4])
+        return "@\(a.lowercased())\tB-person\nat\tO\n\(place)\tO\n&amp;\tO\n\(a)\tB-person\n"
+      }.joined(separator: "\n")
+    }
+    try news(60, 0).write(to: folder.appendingPathComponent("news/train.tsv"), createFolder: true)
+    try news(12, 1).write(to: folder.appendingPathComponent("news/dev.tsv"), createFolder: false)
+    try web(40, 0).write(to: folder.appendingPathComponent("web/train.tsv"), createFolder: true)
+    // Two dev sentences that training also holds, which the dev score must leave out.
+    try (web(6, 0) + "\n" + web(6, 3)).write(to: folder.appendingPathComponent("web/dev.tsv"), createFolder: false)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: folder)
+  }
+
+  func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+  func testAMixTrainsOnRenamedPartiallyLabelledSourcesAndEvaluatesEach() throws {
+    try """
+    # toy mix
+    news/train.tsv  1    news/dev.tsv  select=overall:2
+    web/train.tsv   0.5  web/dev.tsv   map=person:PER select=PER:1
+    """.write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    func train(_ extra: [String]) throws -> (status: Int32, out: String, err: String) {
+      try RecurCLI.run(
+        [
+          "train", "names", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"),
+          "--no-name-lists", "--hidden", "8", "--epochs", "3", "--batch-size", "8", "--learning-rate", "0.02",
+          "--average", "0",
+        ] + extra)
+    }
+    let trained = try train(["--out", path("model")])
+    XCTAssertEqual(trained.status, 0, trained.err)
+    let card =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("model/card.json")))
+      as! [String: Any]
+    XCTAssertEqual((card["vocabularies"] as? [String: [String]])?["tags"], ["O", "B-LOC", "I-LOC", "B-PER", "I-PER"])
+    let data = (card["trainingData"] as? [String]) ?? []
+    XCTAssertTrue(data.contains("web/train.tsv: 40 sentences, weight 0.5, types person→PER"), "\(data)")
+    XCTAssertTrue(data.contains { $0.hasPrefix("web/dev.tsv: 6 sentences") && $0.contains("6 that also occur") })
+    let notes = (card["notes"] as? [String]) ?? []
+    XCTAssertTrue(notes.contains("web/train.tsv is trained as partially labelled: its O may hide LOC."), "\(notes)")
+    let scores = card["scores"] as! [String: Double]
+    for key in ["selection", "f1 overall news/dev.tsv", "f1 PER web/dev.tsv", "f1 LOC news/dev.tsv"] {
+      XCTAssertNotNil(scores[key], "\(key) in \(scores)")
+    }
+    XCTAssertNil(scores["f1 LOC web/dev.tsv"])
+
+    let eval = try RecurCLI.run([
+      "eval", "names", "--mix", path("mix.txt"), "--data", path(""), "--model", path("model"), "--json",
+    ])
+    XCTAssertEqual(eval.status, 0, eval.err)
+    let reports = try eval.out.split(separator: "\n").map {
+      try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any]
+    }
+    XCTAssertEqual(reports.map { $0["data"] as? String }, ["news/dev.tsv", "web/dev.tsv"])
+    XCTAssertEqual(reports[1]["sentences"] as? Int, 6)
+    let webF1 = ((reports[1]["per_type"] as! [String: Any])["PER"] as! [String: Any])["f1"] as! Double
+    XCTAssertEqual(webF1, scores["f1 PER web/dev.tsv"]!, accuracy: 1e-4)
+
+    // A mix that cannot be used is refused with its line.
+    for (text, message) in [
+      ("news/train.tsv 1 -\nnews/train.tsv 2 -\n", "mix.txt:2"),
+      ("news/train.tsv 0 -\n", "mix.txt:1"),
+      ("news/train.tsv 1 - map=person\n", "mix.txt:1"),
+      ("news/train.tsv 1 - select=PER\n", "mix.txt:1"),
+      ("news/train.tsv 1 - colour=blue\n", "mix.txt:1"),
+      ("news/train.tsv 1 news/dev.tsv select=ORG:1\n", "select=ORG"),
+      ("missing/file.tsv 1 -\n", "missing/file.tsv"),
+      ("# nothing\n", "names no file"),
+    ] {
+      try text.write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+      let refused = try train(["--out", path("bad")])
+      XCTAssertEqual(refused.status, 2, text)
+      XCTAssertTrue(refused.err.contains(message), "\(text): \(refused.err)")
+    }
+    let both = try train(["--out", path("bad"), "--train", path("news/train.tsv")])
+    XCTAssertEqual(both.status, 2)
+  }
+
+  /// Every dev score in the shipped card, recomputed on the dev files of its mix.
+  func testTheShippedScoresOnEveryDevFileOfTheMixHold() throws {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let data = repository.deletingLastPathComponent().appendingPathComponent("shared/data").path
+    guard FileManager.default.fileExists(atPath: data + "/wnut17/dev.tsv") else {
+      throw XCTSkip("\(data) is absent (a fresh clone without ../shared/data): the shipped-score check is skipped")
+    }
+    let model = try NamesModel.load(directory: repository.appendingPathComponent("models/names").path)
+    let sources = try TrainNamesCommand.gatherSources(
+      train: nil, dev: nil, mix: repository.appendingPathComponent("training/names.mix").path, dataFolder: data
+    ).sources
+    var checked = 0
+    for source in sources where !source.dev.isEmpty {
+      let evaluation = NamesTrainer.evaluate(model, on: source.dev)
+      let recorded = model.card.scores.filter { $0.key.hasPrefix("f1 ") && $0.key.hasSuffix(" " + source.devName) }
+      XCTAssertFalse(recorded.isEmpty, source.devName)
+      for (key, value) in recorded {
+        let type = String(key.dropFirst(3).dropLast(source.devName.count + 1))
+        let f1 = type == "overall" ? evaluation.overall.f1 : evaluation.perType[type]?.f1 ?? 0
+        XCTAssertEqual(f1, value, accuracy: 0.002, key)
+        checked += 1
+      }
+    }
+    XCTAssertGreaterThanOrEqual(checked, 10)
+  }
+}
+
+extension String {
+  fileprivate func write(to url: URL, createFolder: Bool) throws {
+    if createFolder {
+      try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+    }
+    try write(to: url, atomically: true, encoding: .utf8)
+  }
+}
