@@ -158,6 +158,32 @@ final class JobFileTests: XCTestCase {
     XCTAssertTrue(problem?.message.hasPrefix("not valid TOML") ?? false)
   }
 
+  /// Table names that cannot start a key stopped the whole process inside the TOML library
+  /// (found by `make fuzz`); they are refused with their line, and brackets that are not
+  /// headers (arrays over several lines, strings, comments) are left to the TOML reader.
+  func testTableHeadersTheTOMLLibraryWouldAbortOnAreRefused() throws {
+    for (header, line) in [("[@x]", 3), ("[[éx]]", 3), ("[ \u{1}x]", 3), ("[!]", 3), ("# c\n[\u{FFFD}ources]", 4)] {
+      let problem = error("version = 1\nname = \"x\"\n\(header)\nurls = []\n")
+      XCTAssertEqual(problem?.line, line, header)
+      XCTAssertTrue(problem?.message.contains("a table name must start with") ?? false, header)
+    }
+    let job = try parse(
+      #"""
+      version = 1
+      name = "x" # [@ not a header
+      [sources]
+      urls = [
+        "https://e.org/[@]",
+      ]
+      feeds = ["""
+      [@ inside a string
+      """]
+      """#)
+    XCTAssertEqual(job.name, "x")
+    XCTAssertNil(
+      TableHeaderCheck.badHeaderLine("a = '''\n[@\n'''\nb = [\n[{ c = 1 }]\n]\n[d]\n[\"e\"]\n['f']\n[g . h]"))
+  }
+
   func testShippedJobFilesAreValid() throws {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
       .deletingLastPathComponent()

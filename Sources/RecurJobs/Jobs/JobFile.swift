@@ -77,6 +77,11 @@ extension JobFile {
   }
 
   public static func parse(_ text: String, path: String) throws(JobFileError) -> JobFile {
+    if let line = TableHeaderCheck.badHeaderLine(text) {
+      throw JobFileError(
+        path: path, line: line,
+        message: "not valid TOML: a table name must start with a letter, digit, '_', '-' or a quote")
+    }
     let root: TOMLTable
     do {
       root = try TOMLTable(string: text)
@@ -312,5 +317,99 @@ struct TableReader {
         "report", "formats", "unknown format \"\(format)\" (known: \(JobFile.reportFormats.joined(separator: ", ")))")
     }
     return job
+  }
+}
+
+/// The TOML library (toml++ inside TOMLKit) stops the whole process on an assertion when a
+/// table header's name starts with a character that cannot start a key (`[@x]`, `[éx]`)
+/// instead of reporting an error, so such headers are found here first. A header is a `[`
+/// or `[[` that starts a line outside any string, comment, array or inline table.
+enum TableHeaderCheck {
+  static func isKeyStart(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar {
+    case "A"..."Z", "a"..."z", "0"..."9", "_", "-", "\"", "'", "]", " ", "\t", "\n", "\r": return true
+    default: return false
+    }
+  }
+
+  /// The 1-based line of the first header whose name starts badly, or nil.
+  static func badHeaderLine(_ text: String) -> Int? {
+    let scalars = Array(text.unicodeScalars)
+    var line = 1
+    var depth = 0
+    var atLineStart = true
+    var index = 0
+    func starts(_ marker: String, at position: Int) -> Bool {
+      var offset = position
+      for scalar in marker.unicodeScalars {
+        guard offset < scalars.count, scalars[offset] == scalar else { return false }
+        offset += 1
+      }
+      return true
+    }
+    /// Moves past a string opening at `index`, counting its lines.
+    func skipString() {
+      let quote = scalars[index]
+      let triple = String(repeating: String(quote), count: 3)
+      let multiline = starts(triple, at: index)
+      index += multiline ? 3 : 1
+      while index < scalars.count {
+        let scalar = scalars[index]
+        if scalar == "\\" && quote == "\"" {
+          index += 2
+          continue
+        }
+        if multiline ? starts(triple, at: index) : scalar == quote {
+          index += multiline ? 3 : 1
+          // A closing triple quote may be followed by up to two more quotes of the string.
+          while multiline, index < scalars.count, scalars[index] == quote { index += 1 }
+          return
+        }
+        if scalar == "\n" {
+          line += 1
+          if !multiline { return }
+        }
+        index += 1
+      }
+    }
+    while index < scalars.count {
+      let scalar = scalars[index]
+      switch scalar {
+      case "\n":
+        line += 1
+        atLineStart = true
+        index += 1
+        continue
+      case " ", "\t", "\r":
+        index += 1
+        continue
+      case "#":
+        while index < scalars.count, scalars[index] != "\n" { index += 1 }
+        continue
+      case "\"", "'":
+        skipString()
+      case "[" where atLineStart && depth == 0:
+        var next = index + 1
+        if next < scalars.count, scalars[next] == "[" { next += 1 }
+        while next < scalars.count, scalars[next] == " " || scalars[next] == "\t" { next += 1 }
+        if next < scalars.count, !isKeyStart(scalars[next]) { return line }
+        // The rest of the header line holds no values.
+        while index < scalars.count, scalars[index] != "\n", scalars[index] != "#" {
+          if scalars[index] == "\"" || scalars[index] == "'" { skipString() } else { index += 1 }
+        }
+        atLineStart = false
+        continue
+      case "[", "{":
+        depth += 1
+        index += 1
+      case "]", "}":
+        depth = max(0, depth - 1)
+        index += 1
+      default:
+        index += 1
+      }
+      atLineStart = false
+    }
+    return nil
   }
 }
