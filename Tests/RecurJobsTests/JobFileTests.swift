@@ -162,7 +162,10 @@ final class JobFileTests: XCTestCase {
   /// (found by `make fuzz`); they are refused with their line, and brackets that are not
   /// headers (arrays over several lines, strings, comments) are left to the TOML reader.
   func testTableHeadersTheTOMLLibraryWouldAbortOnAreRefused() throws {
-    for (header, line) in [("[@x]", 3), ("[[éx]]", 3), ("[ \u{1}x]", 3), ("[!]", 3), ("# c\n[\u{FFFD}ources]", 4)] {
+    for (header, line) in [
+      ("[@x]", 3), ("[[éx]]", 3), ("[ \u{1}x]", 3), ("[!]", 3), ("# c\n[\u{FFFD}ources]", 4), ("[\nources]", 3),
+      ("[ \n", 3),
+    ] {
       let problem = error("version = 1\nname = \"x\"\n\(header)\nurls = []\n")
       XCTAssertEqual(problem?.line, line, header)
       XCTAssertTrue(problem?.message.contains("a table name must start with") ?? false, header)

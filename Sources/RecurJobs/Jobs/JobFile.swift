@@ -327,7 +327,7 @@ struct TableReader {
 enum TableHeaderCheck {
   static func isKeyStart(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar {
-    case "A"..."Z", "a"..."z", "0"..."9", "_", "-", "\"", "'", "]", " ", "\t", "\n", "\r": return true
+    case "A"..."Z", "a"..."z", "0"..."9", "_", "-", "\"", "'", "]", " ", "\t": return true
     default: return false
     }
   }
