@@ -6,7 +6,7 @@ SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev libs
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 
-.PHONY: all deps build release test fuzz demo screenshot bench-run bench-fetch bench-rnn bench-extract train-extract eval-extract train-sentiment eval-sentiment train-names eval-names format clean
+.PHONY: all deps build release test test-sanitize fuzz demo screenshot bench-run bench-fetch bench-rnn bench-extract train-extract eval-extract train-sentiment eval-sentiment train-names eval-names format clean
 
 all: build
 
@@ -43,6 +43,23 @@ TEST_FLAGS := -c release -Xswiftc -enable-testing
 test: deps
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+
+# The whole suite under the thread sanitizer (the runner's fetch thread, parse workers and
+# label workers) and then the address sanitizer, each built in a folder of its own
+# (.build/sanitize-NAME) so the ordinary build stays. Slow (two more builds and a slower
+# suite): not part of `make test`, run before a change to the runner or the engine lands.
+# SANITIZE_FILTER=RegEx narrows the tests. Leaks are not counted (TOMLKit leaks a table on
+# each refused job file); every memory error is.
+SANITIZERS ?= thread address
+test-sanitize: deps
+	@for sanitizer in $(SANITIZERS); do \
+	  echo "== $$sanitizer sanitizer" && \
+	  $(SWIFT) build $(TEST_FLAGS) --build-tests --sanitize $$sanitizer --scratch-path .build/sanitize-$$sanitizer && \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ASAN_OPTIONS="detect_leaks=0" \
+	  OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --sanitize $$sanitizer \
+	    --scratch-path .build/sanitize-$$sanitizer --disable-swift-testing \
+	    $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)') || exit 1; \
+	done
 
 # libFuzzer harnesses (Fuzz/): every reader of outside bytes — HTML parse + extract,
 # tokenizer + sentence splitter, feed/sitemap parser, robots.txt parser, safetensors

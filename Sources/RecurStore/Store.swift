@@ -57,6 +57,7 @@ public final class Store: Sendable {
         throw StoreError("\(path): cannot create the folder \(folder): \(error.localizedDescription)")
       }
     }
+    try Self.check(path)
     var configuration = Configuration()
     configuration.journalMode = .wal
     configuration.busyMode = .timeout(5)
@@ -66,21 +67,76 @@ public final class Store: Sendable {
     do {
       database = try DatabaseQueue(path: path, configuration: configuration)
       try Self.migrator.migrate(database)
+    } catch let error as StoreError {
+      throw error
     } catch {
-      throw StoreError("\(path): not a usable Recur database: \(Self.describe(error))")
+      throw StoreError("\(path): not a usable Recur database: \(Self.describe(error, path: path))")
     }
   }
 
-  static func describe(_ error: any Error) -> String {
-    if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
-    return "\(error)"
+  static let damagedAdvice =
+    "Recur does not repair a store: restore it from a backup, or move it aside to start a new one"
+
+  /// Checks an existing file before anything is written to it, through a read-only
+  /// connection: it must not be empty (SQLite would silently make a new database in its
+  /// place, dropping any write-ahead log, and the next run would take the numbers and
+  /// report folders of the runs before), every page must read as sound (a file truncated
+  /// or overwritten between runs is refused, not written into: SQLite alone notices only
+  /// on reaching a damaged page, perhaps never), and it must be Recur's, of a schema this
+  /// program knows.
+  static func check(_ path: String) throws(StoreError) {
+    var file = stat()
+    guard stat(path, &file) == 0, (file.st_mode & S_IFMT) == S_IFREG else { return }
+    guard file.st_size > 0 else {
+      throw StoreError("\(path): the database file is empty (truncated?). \(damagedAdvice)")
+    }
+    var configuration = Configuration()
+    configuration.readonly = true
+    configuration.busyMode = .timeout(5)
+    do {
+      let reader = try DatabaseQueue(path: path, configuration: configuration)
+      try reader.read { db in
+        let problems = try String.fetchAll(db, sql: "PRAGMA quick_check")
+        if problems != ["ok"] {
+          throw StoreError(
+            "\(path): the database is damaged (\(problems.prefix(3).joined(separator: "; "))). \(damagedAdvice)")
+        }
+        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
+        if !tables.isEmpty && !tables.contains("grdb_migrations") {
+          throw StoreError("\(path): a SQLite database, but not a Recur store (tables \(tables.sorted().prefix(5)))")
+        }
+        if try migrator.hasBeenSuperseded(db) {
+          throw StoreError(
+            "\(path): the store was written by a newer Recur (its schema has migrations this one does not know); "
+              + "run it with that version")
+        }
+      }
+      try reader.close()
+    } catch let error as StoreError {
+      throw error
+    } catch {
+      throw StoreError("\(path): not a usable Recur database: \(describe(error, path: path))")
+    }
+  }
+
+  static func describe(_ error: any Error, path: String) -> String {
+    guard let error = error as? DatabaseError else { return "\(error)" }
+    let message = error.message ?? "\(error.resultCode)"
+    switch error.resultCode {
+    case .SQLITE_CORRUPT: return "the database is damaged (\(message)). " + damagedAdvice
+    case .SQLITE_NOTADB: return message + ". " + damagedAdvice
+    case .SQLITE_FULL, .SQLITE_IOERR:
+      return DiskSpace.reason(folder: (path as NSString).deletingLastPathComponent).map { message + " (\($0))" }
+        ?? message
+    default: return message
+    }
   }
 
   private func write<T>(_ what: String, _ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
     do {
       return try database.write(body)
     } catch {
-      throw StoreError("\(path): \(what): \(Self.describe(error))")
+      throw StoreError("\(path): \(what): \(Self.describe(error, path: path))")
     }
   }
 
@@ -88,7 +144,7 @@ public final class Store: Sendable {
     do {
       return try database.read(body)
     } catch {
-      throw StoreError("\(path): \(what): \(Self.describe(error))")
+      throw StoreError("\(path): \(what): \(Self.describe(error, path: path))")
     }
   }
 

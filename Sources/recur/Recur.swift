@@ -25,6 +25,9 @@ struct Recur: ParsableCommand {
   /// Runs the command and maps every error to the exit codes of DESIGN.md: argument
   /// errors are 2 (ArgumentParser's own default would be 64).
   static func main() {
+    // Past a file-size limit (`ulimit -f`), a write fails with EFBIG and the store or the
+    // report says so, instead of the signal killing the process mid-write.
+    signal(SIGXFSZ, SIG_IGN)
     do {
       var command = try parseAsRoot()
       try command.run()

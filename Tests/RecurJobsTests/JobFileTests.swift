@@ -170,6 +170,9 @@ final class JobFileTests: XCTestCase {
       XCTAssertEqual(problem?.line, line, header)
       XCTAssertTrue(problem?.message.contains("a table name must start with") ?? false, header)
     }
+    // After a byte-order mark, the first line is a line start too (a third make fuzz finding).
+    XCTAssertEqual(TableHeaderCheck.badHeaderLine("\u{FEFF}[[[fetch"), 1)
+    XCTAssertNil(TableHeaderCheck.badHeaderLine("\u{FEFF}[fetch]"))
     let job = try parse(
       #"""
       version = 1

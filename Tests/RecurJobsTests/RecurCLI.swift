@@ -16,8 +16,14 @@ enum RecurCLI {
 
   /// Exit status, standard output and standard error of `recur ARGUMENTS`.
   static func run(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    try run(in: try binary().path, arguments)
+  }
+
+  /// Exit status, standard output and standard error of `EXECUTABLE ARGUMENTS` (`recur`
+  /// run through a wrapper such as `prlimit`).
+  static func run(in executable: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
     let process = Process()
-    process.executableURL = try binary()
+    process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let out = Pipe()
     let err = Pipe()

@@ -167,4 +167,32 @@ final class StoreTests: XCTestCase {
       XCTAssertTrue("\(error)".contains(path), "\(error)")
     }
   }
+
+  func testAnotherProgramsDatabaseIsRefusedAndLeftUntouched() throws {
+    let path = folder.appendingPathComponent("other.sqlite").path
+    do {
+      let queue = try DatabaseQueue(path: path)
+      try queue.write { db in try db.execute(sql: "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total REAL)") }
+    }
+    let before = try Data(contentsOf: URL(fileURLWithPath: path))
+    XCTAssertThrowsError(try Store(path: path)) { error in
+      XCTAssertTrue("\(error)".contains("not a Recur store (tables [\"invoices\"])"), "\(error)")
+    }
+    XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "no Recur table was added")
+  }
+
+  func testAStoreFromANewerRecurIsRefused() throws {
+    let path = folder.appendingPathComponent("newer.sqlite").path
+    _ = try Store(path: path)
+    do {
+      let queue = try DatabaseQueue(path: path)
+      try queue.write { db in
+        try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')")
+      }
+    }
+    XCTAssertThrowsError(try Store(path: path)) { error in
+      XCTAssertTrue("\(error)".contains("written by a newer Recur"), "\(error)")
+      XCTAssertTrue("\(error)".contains(path), "\(error)")
+    }
+  }
 }

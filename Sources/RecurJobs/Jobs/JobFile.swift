@@ -383,6 +383,10 @@ enum TableHeaderCheck {
       case " ", "\t", "\r":
         index += 1
         continue
+      case "\u{FEFF}" where index == 0:
+        // A byte-order mark: the TOML library reads past it, so the first line starts after it.
+        index += 1
+        continue
       case "#":
         while index < scalars.count, scalars[index] != "\n" { index += 1 }
         continue

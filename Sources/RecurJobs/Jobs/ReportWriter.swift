@@ -42,13 +42,11 @@ public struct ReportWriter {
       default: (name, text) = ("entities.csv", DataExports.entitiesCSV(report))
       }
       let path = (folder as NSString).appendingPathComponent(name)
-      do {
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+      do throws(RecurError) {
+        try WholeFile.write(text, to: path)
         outcomes.set(index, .success(path))
       } catch {
-        outcomes.set(
-          index,
-          .failure(RecurError(.fatal, "cannot write the report: \(error.localizedDescription)", location: path)))
+        outcomes.set(index, .failure(error))
       }
     }
     var files: [String] = []
