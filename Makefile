@@ -2,7 +2,9 @@
 # Both install the Debian/Ubuntu packages Recur builds against when missing.
 
 SWIFT        ?= swift
-SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev libsqlite3-dev pkg-config
+SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev libsqlite3-dev libpq-dev pkg-config
+# The PostgreSQL server, for the tests of the PostgreSQL store (they start a throwaway one).
+TEST_DEPS    := postgresql
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 
@@ -41,6 +43,7 @@ release:
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
 test: deps
+	@$(MAKE) --no-print-directory deps SYSTEM_DEPS="$(TEST_DEPS)"
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
 	OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
@@ -52,10 +55,11 @@ test: deps
 # each refused job file); every memory error is.
 SANITIZERS ?= thread address
 test-sanitize: deps
+	@$(MAKE) --no-print-directory deps SYSTEM_DEPS="$(TEST_DEPS)"
 	@for sanitizer in $(SANITIZERS); do \
 	  echo "== $$sanitizer sanitizer" && \
 	  $(SWIFT) build $(TEST_FLAGS) --build-tests --sanitize $$sanitizer --scratch-path .build/sanitize-$$sanitizer && \
-	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ASAN_OPTIONS="detect_leaks=0" \
+	  RECUR_SANITIZER=$$sanitizer TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ASAN_OPTIONS="detect_leaks=0" \
 	  OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --sanitize $$sanitizer \
 	    --scratch-path .build/sanitize-$$sanitizer --disable-swift-testing \
 	    $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)') || exit 1; \

@@ -60,10 +60,14 @@ let package = Package(
       name: "RecurFetch",
       dependencies: ["CCurl", .product(name: "Logging", package: "swift-log")]
     ),
+    // The store's second backend: PostgreSQL through libpq, synchronous like the runner's
+    // threads (Debian's libpq-dev; the server itself only for the tests).
+    .systemLibrary(name: "CPostgres", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
     .target(
       name: "RecurStore",
       dependencies: [
-        .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto"),
+        "CPostgres", .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Crypto", package: "swift-crypto"),
       ]
     ),
     .target(name: "RecurReport"),

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// A problem with the database file: it cannot be opened, is not Recur's, or a
 /// statement failed. The message names the file.
@@ -38,242 +37,68 @@ public struct RunDocument: Sendable, Equatable {
   public var results: DocumentResults
 }
 
-/// The database of one job (SQLite through GRDB, in WAL mode): runs, documents with
-/// their HTTP validators and content hash, labels, entities, review items and the fetch
-/// log. Every document is written in one transaction, so a crash at any point leaves a
-/// consistent file and a rerun carries on from what was committed.
+/// The database of one job: runs, documents with their HTTP validators and content hash,
+/// labels, entities, review items and the fetch log, in SQLite (the embedded default, a
+/// file in WAL mode) or PostgreSQL (shared by workers). The same statements serve both.
+/// Every document is written in one transaction, so a crash at any point leaves a
+/// consistent store and a rerun carries on from what was committed.
 public final class Store: Sendable {
-  public let path: String
-  private let database: DatabaseQueue
+  /// The file path, or the PostgreSQL URL without its password.
+  public var path: String { backend.location }
+  let backend: any StoreBackend
 
-  /// Opens (creating when missing) the database at `path` and brings its schema up to date.
+  /// Opens (creating when missing) the SQLite database at `path` and brings its schema up
+  /// to date; a file that is damaged, not Recur's, or from a newer Recur is refused.
   public init(path: String) throws(StoreError) {
-    self.path = path
-    let folder = (path as NSString).deletingLastPathComponent
-    if !folder.isEmpty {
-      do {
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-      } catch {
-        throw StoreError("\(path): cannot create the folder \(folder): \(error.localizedDescription)")
-      }
-    }
-    try Self.check(path)
-    var configuration = Configuration()
-    configuration.journalMode = .wal
-    configuration.busyMode = .timeout(5)
-    configuration.prepareDatabase { db in
-      try db.execute(sql: "PRAGMA synchronous = NORMAL")
-    }
-    do {
-      database = try DatabaseQueue(path: path, configuration: configuration)
-      try Self.migrator.migrate(database)
-    } catch let error as StoreError {
-      throw error
-    } catch {
-      throw StoreError("\(path): not a usable Recur database: \(Self.describe(error, path: path))")
+    backend = try SQLiteBackend(path: path)
+  }
+
+  /// Connects to the PostgreSQL database at `url` (`postgresql://user@host:port/db`) and
+  /// brings its schema up to date.
+  public init(url: String) throws(StoreError) {
+    backend = try PostgresBackend(url: url)
+  }
+
+  /// `url` when given (PostgreSQL), else the SQLite file at `path`.
+  public convenience init(url: String?, path: String) throws(StoreError) {
+    if let url { try self.init(url: url) } else { try self.init(path: path) }
+  }
+
+  /// A store URL as messages show it: without its password.
+  public static func redacted(_ url: String) -> String { PostgresBackend.redacted(url) }
+
+  /// Takes the job's run lock in a PostgreSQL store (an advisory lock held by this
+  /// process's connection until it ends): false when another process holds it. A SQLite
+  /// store has its lock file beside it instead, and this returns true.
+  public func lockJob(_ job: String) throws(StoreError) -> Bool {
+    guard backend is PostgresBackend else { return true }
+    return try read("cannot take the lock of job \(job)") { db in
+      try db.row("SELECT pg_try_advisory_lock(hashtext(?)) AS locked", ["recur:" + job])?.string("locked") == "t"
     }
   }
 
   static let damagedAdvice =
     "Recur does not repair a store: restore it from a backup, or move it aside to start a new one"
 
-  /// Checks an existing file before anything is written to it, through a read-only
-  /// connection: it must not be empty (SQLite would silently make a new database in its
-  /// place, dropping any write-ahead log, and the next run would take the numbers and
-  /// report folders of the runs before), every page must read as sound (a file truncated
-  /// or overwritten between runs is refused, not written into: SQLite alone notices only
-  /// on reaching a damaged page, perhaps never), and it must be Recur's, of a schema this
-  /// program knows.
-  static func check(_ path: String) throws(StoreError) {
-    var file = stat()
-    guard stat(path, &file) == 0, (file.st_mode & S_IFMT) == S_IFREG else { return }
-    guard file.st_size > 0 else {
-      throw StoreError("\(path): the database file is empty (truncated?). \(damagedAdvice)")
-    }
-    var configuration = Configuration()
-    configuration.readonly = true
-    configuration.busyMode = .timeout(5)
+  static func newerSchema(_ location: String) -> String {
+    "\(location): the store was written by a newer Recur (its schema has migrations this one does not know); "
+      + "run it with that version"
+  }
+
+  private func write<T>(_ what: String, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
     do {
-      let reader = try DatabaseQueue(path: path, configuration: configuration)
-      try reader.read { db in
-        let problems = try String.fetchAll(db, sql: "PRAGMA quick_check")
-        if problems != ["ok"] {
-          throw StoreError(
-            "\(path): the database is damaged (\(problems.prefix(3).joined(separator: "; "))). \(damagedAdvice)")
-        }
-        let tables = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table'")
-        if !tables.isEmpty && !tables.contains("grdb_migrations") {
-          throw StoreError("\(path): a SQLite database, but not a Recur store (tables \(tables.sorted().prefix(5)))")
-        }
-        if try migrator.hasBeenSuperseded(db) {
-          throw StoreError(
-            "\(path): the store was written by a newer Recur (its schema has migrations this one does not know); "
-              + "run it with that version")
-        }
-      }
-      try reader.close()
-    } catch let error as StoreError {
-      throw error
+      return try backend.write(body)
     } catch {
-      throw StoreError("\(path): not a usable Recur database: \(describe(error, path: path))")
+      throw StoreError("\(path): \(what): \(backend.describe(error))")
     }
   }
 
-  static func describe(_ error: any Error, path: String) -> String {
-    guard let error = error as? DatabaseError else { return "\(error)" }
-    let message = error.message ?? "\(error.resultCode)"
-    switch error.resultCode {
-    case .SQLITE_CORRUPT: return "the database is damaged (\(message)). " + damagedAdvice
-    case .SQLITE_NOTADB: return message + ". " + damagedAdvice
-    case .SQLITE_FULL, .SQLITE_IOERR:
-      return DiskSpace.reason(folder: (path as NSString).deletingLastPathComponent).map { message + " (\($0))" }
-        ?? message
-    default: return message
-    }
-  }
-
-  private func write<T>(_ what: String, _ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
+  private func read<T>(_ what: String, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
     do {
-      return try database.write(body)
+      return try backend.read(body)
     } catch {
-      throw StoreError("\(path): \(what): \(Self.describe(error, path: path))")
+      throw StoreError("\(path): \(what): \(backend.describe(error))")
     }
-  }
-
-  private func read<T>(_ what: String, _ body: @Sendable (Database) throws -> T) throws(StoreError) -> T {
-    do {
-      return try database.read(body)
-    } catch {
-      throw StoreError("\(path): \(what): \(Self.describe(error, path: path))")
-    }
-  }
-
-  // MARK: Schema
-
-  static var migrator: DatabaseMigrator {
-    var migrator = DatabaseMigrator()
-    migrator.registerMigration("v1") { db in
-      try db.execute(
-        sql: """
-          CREATE TABLE runs (
-            id INTEGER PRIMARY KEY,
-            job TEXT NOT NULL,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            status TEXT NOT NULL,
-            stage TEXT NOT NULL,
-            models TEXT NOT NULL,
-            counts TEXT NOT NULL DEFAULT '{}',
-            seconds REAL
-          );
-          CREATE TABLE documents (
-            id INTEGER PRIMARY KEY,
-            url TEXT NOT NULL UNIQUE,
-            final_url TEXT,
-            http_status INTEGER,
-            content_type TEXT,
-            etag TEXT,
-            last_modified TEXT,
-            content_hash TEXT,
-            title TEXT,
-            site_name TEXT,
-            canonical_url TEXT,
-            authors TEXT NOT NULL DEFAULT '[]',
-            published TEXT,
-            language TEXT,
-            description TEXT,
-            kind TEXT,
-            method TEXT,
-            encoding TEXT,
-            extraction_reason TEXT,
-            text TEXT,
-            first_run INTEGER REFERENCES runs(id),
-            last_run INTEGER REFERENCES runs(id)
-          );
-          CREATE TABLE run_documents (
-            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            position INTEGER NOT NULL,
-            outcome TEXT NOT NULL,
-            reason TEXT,
-            PRIMARY KEY (run_id, document_id)
-          );
-          CREATE TABLE fetch_log (
-            id INTEGER PRIMARY KEY,
-            run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
-            url TEXT NOT NULL,
-            outcome TEXT NOT NULL,
-            http_status INTEGER,
-            reason TEXT,
-            bytes INTEGER NOT NULL,
-            milliseconds REAL NOT NULL,
-            attempts INTEGER NOT NULL
-          );
-          CREATE INDEX fetch_log_run ON fetch_log(run_id);
-          CREATE TABLE labels (
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            model TEXT NOT NULL,
-            model_version TEXT NOT NULL,
-            label TEXT NOT NULL,
-            probability REAL,
-            positive REAL,
-            language TEXT,
-            reason TEXT,
-            sentences TEXT NOT NULL DEFAULT '[]',
-            PRIMARY KEY (document_id, model)
-          );
-          CREATE TABLE entities (
-            id INTEGER PRIMARY KEY,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            model_version TEXT NOT NULL,
-            type TEXT NOT NULL,
-            text TEXT NOT NULL,
-            start INTEGER NOT NULL,
-            "end" INTEGER NOT NULL,
-            confidence REAL NOT NULL
-          );
-          CREATE INDEX entities_document ON entities(document_id);
-          CREATE TABLE people (
-            id INTEGER PRIMARY KEY,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            name TEXT NOT NULL,
-            mentions INTEGER NOT NULL,
-            forms TEXT NOT NULL,
-            confidence REAL NOT NULL
-          );
-          CREATE INDEX people_document ON people(document_id);
-          CREATE TABLE names_runs (
-            document_id INTEGER PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
-            model_version TEXT NOT NULL
-          );
-          CREATE TABLE review_items (
-            id INTEGER PRIMARY KEY,
-            document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-            position INTEGER NOT NULL,
-            author TEXT,
-            title TEXT,
-            rating REAL,
-            best_rating REAL,
-            normalised_rating REAL,
-            date TEXT,
-            body TEXT NOT NULL,
-            source TEXT NOT NULL,
-            label TEXT,
-            probability REAL
-          );
-          CREATE INDEX review_items_document ON review_items(document_id);
-          """)
-    }
-    // The sentiment model's opinion output: a document's opinion share beside P(positive).
-    migrator.registerMigration("v2-opinion") { db in
-      try db.execute(sql: "ALTER TABLE labels ADD COLUMN opinion REAL")
-    }
-    // Which parser made a document's text: text from another parser is parsed again
-    // (readers' comments came out of the text with this one).
-    migrator.registerMigration("v3-parser") { db in
-      try db.execute(sql: "ALTER TABLE documents ADD COLUMN parser_version TEXT")
-    }
-    return migrator
   }
 
   // MARK: Runs
@@ -284,12 +109,11 @@ public final class Store: Sendable {
   {
     let modelsJSON = Self.encode(models)
     return try write("cannot start a run") { db in
-      try db.execute(
-        sql: "UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND job = ?", arguments: [job])
-      try db.execute(
-        sql: "INSERT INTO runs (job, started_at, status, stage, models) VALUES (?, ?, 'running', ?, ?)",
-        arguments: [job, time, stage, modelsJSON])
-      return db.lastInsertedRowID
+      try db.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND job = ?", [job])
+      let row = try db.row(
+        "INSERT INTO runs (job, started_at, status, stage, models) VALUES (?, ?, 'running', ?, ?) RETURNING id",
+        [job, time, stage, modelsJSON])
+      return row?.int64("id") ?? 0
     }
   }
 
@@ -297,46 +121,46 @@ public final class Store: Sendable {
   public func finishRun(_ run: Int64, status: RunRecord.Status, at time: String, seconds: Double) throws(StoreError) {
     try write("cannot finish run \(run)") { db in
       var counts: [String: Int] = [:]
-      for row in try Row.fetchAll(
-        db, sql: "SELECT outcome, COUNT(*) AS n FROM run_documents WHERE run_id = ? GROUP BY outcome", arguments: [run])
+      for row in try db.rows(
+        "SELECT outcome, COUNT(*) AS n FROM run_documents WHERE run_id = ? GROUP BY outcome", [run])
       {
-        counts[row["outcome"]] = row["n"]
+        counts[row.string("outcome") ?? ""] = row.int("n")
       }
-      for row in try Row.fetchAll(
-        db,
-        sql: """
-          SELECT l.label, COUNT(*) AS n FROM run_documents r JOIN labels l ON l.document_id = r.document_id
-          WHERE r.run_id = ? AND l.model = 'sentiment' AND r.outcome != 'failed' AND r.outcome != 'skipped'
-          GROUP BY l.label
-          """, arguments: [run])
+      for row in try db.rows(
+        """
+        SELECT l.label, COUNT(*) AS n FROM run_documents r JOIN labels l ON l.document_id = r.document_id
+        WHERE r.run_id = ? AND l.model = 'sentiment' AND r.outcome != 'failed' AND r.outcome != 'skipped'
+        GROUP BY l.label
+        """, [run])
       {
-        counts["label:" + (row["label"] as String)] = row["n"]
+        counts["label:" + (row.string("label") ?? "")] = row.int("n")
       }
       try db.execute(
-        sql: "UPDATE runs SET status = ?, finished_at = ?, counts = ?, seconds = ? WHERE id = ?",
-        arguments: [status.rawValue, time, Self.encode(counts), seconds, run])
+        "UPDATE runs SET status = ?, finished_at = ?, counts = ?, seconds = ? WHERE id = ?",
+        [status.rawValue, time, Self.encode(counts), seconds, run])
     }
   }
 
   /// Every run of `job`, oldest first.
   public func runs(job: String) throws(StoreError) -> [RunRecord] {
     try read("cannot read the runs") { db in
-      try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE job = ? ORDER BY id", arguments: [job]).map(Self.run)
+      try db.rows("SELECT * FROM runs WHERE job = ? ORDER BY id", [job]).map(Self.run)
     }
   }
 
   public func run(_ id: Int64) throws(StoreError) -> RunRecord? {
     try read("cannot read run \(id)") { db in
-      try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(Self.run)
+      try db.row("SELECT * FROM runs WHERE id = ?", [id]).map(Self.run)
     }
   }
 
-  static func run(_ row: Row) -> RunRecord {
+  static func run(_ row: StoreRow) -> RunRecord {
     RunRecord(
-      id: row["id"], job: row["job"], startedAt: row["started_at"], finishedAt: row["finished_at"],
-      status: RunRecord.Status(rawValue: row["status"]) ?? .interrupted, stage: row["stage"],
-      models: decode([ModelVersion].self, row["models"]) ?? [],
-      counts: decode([String: Int].self, row["counts"]) ?? [:], seconds: row["seconds"])
+      id: row.int64("id") ?? 0, job: row.string("job") ?? "", startedAt: row.string("started_at") ?? "",
+      finishedAt: row.string("finished_at"),
+      status: RunRecord.Status(rawValue: row.string("status") ?? "") ?? .interrupted, stage: row.string("stage") ?? "",
+      models: decode([ModelVersion].self, row.string("models")) ?? [],
+      counts: decode([String: Int].self, row.string("counts")) ?? [:], seconds: row.double("seconds"))
   }
 
   // MARK: Documents
@@ -348,20 +172,20 @@ public final class Store: Sendable {
       for start in stride(from: 0, to: urls.count, by: 500) {
         let slice = Array(urls[start..<min(urls.count, start + 500)])
         let marks = Array(repeating: "?", count: slice.count).joined(separator: ",")
-        let rows = try Row.fetchAll(
-          db,
-          sql: """
-            SELECT d.id, d.url, d.etag, d.last_modified, d.content_hash, d.text, d.language, d.parser_version,
-              (SELECT model_version FROM labels WHERE document_id = d.id AND model = 'sentiment') AS sentiment_version,
-              (SELECT model_version FROM names_runs WHERE document_id = d.id) AS names_version
-            FROM documents d WHERE d.url IN (\(marks))
-            """, arguments: StatementArguments(slice))
+        let rows = try db.rows(
+          """
+          SELECT d.id, d.url, d.etag, d.last_modified, d.content_hash, d.text, d.language, d.parser_version,
+            (SELECT model_version FROM labels WHERE document_id = d.id AND model = 'sentiment') AS sentiment_version,
+            (SELECT model_version FROM names_runs WHERE document_id = d.id) AS names_version
+          FROM documents d WHERE d.url IN (\(marks))
+          """, slice)
         for row in rows {
-          states[row["url"]] = PreviousState(
-            documentID: row["id"], etag: row["etag"], lastModified: row["last_modified"],
-            contentHash: row["content_hash"], text: row["text"], language: row["language"],
-            sentimentVersion: row["sentiment_version"], namesVersion: row["names_version"],
-            parserVersion: row["parser_version"])
+          guard let url = row.string("url") else { continue }
+          states[url] = PreviousState(
+            documentID: row.int64("id") ?? 0, etag: row.string("etag"), lastModified: row.string("last_modified"),
+            contentHash: row.string("content_hash"), text: row.string("text"), language: row.string("language"),
+            sentimentVersion: row.string("sentiment_version"), namesVersion: row.string("names_version"),
+            parserVersion: row.string("parser_version"))
         }
       }
       return states
@@ -376,66 +200,71 @@ public final class Store: Sendable {
   ) throws(StoreError) {
     try write("cannot store \(results.document.url)") { db in
       let document = results.document
-      let earlierHash = try String.fetchOne(
-        db, sql: "SELECT content_hash FROM documents WHERE url = ?", arguments: [document.url])
+      let earlierHash = try db.row("SELECT content_hash FROM documents WHERE url = ?", [document.url])?
+        .string("content_hash")
       let id = try Self.upsert(document, run: run, db: db)
       // New content without new labels (`--stage parse`): the old labels no longer hold.
       if earlierHash != document.contentHash {
         if results.sentiment == nil {
-          try db.execute(sql: "DELETE FROM labels WHERE document_id = ?", arguments: [id])
-          try db.execute(sql: "DELETE FROM review_items WHERE document_id = ?", arguments: [id])
+          try db.execute("DELETE FROM labels WHERE document_id = ?", [id])
+          try db.execute("DELETE FROM review_items WHERE document_id = ?", [id])
         }
         if results.names == nil {
-          try db.execute(sql: "DELETE FROM entities WHERE document_id = ?", arguments: [id])
-          try db.execute(sql: "DELETE FROM people WHERE document_id = ?", arguments: [id])
-          try db.execute(sql: "DELETE FROM names_runs WHERE document_id = ?", arguments: [id])
+          try db.execute("DELETE FROM entities WHERE document_id = ?", [id])
+          try db.execute("DELETE FROM people WHERE document_id = ?", [id])
+          try db.execute("DELETE FROM names_runs WHERE document_id = ?", [id])
         }
       }
       if let sentiment = results.sentiment {
         try db.execute(
-          sql: """
-            INSERT OR REPLACE INTO labels
-              (document_id, model, model_version, label, probability, positive, opinion, language, reason,
-               sentences)
-            VALUES (?, 'sentiment', ?, ?, ?, ?, ?, ?, ?, ?)
-            """,
-          arguments: [
+          """
+          INSERT INTO labels
+            (document_id, model, model_version, label, probability, positive, opinion, language, reason, sentences)
+          VALUES (?, 'sentiment', ?, ?, ?, ?, ?, ?, ?, ?)
+          ON CONFLICT (document_id, model) DO UPDATE SET model_version = excluded.model_version,
+            label = excluded.label, probability = excluded.probability, positive = excluded.positive,
+            opinion = excluded.opinion, language = excluded.language, reason = excluded.reason,
+            sentences = excluded.sentences
+          """,
+          [
             id, sentiment.modelVersion, sentiment.label, sentiment.probability, sentiment.positive,
             sentiment.opinion, sentiment.language, sentiment.reason, Self.encode(sentiment.sentences),
           ])
-        try db.execute(sql: "DELETE FROM review_items WHERE document_id = ?", arguments: [id])
+        try db.execute("DELETE FROM review_items WHERE document_id = ?", [id])
         for (index, review) in results.reviews.enumerated() {
           try db.execute(
-            sql: """
-              INSERT INTO review_items (document_id, position, author, title, rating, best_rating,
-                normalised_rating, date, body, source, label, probability)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-              """,
-            arguments: [
+            """
+            INSERT INTO review_items (document_id, position, author, title, rating, best_rating,
+              normalised_rating, date, body, source, label, probability)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
               id, index, review.author, review.title, review.rating, review.bestRating, review.normalisedRating,
               review.date, review.body, review.source, review.label, review.probability,
             ])
         }
       }
       if let names = results.names {
-        try db.execute(sql: "DELETE FROM entities WHERE document_id = ?", arguments: [id])
-        try db.execute(sql: "DELETE FROM people WHERE document_id = ?", arguments: [id])
+        try db.execute("DELETE FROM entities WHERE document_id = ?", [id])
+        try db.execute("DELETE FROM people WHERE document_id = ?", [id])
         for entity in names.entities {
           try db.execute(
-            sql: """
-              INSERT INTO entities (document_id, model_version, type, text, start, "end", confidence)
-              VALUES (?, ?, ?, ?, ?, ?, ?)
-              """,
-            arguments: [id, names.modelVersion, entity.type, entity.text, entity.start, entity.end, entity.confidence])
+            """
+            INSERT INTO entities (document_id, model_version, type, text, start, "end", confidence)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """,
+            [id, names.modelVersion, entity.type, entity.text, entity.start, entity.end, entity.confidence])
         }
         for person in names.people {
           try db.execute(
-            sql: "INSERT INTO people (document_id, name, mentions, forms, confidence) VALUES (?, ?, ?, ?, ?)",
-            arguments: [id, person.name, person.mentions, Self.encode(person.forms), person.confidence])
+            "INSERT INTO people (document_id, name, mentions, forms, confidence) VALUES (?, ?, ?, ?, ?)",
+            [id, person.name, person.mentions, Self.encode(person.forms), person.confidence])
         }
         try db.execute(
-          sql: "INSERT OR REPLACE INTO names_runs (document_id, model_version) VALUES (?, ?)",
-          arguments: [id, names.modelVersion])
+          """
+          INSERT INTO names_runs (document_id, model_version) VALUES (?, ?)
+          ON CONFLICT (document_id) DO UPDATE SET model_version = excluded.model_version
+          """, [id, names.modelVersion])
       }
       try Self.record(run: run, document: id, position: position, outcome: outcome, reason: nil, fetch: fetch, db: db)
     }
@@ -450,11 +279,11 @@ public final class Store: Sendable {
   {
     try write("cannot record an unchanged document") { db in
       try db.execute(
-        sql: """
-          UPDATE documents SET last_run = ?, etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified)
-          WHERE id = ?
-          """,
-        arguments: [run, etag, lastModified, documentID])
+        """
+        UPDATE documents SET last_run = ?, etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified)
+        WHERE id = ?
+        """,
+        [run, etag, lastModified, documentID])
       try Self.record(
         run: run, document: documentID, position: position, outcome: .unchanged, reason: nil, fetch: fetch, db: db)
     }
@@ -466,11 +295,12 @@ public final class Store: Sendable {
     run: Int64, position: Int, url: String, outcome: DocumentOutcome, reason: String?, fetch: FetchLogEntry?
   ) throws(StoreError) {
     try write("cannot record \(url)") { db in
-      try db.execute(
-        sql:
-          "INSERT INTO documents (url, first_run, last_run) VALUES (?, ?, ?) ON CONFLICT(url) DO UPDATE SET last_run = ?",
-        arguments: [url, run, run, run])
-      let id = try Int64.fetchOne(db, sql: "SELECT id FROM documents WHERE url = ?", arguments: [url]) ?? 0
+      let id =
+        try db.row(
+          """
+          INSERT INTO documents (url, first_run, last_run) VALUES (?, ?, ?)
+          ON CONFLICT (url) DO UPDATE SET last_run = excluded.last_run RETURNING id
+          """, [url, run, run])?.int64("id") ?? 0
       try Self.record(
         run: run, document: id, position: position, outcome: outcome, reason: reason, fetch: fetch, db: db)
     }
@@ -479,52 +309,53 @@ public final class Store: Sendable {
   /// Everything stored for one URL (to label stored text again after a 304), or nil.
   public func storedResults(url: String) throws(StoreError) -> DocumentResults? {
     try read("cannot read \(url)") { db in
-      try Row.fetchOne(db, sql: "SELECT * FROM documents WHERE url = ?", arguments: [url]).map {
-        try Self.results($0, db)
-      }
+      try db.row("SELECT * FROM documents WHERE url = ?", [url]).map { try Self.results($0, db) }
     }
   }
 
-  static func upsert(_ document: StoredDocument, run: Int64, db: Database) throws -> Int64 {
-    try db.execute(
-      sql: """
-        INSERT INTO documents (url, final_url, http_status, content_type, etag, last_modified, content_hash, title,
-          site_name, canonical_url, authors, published, language, description, kind, method, encoding,
-          extraction_reason, text, parser_version, first_run, last_run)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(url) DO UPDATE SET final_url = excluded.final_url, http_status = excluded.http_status,
-          content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
-          content_hash = excluded.content_hash, title = excluded.title, site_name = excluded.site_name,
-          canonical_url = excluded.canonical_url, authors = excluded.authors, published = excluded.published,
-          language = excluded.language, description = excluded.description, kind = excluded.kind,
-          method = excluded.method, encoding = excluded.encoding, extraction_reason = excluded.extraction_reason,
-          text = excluded.text, parser_version = excluded.parser_version, last_run = excluded.last_run
-        """,
-      arguments: [
+  static func upsert(_ document: StoredDocument, run: Int64, db: any StoreSession) throws -> Int64 {
+    try db.row(
+      """
+      INSERT INTO documents (url, final_url, http_status, content_type, etag, last_modified, content_hash, title,
+        site_name, canonical_url, authors, published, language, description, kind, method, encoding,
+        extraction_reason, text, parser_version, first_run, last_run)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (url) DO UPDATE SET final_url = excluded.final_url, http_status = excluded.http_status,
+        content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
+        content_hash = excluded.content_hash, title = excluded.title, site_name = excluded.site_name,
+        canonical_url = excluded.canonical_url, authors = excluded.authors, published = excluded.published,
+        language = excluded.language, description = excluded.description, kind = excluded.kind,
+        method = excluded.method, encoding = excluded.encoding, extraction_reason = excluded.extraction_reason,
+        text = excluded.text, parser_version = excluded.parser_version, last_run = excluded.last_run
+      RETURNING id
+      """,
+      [
         document.url, document.finalURL, document.httpStatus, document.contentType, document.etag,
         document.lastModified, document.contentHash, document.title, document.siteName, document.canonicalURL,
         encode(document.authors), document.published, document.language, document.description, document.kind,
         document.method, document.encoding, document.extractionReason, document.text, document.parserVersion, run,
         run,
-      ])
-    return try Int64.fetchOne(db, sql: "SELECT id FROM documents WHERE url = ?", arguments: [document.url]) ?? 0
+      ])?.int64("id") ?? 0
   }
 
   static func record(
     run: Int64, document: Int64, position: Int, outcome: DocumentOutcome, reason: String?, fetch: FetchLogEntry?,
-    db: Database
+    db: any StoreSession
   ) throws {
     try db.execute(
-      sql:
-        "INSERT OR REPLACE INTO run_documents (run_id, document_id, position, outcome, reason) VALUES (?, ?, ?, ?, ?)",
-      arguments: [run, document, position, outcome.rawValue, reason])
+      """
+      INSERT INTO run_documents (run_id, document_id, position, outcome, reason) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (run_id, document_id) DO UPDATE SET position = excluded.position, outcome = excluded.outcome,
+        reason = excluded.reason
+      """,
+      [run, document, position, outcome.rawValue, reason])
     if let fetch {
       try db.execute(
-        sql: """
-          INSERT INTO fetch_log (run_id, url, outcome, http_status, reason, bytes, milliseconds, attempts)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-          """,
-        arguments: [
+        """
+        INSERT INTO fetch_log (run_id, url, outcome, http_status, reason, bytes, milliseconds, attempts)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
           run, fetch.url, fetch.outcome, fetch.httpStatus, fetch.reason, fetch.bytes, fetch.milliseconds,
           fetch.attempts,
         ])
@@ -540,73 +371,78 @@ public final class Store: Sendable {
     return documents
   }
 
+  /// Documents read at a time by `forEachDocument`.
+  static let page = 256
+
   /// Hands the documents of a run to `body` one at a time, in the order the run took them,
-  /// so a report over a large run need not hold every text at once.
+  /// a page at a time (by position), so a report over a large run never holds every text
+  /// at once.
   public func forEachDocument(run: Int64, _ body: (RunDocument) -> Void) throws(StoreError) {
-    try withoutActuallyEscaping(body) { body throws(StoreError) in
-      let box = UncheckedBox(body)
-      try read("cannot read the documents of run \(run)") { db in
-        let rows = try Row.fetchCursor(
-          db,
-          sql: """
-            SELECT r.outcome, r.reason AS run_reason, d.* FROM run_documents r JOIN documents d ON d.id = r.document_id
-            WHERE r.run_id = ? ORDER BY r.position, d.id
-            """, arguments: [run])
-        while let row = try rows.next() {
-          box.value(
-            RunDocument(
-              outcome: DocumentOutcome(rawValue: row["outcome"]) ?? .failed, reason: row["run_reason"],
-              results: try Self.results(row, db)))
+    var after: (position: Int64, id: Int64) = (-1, -1)
+    while true {
+      let documents = try read("cannot read the documents of run \(run)") { db in
+        try db.rows(
+          """
+          SELECT r.position, r.outcome, r.reason AS run_reason, d.* FROM run_documents r
+          JOIN documents d ON d.id = r.document_id
+          WHERE r.run_id = ? AND (r.position > ? OR (r.position = ? AND d.id > ?))
+          ORDER BY r.position, d.id LIMIT ?
+          """, [run, after.position, after.position, after.id, Self.page]
+        ).map { row in
+          (
+            position: row.int64("position") ?? 0, id: row.int64("id") ?? 0,
+            document: RunDocument(
+              outcome: DocumentOutcome(rawValue: row.string("outcome") ?? "") ?? .failed,
+              reason: row.string("run_reason"), results: try Self.results(row, db))
+          )
         }
       }
+      for item in documents { body(item.document) }
+      guard documents.count == Self.page, let last = documents.last else { return }
+      after = (last.position, last.id)
     }
   }
 
-  static func results(_ row: Row, _ db: Database) throws -> DocumentResults {
-    let id: Int64 = row["id"]
+  static func results(_ row: StoreRow, _ db: any StoreSession) throws -> DocumentResults {
+    let id = row.int64("id") ?? 0
     let document = StoredDocument(
-      url: row["url"], finalURL: row["final_url"], httpStatus: row["http_status"],
-      contentType: row["content_type"], etag: row["etag"], lastModified: row["last_modified"],
-      contentHash: row["content_hash"], title: row["title"], siteName: row["site_name"],
-      canonicalURL: row["canonical_url"], authors: Self.decode([String].self, row["authors"]) ?? [],
-      published: row["published"], language: row["language"], description: row["description"],
-      kind: row["kind"], method: row["method"], encoding: row["encoding"],
-      extractionReason: row["extraction_reason"], text: row["text"], parserVersion: row["parser_version"])
+      url: row.string("url") ?? "", finalURL: row.string("final_url"), httpStatus: row.int("http_status"),
+      contentType: row.string("content_type"), etag: row.string("etag"), lastModified: row.string("last_modified"),
+      contentHash: row.string("content_hash"), title: row.string("title"), siteName: row.string("site_name"),
+      canonicalURL: row.string("canonical_url"), authors: Self.decode([String].self, row.string("authors")) ?? [],
+      published: row.string("published"), language: row.string("language"), description: row.string("description"),
+      kind: row.string("kind"), method: row.string("method"), encoding: row.string("encoding"),
+      extractionReason: row.string("extraction_reason"), text: row.string("text"),
+      parserVersion: row.string("parser_version"))
     var results = DocumentResults(document: document)
-    if let label = try Row.fetchOne(
-      db, sql: "SELECT * FROM labels WHERE document_id = ? AND model = 'sentiment'", arguments: [id])
-    {
+    if let label = try db.row("SELECT * FROM labels WHERE document_id = ? AND model = 'sentiment'", [id]) {
       results.sentiment = StoredSentiment(
-        modelVersion: label["model_version"], label: label["label"], probability: label["probability"],
-        positive: label["positive"], opinion: label["opinion"], language: label["language"],
-        reason: label["reason"],
-        sentences: Self.decodeSentences(label["sentences"]))
+        modelVersion: label.string("model_version") ?? "", label: label.string("label") ?? "",
+        probability: label.double("probability"), positive: label.double("positive"),
+        opinion: label.double("opinion"), language: label.string("language"), reason: label.string("reason"),
+        sentences: Self.decodeSentences(label.string("sentences")))
     }
-    if let version = try String.fetchOne(
-      db, sql: "SELECT model_version FROM names_runs WHERE document_id = ?", arguments: [id])
+    if let version = try db.row("SELECT model_version FROM names_runs WHERE document_id = ?", [id])?
+      .string("model_version")
     {
-      let entities = try Row.fetchAll(
-        db, sql: "SELECT * FROM entities WHERE document_id = ? ORDER BY start", arguments: [id]
-      ).map {
+      let entities = try db.rows("SELECT * FROM entities WHERE document_id = ? ORDER BY start, id", [id]).map {
         StoredEntity(
-          type: $0["type"], text: $0["text"], start: $0["start"], end: $0["end"], confidence: $0["confidence"])
+          type: $0.string("type") ?? "", text: $0.string("text") ?? "", start: $0.int("start") ?? 0,
+          end: $0.int("end") ?? 0, confidence: $0.double("confidence") ?? 0)
       }
-      let people = try Row.fetchAll(
-        db, sql: "SELECT * FROM people WHERE document_id = ? ORDER BY id", arguments: [id]
-      ).map {
+      let people = try db.rows("SELECT * FROM people WHERE document_id = ? ORDER BY id", [id]).map {
         StoredPerson(
-          name: $0["name"], mentions: $0["mentions"], forms: Self.decode([String].self, $0["forms"]) ?? [],
-          confidence: $0["confidence"])
+          name: $0.string("name") ?? "", mentions: $0.int("mentions") ?? 0,
+          forms: Self.decode([String].self, $0.string("forms")) ?? [], confidence: $0.double("confidence") ?? 0)
       }
       results.names = StoredNames(modelVersion: version, entities: entities, people: people)
     }
-    results.reviews = try Row.fetchAll(
-      db, sql: "SELECT * FROM review_items WHERE document_id = ? ORDER BY position", arguments: [id]
-    ).map {
+    results.reviews = try db.rows("SELECT * FROM review_items WHERE document_id = ? ORDER BY position", [id]).map {
       StoredReview(
-        author: $0["author"], title: $0["title"], rating: $0["rating"], bestRating: $0["best_rating"],
-        normalisedRating: $0["normalised_rating"], date: $0["date"], body: $0["body"], source: $0["source"],
-        label: $0["label"], probability: $0["probability"])
+        author: $0.string("author"), title: $0.string("title"), rating: $0.double("rating"),
+        bestRating: $0.double("best_rating"), normalisedRating: $0.double("normalised_rating"),
+        date: $0.string("date"), body: $0.string("body") ?? "", source: $0.string("source") ?? "",
+        label: $0.string("label"), probability: $0.double("probability"))
     }
     return results
   }
@@ -616,16 +452,18 @@ public final class Store: Sendable {
     try read("cannot count rows") { db in
       var counts: [String: Int] = [:]
       for table in ["runs", "documents", "run_documents", "fetch_log", "labels", "entities", "people", "review_items"] {
-        counts[table] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table)") ?? 0
+        counts[table] = try db.row("SELECT COUNT(*) AS n FROM \(table)")?.int("n") ?? 0
       }
       return counts
     }
   }
 
-  /// SQLite's own consistency check: "ok" for a sound file.
+  /// The database's own consistency check: "ok" for a sound store.
   public func integrityCheck() throws(StoreError) -> String {
-    try read("cannot check integrity") { db in
-      try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ")
+    do {
+      return try backend.integrityCheck()
+    } catch {
+      throw StoreError("\(path): cannot check integrity: \(backend.describe(error))")
     }
   }
 
@@ -657,11 +495,4 @@ public final class Store: Sendable {
     guard let text else { return nil }
     return try? JSONDecoder().decode(type, from: Data(text.utf8))
   }
-}
-
-/// Carries a non-Sendable closure into GRDB's read block, which runs it synchronously on
-/// the calling thread's behalf.
-private final class UncheckedBox<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
 }

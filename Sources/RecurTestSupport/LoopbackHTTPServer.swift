@@ -121,10 +121,12 @@ public final class LoopbackHTTPServer: @unchecked Sendable {
 
   /// Closes the listener and every open connection; idempotent.
   public func stop() {
-    let open: Set<Int32>? = lock.withLock {
+    // An array built under the lock: a copy of the set would share its storage with the
+    // one the serving threads remove from (the thread sanitizer saw the two race).
+    let open: [Int32]? = lock.withLock {
       if stopped { return nil }
       stopped = true
-      return connections
+      return Array(connections)
     }
     guard let open else { return }
     shutdown(listener, Int32(SHUT_RDWR))

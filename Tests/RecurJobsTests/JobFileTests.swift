@@ -198,4 +198,20 @@ final class JobFileTests: XCTestCase {
       XCTAssertFalse(job.name.isEmpty)
     }
   }
+
+  func testTheStoreIsAPathOrAPostgreSQLURLNeverBoth() throws {
+    let url = try parse(
+      "version = 1\nname = \"x\"\n[sources]\nurls = [\"https://e.org/\"]\n[store]\nurl = \"postgresql://r@h:5432/d\"\n")
+    XCTAssertEqual(url.storeURL, "postgresql://r@h:5432/d")
+    XCTAssertEqual(url.storeLocation, "postgresql://r@h:5432/d")
+    let both = error(
+      "version = 1\nname = \"x\"\n[sources]\nurls = [\"https://e.org/\"]\n[store]\npath = \"a.sqlite\"\nurl = \"postgresql://h/d\"\n"
+    )
+    XCTAssertEqual(both?.line, 7)
+    XCTAssertTrue(both?.message.contains("not both") ?? false, "\(String(describing: both))")
+    let other = error(
+      "version = 1\nname = \"x\"\n[sources]\nurls = [\"https://e.org/\"]\n[store]\nurl = \"mysql://u:pw@h/d\"\n")
+    XCTAssertTrue(other?.message.contains("must be a postgresql:// URL") ?? false)
+    XCTAssertFalse(other?.message.contains(":pw@") ?? true, "the password is not printed")
+  }
 }

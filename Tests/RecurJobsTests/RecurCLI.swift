@@ -21,9 +21,14 @@ enum RecurCLI {
 
   /// Exit status, standard output and standard error of `EXECUTABLE ARGUMENTS` (`recur`
   /// run through a wrapper such as `prlimit`).
-  static func run(in executable: String, _ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+  static func run(in executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (
+    status: Int32, out: String, err: String
+  ) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     process.arguments = arguments
     let out = Pipe()
     let err = Pipe()

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import RecurTestSupport
 import XCTest
 
 @testable import RecurStore
@@ -14,6 +15,14 @@ final class StoreTests: XCTestCase {
 
   override func tearDownWithError() throws {
     try? FileManager.default.removeItem(at: folder)
+  }
+
+  /// Runs `body` on a new SQLite store and on a new PostgreSQL store: the same test code
+  /// for both backends.
+  func eachBackend(_ body: (Store, String) throws -> Void) throws {
+    try body(try Store(path: folder.appendingPathComponent("a/b/job.sqlite").path), "sqlite")
+    let server = try TestPostgres.server()
+    try body(try Store(url: try server.createDatabase(TestPostgres.freshName())), "postgres")
   }
 
   func testContentHashIsSHA256() {
@@ -46,7 +55,10 @@ final class StoreTests: XCTestCase {
   }
 
   func testADocumentRoundTripsWithItsLabelsAndIsReusedLater() throws {
-    let store = try Store(path: folder.appendingPathComponent("a/b/job.sqlite").path)
+    try eachBackend { store, backend in try roundTrip(store) }
+  }
+
+  func roundTrip(_ store: Store) throws {
     let run = try store.beginRun(job: "j", stage: "report", models: [], at: "2026-01-01T00:00:00Z")
     let names = StoredNames(
       modelVersion: "n1", entities: [StoredEntity(type: "PER", text: "Ada Lane", start: 0, end: 8, confidence: 0.99)],
@@ -93,7 +105,10 @@ final class StoreTests: XCTestCase {
   }
 
   func testNewContentWithoutNewLabelsDropsTheOldLabels() throws {
-    let store = try Store(path: folder.appendingPathComponent("job.sqlite").path)
+    try eachBackend { store, _ in try dropsOldLabels(store) }
+  }
+
+  func dropsOldLabels(_ store: Store) throws {
     let run = try store.beginRun(job: "j", stage: "report", models: [], at: "t")
     try store.save(
       run: run, position: 0, outcome: .fetched,
@@ -113,10 +128,50 @@ final class StoreTests: XCTestCase {
   }
 
   func testARunLeftRunningIsMarkedInterruptedByTheNext() throws {
-    let store = try Store(path: folder.appendingPathComponent("job.sqlite").path)
-    let first = try store.beginRun(job: "j", stage: "report", models: [], at: "t1")
-    _ = try store.beginRun(job: "j", stage: "report", models: [], at: "t2")
-    XCTAssertEqual(try store.run(first)?.status, .interrupted)
+    try eachBackend { store, backend in
+      let first = try store.beginRun(job: "j", stage: "report", models: [], at: "t1")
+      _ = try store.beginRun(job: "j", stage: "report", models: [], at: "t2")
+      XCTAssertEqual(try store.run(first)?.status, .interrupted, backend)
+    }
+  }
+
+  func testALargeRunIsReadBackWholeInItsOrderAPageAtATime() throws {
+    try eachBackend { store, backend in
+      let run = try store.beginRun(job: "j", stage: "report", models: [], at: "t")
+      let count = Store.page * 2 + 17
+      // Saved out of order; two documents share a position (a source problem and a URL).
+      for index in (0..<count).reversed() {
+        try store.save(
+          run: run, position: index, outcome: .fetched,
+          results: DocumentResults(document: document("https://e.org/\(index)", hash: "h", text: "t")), fetch: nil)
+      }
+      try store.record(run: run, position: 5, url: "https://e.org/x", outcome: .failed, reason: "r", fetch: nil)
+      let urls = try store.documents(run: run).map(\.results.document.url)
+      XCTAssertEqual(urls.count, count + 1, backend)
+      XCTAssertEqual(Array(urls.prefix(5)), (0..<5).map { "https://e.org/\($0)" }, backend)
+      XCTAssertEqual(Set(urls[5...6]), ["https://e.org/5", "https://e.org/x"], backend)
+      XCTAssertEqual(urls.last, "https://e.org/\(count - 1)", backend)
+    }
+  }
+
+  func testTextsNumbersAndNullsComeBackAsStored() throws {
+    try eachBackend { store, backend in
+      let run = try store.beginRun(job: "j", stage: "report", models: [], at: "t")
+      var odd = document("https://e.org/ü?q='1'", hash: "h", text: "naïve ’quotes’ 'single' \\ ? $1 emoji 🎉")
+      odd.httpStatus = nil
+      odd.authors = ["Zoë", "O'Brien"]
+      var labels = sentiment("s")
+      labels.probability = 0.1 + 0.2
+      labels.positive = nil
+      try store.save(
+        run: run, position: 0, outcome: .fetched, results: DocumentResults(document: odd, sentiment: labels),
+        fetch: FetchLogEntry(
+          url: odd.url, outcome: "fetched", httpStatus: 200, reason: nil, bytes: 1 << 40, milliseconds: 1.25,
+          attempts: 1))
+      let back = try XCTUnwrap(try store.documents(run: run).first?.results, backend)
+      XCTAssertEqual(back.document, odd, backend)
+      XCTAssertEqual(back.sentiment, labels, backend)
+    }
   }
 
   /// A store written before the opinion output (schema v1, the old `mixed/neutral` label)
@@ -126,7 +181,7 @@ final class StoreTests: XCTestCase {
     let path = folder.appendingPathComponent("old.sqlite").path
     do {
       let queue = try DatabaseQueue(path: path)
-      try Store.migrator.migrate(queue, upTo: "v1")
+      try SQLiteBackend.migrator.migrate(queue, upTo: "v1")
       try queue.write { db in
         try db.execute(
           sql: """
@@ -193,6 +248,33 @@ final class StoreTests: XCTestCase {
     XCTAssertThrowsError(try Store(path: path)) { error in
       XCTAssertTrue("\(error)".contains("written by a newer Recur"), "\(error)")
       XCTAssertTrue("\(error)".contains(path), "\(error)")
+    }
+  }
+
+  func testAPostgresStoreThatCannotBeReachedOrLoggedIntoIsRefusedWithoutThePassword() throws {
+    let server = try TestPostgres.server()
+    _ = try server.createDatabase("auth")
+    let wrong = server.url(database: "auth", password: "not-the-secret-91")
+    XCTAssertThrowsError(try Store(url: wrong)) { error in
+      XCTAssertTrue("\(error)".contains("password authentication failed"), "\(error)")
+      XCTAssertTrue(
+        "\(error)".hasPrefix("postgresql://recur@127.0.0.1:\(server.port)/auth: cannot connect"), "\(error)")
+      XCTAssertFalse("\(error)".contains("not-the-secret-91"), "the password is never printed")
+    }
+    let nobody = "postgresql://recur:\(server.password)@127.0.0.1:\(try PostgresServer.freePort())/auth"
+    XCTAssertThrowsError(try Store(url: nobody)) { error in
+      XCTAssertTrue("\(error)".lowercased().contains("connection refused"), "\(error)")
+      XCTAssertFalse("\(error)".contains(server.password), "\(error)")
+    }
+  }
+
+  func testAPostgresStoreFromANewerRecurIsRefused() throws {
+    let server = try TestPostgres.server()
+    let url = try server.createDatabase("newer")
+    let store = try Store(url: url)
+    try store.backend.write { try $0.execute("INSERT INTO recur_migrations (identifier) VALUES ('v99-future')", []) }
+    XCTAssertThrowsError(try Store(url: url)) { error in
+      XCTAssertTrue("\(error)".contains("written by a newer Recur"), "\(error)")
     }
   }
 }

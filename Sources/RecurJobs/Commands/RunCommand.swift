@@ -58,12 +58,12 @@ public struct ReportCommand {
     } catch {
       throw RecurError(.usage, error.description)
     }
-    guard FileManager.default.fileExists(atPath: job.storePath) else {
+    guard job.storeURL != nil || FileManager.default.fileExists(atPath: job.storePath) else {
       throw RecurError(.usage, "no store yet (run `recur run \(jobPath)` first)", location: job.storePath)
     }
     let store: Store
     do {
-      store = try Store(path: job.storePath)
+      store = try Store(url: job.storeURL, path: job.storePath)
     } catch {
       throw RecurError(.fatal, error.description)
     }
@@ -74,7 +74,7 @@ public struct ReportCommand {
       throw RecurError(.fatal, error.description)
     }
     guard let id = run ?? runs.last?.id else {
-      throw RecurError(.usage, "job \(job.name) has no runs in \(job.storePath)")
+      throw RecurError(.usage, "job \(job.name) has no runs in \(job.storeLocation)")
     }
     guard runs.contains(where: { $0.id == id }) else {
       throw RecurError(

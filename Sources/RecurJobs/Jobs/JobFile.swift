@@ -1,5 +1,6 @@
 import Foundation
 import RecurFetch
+import RecurStore
 import TOMLKit
 
 /// A job file (`jobs/NAME.toml`, schema version 1; every key is documented with its
@@ -46,6 +47,12 @@ public struct JobFile: Sendable, Equatable {
 
   // [store]
   public var storePath: String
+  /// A PostgreSQL store (`postgresql://user@host:port/db`), shared by workers on several
+  /// machines; nil for the SQLite file at `storePath`. `RECUR_STORE_URL` overrides it.
+  public var storeURL: String?
+
+  /// What messages call the store: the SQLite path, or the URL without its password.
+  public var storeLocation: String { storeURL.map(Store.redacted) ?? storePath }
 
   /// The folder the job's reports go to: `REPORTS/NAME`.
   public var jobReportDirectory: String { (reportDirectory as NSString).appendingPathComponent(name) }
@@ -73,7 +80,22 @@ extension JobFile {
     guard let text = String(data: data, encoding: .utf8) else {
       throw JobFileError(path: path, line: nil, message: "the job file is not UTF-8 text")
     }
-    return try parse(text, path: path)
+    var job = try parse(text, path: path)
+    // Containers set the store from outside, whatever the file says.
+    if let url = ProcessInfo.processInfo.environment["RECUR_STORE_URL"], !url.isEmpty {
+      guard isStoreURL(url) else {
+        throw JobFileError(
+          path: path, line: nil,
+          message: "RECUR_STORE_URL must be a postgresql:// URL, found \"\(Store.redacted(url))\"")
+      }
+      job.storeURL = url
+    }
+    return job
+  }
+
+  static func isStoreURL(_ url: String) -> Bool {
+    let lower = url.lowercased()
+    return lower.hasPrefix("postgresql://") || lower.hasPrefix("postgres://")
   }
 
   public static func parse(_ text: String, path: String) throws(JobFileError) -> JobFile {
@@ -136,7 +158,7 @@ struct TableReader {
     ],
     "models": ["sentiment", "names", "sentiment_model", "names_model", "extract_model"],
     "report": ["title", "formats", "directory", "export_comments"],
-    "store": ["path"],
+    "store": ["path", "url"],
   ]
 
   func fail(_ table: String, _ key: String?, _ message: String) -> JobFileError {
@@ -257,6 +279,15 @@ struct TableReader {
     job.storePath =
       try string(store, "store", "path").map(resolve)
       ?? (job.jobReportDirectory as NSString).appendingPathComponent("recur.sqlite")
+    if let url = try string(store, "store", "url") {
+      if try string(store, "store", "path") != nil {
+        throw fail("store", "url", "give the store a path (SQLite) or a url (PostgreSQL), not both")
+      }
+      guard JobFile.isStoreURL(url) else {
+        throw fail("store", "url", "must be a postgresql:// URL, found \"\(Store.redacted(url))\"")
+      }
+      job.storeURL = url
+    }
 
     job.urls = try strings(sources, "sources", "urls") ?? []
     for url in job.urls where !url.contains("://") {

@@ -86,19 +86,22 @@ public final class JobRunner {
   }
 
   public func run() throws(RecurError) -> RunSummaryLine {
-    let lock = try JobLock(path: job.storePath + ".lock", job: job.name)
+    let lock = job.storeURL == nil ? try JobLock(path: job.storePath + ".lock", job: job.name) : nil
     defer { withExtendedLifetime(lock) {} }
     let started = monotonicNow()
+    let store: Store
+    let locked: Bool
+    do {
+      store = try Store(url: job.storeURL, path: job.storePath)
+      locked = try store.lockJob(job.name)
+    } catch {
+      throw RecurError(.fatal, error.description)
+    }
+    guard locked else { throw RecurError(.usage, "job \(job.name) is already running against \(job.storeLocation)") }
     let labellers = try loadModels()
     let blockModel = try loadBlockModel(folder: job.extractModel)
     parser = DocumentParser(blockModel: blockModel)
     parserVersion = Self.parserVersion(blockModel)
-    let store: Store
-    do {
-      store = try Store(path: job.storePath)
-    } catch {
-      throw RecurError(.fatal, error.description)
-    }
     // Feeds and sitemaps are XML: the listing fetch keeps every media type.
     var listingSettings = job.fetch
     listingSettings.acceptedContentTypes = []
@@ -111,7 +114,7 @@ public final class JobRunner {
       throw RecurError(.fatal, error.description)
     }
     if progress != .quiet {
-      log("run \(runID) of job \(job.name): \(sources.urls.count) URLs, store \(job.storePath)")
+      log("run \(runID) of job \(job.name): \(sources.urls.count) URLs, store \(job.storeLocation)")
     }
     StopSignal.install()
     defer { StopSignal.uninstall() }

@@ -1,0 +1,220 @@
+import CPostgres
+import Foundation
+
+/// The shared store: a PostgreSQL database through libpq, one connection a process, used
+/// by one thread at a time. The URL is libpq's (`postgresql://user@host:port/db?…`); the
+/// password comes from the URL, `PGPASSWORD` or `~/.pgpass` (libpq reads them) and is
+/// never printed: messages name the URL without it.
+final class PostgresBackend: StoreBackend, @unchecked Sendable {
+  let location: String
+  private let connection: OpaquePointer
+  private let lock = NSLock()
+  /// Statements with `?` placeholders, as PostgreSQL's `$1, $2, …`.
+  private var numbered: [String: String] = [:]
+
+  init(url: String) throws(StoreError) {
+    location = Self.redacted(url)
+    // The URL's own settings win over these (they come after, and libpq expands it last).
+    let keys = ["connect_timeout", "application_name", "dbname"]
+    let values = ["10", "recur", url]
+    let cKeys = keys.map { strdup($0) }
+    let cValues = values.map { strdup($0) }
+    defer { (cKeys + cValues).forEach { free($0) } }
+    var keyPointers = cKeys.map { UnsafePointer($0) } + [nil]
+    var valuePointers = cValues.map { UnsafePointer($0) } + [nil]
+    guard let connection = PQconnectdbParams(&keyPointers, &valuePointers, 1) else {
+      throw StoreError("\(location): cannot connect: out of memory")
+    }
+    self.connection = connection
+    guard PQstatus(connection) == CONNECTION_OK else {
+      // Every property is set: deinit finishes the connection.
+      let message = Self.message(PQerrorMessage(connection))
+      throw StoreError("\(location): cannot connect: \(message)")
+    }
+    do {
+      try migrate()
+    } catch {
+      throw StoreError("\(location): \(describe(error))")
+    }
+  }
+
+  deinit { PQfinish(connection) }
+
+  /// `postgresql://user:secret@host/db` → `postgresql://user@host/db` (and `password=` in the query dropped).
+  static func redacted(_ url: String) -> String {
+    guard var parts = URLComponents(string: url) else { return "the PostgreSQL store" }
+    parts.password = nil
+    if let items = parts.queryItems {
+      let kept = items.filter { $0.name.lowercased() != "password" }
+      parts.queryItems = kept.isEmpty ? nil : kept
+    }
+    return parts.string ?? "the PostgreSQL store"
+  }
+
+  static func message(_ text: UnsafePointer<CChar>?) -> String {
+    guard let text else { return "unknown error" }
+    return String(cString: text).trimmingCharacters(in: .whitespacesAndNewlines)
+      .replacingOccurrences(of: "\n", with: "; ")
+  }
+
+  // MARK: Schema
+
+  /// Applies the migrations not yet applied, in one transaction that waits for any other
+  /// worker doing the same; refuses a database with migrations this program does not know.
+  private func migrate() throws {
+    try write { session in
+      try session.execute("SELECT pg_advisory_xact_lock(7283519001)")
+      try session.execute("CREATE TABLE IF NOT EXISTS recur_migrations (identifier TEXT PRIMARY KEY)")
+      let applied = Set(
+        try session.rows("SELECT identifier FROM recur_migrations").compactMap { $0.string("identifier") })
+      let known = Set(Schema.migrations.map(\.identifier))
+      if !applied.isSubset(of: known) { throw StoreError(Store.newerSchema(location)) }
+      for (identifier, sql) in Schema.migrations where !applied.contains(identifier) {
+        try script(Schema.postgres(sql))
+        try session.execute("INSERT INTO recur_migrations (identifier) VALUES (?)", [identifier])
+      }
+    }
+  }
+
+  // MARK: Transactions
+
+  func write<T>(_ body: (any StoreSession) throws -> T) throws -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    let session = PostgresSession(backend: self)
+    try session.script("BEGIN")
+    do {
+      let value = try body(session)
+      try session.script("COMMIT")
+      return value
+    } catch {
+      try? session.script("ROLLBACK")
+      throw error
+    }
+  }
+
+  func read<T>(_ body: (any StoreSession) throws -> T) throws -> T {
+    lock.lock()
+    defer { lock.unlock() }
+    return try body(PostgresSession(backend: self))
+  }
+
+  func integrityCheck() throws -> String {
+    try read { session in
+      // PostgreSQL keeps its own pages sound; what can be checked from here is that the
+      // tables answer.
+      _ = try session.rows("SELECT COUNT(*) AS n FROM runs")
+      return "ok"
+    }
+  }
+
+  func describe(_ error: any Error) -> String {
+    if let error = error as? StoreError { return error.description }
+    return "\(error)"
+  }
+
+  // MARK: Statements (called with the lock held)
+
+  fileprivate func numberedSQL(_ sql: String) -> String {
+    if let known = numbered[sql] { return known }
+    var result = ""
+    var count = 0
+    var quoted = false
+    for character in sql {
+      if character == "'" { quoted.toggle() }
+      if character == "?" && !quoted {
+        count += 1
+        result += "$\(count)"
+      } else {
+        result.append(character)
+      }
+    }
+    numbered[sql] = result
+    return result
+  }
+
+  /// Runs a statement; PGRES errors become a StoreError with the server's message.
+  fileprivate func run(_ sql: String, _ arguments: [any SQLBindable]) throws -> OpaquePointer {
+    if PQstatus(connection) != CONNECTION_OK { PQreset(connection) }
+    let texts: [String?] = arguments.map { argument in
+      switch argument.sqlValue {
+      case .null: return nil
+      case .integer(let value): return String(value)
+      case .real(let value):
+        return value.isFinite ? String(value) : (value.isNaN ? "NaN" : (value > 0 ? "Infinity" : "-Infinity"))
+      // PostgreSQL's text cannot hold U+0000.
+      case .text(let value):
+        return value.contains("\u{0}") ? value.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}") : value
+      }
+    }
+    let cTexts = texts.map { $0.map { strdup($0) } ?? nil }
+    defer { cTexts.forEach { free($0) } }
+    let pointers = cTexts.map { UnsafePointer($0) }
+    let result = pointers.withUnsafeBufferPointer { buffer in
+      PQexecParams(connection, numberedSQL(sql), Int32(buffer.count), nil, buffer.baseAddress, nil, nil, 0)
+    }
+    return try checked(result)
+  }
+
+  fileprivate func checked(_ result: OpaquePointer?) throws -> OpaquePointer {
+    guard let result else { throw StoreError(Self.message(PQerrorMessage(connection))) }
+    switch PQresultStatus(result) {
+    case PGRES_COMMAND_OK, PGRES_TUPLES_OK: return result
+    default:
+      let message = Self.message(PQresultErrorMessage(result))
+      PQclear(result)
+      throw StoreError(message)
+    }
+  }
+
+  fileprivate func script(_ sql: String) throws {
+    if PQstatus(connection) != CONNECTION_OK { PQreset(connection) }
+    PQclear(try checked(PQexec(connection, sql)))
+  }
+}
+
+/// The backend's connection inside `read` or `write`.
+private struct PostgresSession: StoreSession {
+  let backend: PostgresBackend
+
+  /// Statements without arguments, several at once (migrations, BEGIN, COMMIT).
+  func script(_ sql: String) throws { try backend.script(sql) }
+
+  func execute(_ sql: String, _ arguments: [any SQLBindable]) throws {
+    PQclear(try backend.run(sql, arguments))
+  }
+
+  func rows(_ sql: String, _ arguments: [any SQLBindable]) throws -> [StoreRow] {
+    let result = try backend.run(sql, arguments)
+    defer { PQclear(result) }
+    let fields = Int(PQnfields(result))
+    var columns: [String: Int] = [:]
+    var kinds: [Oid] = []
+    for field in 0..<fields {
+      let name = String(cString: PQfname(result, Int32(field)))
+      if columns[name] == nil { columns[name] = field }
+      kinds.append(PQftype(result, Int32(field)))
+    }
+    var rows: [StoreRow] = []
+    for row in 0..<Int(PQntuples(result)) {
+      var values: [SQLValue] = []
+      values.reserveCapacity(fields)
+      for field in 0..<fields {
+        if PQgetisnull(result, Int32(row), Int32(field)) != 0 {
+          values.append(.null)
+          continue
+        }
+        let text = String(cString: PQgetvalue(result, Int32(row), Int32(field)))
+        switch kinds[field] {
+        // int8, int2, int4
+        case 20, 21, 23: values.append(Int64(text).map(SQLValue.integer) ?? .text(text))
+        // float4, float8, numeric
+        case 700, 701, 1700: values.append(Double(text).map(SQLValue.real) ?? .text(text))
+        default: values.append(.text(text))
+        }
+      }
+      rows.append(StoreRow(columns: columns, values: values))
+    }
+    return rows
+  }
+}
