@@ -170,6 +170,19 @@ final class JobFileTests: XCTestCase {
       XCTAssertEqual(problem?.line, line, header)
       XCTAssertTrue(problem?.message.contains("a table name must start with") ?? false, header)
     }
+    // A '}' where an array's value should be also aborted the library (a fourth finding).
+    for (text, line) in [
+      ("a = [}]", 1), ("a = [1, }]", 1), ("x = 1\na = [ # c\n }]", 3), ("a = [[}]]", 1), ("a = { b = [}] }", 1),
+    ] {
+      let problem = error("version = 1\nname = \"x\"\n[sources]\n" + text + "\n")
+      XCTAssertEqual(problem?.line, line + 3, text)
+      XCTAssertTrue(problem?.message.contains("'}' where an array's value") ?? false, text)
+    }
+    for fine in [
+      "a = []", "a = [1, ]", "a = [{}]", "a = [{ b = 1 }, { c = [2] }]", "a = { b = [1], c = {} }", "a = ['}']",
+    ] {
+      XCTAssertNil(TableHeaderCheck.problem(fine), fine)
+    }
     // After a byte-order mark, the first line is a line start too (a third make fuzz finding).
     XCTAssertEqual(TableHeaderCheck.badHeaderLine("\u{FEFF}[[[fetch"), 1)
     XCTAssertNil(TableHeaderCheck.badHeaderLine("\u{FEFF}[fetch]"))

@@ -99,10 +99,8 @@ extension JobFile {
   }
 
   public static func parse(_ text: String, path: String) throws(JobFileError) -> JobFile {
-    if let line = TableHeaderCheck.badHeaderLine(text) {
-      throw JobFileError(
-        path: path, line: line,
-        message: "not valid TOML: a table name must start with a letter, digit, '_', '-' or a quote")
+    if let problem = TableHeaderCheck.problem(text) {
+      throw JobFileError(path: path, line: problem.line, message: "not valid TOML: " + problem.message)
     }
     let root: TOMLTable
     do {
@@ -351,11 +349,22 @@ struct TableReader {
   }
 }
 
-/// The TOML library (toml++ inside TOMLKit) stops the whole process on an assertion when a
-/// table header's name starts with a character that cannot start a key (`[@x]`, `[éx]`)
-/// instead of reporting an error, so such headers are found here first. A header is a `[`
-/// or `[[` that starts a line outside any string, comment, array or inline table.
+/// The TOML library (toml++ inside TOMLKit, its assertions compiled in) stops the whole
+/// process instead of reporting an error on two kinds of input, so they are found here
+/// first: a table header whose name starts with a character that cannot start a key
+/// (`[@x]`, `[éx]`; a header is a `[` or `[[` that starts a line outside any string,
+/// comment, array or inline table), and a `}` where an array's value should be (`[}]`,
+/// `[1, }]`). Both were found by `make fuzz`.
 enum TableHeaderCheck {
+  static let badHeader = "a table name must start with a letter, digit, '_', '-' or a quote"
+  static let braceInArray = "'}' where an array's value or its closing ']' should be"
+
+  /// The 1-based line of the first header whose name starts badly, or nil.
+  static func badHeaderLine(_ text: String) -> Int? {
+    guard let problem = problem(text), problem.message == badHeader else { return nil }
+    return problem.line
+  }
+
   static func isKeyStart(_ scalar: Unicode.Scalar) -> Bool {
     switch scalar {
     case "A"..."Z", "a"..."z", "0"..."9", "_", "-", "\"", "'", "]", " ", "\t": return true
@@ -363,11 +372,15 @@ enum TableHeaderCheck {
     }
   }
 
-  /// The 1-based line of the first header whose name starts badly, or nil.
-  static func badHeaderLine(_ text: String) -> Int? {
+  /// The first input the TOML library would abort on: its 1-based line and what is wrong.
+  static func problem(_ text: String) -> (line: Int, message: String)? {
     let scalars = Array(text.unicodeScalars)
     var line = 1
-    var depth = 0
+    // The arrays and inline tables open at this point, innermost last.
+    var open: [Unicode.Scalar] = []
+    var depth: Int { open.count }
+    // Just after an array's `[` or `,`: the next significant character starts a value.
+    var expectingArrayValue = false
     var atLineStart = true
     var index = 0
     func starts(_ marker: String, at position: Int) -> Bool {
@@ -422,12 +435,13 @@ enum TableHeaderCheck {
         while index < scalars.count, scalars[index] != "\n" { index += 1 }
         continue
       case "\"", "'":
+        expectingArrayValue = false
         skipString()
       case "[" where atLineStart && depth == 0:
         var next = index + 1
         if next < scalars.count, scalars[next] == "[" { next += 1 }
         while next < scalars.count, scalars[next] == " " || scalars[next] == "\t" { next += 1 }
-        if next < scalars.count, !isKeyStart(scalars[next]) { return line }
+        if next < scalars.count, !isKeyStart(scalars[next]) { return (line, badHeader) }
         // The rest of the header line holds no values.
         while index < scalars.count, scalars[index] != "\n", scalars[index] != "#" {
           if scalars[index] == "\"" || scalars[index] == "'" { skipString() } else { index += 1 }
@@ -435,12 +449,20 @@ enum TableHeaderCheck {
         atLineStart = false
         continue
       case "[", "{":
-        depth += 1
+        open.append(scalar)
+        expectingArrayValue = scalar == "["
         index += 1
+      case "}" where expectingArrayValue:
+        return (line, braceInArray)
       case "]", "}":
-        depth = max(0, depth - 1)
+        if !open.isEmpty { open.removeLast() }
+        expectingArrayValue = false
+        index += 1
+      case ",":
+        expectingArrayValue = open.last == "["
         index += 1
       default:
+        expectingArrayValue = false
         index += 1
       }
       atLineStart = false
