@@ -95,7 +95,7 @@ fuzz: deps
 	    $$(case $$target in html) echo $(FUZZ_SEEDS_html);; jobfile) echo $(FUZZ_SEEDS_jobfile);; esac) 2>&1 \
 	    | grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss|==[0-9]+==ERROR|SUMMARY|artifact_prefix|Test unit written)' \
 	    || true; \
-	  if ls Fuzz/.work/$$target/crash-* Fuzz/.work/$$target/leak-* Fuzz/.work/$$target/timeout-* >/dev/null 2>&1; then \
+	  if ls Fuzz/.work/$$target | grep -qE '^(crash|leak|timeout|oom)-'; then \
 	    echo "fuzz-$$target found a failing input in Fuzz/.work/$$target"; exit 1; fi; \
 	done
 
