@@ -11,6 +11,9 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
   private let lock = NSLock()
   /// Statements with `?` placeholders, as PostgreSQL's `$1, $2, …`.
   private var numbered: [String: String] = [:]
+  /// The server-side prepared statement made for each SQL text on this connection: parsed
+  /// and planned once, not for every document.
+  private var prepared: [String: String] = [:]
 
   init(url: String) throws(StoreError) {
     location = Self.redacted(url)
@@ -135,7 +138,15 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
   /// Runs a statement; PGRES errors become a StoreError with the server's message.
   fileprivate func run(_ sql: String, _ arguments: [any SQLBindable]) throws -> OpaquePointer {
-    if PQstatus(connection) != CONNECTION_OK { PQreset(connection) }
+    reconnectIfLost()
+    let name: String
+    if let known = prepared[sql] {
+      name = known
+    } else {
+      name = "recur_\(prepared.count)"
+      PQclear(try checked(PQprepare(connection, name, numberedSQL(sql), 0, nil)))
+      prepared[sql] = name
+    }
     let texts: [String?] = arguments.map { argument in
       switch argument.sqlValue {
       case .null: return nil
@@ -151,7 +162,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     defer { cTexts.forEach { free($0) } }
     let pointers = cTexts.map { UnsafePointer($0) }
     let result = pointers.withUnsafeBufferPointer { buffer in
-      PQexecParams(connection, numberedSQL(sql), Int32(buffer.count), nil, buffer.baseAddress, nil, nil, 0)
+      PQexecPrepared(connection, name, Int32(buffer.count), buffer.baseAddress, nil, nil, 0)
     }
     return try checked(result)
   }
@@ -167,8 +178,15 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     }
   }
 
+  /// A lost connection is made again (the server restarted); its prepared statements went with it.
+  private func reconnectIfLost() {
+    guard PQstatus(connection) != CONNECTION_OK else { return }
+    PQreset(connection)
+    prepared.removeAll()
+  }
+
   fileprivate func script(_ sql: String) throws {
-    if PQstatus(connection) != CONNECTION_OK { PQreset(connection) }
+    reconnectIfLost()
     PQclear(try checked(PQexec(connection, sql)))
   }
 }
