@@ -9,8 +9,6 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
   let location: String
   private let connection: OpaquePointer
   private let lock = NSLock()
-  /// Statements with `?` placeholders, as PostgreSQL's `$1, $2, …`.
-  private var numbered: [String: String] = [:]
   /// The server-side prepared statement made for each SQL text on this connection: parsed
   /// and planned once, not for every document.
   private var prepared: [String: String] = [:]
@@ -29,6 +27,8 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
       throw StoreError("\(location): cannot connect: out of memory")
     }
     self.connection = connection
+    // The server's notices ("relation … already exists, skipping") are not the user's business.
+    PQsetNoticeProcessor(connection, { _, _ in }, nil)
     guard PQstatus(connection) == CONNECTION_OK else {
       // Every property is set: deinit finishes the connection.
       let message = Self.message(PQerrorMessage(connection))
@@ -118,8 +118,8 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
   // MARK: Statements (called with the lock held)
 
+  /// A statement's `?` placeholders as PostgreSQL's `$1, $2, …` (made once, when it is prepared).
   fileprivate func numberedSQL(_ sql: String) -> String {
-    if let known = numbered[sql] { return known }
     var result = ""
     var count = 0
     var quoted = false
@@ -132,7 +132,6 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
         result.append(character)
       }
     }
-    numbered[sql] = result
     return result
   }
 

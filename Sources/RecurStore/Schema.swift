@@ -10,6 +10,8 @@ enum Schema {
     // Which parser made a document's text: text from another parser is parsed again
     // (readers' comments came out of the text with this one).
     ("v3-parser", "ALTER TABLE documents ADD COLUMN parser_version TEXT"),
+    // Workers sharing a run (PostgreSQL): its URLs, who holds which, and each host's owner.
+    ("v4-workers", v4),
   ]
 
   /// SQLite's types as PostgreSQL spells them: 64-bit integers and keys, double precision.
@@ -127,5 +129,40 @@ enum Schema {
       probability REAL
     );
     CREATE INDEX review_items_document ON review_items(document_id);
+    """
+
+  /// A shared run's queue (one row a URL: queued, leased to a worker until a time, or
+  /// done), its workers with their last heartbeat, and its hosts, each fetched by one
+  /// worker at a time. Times are seconds since 1970 by the database's clock.
+  static let v4 = """
+    CREATE TABLE run_queue (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      position INTEGER NOT NULL,
+      url TEXT NOT NULL,
+      host TEXT NOT NULL,
+      state TEXT NOT NULL DEFAULT 'queued',
+      worker TEXT,
+      lease_until REAL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (run_id, position)
+    );
+    CREATE INDEX run_queue_open ON run_queue(run_id, position) WHERE state != 'done';
+    CREATE INDEX run_queue_leased ON run_queue(run_id, worker) WHERE state = 'leased';
+    CREATE TABLE run_workers (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      worker TEXT NOT NULL,
+      started_at TEXT NOT NULL,
+      heartbeat REAL NOT NULL,
+      state TEXT NOT NULL,
+      PRIMARY KEY (run_id, worker)
+    );
+    CREATE TABLE run_hosts (
+      run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+      host TEXT NOT NULL,
+      worker TEXT,
+      lease_until REAL NOT NULL DEFAULT 0,
+      free_at REAL NOT NULL DEFAULT 0,
+      PRIMARY KEY (run_id, host)
+    );
     """
 }

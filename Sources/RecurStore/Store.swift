@@ -67,16 +67,6 @@ public final class Store: Sendable {
   /// A store URL as messages show it: without its password.
   public static func redacted(_ url: String) -> String { PostgresBackend.redacted(url) }
 
-  /// Takes the job's run lock in a PostgreSQL store (an advisory lock held by this
-  /// process's connection until it ends): false when another process holds it. A SQLite
-  /// store has its lock file beside it instead, and this returns true.
-  public func lockJob(_ job: String) throws(StoreError) -> Bool {
-    guard backend is PostgresBackend else { return true }
-    return try read("cannot take the lock of job \(job)") { db in
-      try db.row("SELECT pg_try_advisory_lock(hashtext(?)) AS locked", ["recur:" + job])?.string("locked") == "t"
-    }
-  }
-
   static let damagedAdvice =
     "Recur does not repair a store: restore it from a backup, or move it aside to start a new one"
 
@@ -85,7 +75,7 @@ public final class Store: Sendable {
       + "run it with that version"
   }
 
-  private func write<T>(_ what: String, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
+  func write<T>(_ what: String, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
     do {
       return try backend.write(body)
     } catch {
@@ -93,7 +83,7 @@ public final class Store: Sendable {
     }
   }
 
-  private func read<T>(_ what: String, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
+  func read<T>(_ what: String, _ body: (any StoreSession) throws -> T) throws(StoreError) -> T {
     do {
       return try backend.read(body)
     } catch {
@@ -120,24 +110,43 @@ public final class Store: Sendable {
   /// Ends a run: its counts by outcome and by sentiment label are computed and kept.
   public func finishRun(_ run: Int64, status: RunRecord.Status, at time: String, seconds: Double) throws(StoreError) {
     try write("cannot finish run \(run)") { db in
+      try Self.finish(run, status: status, at: time, seconds: seconds, db: db)
+    }
+  }
+
+  static func finish(
+    _ run: Int64, status: RunRecord.Status, at time: String, seconds: Double, db: any StoreSession
+  ) throws {
+    var counts: [String: Int] = [:]
+    for row in try db.rows(
+      "SELECT outcome, COUNT(*) AS n FROM run_documents WHERE run_id = ? GROUP BY outcome", [run])
+    {
+      counts[row.string("outcome") ?? ""] = row.int("n")
+    }
+    for row in try db.rows(
+      """
+      SELECT l.label, COUNT(*) AS n FROM run_documents r JOIN labels l ON l.document_id = r.document_id
+      WHERE r.run_id = ? AND l.model = 'sentiment' AND r.outcome != 'failed' AND r.outcome != 'skipped'
+      GROUP BY l.label
+      """, [run])
+    {
+      counts["label:" + (row.string("label") ?? "")] = row.int("n")
+    }
+    try db.execute(
+      "UPDATE runs SET status = ?, finished_at = ?, counts = ?, seconds = ? WHERE id = ?",
+      [status.rawValue, time, Self.encode(counts), seconds, run])
+  }
+
+  /// A run's documents so far, by outcome.
+  public func outcomes(run: Int64) throws(StoreError) -> [String: Int] {
+    try read("cannot count the documents of run \(run)") { db in
       var counts: [String: Int] = [:]
       for row in try db.rows(
         "SELECT outcome, COUNT(*) AS n FROM run_documents WHERE run_id = ? GROUP BY outcome", [run])
       {
         counts[row.string("outcome") ?? ""] = row.int("n")
       }
-      for row in try db.rows(
-        """
-        SELECT l.label, COUNT(*) AS n FROM run_documents r JOIN labels l ON l.document_id = r.document_id
-        WHERE r.run_id = ? AND l.model = 'sentiment' AND r.outcome != 'failed' AND r.outcome != 'skipped'
-        GROUP BY l.label
-        """, [run])
-      {
-        counts["label:" + (row.string("label") ?? "")] = row.int("n")
-      }
-      try db.execute(
-        "UPDATE runs SET status = ?, finished_at = ?, counts = ?, seconds = ? WHERE id = ?",
-        [status.rawValue, time, Self.encode(counts), seconds, run])
+      return counts
     }
   }
 
@@ -194,11 +203,16 @@ public final class Store: Sendable {
 
   /// Writes a processed document and its labels (replacing earlier ones), the run's
   /// outcome for it and the fetch log line, in one transaction. Labels left nil are kept
-  /// as they were (`--stage parse` stores text only).
+  /// as they were (`--stage parse` stores text only). With `claimedBy`, the URL came from a
+  /// shared run's queue: its row is marked done by that worker in the same transaction, and
+  /// nothing is written (false) when another worker has done it already.
+  @discardableResult
   public func save(
-    run: Int64, position: Int, outcome: DocumentOutcome, results: DocumentResults, fetch: FetchLogEntry?
-  ) throws(StoreError) {
+    run: Int64, position: Int, outcome: DocumentOutcome, results: DocumentResults, fetch: FetchLogEntry?,
+    claimedBy worker: String? = nil
+  ) throws(StoreError) -> Bool {
     try write("cannot store \(results.document.url)") { db in
+      guard try Self.complete(run: run, position: position, worker: worker, db: db) else { return false }
       let document = results.document
       let earlierHash = try db.row("SELECT content_hash FROM documents WHERE url = ?", [document.url])?
         .string("content_hash")
@@ -267,17 +281,30 @@ public final class Store: Sendable {
           """, [id, names.modelVersion])
       }
       try Self.record(run: run, document: id, position: position, outcome: outcome, reason: nil, fetch: fetch, db: db)
+      return true
     }
+  }
+
+  /// Marks a claimed URL's queue row done by `worker`: false when it was done already.
+  /// Its row lock holds a second worker committing the same URL until this one commits.
+  static func complete(run: Int64, position: Int, worker: String?, db: any StoreSession) throws -> Bool {
+    guard let worker else { return true }
+    return try db.row(
+      """
+      UPDATE run_queue SET state = 'done', worker = ? WHERE run_id = ? AND position = ? AND state != 'done'
+      RETURNING position
+      """, [worker, run, position]) != nil
   }
 
   /// Records that a document's stored labels stand for this run (unchanged content and
   /// models), refreshing its validators.
+  @discardableResult
   public func reuse(
-    run: Int64, position: Int, documentID: Int64, etag: String?, lastModified: String?, fetch: FetchLogEntry?
-  )
-    throws(StoreError)
-  {
+    run: Int64, position: Int, documentID: Int64, etag: String?, lastModified: String?, fetch: FetchLogEntry?,
+    claimedBy worker: String? = nil
+  ) throws(StoreError) -> Bool {
     try write("cannot record an unchanged document") { db in
+      guard try Self.complete(run: run, position: position, worker: worker, db: db) else { return false }
       try db.execute(
         """
         UPDATE documents SET last_run = ?, etag = COALESCE(?, etag), last_modified = COALESCE(?, last_modified)
@@ -286,15 +313,19 @@ public final class Store: Sendable {
         [run, etag, lastModified, documentID])
       try Self.record(
         run: run, document: documentID, position: position, outcome: .unchanged, reason: nil, fetch: fetch, db: db)
+      return true
     }
   }
 
   /// Records what this run did with a URL without new content: a failure, a skip, or a
   /// fetch-only run (`--stage fetch`). Whatever an earlier run stored for it stays.
+  @discardableResult
   public func record(
-    run: Int64, position: Int, url: String, outcome: DocumentOutcome, reason: String?, fetch: FetchLogEntry?
-  ) throws(StoreError) {
+    run: Int64, position: Int, url: String, outcome: DocumentOutcome, reason: String?, fetch: FetchLogEntry?,
+    claimedBy worker: String? = nil
+  ) throws(StoreError) -> Bool {
     try write("cannot record \(url)") { db in
+      guard try Self.complete(run: run, position: position, worker: worker, db: db) else { return false }
       let id =
         try db.row(
           """
@@ -303,6 +334,7 @@ public final class Store: Sendable {
           """, [url, run, run])?.int64("id") ?? 0
       try Self.record(
         run: run, document: id, position: position, outcome: outcome, reason: reason, fetch: fetch, db: db)
+      return true
     }
   }
 

@@ -19,7 +19,9 @@ struct Recur: ParsableCommand {
       is already running; 3 fatal.
       """,
     version: FetchSettings.recurVersion,
-    subcommands: [Run.self, Report.self, Fetch.self, Extract.self, Label.self, Train.self, Eval.self, Models.self]
+    subcommands: [
+      Run.self, Report.self, Status.self, Fetch.self, Extract.self, Label.self, Train.self, Eval.self, Models.self,
+    ]
   )
 
   /// Runs the command and maps every error to the exit codes of DESIGN.md: argument

@@ -18,9 +18,13 @@ struct Run: ParsableCommand {
       --stage stops after that stage: fetch (fetch log only), parse (text and metadata \
       stored, no labels), label (labels stored, no report), report (everything, the default).
 
-      One run per job at a time: a second exits 2 at once, naming the running one. SIGINT or \
-      SIGTERM stops after the documents in flight, writes a partial report and exits 1 (a \
-      second signal exits at once). A progress bar is drawn on a terminal, plain lines every \
+      With a SQLite store, one run per job at a time: a second exits 2 at once, naming the \
+      running one. With a PostgreSQL store ([store] url), every `recur run` of the job on any \
+      machine is a worker of one run: the first opens it and queues its URLs, the others \
+      join and claim URLs from the queue; the worker that finds the queue empty closes the \
+      run and writes the report (recur status shows the workers). SIGINT or SIGTERM stops \
+      after the documents in flight, writes a partial report and exits 1 (a second signal \
+      exits at once); a stopped worker's URLs go back to the queue. A progress bar is drawn on a terminal, plain lines every \
       ten seconds otherwise; --quiet prints only errors and the report path.
 
       Exit codes: 0 all good; 1 finished but some documents failed (the report says which \
@@ -43,8 +47,12 @@ struct Run: ParsableCommand {
   @Flag(help: "No progress or summary lines.")
   var quiet = false
 
+  @Option(help: "This worker's name in a shared run (PostgreSQL store; default HOST:PID).")
+  var workerID: String?
+
   func run() throws {
-    let status = try RunCommand(jobPath: job, limit: limit, stage: stage, quiet: quiet).run(write: Console.out)
+    let status = try RunCommand(jobPath: job, limit: limit, stage: stage, quiet: quiet, workerID: workerID)
+      .run(write: Console.out)
     if status != .success { throw ExitCode(status.rawValue) }
   }
 }
@@ -70,6 +78,32 @@ struct Report: ParsableCommand {
 
   func run() throws {
     let status = try ReportCommand(jobPath: job, run: runID).run(write: Console.out)
+    if status != .success { throw ExitCode(status.rawValue) }
+  }
+}
+
+struct Status: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "status",
+    abstract: "Show where a run of a job stands: its documents and, when shared, its queue and workers.",
+    discussion: """
+      Reads the store named by JOB.toml and prints run ID (default: the newest): running or \
+      how it ended, its documents by outcome, and for a run shared through a PostgreSQL \
+      store its URLs (queued, leased, done) and each worker (state, last heartbeat, URLs \
+      held, documents done and failed). Changes nothing.
+
+      Example: recur status jobs/nightly.toml
+      """
+  )
+
+  @Argument(help: "The job file.")
+  var job: String
+
+  @Option(name: .customLong("run"), help: "The run to show (default: the newest).")
+  var runID: Int64?
+
+  func run() throws {
+    let status = try StatusCommand(jobPath: job, run: runID).run(write: Console.out)
     if status != .success { throw ExitCode(status.rawValue) }
   }
 }

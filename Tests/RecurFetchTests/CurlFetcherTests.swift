@@ -259,6 +259,23 @@ final class CurlFetcherTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(abs(arrivals[1].timeIntervalSince(arrivals[0])), 0.9)
   }
 
+  func testOneFetchersCallsShareRobotsTxtAndTheCrawlDelay() throws {
+    // A run fetches a chunk at a time: the next chunk neither reads robots.txt again nor
+    // starts its first request before the delay since the last chunk's.
+    let server = try LoopbackHTTPServer { request in
+      request.path == "/robots.txt"
+        ? .text("User-agent: *\nCrawl-delay: 0.5\n") : .html("<html><body>page</body></html>")
+    }
+    defer { server.stop() }
+    let fetcher = CurlFetcher(settings: quickSettings())
+    XCTAssertEqual(fetcher.fetchAll([FetchRequest(url: server.url("/one"))]).map(\.outcome), [.ok])
+    XCTAssertEqual(fetcher.fetchAll([FetchRequest(url: server.url("/two"))]).map(\.outcome), [.ok])
+    XCTAssertEqual(server.requests(to: "/robots.txt").count, 1)
+    let arrivals = server.requests.filter { $0.path != "/robots.txt" }.map(\.receivedAt)
+    XCTAssertEqual(arrivals.count, 2)
+    XCTAssertGreaterThanOrEqual(arrivals[1].timeIntervalSince(arrivals[0]), 0.45)
+  }
+
   func testRobotsNotFoundAllowsAndServerErrorFailsTheSite() throws {
     let allowing = try LoopbackHTTPServer { request in
       request.path == "/robots.txt" ? .text("nope", status: 404) : .html("<html><body>page</body></html>")

@@ -47,7 +47,7 @@ enum RecurCLI {
 }
 
 /// Reads a pipe to its end on a background queue.
-private final class ErrorReader: @unchecked Sendable {
+final class ErrorReader: @unchecked Sendable {
   private var data = Data()
   private let done = DispatchSemaphore(value: 0)
 
@@ -62,4 +62,38 @@ private final class ErrorReader: @unchecked Sendable {
     done.wait()
     return data
   }
+}
+
+/// A `recur` process started in the background (a worker of a shared run).
+final class RunningRecur {
+  let process = Process()
+  private let out: ErrorReader
+  private let err: ErrorReader
+
+  init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    process.executableURL = try RecurCLI.binary()
+    process.arguments = arguments
+    if !environment.isEmpty {
+      process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
+    let outPipe = Pipe()
+    let errPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    try process.run()
+    out = ErrorReader(outPipe.fileHandleForReading)
+    err = ErrorReader(errPipe.fileHandleForReading)
+  }
+
+  /// Exit status (or, killed, the signal's number), standard output and standard error.
+  func wait() -> (status: Int32, out: String, err: String) {
+    let outData = out.wait()
+    let errData = err.wait()
+    process.waitUntilExit()
+    return (
+      process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self)
+    )
+  }
+
+  func kill(_ signal: Int32) { _ = Glibc.kill(process.processIdentifier, signal) }
 }

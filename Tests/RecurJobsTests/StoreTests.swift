@@ -277,4 +277,71 @@ final class StoreTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("written by a newer Recur"), "\(error)")
     }
   }
+
+  func testClaimsLeaseEachURLToOneWorkerAndOneHostToOneWorkerAtATime() throws {
+    let store = try Store(url: try TestPostgres.server().createDatabase(TestPostgres.freshName()))
+    let urls = (0..<6).map { "http://\($0 % 2 == 0 ? "a.example" : "b.example")/p\($0)" } + ["file:///x/local.html"]
+    let run = try store.openSharedRun(
+      job: "j", stage: "parse", models: [], at: "2026-12-04T10:00:00Z", urls: urls, firstPosition: 0, worker: "one")
+    XCTAssertTrue(try store.join(run: run, worker: "two", at: "2026-12-04T10:00:01Z", lease: 30))
+    XCTAssertFalse(try store.join(run: run, worker: "two", at: "2026-12-04T10:00:02Z", lease: 30), "name in use")
+    XCTAssertEqual(try store.liveRun(job: "j", lease: 30)?.id, run)
+
+    // Worker one takes both hosts' first URLs; two may take only the local file meanwhile.
+    let first = try store.claim(run: run, worker: "one", count: 2, lease: 30, hostDelay: 0)
+    XCTAssertEqual(first.map(\.position), [0, 1])
+    let second = try store.claim(run: run, worker: "two", count: 10, lease: 30, hostDelay: 0)
+    XCTAssertEqual(second.map(\.url), ["file:///x/local.html"], "hosts a.example and b.example are one's")
+    XCTAssertEqual(try store.queueCounts(run: run), QueueCounts(queued: 4, leased: 3))
+
+    // One finishes position 0; a second commit of it (another worker after a lost lease) writes nothing.
+    let document = DocumentResults(document: StoredDocument(url: urls[0], text: "x"))
+    XCTAssertTrue(
+      try store.save(run: run, position: 0, outcome: .fetched, results: document, fetch: nil, claimedBy: "one"))
+    XCTAssertFalse(
+      try store.save(run: run, position: 0, outcome: .fetched, results: document, fetch: nil, claimedBy: "two"))
+    XCTAssertEqual(try store.documents(run: run).count, 1)
+
+    // One stops: what it held goes back, its hosts are free, and two takes them.
+    try store.leave(run: run, worker: "one", state: "stopped", hostDelay: 0)
+    let rest = try store.claim(run: run, worker: "two", count: 10, lease: 30, hostDelay: 0)
+    XCTAssertEqual(rest.map(\.position), [1, 2, 3, 4, 5])
+    XCTAssertEqual(rest.map(\.attempts), [1, 1, 1, 1, 1], "a worker that left does not count as an attempt")
+    XCTAssertEqual(try store.otherLiveWorkers(run: run, worker: "two", lease: 30), 0)
+
+    // A lease that runs out: the URLs go to the next claim, counted as a second attempt.
+    try store.leave(run: run, worker: "two", state: "stopped", hostDelay: 0)
+    XCTAssertEqual(
+      try store.claim(run: run, worker: "three", count: 2, lease: 0.2, hostDelay: 0).map(\.position), [1, 2])
+    Thread.sleep(forTimeInterval: 0.4)
+    XCTAssertEqual(try store.queueCounts(run: run).expired, 2)
+    let retaken = try store.claim(run: run, worker: "four", count: 10, lease: 30, hostDelay: 0)
+    XCTAssertEqual(retaken.map(\.position), [1, 2, 3, 4, 5, 6])
+    XCTAssertEqual(retaken.map(\.attempts), [2, 2, 1, 1, 1, 1])
+    XCTAssertFalse(try store.closeSharedRun(run, at: "2026-12-04T10:01:00Z", seconds: 60), "URLs are left")
+    for claimed in retaken {
+      try store.record(
+        run: run, position: claimed.position, url: claimed.url, outcome: .failed, reason: "test", fetch: nil,
+        claimedBy: "four")
+    }
+    XCTAssertTrue(try store.closeSharedRun(run, at: "2026-12-04T10:01:00Z", seconds: 60))
+    XCTAssertFalse(try store.closeSharedRun(run, at: "2026-12-04T10:01:00Z", seconds: 60), "closed once")
+    XCTAssertEqual(try store.run(run)?.counts, ["fetched": 1, "failed": 6])
+    XCTAssertEqual(try store.workers(run: run).map(\.worker), ["one", "two", "four"], "three never registered")
+  }
+
+  func testAHandedOnHostWaitsItsDelay() throws {
+    let store = try Store(url: try TestPostgres.server().createDatabase(TestPostgres.freshName()))
+    let run = try store.openSharedRun(
+      job: "j", stage: "parse", models: [], at: "2026-12-04T10:00:00Z",
+      urls: ["http://a.example/1", "http://a.example/2"], firstPosition: 0, worker: "one")
+    let first = try store.claim(run: run, worker: "one", count: 1, lease: 30, hostDelay: 0.5)
+    try store.record(
+      run: run, position: 0, url: first[0].url, outcome: .failed, reason: "t", fetch: nil, claimedBy: "one")
+    // One's next claim lets a.example go (none of its URLs held), free again after 0.5 s.
+    XCTAssertEqual(try store.claim(run: run, worker: "one", count: 0, lease: 30, hostDelay: 0.5), [])
+    XCTAssertEqual(try store.claim(run: run, worker: "two", count: 1, lease: 30, hostDelay: 0.5), [])
+    Thread.sleep(forTimeInterval: 0.6)
+    XCTAssertEqual(try store.claim(run: run, worker: "two", count: 1, lease: 30, hostDelay: 0.5).map(\.position), [1])
+  }
 }

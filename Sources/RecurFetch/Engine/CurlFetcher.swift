@@ -10,6 +10,8 @@ public struct CurlFetcher: Fetching {
   /// Asked between transfers; when it answers true, the transfers in flight are stopped
   /// and every request not yet finished fails with the reason "interrupted".
   public var stopRequested: (@Sendable () -> Bool)?
+  /// Per-origin delays and robots.txt rules carried from one call to the next.
+  private let memory = OriginMemory()
 
   /// libcurl's global state, set up once per process before any handle exists.
   static let initialiseLibcurl: Void = {
@@ -36,7 +38,7 @@ public struct CurlFetcher: Fetching {
       return
     }
     withoutActuallyEscaping(onResult) { emit in
-      guard let session = FetchSession(settings: settings, logger: logger, emit: emit) else {
+      guard let session = FetchSession(settings: settings, logger: logger, memory: memory, emit: emit) else {
         for request in requests {
           emit(
             FetchResult(

@@ -105,14 +105,19 @@ final class FetchSession {
   private var outstandingPages = 0
   private let emit: (FetchResult) -> Void
   var stopRequested: (@Sendable () -> Bool)?
+  /// What earlier sessions of the same fetcher learnt of each origin.
+  private let memory: OriginMemory?
 
-  init?(settings: FetchSettings, logger: Logger, emit: @escaping (FetchResult) -> Void) {
+  init?(
+    settings: FetchSettings, logger: Logger, memory: OriginMemory? = nil, emit: @escaping (FetchResult) -> Void
+  ) {
     CurlFetcher.initialiseLibcurl
     guard let multi = curl_multi_init() else { return nil }
     self.multi = multi
     self.settings = settings
     self.logger = logger
     self.emit = emit
+    self.memory = memory
     // Connections are reused across transfers; cap them so a run over many hosts
     // does not hold every socket open.
     _ = CCurl_multi_setopt_long(multi, CURLMOPT_MAXCONNECTS, settings.concurrency * 2)
@@ -120,6 +125,7 @@ final class FetchSession {
   }
 
   deinit {
+    memory?.keep(originOrder)
     for (handle, _) in active {
       curl_multi_remove_handle(multi, handle)
       curl_easy_cleanup(handle)
@@ -168,6 +174,7 @@ final class FetchSession {
     if let existing = origins[key] { return existing }
     let state = OriginState(
       origin: key, isPolite: parts.isHTTP, delay: settings.perHostDelay, obeyRobots: settings.obeyRobots)
+    memory?.restore(state)
     origins[key] = state
     originOrder.append(state)
     return state
@@ -561,5 +568,34 @@ extension String {
     if hasPrefix("http://") && hasSuffix(":80") { return String(dropLast(3)) }
     if hasPrefix("https://") && hasSuffix(":443") { return String(dropLast(4)) }
     return self
+  }
+}
+
+/// Each origin's politeness state between the calls of one fetcher (a run fetches its
+/// URLs a chunk at a time): when the next request may start, its delay (a robots.txt
+/// Crawl-delay included) and its robots.txt rules, so neither the delay nor robots.txt
+/// starts over with each chunk. Used by one thread at a time (the fetcher's).
+final class OriginMemory: @unchecked Sendable {
+  private struct Kept {
+    var nextStart: Double
+    var delay: Double
+    var robots: OriginState.Robots?
+  }
+
+  private var origins: [String: Kept] = [:]
+
+  func keep(_ states: [OriginState]) {
+    for state in states {
+      var robots: OriginState.Robots?
+      if case .ready = state.robots { robots = state.robots }
+      origins[state.origin] = Kept(nextStart: state.nextStart, delay: state.delay, robots: robots)
+    }
+  }
+
+  func restore(_ state: OriginState) {
+    guard let kept = origins[state.origin] else { return }
+    state.nextStart = kept.nextStart
+    state.delay = kept.delay
+    if let robots = kept.robots { state.robots = robots }
   }
 }

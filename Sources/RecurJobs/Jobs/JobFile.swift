@@ -50,6 +50,9 @@ public struct JobFile: Sendable, Equatable {
   /// A PostgreSQL store (`postgresql://user@host:port/db`), shared by workers on several
   /// machines; nil for the SQLite file at `storePath`. `RECUR_STORE_URL` overrides it.
   public var storeURL: String?
+  /// Seconds a worker of a shared run holds the URLs it claimed without a heartbeat (it
+  /// renews them every third of this): a killed worker's URLs go to the others after it.
+  public var leaseSeconds = 30.0
 
   /// What messages call the store: the SQLite path, or the URL without its password.
   public var storeLocation: String { storeURL.map(Store.redacted) ?? storePath }
@@ -156,7 +159,7 @@ struct TableReader {
     ],
     "models": ["sentiment", "names", "sentiment_model", "names_model", "extract_model"],
     "report": ["title", "formats", "directory", "export_comments"],
-    "store": ["path", "url"],
+    "store": ["path", "url", "lease_seconds"],
   ]
 
   func fail(_ table: String, _ key: String?, _ message: String) -> JobFileError {
@@ -285,6 +288,10 @@ struct TableReader {
         throw fail("store", "url", "must be a postgresql:// URL, found \"\(Store.redacted(url))\"")
       }
       job.storeURL = url
+    }
+    if let lease = try number(store, "store", "lease_seconds", positive: true) {
+      guard lease >= 1, lease <= 3600 else { throw fail("store", "lease_seconds", "must be 1 to 3600 seconds") }
+      job.leaseSeconds = lease
     }
 
     job.urls = try strings(sources, "sources", "urls") ?? []

@@ -31,6 +31,9 @@ public struct RunSummaryLine: Sendable {
   public var reportFiles: [String]
   public var seconds: Double
   public var status: ExitStatus
+  /// In a shared run: this worker's name, and whether it closed the run (its counts are
+  /// this worker's documents, its seconds the time it worked).
+  public var worker: (name: String, closedRun: Bool)?
 }
 
 /// `recur run JOB.toml`: sources → fetch → parse → label → store → report, streaming the
@@ -56,6 +59,8 @@ public final class JobRunner {
   }
   /// ISO 8601 timestamps for runs and reports; tests fix it.
   public var now: @Sendable () -> String = { ISO8601DateFormatter().string(from: Date()) }
+  /// The worker's name in a shared run's queue and `recur status` (default `HOST:PID`).
+  public var workerID: String?
   /// The parse stage, with the block model when there is one (set when the run starts).
   var parser = DocumentParser()
   /// `DocumentParser.version` and the block model's fingerprint, stored with each text.
@@ -89,29 +94,15 @@ public final class JobRunner {
     let lock = job.storeURL == nil ? try JobLock(path: job.storePath + ".lock", job: job.name) : nil
     defer { withExtendedLifetime(lock) {} }
     let started = monotonicNow()
-    let store: Store
-    let locked: Bool
-    do {
-      store = try Store(url: job.storeURL, path: job.storePath)
-      locked = try store.lockJob(job.name)
-    } catch {
-      throw RecurError(.fatal, error.description)
-    }
-    guard locked else { throw RecurError(.usage, "job \(job.name) is already running against \(job.storeLocation)") }
+    let store = try fatal { () throws(StoreError) in try Store(url: job.storeURL, path: job.storePath) }
     let labellers = try loadModels()
     let blockModel = try loadBlockModel(folder: job.extractModel)
     parser = DocumentParser(blockModel: blockModel)
     parserVersion = Self.parserVersion(blockModel)
-    // Feeds and sitemaps are XML: the listing fetch keeps every media type.
-    var listingSettings = job.fetch
-    listingSettings.acceptedContentTypes = []
-    let sourceFetcher = makeFetcher(listingSettings)
-    let sources = try SourceCollector.collect(job, limit: limit, fetcher: sourceFetcher)
-    let runID: Int64
-    do {
-      runID = try store.beginRun(job: job.name, stage: stage.rawValue, models: labellers.versions, at: now())
-    } catch {
-      throw RecurError(.fatal, error.description)
+    if store.isShared { return try runShared(store: store, labellers: labellers, started: started) }
+    let sources = try collectSources()
+    let runID = try fatal { () throws(StoreError) in
+      try store.beginRun(job: job.name, stage: stage.rawValue, models: labellers.versions, at: now())
     }
     if progress != .quiet {
       log("run \(runID) of job \(job.name): \(sources.urls.count) URLs, store \(job.storeLocation)")
@@ -121,37 +112,9 @@ public final class JobRunner {
 
     var tally = Tally(total: sources.urls.count + sources.problems.count, style: progress, log: log)
     do throws(StoreError) {
-      var position = 0
-      for problem in sources.problems {
-        try store.record(
-          run: runID, position: position, url: problem.url, outcome: .failed, reason: problem.reason, fetch: nil)
-        position += 1
-        tally.add(.failed)
-      }
-      let chunks = stride(from: 0, to: sources.urls.count, by: chunkSize).map {
-        Array(sources.urls[$0..<min(sources.urls.count, $0 + chunkSize)])
-      }
-      let feeder = ChunkFeeder(
-        chunks: chunks, store: store, fetcher: makeFetcher(job.fetch), sendValidators: stage >= .parse,
-        parserVersion: parserVersion)
-      feeder.start()
-      // A chunk's labelled documents are saved while the next one is parsed and labelled.
-      let writer = StoreWriter()
-      do throws(StoreError) {
-        while let chunk = feeder.next() {
-          try process(
-            chunk, firstPosition: position, run: runID, store: store, labellers: labellers, writer: writer,
-            tally: &tally)
-          position += chunk.urls.count
-          if StopSignal.requested { break }
-        }
-      } catch {
-        feeder.stop()
-        try? writer.finish()
-        throw error
-      }
-      feeder.stop()
-      try writer.finish()
+      try recordProblems(sources.problems, run: runID, store: store, tally: &tally)
+      let claim = ChunkFeeder.chunks(sources.urls, size: chunkSize, firstPosition: sources.problems.count)
+      try drain(claim, run: runID, store: store, labellers: labellers, worker: nil, tally: &tally)
     } catch {
       // The documents committed so far stay; the run is marked interrupted.
       try? store.finishRun(runID, status: .interrupted, at: now(), seconds: monotonicNow() - started)
@@ -160,10 +123,8 @@ public final class JobRunner {
     tally.finish()
     let interrupted = StopSignal.requested
     let seconds = monotonicNow() - started
-    do {
+    try fatal { () throws(StoreError) in
       try store.finishRun(runID, status: interrupted ? .interrupted : .finished, at: now(), seconds: seconds)
-    } catch {
-      throw RecurError(.fatal, error.description)
     }
     var files: [String] = []
     if stage == .report {
@@ -172,7 +133,59 @@ public final class JobRunner {
     let failed = tally.counts[.failed, default: 0]
     return RunSummaryLine(
       runID: runID, counts: tally.counts, interrupted: interrupted, reportFiles: files, seconds: seconds,
-      status: interrupted || failed > 0 ? .partialFailure : .success)
+      status: interrupted || failed > 0 ? .partialFailure : .success, worker: nil)
+  }
+
+  /// The job's sources: feeds and sitemaps are XML, so their fetch keeps every media type.
+  func collectSources() throws(RecurError) -> SourceCollector {
+    var listingSettings = job.fetch
+    listingSettings.acceptedContentTypes = []
+    return try SourceCollector.collect(job, limit: limit, fetcher: makeFetcher(listingSettings))
+  }
+
+  /// Sources that could not be read, recorded as failed at the run's first positions.
+  func recordProblems(
+    _ problems: [SourceCollector.Problem], run: Int64, store: Store, tally: inout Tally
+  ) throws(StoreError) {
+    for (position, problem) in problems.enumerated() {
+      try store.record(
+        run: run, position: position, url: problem.url, outcome: .failed, reason: problem.reason, fetch: nil)
+      tally.add(.failed)
+    }
+  }
+
+  /// Fetches, parses, labels and stores the chunks `claim` hands out until there are none
+  /// (or a stop is asked for). A chunk's labelled documents are saved while the next one
+  /// is parsed and labelled.
+  func drain(
+    _ claim: @escaping ChunkFeeder.Claim, run: Int64, store: Store, labellers: Labellers, worker: String?,
+    tally: inout Tally
+  ) throws(StoreError) {
+    let feeder = ChunkFeeder(
+      claim: claim, store: store, fetcher: makeFetcher(job.fetch), sendValidators: stage >= .parse,
+      parserVersion: parserVersion)
+    feeder.start()
+    let writer = StoreWriter()
+    do throws(StoreError) {
+      while let chunk = try feeder.next() {
+        try process(chunk, run: run, store: store, labellers: labellers, writer: writer, worker: worker, tally: &tally)
+        if StopSignal.requested { break }
+      }
+    } catch {
+      feeder.stop()
+      try? writer.finish()
+      throw error
+    }
+    feeder.stop()
+    try writer.finish()
+  }
+
+  func fatal<T>(_ body: () throws(StoreError) -> T) throws(RecurError) -> T {
+    do {
+      return try body()
+    } catch {
+      throw RecurError(.fatal, error.description)
+    }
   }
 
   func loadModels() throws(RecurError) -> Labellers {
@@ -262,7 +275,7 @@ public final class JobRunner {
   }
 
   func process(
-    _ chunk: FetchedChunk, firstPosition: Int, run: Int64, store: Store, labellers: Labellers, writer: StoreWriter,
+    _ chunk: FetchedChunk, run: Int64, store: Store, labellers: Labellers, writer: StoreWriter, worker: String?,
     tally: inout Tally
   ) throws(StoreError) {
     let plans = chunk.results.map { plan($0, previous: chunk.previous[$0.url], labellers: labellers, store: store) }
@@ -270,28 +283,31 @@ public final class JobRunner {
     // The documents needing labels, in chunk order.
     var pending: [(index: Int, results: DocumentResults, outcome: DocumentOutcome, reviews: [StoredReview])] = []
     for (index, result) in chunk.results.enumerated() {
-      let position = firstPosition + index
+      let position = chunk.positions[index]
       let fetch = Self.logEntry(result)
       switch plans[index] {
       case .record(let outcome, let reason):
-        try store.record(run: run, position: position, url: result.url, outcome: outcome, reason: reason, fetch: fetch)
+        try store.record(
+          run: run, position: position, url: result.url, outcome: outcome, reason: reason, fetch: fetch,
+          claimedBy: worker)
         tally.add(outcome)
       case .reuse(let documentID):
         try store.reuse(
           run: run, position: position, documentID: documentID, etag: result.validators.etag,
-          lastModified: result.validators.lastModified, fetch: fetch)
+          lastModified: result.validators.lastModified, fetch: fetch, claimedBy: worker)
         tally.add(.unchanged)
       case .parse(_, _, let outcome):
         guard let (document, reviews) = parsed[index] else {
           try store.record(
             run: run, position: position, url: result.url, outcome: .failed, reason: "internal error: not parsed",
-            fetch: fetch)
+            fetch: fetch, claimedBy: worker)
           tally.add(.failed)
           continue
         }
         if stage == .parse {
           try store.save(
-            run: run, position: position, outcome: outcome, results: DocumentResults(document: document), fetch: fetch)
+            run: run, position: position, outcome: outcome, results: DocumentResults(document: document), fetch: fetch,
+            claimedBy: worker)
           tally.add(outcome)
         } else {
           pending.append((index, DocumentResults(document: document), outcome, reviews))
@@ -304,14 +320,15 @@ public final class JobRunner {
     let labelled = label(pending.map { ($0.results, $0.reviews) }, labellers: labellers)
     let saves = zip(pending, labelled).map { item, results in
       (
-        position: firstPosition + item.index, outcome: item.outcome, results: results,
+        position: chunk.positions[item.index], outcome: item.outcome, results: results,
         fetch: Self.logEntry(chunk.results[item.index])
       )
     }
     try writer.submit { () throws(StoreError) in
       for save in saves {
         try store.save(
-          run: run, position: save.position, outcome: save.outcome, results: save.results, fetch: save.fetch)
+          run: run, position: save.position, outcome: save.outcome, results: save.results, fetch: save.fetch,
+          claimedBy: worker)
       }
     }
     for item in pending { tally.add(item.outcome) }
