@@ -27,6 +27,8 @@ let package = Package(
     // (BoringSSL's, with the CPU's SHA instructions): a hand-written one was 5 % of a
     // run's time.
     .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    // Tests only: parses the Kubernetes recipes in deploy/ to check the fields they rely on.
+    .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
   ],
   targets: [
     .systemLibrary(
@@ -101,6 +103,7 @@ let package = Package(
         "RecurJobs", "RecurFetch", "RecurTestSupport", "RecurStore", "RecurReport", "RecurText", "CLibXML2",
         // Writes a store in an older schema, to check that it migrates.
         .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Yams", package: "Yams"),
       ],
       resources: [.copy("Fixtures")]
     ),

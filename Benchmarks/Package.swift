@@ -25,6 +25,10 @@ let package = Package(
       ]
     ),
     .executableTarget(
+      name: "claim-bench",
+      dependencies: [.product(name: "RecurStore", package: recur)]
+    ),
+    .executableTarget(
       name: "fetch-bench",
       dependencies: [
         .product(name: "RecurFetch", package: recur),

@@ -85,16 +85,26 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     let session = PostgresSession(backend: self)
-    try session.script("BEGIN")
-    do {
-      let value = try body(session)
-      try session.script("COMMIT")
-      return value
-    } catch {
-      try? session.script("ROLLBACK")
-      throw error
+    var attempt = 1
+    while true {
+      try session.script("BEGIN")
+      do {
+        let value = try body(session)
+        try session.script("COMMIT")
+        return value
+      } catch {
+        try? session.script("ROLLBACK")
+        // Workers' transactions can deadlock on each other's rows; PostgreSQL ends one,
+        // which is tried again.
+        guard let failure = error as? PostgresFailure, failure.isTransient, attempt < Self.attempts else { throw error }
+        attempt += 1
+        usleep(UInt32.random(in: 1_000...20_000))
+      }
     }
   }
+
+  /// Tries of a transaction PostgreSQL ended for a deadlock or a serialization failure.
+  static let attempts = 5
 
   func read<T>(_ body: (any StoreSession) throws -> T) throws -> T {
     lock.lock()
@@ -113,6 +123,7 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
 
   func describe(_ error: any Error) -> String {
     if let error = error as? StoreError { return error.description }
+    if let error = error as? PostgresFailure { return error.description }
     return "\(error)"
   }
 
@@ -172,8 +183,9 @@ final class PostgresBackend: StoreBackend, @unchecked Sendable {
     case PGRES_COMMAND_OK, PGRES_TUPLES_OK: return result
     default:
       let message = Self.message(PQresultErrorMessage(result))
+      let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
       PQclear(result)
-      throw StoreError(message)
+      throw PostgresFailure(description: message, state: state)
     }
   }
 
@@ -234,4 +246,13 @@ private struct PostgresSession: StoreSession {
     }
     return rows
   }
+}
+
+/// A statement the server refused: its message and SQLSTATE code.
+struct PostgresFailure: Error, CustomStringConvertible {
+  var description: String
+  var state: String?
+
+  /// A deadlock or serialization failure: the same transaction may succeed if tried again.
+  var isTransient: Bool { state == "40P01" || state == "40001" }
 }

@@ -180,7 +180,8 @@ extension Store {
         ORDER BY q.position LIMIT ? FOR UPDATE OF q SKIP LOCKED
         """, [run, now, worker, now, now, count])
       var held: Set<String> = [""]
-      for host in Set(candidates.compactMap { $0.string("host") }) where !host.isEmpty {
+      // In one order for every worker, so two claims never wait for each other's hosts.
+      for host in Set(candidates.compactMap { $0.string("host") }).sorted() where !host.isEmpty {
         // Two workers can see a host free at once: the row lock makes the second wait and
         // then find it taken.
         let taken = try db.row(
