@@ -122,16 +122,9 @@ extension Store {
         try db.row(
           "INSERT INTO runs (job, started_at, status, stage, models) VALUES (?, ?, 'running', ?, ?) RETURNING id",
           [job, time, stage, modelsJSON])?.int64("id") ?? 0
-      let batch = 250
-      for start in stride(from: 0, to: urls.count, by: batch) {
-        let slice = urls[start..<min(urls.count, start + batch)]
-        var arguments: [any SQLBindable] = []
-        for (offset, url) in slice.enumerated() {
-          arguments += [run, firstPosition + start + offset, url, Self.host(of: url)]
-        }
-        let rows = Array(repeating: "(?, ?, ?, ?)", count: slice.count).joined(separator: ", ")
-        try db.execute("INSERT INTO run_queue (run_id, position, url, host) VALUES \(rows)", arguments)
-      }
+      try Self.insert(
+        into: "run_queue", columns: ["run_id", "position", "url", "host"],
+        urls.enumerated().map { offset, url in [run, firstPosition + offset, url, Self.host(of: url)] }, db: db)
       try Self.register(run: run, worker: worker, at: time, db: db)
       return run
     }

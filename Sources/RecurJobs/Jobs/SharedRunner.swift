@@ -28,15 +28,20 @@ extension JobRunner {
       while !StopSignal.requested {
         let claimed = try store.claim(run: runID, worker: worker, count: size, lease: lease, hostDelay: delay)
         if !claimed.isEmpty { return claimed }
-        if try store.queueCounts(run: runID).drained { return nil }
-        // Other workers hold the rest (or their hosts): wait for them to finish, or for
-        // their leases to run out.
-        for _ in 0..<5 where !StopSignal.requested { Thread.sleep(forTimeInterval: 0.1) }
+        // Nothing queued: what is left is leased (to this worker's chunks in flight among
+        // others). Queued URLs this worker cannot take belong to hosts another holds.
+        let counts = try store.queueCounts(run: runID)
+        if counts.queued == 0 && counts.expired == 0 { return nil }
+        for _ in 0..<2 where !StopSignal.requested { Thread.sleep(forTimeInterval: 0.1) }
       }
       return nil
     }
     do throws(StoreError) {
-      try drain(claim, run: runID, store: store, labellers: labellers, worker: worker, tally: &tally)
+      // Once this worker's claims are done, it waits for the other workers' leases: to
+      // finish (the run is drained) or to run out (their URLs are claimed again).
+      repeat {
+        try drain(claim, run: runID, store: store, labellers: labellers, worker: worker, tally: &tally)
+      } while try awaitOthers(store: store, run: runID)
     } catch {
       heartbeat.stop()
       // What this worker held goes back to the queue for the others.
@@ -118,6 +123,19 @@ extension JobRunner {
       try recordProblems(sources.problems, run: runID, store: store, tally: &tally)
     }
     return (runID, sources.urls.count)
+  }
+
+  /// Waits while other workers hold the run's last URLs: true when some can be claimed
+  /// again (a lease ran out, a host was let go), false when the run is drained or a stop
+  /// was asked for.
+  func awaitOthers(store: Store, run: Int64) throws(StoreError) -> Bool {
+    while !StopSignal.requested {
+      let counts = try store.queueCounts(run: run)
+      if counts.drained { return false }
+      if counts.queued > 0 || counts.expired > 0 { return true }
+      for _ in 0..<5 where !StopSignal.requested { Thread.sleep(forTimeInterval: 0.1) }
+    }
+    return false
   }
 
   static func list(_ items: [String]) -> String { items.isEmpty ? "no models" : items.joined(separator: ", ") }

@@ -31,6 +31,8 @@ enum WholeFile {
       .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
     let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
     guard descriptor >= 0 else { throw failure(path) }
+    // The first failing call's reason, read before close and unlink can change errno.
+    var error: RecurError?
     var written = 0
     while written < bytes.count {
       #if canImport(Glibc)
@@ -40,21 +42,15 @@ enum WholeFile {
       #endif
       if count < 0 && errno == EINTR { continue }
       guard count > 0 else {
-        let error = failure(path)
-        close(descriptor)
-        unlink(temporary)
-        throw error
+        error = failure(path)
+        break
       }
       written += count
     }
-    guard fsync(descriptor) == 0 else {
-      let error = failure(path)
-      close(descriptor)
-      unlink(temporary)
-      throw error
-    }
-    guard close(descriptor) == 0, rename(temporary, path) == 0 else {
-      let error = failure(path)
+    if error == nil && fsync(descriptor) != 0 { error = failure(path) }
+    if close(descriptor) != 0 && error == nil { error = failure(path) }
+    if error == nil && rename(temporary, path) != 0 { error = failure(path) }
+    if let error {
       unlink(temporary)
       throw error
     }
