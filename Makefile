@@ -8,7 +8,7 @@ TEST_DEPS    := postgresql
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 
-.PHONY: all deps build release test test-sanitize fuzz demo screenshot bench-run bench-fetch bench-rnn bench-extract train-extract eval-extract train-sentiment eval-sentiment train-names eval-names format clean
+.PHONY: all deps build release test test-sanitize fuzz demo screenshot bench-run bench-claims bench-fetch bench-rnn bench-extract train-extract eval-extract train-sentiment eval-sentiment train-names eval-names format clean
 
 all: build
 
@@ -120,6 +120,12 @@ screenshot:
 bench-run: release
 	cd Benchmarks && $(SWIFT) build -c release --product run-bench && ./.build/release/run-bench \
 	  --recur $(CURDIR)/.build/release/recur --models $(CURDIR)/models --data $(abspath $(DATA))/wcxb $(BENCH_ARGS)
+
+# Claims/s and commits/s a PostgreSQL store sustains for 16 workers with nothing else to do:
+# make bench-claims STORE_URL=postgresql://user@host:port/db [BENCH_ARGS="--workers 4 --hosts 20"]
+bench-claims: deps
+	@test -n "$(STORE_URL)" || { echo "give STORE_URL=postgresql://user@host:port/db (an empty database)"; exit 2; }
+	cd Benchmarks && $(SWIFT) build -c release --product claim-bench && ./.build/release/claim-bench --url '$(STORE_URL)' $(BENCH_ARGS)
 
 bench-fetch: deps
 	cd Benchmarks && $(SWIFT) build -c release --product fetch-bench && ./.build/release/fetch-bench $(BENCH_ARGS)
