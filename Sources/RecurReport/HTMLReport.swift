@@ -43,9 +43,77 @@ public enum HTMLReport {
         // The run summary reads best as cards; every other table as a table.
         if section.title == "Run summary" && index == 0 { html.cards(table) } else { html.table(table) }
       }
+      for link in section.links {
+        html.raw("<p class=\"more\">")
+        html.write(link)
+        html.raw("</p>\n")
+      }
     }
     html.raw("</main>\n</body>\n</html>\n")
     return html.output
+  }
+
+  /// Page `page` (from 1) of the full document list, `documents/PAGE.html`: every document
+  /// of the run in the order it was taken, failures included, with links to the other
+  /// pages and back to the report. The same escaping and policy as the report.
+  public static func documentPage(_ report: Report, page: Int) -> String {
+    let size = Report.documentsPerPage
+    let pages = max(1, report.documentPages)
+    let first = (page - 1) * size
+    let documents = report.documents[min(first, report.documents.count)..<min(first + size, report.documents.count)]
+    var html = HTMLWriter()
+    html.raw(
+      """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8"/>
+      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"/>
+      <meta name="viewport" content="width=device-width, initial-scale=1"/>
+      <meta name="generator" content="Recur"/>
+
+      """)
+    html.element("title", report.title + " — run \(report.run.id) — documents, page \(page) of \(pages)")
+    html.raw("<style>\(style)</style>\n</head>\n<body>\n<main>\n")
+    html.element("h1", report.title + ": documents")
+    html.raw("<p class=\"meta\">")
+    html.text(
+      "Run \(report.run.id) · documents \(first + 1)–\(first + documents.count) of \(report.documents.count), "
+        + "in the order the run took them · page \(page) of \(pages)")
+    html.raw("</p>\n")
+    let navigation = pageNavigation(page: page, pages: pages)
+    html.raw(navigation)
+    html.table(
+      ReportTable(
+        headers: ["#", "Title", "Site", "Date", "Outcome", "Sentiment", "Names"], numeric: [0],
+        rows: documents.enumerated().map { offset, document in
+          let names = ReportFigures.topNames(document)
+          return [
+            .text(String(first + offset + 1)),
+            .link(document.title ?? document.url, document.finalURL ?? document.url), .text(document.site),
+            .text(document.published.map { String($0.prefix(10)) } ?? "–"),
+            document.failed ? .lines([document.outcome, document.reason ?? "–"]) : .text(document.outcome),
+            document.failed ? .text("–") : .label(document.label, document.probability, note: document.labelReason),
+            .text(names.isEmpty ? "–" : names.joined(separator: ", ")),
+          ]
+        }))
+    html.raw(navigation)
+    html.raw("</main>\n</body>\n</html>\n")
+    return html.output
+  }
+
+  /// Back to the report, the previous and next pages, and the first and last.
+  static func pageNavigation(page: Int, pages: Int) -> String {
+    var links = ["<a href=\"../report.html\">Report</a>"]
+    if page > 1 {
+      links.append("<a href=\"1.html\">First</a>")
+      links.append("<a href=\"\(page - 1).html\" rel=\"prev\">Previous</a>")
+    }
+    if page < pages {
+      links.append("<a href=\"\(page + 1).html\" rel=\"next\">Next</a>")
+      links.append("<a href=\"\(pages).html\">Last (\(pages))</a>")
+    }
+    return "<nav>" + links.joined() + "</nav>\n"
   }
 
   static let style = """
@@ -61,7 +129,7 @@ public enum HTMLReport {
     .label{font-weight:600;white-space:nowrap}.positive{color:var(--pos)}.negative{color:var(--neg)}.mixed{color:var(--mix)}.neutral{color:var(--neu)}
     .unsupported{color:var(--uns)}.stars{color:#b26a00;letter-spacing:1px;white-space:nowrap}
     .why{color:#57606a;font-size:.85rem;margin:.15rem 0 0}.url{word-break:break-all;font-size:.85rem}
-    svg{max-width:100%;height:auto}a{color:#0b57d0}
+    svg{max-width:100%;height:auto}a{color:#0b57d0}.more{font-weight:600}nav{margin:.6rem 0}nav a{margin-right:.8rem}
     @media print{main{max-width:none}a{color:inherit;text-decoration:none}.scroll{overflow:visible}h2{break-after:avoid}tr{break-inside:avoid}}
     """
 
@@ -184,6 +252,8 @@ struct HTMLWriter {
       output += "<span class=\"label \(css)\">" + escape(label) + "</span>"
       if let probability { output += " " + Format.probability(probability) }
       if let note { output += "<p class=\"why\">" + escape(note) + "</p>" }
+    case .page(let title, let path):
+      output += "<a href=\"" + escape(path) + "\">" + escape(title) + "</a>"
     case .stars(let review):
       if let normalised = review.normalisedRating {
         let filled = Int((normalised * 5).rounded())

@@ -31,6 +31,10 @@ public enum MarkdownReport {
         lines.append("")
         lines += Self.table(table)
       }
+      for link in section.links {
+        lines.append("")
+        lines.append(cell(link))
+      }
     }
     return lines.joined(separator: "\n") + "\n"
   }
@@ -59,6 +63,7 @@ public enum MarkdownReport {
       if let note { text += " (" + escape(note) + ")" }
       return text
     case .stars(let review): return escape(Format.rating(review))
+    case .page(let title, let path): return "[" + escape(title) + "](<" + linkTarget(path) + ">)"
     }
   }
 

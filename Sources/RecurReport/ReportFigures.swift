@@ -38,7 +38,7 @@ public struct ReportFigures: Sendable {
   public var failures: [ReportDocument]
   public var labelled: [ReportDocument]
 
-  public init(_ report: Report, topNames: Int = 20) {
+  public init(_ report: Report) {
     let done = report.documents.filter { !$0.failed }
     labelled = done
     failures = report.documents.filter(\.failed)
@@ -75,12 +75,12 @@ public struct ReportFigures: Sendable {
       NameRow(
         type: "PER", name: name, mentions: value.mentions, documents: value.documents.count,
         averagePositive: Self.mean(value.documents.compactMap(\.positive)))
-    }.sorted(by: Self.byMentions).prefix(topNames).map { $0 }
+    }.sorted(by: Self.byMentions)
     otherNames = others.values.map { value in
       NameRow(
         type: value.type, name: value.name, mentions: value.mentions, documents: value.documents.count,
         averagePositive: Self.mean(value.documents.compactMap(\.positive)))
-    }.sorted(by: Self.byMentions).prefix(topNames).map { $0 }
+    }.sorted(by: Self.byMentions)
 
     var agreement = ReviewAgreement(compared: 0, agreeing: 0, confusion: [:])
     for document in done {

@@ -15,6 +15,17 @@ public struct Report: Sendable, Equatable {
   /// Whether `documents.jsonl` carries each document's comments (not only their count):
   /// the job's `[report] export_comments`.
   public var exportComments = false
+  /// The job's report formats: the report links the document list (`html`) and
+  /// `documents.jsonl` (`jsonl`) only when they are written.
+  public var formats: [String] = []
+
+  /// Documents a page of the document list (`documents/N.html`) holds.
+  public static let documentsPerPage = 200
+
+  /// Pages of the document list: none without the HTML format or documents.
+  public var documentPages: Int {
+    formats.contains("html") ? (documents.count + Self.documentsPerPage - 1) / Self.documentsPerPage : 0
+  }
 
   public init(
     job: String, title: String, run: RunSummary, history: [RunSummary], documents: [ReportDocument],

@@ -10,6 +10,8 @@ public enum ReportCell: Sendable, Equatable {
   case label(String?, Double?, note: String?)
   /// A review's rating.
   case stars(ReportReview)
+  /// A link to a file the report itself wrote, relative to the report (`documents/1.html`).
+  case page(String, String)
 }
 
 public struct ReportTable: Sendable, Equatable {
@@ -33,6 +35,8 @@ public struct ReportSection: Sendable, Equatable {
   public var tables: [ReportTable] = []
   /// Shown instead of the tables when there are none.
   public var empty: String?
+  /// Links after the tables (the full document list, the data exports).
+  public var links: [ReportCell] = []
 }
 
 extension ReportFigures {
@@ -40,7 +44,8 @@ extension ReportFigures {
   public static func sections(_ report: Report, _ figures: ReportFigures) -> [ReportSection] {
     [
       summary(report), distribution(figures), sites(figures), people(figures), otherNames(figures),
-      reviews(figures), comments(figures), documents(figures, neutral: false), documents(figures, neutral: true),
+      reviews(figures), comments(figures), documents(report, figures, neutral: false),
+      documents(report, figures, neutral: true),
       failures(figures),
       trend(report), models(report),
     ]
@@ -68,12 +73,26 @@ extension ReportFigures {
   }
 
   static func sites(_ figures: ReportFigures) -> ReportSection {
-    let rows: [[ReportCell]] = figures.sites.map { site in
-      [.text(site.site), .text(String(site.documents))] + labelOrder.map { .text(String(site.labels[$0] ?? 0)) }
-        + [.text(Format.probability(site.averagePositive))]
+    func row(_ name: String, _ sites: ArraySlice<ReportFigures.SiteRow>) -> [ReportCell] {
+      let documents = sites.map(\.documents).reduce(0, +)
+      let scored = sites.filter { $0.averagePositive != nil }
+      let weight = scored.map(\.documents).reduce(0, +)
+      let mean =
+        weight > 0 ? scored.map { $0.averagePositive! * Double($0.documents) }.reduce(0, +) / Double(weight) : nil
+      return [.text(name), .text(String(documents))]
+        + labelOrder.map { label in .text(String(sites.map { $0.labels[label] ?? 0 }.reduce(0, +))) }
+        + [.text(Format.probability(mean))]
+    }
+    var rows = figures.sites.prefix(tableRows).map { row($0.site, [$0]) }
+    if figures.sites.count > tableRows {
+      // The rest in one row, so the column totals stay whole.
+      rows.append(row("\(figures.sites.count - tableRows) more sites", figures.sites.dropFirst(tableRows)))
     }
     return ReportSection(
       title: "Sentiment by site",
+      paragraphs: figures.sites.count > tableRows
+        ? ["The \(tableRows) sites with the most documents of \(figures.sites.count); the last row sums the rest."]
+        : [],
       tables: rows.isEmpty
         ? []
         : [
@@ -84,11 +103,29 @@ extension ReportFigures {
       empty: "No documents were labelled.")
   }
 
+  /// Rows a ranked table shows (sites, people, other names); the rest are summed up in a
+  /// final "N more" row.
+  public static let tableRows = 20
+  /// Rows of the review items and failures tables.
+  public static let itemRows = 50
+
+  /// The first `limit` rows, and a last row saying how many more there are.
+  static func capped(_ rows: [[ReportCell]], limit: Int, more: (Int) -> [ReportCell]) -> [[ReportCell]] {
+    rows.count > limit ? Array(rows.prefix(limit)) + [more(rows.count - limit)] : rows
+  }
+
   static func people(_ figures: ReportFigures) -> ReportSection {
-    let rows: [[ReportCell]] = figures.people.map {
-      [
-        .text($0.name), .text(String($0.mentions)), .text(String($0.documents)),
-        .text(Format.probability($0.averagePositive)),
+    let rows: [[ReportCell]] = capped(
+      figures.people.map {
+        [
+          .text($0.name), .text(String($0.mentions)), .text(String($0.documents)),
+          .text(Format.probability($0.averagePositive)),
+        ]
+      }, limit: tableRows
+    ) { more in
+      let mentions = figures.people.dropFirst(tableRows).map(\.mentions).reduce(0, +)
+      return [
+        .text("\(more) more \(more == 1 ? "person" : "people")"), .text(String(mentions)), .text("–"), .text("–"),
       ]
     }
     return ReportSection(
@@ -104,11 +141,16 @@ extension ReportFigures {
   }
 
   static func otherNames(_ figures: ReportFigures) -> ReportSection {
-    let rows: [[ReportCell]] = figures.otherNames.map {
-      [
-        .text($0.name), .text(typeName($0.type)), .text(String($0.mentions)), .text(String($0.documents)),
-        .text(Format.probability($0.averagePositive)),
-      ]
+    let rows: [[ReportCell]] = capped(
+      figures.otherNames.map {
+        [
+          .text($0.name), .text(typeName($0.type)), .text(String($0.mentions)), .text(String($0.documents)),
+          .text(Format.probability($0.averagePositive)),
+        ]
+      }, limit: tableRows
+    ) { more in
+      let mentions = figures.otherNames.dropFirst(tableRows).map(\.mentions).reduce(0, +)
+      return [.text("\(more) more names"), .text("–"), .text(String(mentions)), .text("–"), .text("–")]
     }
     return ReportSection(
       title: "Other names",
@@ -152,12 +194,14 @@ extension ReportFigures {
         }),
       ReportTable(
         headers: ["Page", "Author", "Rating", "Predicted"], numeric: [],
-        rows: items.map { document, review in
-          [
-            .link(document.title ?? document.url, document.finalURL ?? document.url), .text(review.author ?? "–"),
-            .stars(review), .label(review.label, review.probability, note: nil),
-          ]
-        }),
+        rows: capped(
+          items.map { document, review in
+            [
+              .link(document.title ?? document.url, document.finalURL ?? document.url), .text(review.author ?? "–"),
+              .stars(review), .label(review.label, review.probability, note: nil),
+            ]
+          }, limit: itemRows
+        ) { more in [.text("\(more) more review items (all in documents.jsonl)"), .text(""), .text(""), .text("")] }),
     ]
     return section
   }
@@ -208,9 +252,13 @@ extension ReportFigures {
   static let commentRows = 20
 
   /// The documents table; neutral documents (little opinion: facts, news, instructions)
-  /// get a section of their own after the ones that express an opinion.
-  static func documents(_ figures: ReportFigures, neutral: Bool) -> ReportSection {
-    let rows: [[ReportCell]] = figures.labelled.filter { ($0.label == "neutral") == neutral }.map { document in
+  /// get a section of their own after the ones that express an opinion. Past
+  /// `documentRows`, a section shows the documents a reader most needs (the most confident
+  /// of each label, those with the most names) and links to the full document list.
+  static func documents(_ report: Report, _ figures: ReportFigures, neutral: Bool) -> ReportSection {
+    let all = figures.labelled.filter { ($0.label == "neutral") == neutral }
+    let shown = neutral ? notableNeutral(all) : notable(all)
+    let rows: [[ReportCell]] = shown.map { document in
       let names = topNames(document)
       let why = document.drivingSentences().map { sentence in
         var scores = "P(positive) " + Format.probability(sentence.positive)
@@ -224,25 +272,73 @@ extension ReportFigures {
         .text(names.isEmpty ? "–" : names.joined(separator: ", ")), .lines(why),
       ]
     }
-    guard neutral else {
-      return ReportSection(
-        title: "Documents",
-        tables: rows.isEmpty
-          ? []
-          : [ReportTable(headers: ["Title", "Site", "Date", "Sentiment", "Names", "Why"], numeric: [], rows: rows)],
-        empty: "No documents were processed.")
+    let tables =
+      rows.isEmpty
+      ? [] : [ReportTable(headers: ["Title", "Site", "Date", "Sentiment", "Names", "Why"], numeric: [], rows: rows)]
+    var paragraphs: [String] = []
+    if neutral && !rows.isEmpty {
+      paragraphs.append(
+        "Documents whose sentences carry little opinion (facts, news reporting, instructions); "
+          + "\"Why\" quotes the most opinionated sentences, if any.")
     }
-    return ReportSection(
-      title: "Neutral documents",
-      paragraphs: rows.isEmpty
-        ? []
-        : [
-          "Documents whose sentences carry little opinion (facts, news reporting, instructions); "
-            + "\"Why\" quotes the most opinionated sentences, if any."
-        ],
-      tables: rows.isEmpty
-        ? [] : [ReportTable(headers: ["Title", "Site", "Date", "Sentiment", "Names", "Why"], numeric: [], rows: rows)],
-      empty: "No document was read as neutral.")
+    if shown.count < all.count {
+      paragraphs.append(
+        neutral
+          ? "The \(shown.count) most confidently neutral of \(all.count)."
+          : "\(shown.count) of \(all.count): the most confident positive, negative and mixed ones "
+            + "and those naming the most people and organisations.")
+    }
+    var section = ReportSection(
+      title: neutral ? "Neutral documents" : "Documents", paragraphs: paragraphs, tables: tables,
+      empty: neutral ? "No document was read as neutral." : "No documents were processed.")
+    if !neutral { section.links = listLinks(report) }
+    return section
+  }
+
+  /// Rows of a documents section before it shows a selection.
+  public static let documentRows = 40
+
+  /// The opinion documents a reader needs first: the 12 most confident positive and
+  /// negative, the 6 most confident mixed, then those with the most names, in that order.
+  static func notable(_ documents: [ReportDocument]) -> [ReportDocument] {
+    guard documents.count > documentRows else { return documents }
+    var chosen: [ReportDocument] = []
+    var taken: Set<Int> = []
+    func take(_ label: String?, _ count: Int, by score: (ReportDocument) -> Double) {
+      let candidates = documents.indices.filter {
+        !taken.contains($0) && (label == nil || documents[$0].label == label)
+      }
+      for index in candidates.sorted(by: { score(documents[$0]) > score(documents[$1]) }).prefix(count) {
+        taken.insert(index)
+        chosen.append(documents[index])
+      }
+    }
+    take("positive", 12) { $0.probability ?? 0 }
+    take("negative", 12) { $0.probability ?? 0 }
+    take("mixed", 6) { $0.probability ?? 0 }
+    take(nil, documentRows - chosen.count) { Double($0.people.count * 1000 + $0.names.count) }
+    return chosen
+  }
+
+  static func notableNeutral(_ documents: [ReportDocument]) -> [ReportDocument] {
+    guard documents.count > documentRows / 2 else { return documents }
+    return Array(documents.sorted { ($0.probability ?? 0) > ($1.probability ?? 0) }.prefix(documentRows / 2))
+  }
+
+  /// Links to every document: the paged list and `documents.jsonl`, as far as written.
+  static func listLinks(_ report: Report) -> [ReportCell] {
+    var links: [ReportCell] = []
+    let pages = report.documentPages
+    if pages > 0 {
+      links.append(
+        .page(
+          "All \(report.documents.count) documents, failures included (\(pages) "
+            + (pages == 1 ? "page" : "pages") + " of up to \(Report.documentsPerPage))", "documents/1.html"))
+    }
+    if report.formats.contains("jsonl") {
+      links.append(.page("Every document's data: documents.jsonl", "documents.jsonl"))
+    }
+    return links
   }
 
   static func topNames(_ document: ReportDocument, _ count: Int = 4) -> [String] {
@@ -257,9 +353,9 @@ extension ReportFigures {
   }
 
   static func failures(_ figures: ReportFigures) -> ReportSection {
-    let rows: [[ReportCell]] = figures.failures.map {
-      [.link($0.url, $0.url), .text($0.outcome), .text($0.reason ?? "–")]
-    }
+    let rows: [[ReportCell]] = capped(
+      figures.failures.map { [.link($0.url, $0.url), .text($0.outcome), .text($0.reason ?? "–")] }, limit: itemRows
+    ) { more in [.text("\(more) more (every one in the document list)"), .text(""), .text("")] }
     return ReportSection(
       title: "Failures",
       tables: rows.isEmpty ? [] : [ReportTable(headers: ["URL", "Outcome", "Reason"], numeric: [], rows: rows)],

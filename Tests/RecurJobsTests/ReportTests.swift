@@ -178,9 +178,11 @@ final class ReportTests: XCTestCase {
     // The hostile title is text in a table cell, exactly as the page had it.
     XCTAssertTrue(tree.texts(of: "td").contains(Self.hostileTitle))
     XCTAssertTrue(tree.texts(of: "td").contains("HTTP 404 <Not Found>"))
-    // Links only to http(s)/file URLs.
+    // Links only to http(s)/file URLs and to the report's own files.
     for href in tree.attributes("href") {
-      XCTAssertTrue(href.hasPrefix("https://") || href.hasPrefix("http://") || href.hasPrefix("file://"), href)
+      XCTAssertTrue(
+        href.hasPrefix("https://") || href.hasPrefix("http://") || href.hasPrefix("file://")
+          || ["documents/1.html", "documents.jsonl"].contains(href), href)
     }
     XCTAssertTrue(tree.attributes("href").contains("https://films.example/a"))
     XCTAssertFalse(html.contains("<script>"))
@@ -253,6 +255,107 @@ final class ReportTests: XCTestCase {
     let latest = (job.jobReportDirectory as NSString).appendingPathComponent("latest")
     XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: latest), "2")
     XCTAssertThrowsError(try ReportWriter(job: job, store: store, now: { "t" }).write(run: 9))
+    let page = try String(contentsOfFile: job.jobReportDirectory + "/2/documents/1.html", encoding: .utf8)
+    XCTAssertTrue(page.contains(escapeHTML(Self.hostileTitle)), "the list escapes as the report does")
+    XCTAssertFalse(page.contains("<script>"))
+    _ = try XMLTree(page)
+  }
+
+  /// A report of `count` documents over `sites` sites, `count / 10` of them failed, each
+  /// naming people of a corpus of `people` names; labels and probabilities spread out.
+  static func synthetic(count: Int, sites: Int = 31, people: Int = 60) -> Report {
+    let labels = ["positive", "negative", "mixed", "neutral"]
+    let documents = (0..<count).map { index in
+      let failed = index % 10 == 9
+      let label = labels[index % labels.count]
+      let probability = 0.5 + Double((index * 7919) % 500) / 1000
+      return ReportDocument(
+        url: "https://site\(index % sites).example/p/\(index)", finalURL: nil, site: "site\(index % sites).example",
+        title: "Document \(index) <b>bold</b>", published: "2026-12-01", language: "en", kind: "article",
+        outcome: failed ? "failed" : "fetched", reason: failed ? "HTTP 500 <oops>" : nil, label: failed ? nil : label,
+        probability: failed ? nil : probability, positive: failed ? nil : probability, labelReason: nil,
+        sentences: failed
+          ? []
+          : [ReportSentence(text: "Sentence of document \(index), long enough to be quoted.", positive: probability)],
+        names: [ReportName(type: "ORG", text: "Org \(index % 45)", start: 0, end: 5, confidence: 0.9)],
+        people: (0..<(index % 4)).map { ReportPerson(name: "Person \((index + $0) % people)", mentions: 1 + $0) },
+        reviews: [], contentHash: nil, words: 300)
+    }
+    let run = RunSummary(
+      id: 1, startedAt: "2026-12-04T00:00:00Z", finishedAt: nil, status: "finished", seconds: 10,
+      outcomes: ["fetched": count - count / 10, "failed": count / 10], labels: [:])
+    var report = Report(
+      job: "big", title: "Big", run: run, history: [run], documents: documents, models: [], partial: false,
+      generatedAt: "t")
+    report.formats = ["html", "md", "jsonl", "csv"]
+    return report
+  }
+
+  func testRankedTablesShowTheirTopRowsAndSumTheRest() throws {
+    let report = Self.synthetic(count: 600)
+    let figures = ReportFigures(report)
+    XCTAssertEqual(figures.sites.count, 31)
+    let sections = Dictionary(
+      ReportFigures.sections(report, figures).map { ($0.title, $0) }, uniquingKeysWith: { a, _ in a })
+    let sites = try XCTUnwrap(sections["Sentiment by site"]?.tables.first)
+    XCTAssertEqual(sites.rows.count, ReportFigures.tableRows + 1)
+    XCTAssertEqual(sites.rows.last?.first, .text("11 more sites"))
+    let documentsColumn = sites.rows.map { row -> Int in
+      guard case .text(let text) = row[1] else { return 0 }
+      return Int(text) ?? 0
+    }
+    XCTAssertEqual(documentsColumn.reduce(0, +), 540, "the rows still add up to every labelled document")
+
+    let people = try XCTUnwrap(sections["People most mentioned"]?.tables.first)
+    XCTAssertEqual(people.rows.count, ReportFigures.tableRows + 1)
+    XCTAssertGreaterThan(figures.people.count, ReportFigures.tableRows + 10)
+    XCTAssertEqual(people.rows.last?.first, .text("\(figures.people.count - ReportFigures.tableRows) more people"))
+    let names = try XCTUnwrap(sections["Other names"]?.tables.first)
+    XCTAssertEqual(names.rows.last?.first, .text("25 more names"))
+
+    let failures = try XCTUnwrap(sections["Failures"]?.tables.first)
+    XCTAssertEqual(failures.rows.count, ReportFigures.itemRows + 1)
+    XCTAssertEqual(failures.rows.last?.first, .text("10 more (every one in the document list)"))
+  }
+
+  func testTheDocumentsSectionShowsTheNotableOnesAndLinksTheFullList() throws {
+    let report = Self.synthetic(count: 600)
+    let section = try XCTUnwrap(
+      ReportFigures.sections(report, ReportFigures(report)).first { $0.title == "Documents" })
+    let rows = try XCTUnwrap(section.tables.first?.rows)
+    XCTAssertEqual(rows.count, ReportFigures.documentRows)
+    // The first rows are the most confident positive documents, most confident first.
+    let opinion = report.documents.filter { !$0.failed && $0.label != "neutral" }
+    let best = opinion.filter { $0.label == "positive" }.max { ($0.probability ?? 0) < ($1.probability ?? 0) }!
+    XCTAssertEqual(rows.first?.first, .link(best.title!, best.url))
+    XCTAssertTrue(section.paragraphs.contains { $0.hasPrefix("40 of \(opinion.count): the most confident") })
+    XCTAssertEqual(
+      section.links,
+      [
+        .page("All 600 documents, failures included (3 pages of up to 200)", "documents/1.html"),
+        .page("Every document's data: documents.jsonl", "documents.jsonl"),
+      ])
+
+    // Page 2 of 3: documents 201–400 in order, links both ways, page text escaped.
+    let page = HTMLReport.documentPage(report, page: 2)
+    let tree = try XMLTree(page)
+    XCTAssertEqual(tree.count(of: "tr"), 201, "a header and 200 rows")
+    XCTAssertTrue(tree.texts(of: "td").contains("Document 200 <b>bold</b>"))
+    XCTAssertFalse(tree.texts(of: "td").contains("Document 400 <b>bold</b>"))
+    XCTAssertFalse(page.contains("<b>bold</b>"), "titles are escaped")
+    XCTAssertTrue(tree.texts(of: "td").contains("failedHTTP 500 <oops>"), "failures keep their reason")
+    XCTAssertEqual(
+      Set(tree.attributes("href").filter { !$0.hasPrefix("https://") }),
+      ["../report.html", "1.html", "3.html"])
+    let last = try XMLTree(HTMLReport.documentPage(report, page: 3))
+    XCTAssertFalse(last.attributes("rel").contains("next"))
+  }
+
+  func testReportHTMLStaysUnderTwoMegabytesWhateverTheCorpus() throws {
+    let small = HTMLReport.render(Self.synthetic(count: 1_000)).utf8.count
+    let large = HTMLReport.render(Self.synthetic(count: 20_000, sites: 400, people: 3_000)).utf8.count
+    XCTAssertLessThan(large, 2 << 20)
+    XCTAssertLessThan(Double(large), Double(small) * 1.5, "capped sections: \(small) → \(large) bytes")
   }
 }
 

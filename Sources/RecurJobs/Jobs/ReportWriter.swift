@@ -57,8 +57,32 @@ public struct ReportWriter {
       case nil: throw RecurError(.fatal, "a report format was not written", location: folder)
       }
     }
+    try writeDocumentPages(report, folder: folder)
     pointLatest(at: run)
     return files
+  }
+
+  /// The paged document list, `documents/1.html` …, beside `report.html`; pages left from an
+  /// earlier writing with more pages are removed.
+  func writeDocumentPages(_ report: Report, folder: String) throws(RecurError) {
+    let list = (folder as NSString).appendingPathComponent("documents")
+    let pages = report.documentPages
+    if pages > 0 {
+      do {
+        try FileManager.default.createDirectory(atPath: list, withIntermediateDirectories: true)
+      } catch {
+        throw RecurError(
+          .fatal, "cannot create the document list folder: \(error.localizedDescription)", location: list)
+      }
+      for page in 1...pages {
+        try WholeFile.write(
+          HTMLReport.documentPage(report, page: page), to: (list as NSString).appendingPathComponent("\(page).html"))
+      }
+    }
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: list)) ?? [] {
+      guard name.hasSuffix(".html"), let number = Int(name.dropLast(5)), number > pages else { continue }
+      try? FileManager.default.removeItem(atPath: (list as NSString).appendingPathComponent(name))
+    }
   }
 
   /// `latest` → the newest run's folder, replaced atomically (a relative link, so the
@@ -94,6 +118,7 @@ public struct ReportWriter {
         job: job.name, title: job.title, run: Self.summary(record), history: history, documents: documents,
         models: models, partial: record.status != .finished, generatedAt: now())
       report.exportComments = job.exportComments
+      report.formats = job.formats
       return report
     } catch let error as RecurError {
       throw error
@@ -177,7 +202,12 @@ public struct ReportWriter {
   static func site(_ document: StoredDocument) -> String {
     if let name = document.siteName, !name.isEmpty { return name }
     let url = document.finalURL ?? document.url
-    if url.lowercased().hasPrefix("file:") { return "local files" }
+    // Local pages are grouped by the folder they are in.
+    if url.lowercased().hasPrefix("file:") {
+      let path = URL(string: url)?.path ?? String(url.dropFirst(5))
+      let folder = (path as NSString).deletingLastPathComponent
+      return "folder " + ((folder as NSString).lastPathComponent.isEmpty ? "/" : (folder as NSString).lastPathComponent)
+    }
     guard let host = URLComponents(string: url)?.host, !host.isEmpty else { return "unknown" }
     return host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
   }
