@@ -8,7 +8,7 @@ TEST_DEPS    := postgresql
 CONFIG       ?= debug
 BIN          := .build/$(CONFIG)/recur
 
-.PHONY: all deps build release test test-sanitize fuzz demo screenshot bench-run bench-claims bench-fetch bench-rnn bench-extract train-extract eval-extract train-sentiment eval-sentiment train-names eval-names format clean
+.PHONY: all deps build release test test-sanitize fuzz demo screenshot bench-run bench-report bench-claims bench-fetch bench-rnn bench-extract train-extract eval-extract train-sentiment eval-sentiment train-names eval-names format clean
 
 all: build
 
@@ -120,6 +120,12 @@ screenshot:
 bench-run: release
 	cd Benchmarks && $(SWIFT) build -c release --product run-bench && ./.build/release/run-bench \
 	  --recur $(CURDIR)/.build/release/recur --models $(CURDIR)/models --data $(abspath $(DATA))/wcxb $(BENCH_ARGS)
+
+# `recur report` over synthetic stores of 1,000, 10,000 and 100,000 documents: time, peak
+# memory and the size of every file (BENCH_ARGS="--sizes 1000,10000" for fewer).
+bench-report: release
+	cd Benchmarks && $(SWIFT) build -c release --product report-bench && ./.build/release/report-bench \
+	  --recur $(CURDIR)/.build/release/recur $(BENCH_ARGS)
 
 # Claims/s and commits/s a PostgreSQL store sustains for 16 workers with nothing else to do:
 # make bench-claims STORE_URL=postgresql://user@host:port/db [BENCH_ARGS="--workers 4 --hosts 20"]

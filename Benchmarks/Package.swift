@@ -25,6 +25,12 @@ let package = Package(
       ]
     ),
     .executableTarget(
+      name: "report-bench",
+      dependencies: [
+        .product(name: "RecurStore", package: recur), .product(name: "RecurTestSupport", package: recur),
+      ]
+    ),
+    .executableTarget(
       name: "claim-bench",
       dependencies: [.product(name: "RecurStore", package: recur)]
     ),

@@ -46,40 +46,45 @@ public struct ReportFigures: Sendable {
     for document in done { labels[document.label ?? "unlabelled", default: 0] += 1 }
     self.labels = labels
 
-    var bySite: [String: [ReportDocument]] = [:]
-    for document in done { bySite[document.site, default: []].append(document) }
-    sites = bySite.map { site, documents in
-      var labels: [String: Int] = [:]
-      for document in documents { labels[document.label ?? "unlabelled", default: 0] += 1 }
-      return SiteRow(
-        site: site, documents: documents.count, labels: labels,
-        averagePositive: Self.mean(documents.compactMap(\.positive)))
+    // Sums per site and per name, never copies of the documents (a report may hold 100,000).
+    var bySite: [String: (documents: Int, labels: [String: Int], positive: Mean)] = [:]
+    for document in done {
+      bySite[document.site, default: (0, [:], Mean())].documents += 1
+      bySite[document.site]!.labels[document.label ?? "unlabelled", default: 0] += 1
+      bySite[document.site]!.positive.add(document.positive)
+    }
+    sites = bySite.map { site, value in
+      SiteRow(site: site, documents: value.documents, labels: value.labels, averagePositive: value.positive.value)
     }.sorted { ($0.documents, $1.site) > ($1.documents, $0.site) }
 
     // People are counted by their grouped name; other names by type and surface text.
-    var people: [String: (mentions: Int, documents: [ReportDocument])] = [:]
-    var others: [String: (type: String, name: String, mentions: Int, documents: [ReportDocument])] = [:]
+    var people: [String: (mentions: Int, documents: Int, positive: Mean)] = [:]
+    var others: [String: (type: String, name: String, mentions: Int, documents: Int, positive: Mean)] = [:]
     for document in done {
       for person in document.people {
-        people[person.name, default: (0, [])].mentions += person.mentions
-        people[person.name]!.documents.append(document)
+        people[person.name, default: (0, 0, Mean())].mentions += person.mentions
+        people[person.name]!.documents += 1
+        people[person.name]!.positive.add(document.positive)
       }
       var seen: Set<String> = []
       for name in document.names where name.type != "PER" {
         let key = name.type + "\u{0}" + name.text
-        others[key, default: (name.type, name.text, 0, [])].mentions += 1
-        if seen.insert(key).inserted { others[key]!.documents.append(document) }
+        others[key, default: (name.type, name.text, 0, 0, Mean())].mentions += 1
+        if seen.insert(key).inserted {
+          others[key]!.documents += 1
+          others[key]!.positive.add(document.positive)
+        }
       }
     }
     self.people = people.map { name, value in
       NameRow(
-        type: "PER", name: name, mentions: value.mentions, documents: value.documents.count,
-        averagePositive: Self.mean(value.documents.compactMap(\.positive)))
+        type: "PER", name: name, mentions: value.mentions, documents: value.documents,
+        averagePositive: value.positive.value)
     }.sorted(by: Self.byMentions)
     otherNames = others.values.map { value in
       NameRow(
-        type: value.type, name: value.name, mentions: value.mentions, documents: value.documents.count,
-        averagePositive: Self.mean(value.documents.compactMap(\.positive)))
+        type: value.type, name: value.name, mentions: value.mentions, documents: value.documents,
+        averagePositive: value.positive.value)
     }.sorted(by: Self.byMentions)
 
     var agreement = ReviewAgreement(compared: 0, agreeing: 0, confusion: [:])
@@ -111,9 +116,18 @@ public struct ReportFigures: Sendable {
     return "mixed"
   }
 
-  static func mean(_ values: [Double]) -> Double? {
-    values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+  /// A running mean of the values given (nil ones skipped).
+  struct Mean {
+    var sum = 0.0
+    var count = 0
+    mutating func add(_ value: Double?) {
+      guard let value else { return }
+      sum += value
+      count += 1
+    }
+    var value: Double? { count > 0 ? sum / Double(count) : nil }
   }
+
 }
 
 /// Fixed-format numbers, so reports are byte-identical across runs and locales.

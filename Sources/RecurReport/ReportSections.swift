@@ -305,12 +305,15 @@ extension ReportFigures {
     var chosen: [ReportDocument] = []
     var taken: Set<Int> = []
     func take(_ label: String?, _ count: Int, by score: (ReportDocument) -> Double) {
-      let candidates = documents.indices.filter {
-        !taken.contains($0) && (label == nil || documents[$0].label == label)
+      // Scores first, then indices sorted by them: sorting the documents would copy each.
+      var scored: [(index: Int, score: Double)] = []
+      for (index, document) in documents.enumerated()
+      where !taken.contains(index) && (label == nil || document.label == label) {
+        scored.append((index, score(document)))
       }
-      for index in candidates.sorted(by: { score(documents[$0]) > score(documents[$1]) }).prefix(count) {
-        taken.insert(index)
-        chosen.append(documents[index])
+      for item in scored.sorted(by: { ($0.score, $1.index) > ($1.score, $0.index) }).prefix(count) {
+        taken.insert(item.index)
+        chosen.append(documents[item.index])
       }
     }
     take("positive", 12) { $0.probability ?? 0 }
@@ -322,7 +325,8 @@ extension ReportFigures {
 
   static func notableNeutral(_ documents: [ReportDocument]) -> [ReportDocument] {
     guard documents.count > documentRows / 2 else { return documents }
-    return Array(documents.sorted { ($0.probability ?? 0) > ($1.probability ?? 0) }.prefix(documentRows / 2))
+    let order = documents.indices.map { ($0, documents[$0].probability ?? 0) }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }
+    return order.prefix(documentRows / 2).map { documents[$0.0] }
   }
 
   /// Links to every document: the paged list and `documents.jsonl`, as far as written.

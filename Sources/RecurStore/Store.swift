@@ -428,9 +428,9 @@ public final class Store: Sendable {
           """
           SELECT r.position, r.outcome, r.reason AS run_reason, d.* FROM run_documents r
           JOIN documents d ON d.id = r.document_id
-          WHERE r.run_id = ? AND (r.position > ? OR (r.position = ? AND d.id > ?))
-          ORDER BY r.position, d.id LIMIT ?
-          """, [run, after.position, after.position, after.id, Self.page]
+          WHERE r.run_id = ? AND (r.position, r.document_id) > (?, ?)
+          ORDER BY r.position, r.document_id LIMIT ?
+          """, [run, after.position, after.id, Self.page]
         ).map { row in
           (
             position: row.int64("position") ?? 0, id: row.int64("id") ?? 0,

@@ -44,26 +44,9 @@ func median(_ values: [Double]) -> Double {
   return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
-/// Runs a child to its end (output discarded): wall seconds, exit status and peak resident
-/// memory in MB, from wait4's rusage (Foundation's Process reaps its children itself, so
-/// the child is spawned directly).
 func measure(_ executable: String, _ arguments: [String]) throws -> (seconds: Double, status: Int32, peakMB: Double) {
-  var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-  posix_spawn_file_actions_init(&actions)
-  defer { posix_spawn_file_actions_destroy(&actions) }
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-  let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-  defer { for pointer in argv { free(pointer) } }
-  var pid: pid_t = 0
-  let start = Date()
-  let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environ)
-  guard spawned == 0 else { throw NSError(domain: "run-bench", code: Int(spawned)) }
-  var status: Int32 = 0
-  var usage = rusage()
-  _ = wait4(pid, &status, 0, &usage)
-  let seconds = Date().timeIntervalSince(start)
-  return (seconds, (status >> 8) & 0xFF, Double(usage.ru_maxrss) / 1024)
+  let cost = try measureChild(executable, arguments)
+  return (cost.seconds, cost.status, cost.peakMB)
 }
 
 let options = Options(CommandLine.arguments)
