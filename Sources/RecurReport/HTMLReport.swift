@@ -6,19 +6,7 @@ public enum HTMLReport {
   public static func render(_ report: Report) -> String {
     let figures = ReportFigures(report)
     var html = HTMLWriter()
-    html.raw(
-      """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8"/>
-      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"/>
-      <meta name="viewport" content="width=device-width, initial-scale=1"/>
-      <meta name="generator" content="Recur"/>
-
-      """)
-    html.element("title", report.title + " — run " + String(report.run.id))
-    html.raw("<style>\(style)</style>\n</head>\n<body>\n<main>\n")
+    html.head(title: report.title + " — run " + String(report.run.id))
     html.element("h1", report.title)
     html.raw("<p class=\"meta\">")
     html.text(
@@ -62,19 +50,7 @@ public enum HTMLReport {
     let first = (page - 1) * size
     let documents = report.documents[min(first, report.documents.count)..<min(first + size, report.documents.count)]
     var html = HTMLWriter()
-    html.raw(
-      """
-      <!DOCTYPE html>
-      <html lang="en">
-      <head>
-      <meta charset="utf-8"/>
-      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"/>
-      <meta name="viewport" content="width=device-width, initial-scale=1"/>
-      <meta name="generator" content="Recur"/>
-
-      """)
-    html.element("title", report.title + " — run \(report.run.id) — documents, page \(page) of \(pages)")
-    html.raw("<style>\(style)</style>\n</head>\n<body>\n<main>\n")
+    html.head(title: report.title + " — run \(report.run.id) — documents, page \(page) of \(pages)")
     html.element("h1", report.title + ": documents")
     html.raw("<p class=\"meta\">")
     html.text(
@@ -193,6 +169,24 @@ struct HTMLWriter {
   private(set) var output = ""
 
   mutating func raw(_ markup: String) { output += markup }
+
+  /// The document's start up to `<main>`: the policy that forbids loading anything, the
+  /// title and the style.
+  mutating func head(title: String) {
+    raw(
+      """
+      <!DOCTYPE html>
+      <html lang="en">
+      <head>
+      <meta charset="utf-8"/>
+      <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"/>
+      <meta name="viewport" content="width=device-width, initial-scale=1"/>
+      <meta name="generator" content="Recur"/>
+
+      """)
+    element("title", title)
+    raw("<style>\(HTMLReport.style)</style>\n</head>\n<body>\n<main>\n")
+  }
   mutating func text(_ text: String) { output += escape(text) }
 
   mutating func element(_ name: String, _ text: String) {
