@@ -8,93 +8,100 @@ public enum DataExports {
   /// "comments": N}`, and — with the job's `[report] export_comments` — "comment_items":
   /// [{author, date, label, probability, text}] after it.
   public static func jsonLines(_ report: Report) -> String {
-    var out = ""
-    for document in report.documents {
-      var object = JSONObjectWriter()
-      object.add("url", document.url)
-      object.add("final_url", document.finalURL)
-      object.add("site", document.site)
-      object.add("title", document.title)
-      object.add("published", document.published)
-      object.add("language", document.language)
-      object.add("kind", document.kind)
-      object.add("outcome", document.outcome)
-      object.add("reason", document.reason)
-      object.add("sentiment", document.label)
-      object.add("probability", document.probability, decimals: 4)
-      object.add("positive", document.positive, decimals: 4)
-      object.add("opinion", document.opinion, decimals: 4)
-      object.add("label_reason", document.labelReason)
-      object.add("words", document.words)
-      object.add("content_hash", document.contentHash)
+    report.documents.map { jsonLine($0, exportComments: report.exportComments) }.joined()
+  }
+
+  /// One document's line of `documents.jsonl`, its newline included.
+  public static func jsonLine(_ document: ReportDocument, exportComments: Bool) -> String {
+    var object = JSONObjectWriter()
+    object.add("url", document.url)
+    object.add("final_url", document.finalURL)
+    object.add("site", document.site)
+    object.add("title", document.title)
+    object.add("published", document.published)
+    object.add("language", document.language)
+    object.add("kind", document.kind)
+    object.add("outcome", document.outcome)
+    object.add("reason", document.reason)
+    object.add("sentiment", document.label)
+    object.add("probability", document.probability, decimals: 4)
+    object.add("positive", document.positive, decimals: 4)
+    object.add("opinion", document.opinion, decimals: 4)
+    object.add("label_reason", document.labelReason)
+    object.add("words", document.words)
+    object.add("content_hash", document.contentHash)
+    object.add(
+      "people",
+      raw:
+        "["
+        + document.people.map { person in
+          var item = JSONObjectWriter()
+          item.add("name", person.name)
+          item.add("mentions", person.mentions)
+          return item.json
+        }.joined(separator: ",") + "]")
+    object.add(
+      "entities",
+      raw:
+        "["
+        + document.names.map { name in
+          var item = JSONObjectWriter()
+          item.add("type", name.type)
+          item.add("text", name.text)
+          item.add("start", name.start)
+          item.add("end", name.end)
+          item.add("confidence", name.confidence, decimals: 4)
+          return item.json
+        }.joined(separator: ",") + "]")
+    object.add(
+      "reviews",
+      raw:
+        "["
+        + document.reviews.map { review in
+          var item = JSONObjectWriter()
+          item.add("author", review.author)
+          item.add("rating", review.rating, decimals: 2)
+          item.add("best_rating", review.bestRating, decimals: 2)
+          item.add("normalised_rating", review.normalisedRating, decimals: 3)
+          item.add("label", review.label)
+          item.add("probability", review.probability, decimals: 4)
+          return item.json
+        }.joined(separator: ",") + "]")
+    object.add("comments", document.comments.count)
+    if exportComments {
       object.add(
-        "people",
-        raw:
-          "["
-          + document.people.map { person in
+        "comment_items",
+        raw: "["
+          + document.comments.map { comment in
             var item = JSONObjectWriter()
-            item.add("name", person.name)
-            item.add("mentions", person.mentions)
+            item.add("author", comment.author)
+            item.add("date", comment.date)
+            item.add("label", comment.label)
+            item.add("probability", comment.probability, decimals: 4)
+            item.add("text", comment.text)
             return item.json
           }.joined(separator: ",") + "]")
-      object.add(
-        "entities",
-        raw:
-          "["
-          + document.names.map { name in
-            var item = JSONObjectWriter()
-            item.add("type", name.type)
-            item.add("text", name.text)
-            item.add("start", name.start)
-            item.add("end", name.end)
-            item.add("confidence", name.confidence, decimals: 4)
-            return item.json
-          }.joined(separator: ",") + "]")
-      object.add(
-        "reviews",
-        raw:
-          "["
-          + document.reviews.map { review in
-            var item = JSONObjectWriter()
-            item.add("author", review.author)
-            item.add("rating", review.rating, decimals: 2)
-            item.add("best_rating", review.bestRating, decimals: 2)
-            item.add("normalised_rating", review.normalisedRating, decimals: 3)
-            item.add("label", review.label)
-            item.add("probability", review.probability, decimals: 4)
-            return item.json
-          }.joined(separator: ",") + "]")
-      object.add("comments", document.comments.count)
-      if report.exportComments {
-        object.add(
-          "comment_items",
-          raw: "["
-            + document.comments.map { comment in
-              var item = JSONObjectWriter()
-              item.add("author", comment.author)
-              item.add("date", comment.date)
-              item.add("label", comment.label)
-              item.add("probability", comment.probability, decimals: 4)
-              item.add("text", comment.text)
-              return item.json
-            }.joined(separator: ",") + "]")
-      }
-      out += object.json + "\n"
     }
-    return out
+    return object.json + "\n"
   }
 
   /// `url,title,type,text,start,end,confidence`, one row per name in every processed document.
   public static func entitiesCSV(_ report: Report) -> String {
-    var out = "url,title,type,text,start,end,confidence\r\n"
-    for document in report.documents where !document.failed {
-      for name in document.names {
-        let fields = [
-          document.url, document.title ?? "", name.type, name.text, String(name.start), String(name.end),
-          Format.fixed(name.confidence, 4),
-        ]
-        out += fields.map(csvField).joined(separator: ",") + "\r\n"
-      }
+    csvHeader + report.documents.map(csvRows).joined()
+  }
+
+  public static let csvHeader = "url,title,type,text,start,end,confidence\r\n"
+
+  /// One document's rows of `entities.csv` (none for a failed one).
+  public static func csvRows(_ document: ReportDocument) -> String {
+    guard !document.failed else { return "" }
+    var out = ""
+    for name in document.names {
+      let fields = [
+        document.url, document.title ?? "", name.type, name.text, String(name.start), String(name.end),
+        Format.fixed(name.confidence, 4),
+      ]
+      out += fields.map(csvField).joined(separator: ",") + "\r\n"
     }
     return out
   }

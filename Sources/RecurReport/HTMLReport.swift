@@ -3,8 +3,10 @@
 /// and printable. Every string that came from a page goes through `escape`. The markup is
 /// also well-formed XML (void elements closed), so a strict XML parser can check it.
 public enum HTMLReport {
-  public static func render(_ report: Report) -> String {
-    let figures = ReportFigures(report)
+  public static func render(_ report: Report) -> String { render(report, figures: ReportFigures(report)) }
+
+  /// The report from figures summed while its documents were streamed from the store.
+  public static func render(_ report: Report, figures: ReportFigures) -> String {
     var html = HTMLWriter()
     html.head(title: report.title + " — run " + String(report.run.id))
     html.element("h1", report.title)
@@ -45,16 +47,21 @@ public enum HTMLReport {
   /// of the run in the order it was taken, failures included, with links to the other
   /// pages and back to the report. The same escaping and policy as the report.
   public static func documentPage(_ report: Report, page: Int) -> String {
-    let size = Report.documentsPerPage
+    let first = (page - 1) * Report.documentsPerPage
+    let end = min(first + Report.documentsPerPage, report.documents.count)
+    return documentPage(report, documents: Array(report.documents[min(first, end)..<end]), page: page)
+  }
+
+  /// Page `page` holding `documents` (those from `(page - 1) × documentsPerPage` on).
+  public static func documentPage(_ report: Report, documents: [ReportDocument], page: Int) -> String {
     let pages = max(1, report.documentPages)
-    let first = (page - 1) * size
-    let documents = report.documents[min(first, report.documents.count)..<min(first + size, report.documents.count)]
+    let first = (page - 1) * Report.documentsPerPage
     var html = HTMLWriter()
     html.head(title: report.title + " — run \(report.run.id) — documents, page \(page) of \(pages)")
     html.element("h1", report.title + ": documents")
     html.raw("<p class=\"meta\">")
     html.text(
-      "Run \(report.run.id) · documents \(first + 1)–\(first + documents.count) of \(report.documents.count), "
+      "Run \(report.run.id) · documents \(first + 1)–\(first + documents.count) of \(report.documentCount), "
         + "in the order the run took them · page \(page) of \(pages)")
     html.raw("</p>\n")
     let navigation = pageNavigation(page: page, pages: pages)

@@ -1,8 +1,10 @@
 /// `report.md`: the HTML report's content as Markdown tables, readable as plain text.
 /// Page text is escaped so it cannot break a table or turn into markup.
 public enum MarkdownReport {
-  public static func render(_ report: Report) -> String {
-    let figures = ReportFigures(report)
+  public static func render(_ report: Report) -> String { render(report, figures: ReportFigures(report)) }
+
+  /// The report from figures summed while its documents were streamed from the store.
+  public static func render(_ report: Report, figures: ReportFigures) -> String {
     var lines: [String] = []
     lines.append("# " + escape(report.title))
     lines.append("")

@@ -30,75 +30,193 @@ public struct ReportFigures: Sendable {
     public var rate: Double? { compared > 0 ? Double(agreeing) / Double(compared) : nil }
   }
 
-  public var labels: [String: Int]
-  public var sites: [SiteRow]
-  public var people: [NameRow]
-  public var otherNames: [NameRow]
-  public var reviews: ReviewAgreement
-  public var failures: [ReportDocument]
-  public var labelled: [ReportDocument]
+  /// A review item beside the document it came from.
+  public struct ReviewRow: Sendable, Equatable {
+    public var title: String
+    public var url: String
+    public var review: ReportReview
+  }
 
+  /// Every document added, failures included.
+  public private(set) var documents = 0
+  public private(set) var labels: [String: Int] = [:]
+  /// Sites by documents, most first (set by `finish`).
+  public private(set) var sites: [SiteRow] = []
+  /// People and other names by mentions, most first (set by `finish`).
+  public private(set) var people: [NameRow] = []
+  public private(set) var otherNames: [NameRow] = []
+  public private(set) var reviews = ReviewAgreement(compared: 0, agreeing: 0, confusion: [:])
+  /// The first review items (in document order) and how many there are.
+  public private(set) var reviewItems: [ReviewRow] = []
+  public private(set) var reviewItemCount = 0
+  /// The first failed or skipped documents and how many there are.
+  public private(set) var failures: [ReportDocument] = []
+  public private(set) var failureCount = 0
+  /// Readers' comments: how many, under how many documents, by label, and the documents
+  /// with the most (set by `finish`).
+  public private(set) var commentCount = 0
+  public private(set) var commentedDocuments = 0
+  public private(set) var commentLabels: [String: Int] = [:]
+  public private(set) var mostCommented: [ReportDocument] = []
+  /// Documents that express an opinion and neutral ones: how many, and those a report
+  /// shows (all of them up to `documentRows`, else the notable ones; set by `finish`).
+  public private(set) var opinionCount = 0
+  public private(set) var neutralCount = 0
+  public private(set) var shownOpinion: [ReportDocument] = []
+  public private(set) var shownNeutral: [ReportDocument] = []
+
+  // Sums and bounded candidate lists, kept while documents are added one at a time.
+  private var siteSums: [String: (documents: Int, labels: [String: Int], positive: Mean)] = [:]
+  private var peopleSums: [String: (mentions: Int, documents: Int, positive: Mean)] = [:]
+  private var otherSums: [String: (type: String, name: String, mentions: Int, documents: Int, positive: Mean)] = [:]
+  private var commented = Candidates(keep: ReportFigures.commentRows)
+  private var firstOpinion: [Ranked] = []
+  private var firstNeutral: [Ranked] = []
+  private var confident: [String: Candidates] = [
+    "positive": Candidates(keep: 12), "negative": Candidates(keep: 12), "mixed": Candidates(keep: 6),
+  ]
+  private var named = Candidates(keep: ReportFigures.documentRows + 30)
+  private var confidentNeutral = Candidates(keep: ReportFigures.documentRows / 2)
+
+  /// Nothing added yet: `add` each document, then `finish`.
+  public init() {}
+
+  /// The figures of a report's documents.
   public init(_ report: Report) {
-    let done = report.documents.filter { !$0.failed }
-    labelled = done
-    failures = report.documents.filter(\.failed)
-    var labels: [String: Int] = [:]
-    for document in done { labels[document.label ?? "unlabelled", default: 0] += 1 }
-    self.labels = labels
+    for document in report.documents { add(document) }
+    finish()
+  }
 
-    // Sums per site and per name, never copies of the documents (a report may hold 100,000).
-    var bySite: [String: (documents: Int, labels: [String: Int], positive: Mean)] = [:]
-    for document in done {
-      bySite[document.site, default: (0, [:], Mean())].documents += 1
-      bySite[document.site]!.labels[document.label ?? "unlabelled", default: 0] += 1
-      bySite[document.site]!.positive.add(document.positive)
+  /// Counts one document in. Only sums and a bounded number of documents are kept, so a
+  /// report over any number of documents holds a bounded amount.
+  public mutating func add(_ document: ReportDocument) {
+    let order = documents
+    documents += 1
+    if document.failed {
+      failureCount += 1
+      if failures.count < ReportFigures.itemRows { failures.append(document) }
+      return
     }
-    sites = bySite.map { site, value in
-      SiteRow(site: site, documents: value.documents, labels: value.labels, averagePositive: value.positive.value)
-    }.sorted { ($0.documents, $1.site) > ($1.documents, $0.site) }
+    let label = document.label ?? "unlabelled"
+    labels[label, default: 0] += 1
+    siteSums[document.site, default: (0, [:], Mean())].documents += 1
+    siteSums[document.site]!.labels[label, default: 0] += 1
+    siteSums[document.site]!.positive.add(document.positive)
 
     // People are counted by their grouped name; other names by type and surface text.
-    var people: [String: (mentions: Int, documents: Int, positive: Mean)] = [:]
-    var others: [String: (type: String, name: String, mentions: Int, documents: Int, positive: Mean)] = [:]
-    for document in done {
-      for person in document.people {
-        people[person.name, default: (0, 0, Mean())].mentions += person.mentions
-        people[person.name]!.documents += 1
-        people[person.name]!.positive.add(document.positive)
-      }
-      var seen: Set<String> = []
-      for name in document.names where name.type != "PER" {
-        let key = name.type + "\u{0}" + name.text
-        others[key, default: (name.type, name.text, 0, 0, Mean())].mentions += 1
-        if seen.insert(key).inserted {
-          others[key]!.documents += 1
-          others[key]!.positive.add(document.positive)
-        }
+    for person in document.people {
+      peopleSums[person.name, default: (0, 0, Mean())].mentions += person.mentions
+      peopleSums[person.name]!.documents += 1
+      peopleSums[person.name]!.positive.add(document.positive)
+    }
+    var seen: Set<String> = []
+    for name in document.names where name.type != "PER" {
+      let key = name.type + "\u{0}" + name.text
+      otherSums[key, default: (name.type, name.text, 0, 0, Mean())].mentions += 1
+      if seen.insert(key).inserted {
+        otherSums[key]!.documents += 1
+        otherSums[key]!.positive.add(document.positive)
       }
     }
-    self.people = people.map { name, value in
+
+    for review in document.reviews {
+      reviewItemCount += 1
+      if reviewItems.count < ReportFigures.itemRows {
+        reviewItems.append(
+          ReviewRow(title: document.title ?? document.url, url: document.finalURL ?? document.url, review: review))
+      }
+      guard let rated = Self.ratingClass(review.normalisedRating), let predicted = review.label,
+        predicted != "unsupported"
+      else { continue }
+      reviews.compared += 1
+      reviews.confusion[rated, default: [:]][predicted, default: 0] += 1
+      if rated == predicted { reviews.agreeing += 1 }
+    }
+
+    if !document.comments.isEmpty {
+      commentedDocuments += 1
+      commentCount += document.comments.count
+      for comment in document.comments { commentLabels[comment.label ?? "unlabelled", default: 0] += 1 }
+      commented.offer(document, score: Double(document.comments.count), order: order)
+    }
+
+    if document.label == "neutral" {
+      neutralCount += 1
+      if firstNeutral.count <= ReportFigures.documentRows / 2 { firstNeutral.append(Ranked(order, 0, document)) }
+      confidentNeutral.offer(document, score: document.probability ?? 0, order: order)
+    } else {
+      opinionCount += 1
+      if firstOpinion.count <= ReportFigures.documentRows { firstOpinion.append(Ranked(order, 0, document)) }
+      confident[label]?.offer(document, score: document.probability ?? 0, order: order)
+      named.offer(document, score: Double(document.people.count * 1000 + document.names.count), order: order)
+    }
+  }
+
+  /// Sorts what was summed: the ranked tables and the documents a report shows.
+  public mutating func finish() {
+    sites = siteSums.map { site, value in
+      SiteRow(site: site, documents: value.documents, labels: value.labels, averagePositive: value.positive.value)
+    }.sorted { ($0.documents, $1.site) > ($1.documents, $0.site) }
+    people = peopleSums.map { name, value in
       NameRow(
         type: "PER", name: name, mentions: value.mentions, documents: value.documents,
         averagePositive: value.positive.value)
     }.sorted(by: Self.byMentions)
-    otherNames = others.values.map { value in
+    otherNames = otherSums.values.map { value in
       NameRow(
         type: value.type, name: value.name, mentions: value.mentions, documents: value.documents,
         averagePositive: value.positive.value)
     }.sorted(by: Self.byMentions)
+    mostCommented = commented.best.map(\.document)
 
-    var agreement = ReviewAgreement(compared: 0, agreeing: 0, confusion: [:])
-    for document in done {
-      for review in document.reviews {
-        guard let rated = Self.ratingClass(review.normalisedRating), let label = review.label,
-          label != "unsupported"
-        else { continue }
-        agreement.compared += 1
-        agreement.confusion[rated, default: [:]][label, default: 0] += 1
-        if rated == label { agreement.agreeing += 1 }
+    if opinionCount <= ReportFigures.documentRows {
+      shownOpinion = firstOpinion.map(\.document)
+    } else {
+      // The 12 most confident positive and negative, the 6 most confident mixed, then
+      // those naming the most people and organisations.
+      var taken: Set<Int> = []
+      var chosen: [ReportDocument] = []
+      for label in ["positive", "negative", "mixed"] {
+        for item in confident[label]!.best where taken.insert(item.order).inserted { chosen.append(item.document) }
       }
+      for item in named.best where chosen.count < ReportFigures.documentRows && taken.insert(item.order).inserted {
+        chosen.append(item.document)
+      }
+      shownOpinion = chosen
     }
-    reviews = agreement
+    shownNeutral =
+      neutralCount <= ReportFigures.documentRows / 2
+      ? firstNeutral.map(\.document) : confidentNeutral.best.map(\.document)
+  }
+
+  /// A document with its place among those added and a score to rank it by.
+  struct Ranked: Sendable {
+    var order: Int
+    var score: Double
+    var document: ReportDocument
+    init(_ order: Int, _ score: Double, _ document: ReportDocument) {
+      self.order = order
+      self.score = score
+      self.document = document
+    }
+  }
+
+  /// The `keep` best-scoring documents offered (earlier first among equals), kept in at
+  /// most twice that many.
+  struct Candidates: Sendable {
+    let keep: Int
+    private var items: [Ranked] = []
+
+    init(keep: Int) { self.keep = keep }
+
+    mutating func offer(_ document: ReportDocument, score: Double, order: Int) {
+      items.append(Ranked(order, score, document))
+      if items.count >= 2 * keep + 16 { items = best }
+    }
+
+    var best: [Ranked] {
+      Array(items.sorted { ($0.score, $1.order) > ($1.score, $0.order) }.prefix(keep))
+    }
   }
 
   static func byMentions(_ a: NameRow, _ b: NameRow) -> Bool {

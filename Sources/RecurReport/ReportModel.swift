@@ -22,9 +22,13 @@ public struct Report: Sendable, Equatable {
   /// Documents a page of the document list (`documents/N.html`) holds.
   public static let documentsPerPage = 200
 
+  /// Documents in the run: `documents.count`, or — for a report streamed from the store,
+  /// whose documents are not kept — the number the writer counted.
+  public var documentCount: Int
+
   /// Pages of the document list: none without the HTML format or documents.
   public var documentPages: Int {
-    formats.contains("html") ? (documents.count + Self.documentsPerPage - 1) / Self.documentsPerPage : 0
+    formats.contains("html") ? (documentCount + Self.documentsPerPage - 1) / Self.documentsPerPage : 0
   }
 
   public init(
@@ -36,6 +40,7 @@ public struct Report: Sendable, Equatable {
     self.run = run
     self.history = history
     self.documents = documents
+    documentCount = documents.count
     self.models = models
     self.partial = partial
     self.generatedAt = generatedAt

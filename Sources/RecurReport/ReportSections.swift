@@ -52,11 +52,11 @@ extension ReportFigures {
   }
 
   static func summary(_ report: Report) -> ReportSection {
-    var rows: [[ReportCell]] = [[.text("documents"), .text(String(report.documents.count))]]
+    var rows: [[ReportCell]] = [[.text("documents"), .text(String(report.documentCount))]]
     for outcome in outcomeOrder { rows.append([.text(outcome), .text(String(report.run.outcomes[outcome] ?? 0))]) }
     rows.append([.text("time"), .text(Format.seconds(report.run.seconds))])
     if let seconds = report.run.seconds, seconds > 0 {
-      rows.append([.text("documents/s"), .text(Format.fixed(Double(report.documents.count) / seconds, 1))])
+      rows.append([.text("documents/s"), .text(Format.fixed(Double(report.documentCount) / seconds, 1))])
     }
     return ReportSection(title: "Run summary", tables: [ReportTable(headers: ["", "Count"], numeric: [1], rows: rows)])
   }
@@ -109,9 +109,13 @@ extension ReportFigures {
   /// Rows of the review items and failures tables.
   public static let itemRows = 50
 
-  /// The first `limit` rows, and a last row saying how many more there are.
-  static func capped(_ rows: [[ReportCell]], limit: Int, more: (Int) -> [ReportCell]) -> [[ReportCell]] {
-    rows.count > limit ? Array(rows.prefix(limit)) + [more(rows.count - limit)] : rows
+  /// The first `limit` rows, and a last row saying how many more there are of `total`
+  /// (the rows given, unless only the first were kept).
+  static func capped(
+    _ rows: [[ReportCell]], total: Int? = nil, limit: Int, more: (Int) -> [ReportCell]
+  ) -> [[ReportCell]] {
+    let total = total ?? rows.count
+    return total > limit ? Array(rows.prefix(limit)) + [more(total - limit)] : rows
   }
 
   static func people(_ figures: ReportFigures) -> ReportSection {
@@ -176,11 +180,10 @@ extension ReportFigures {
   static func reviews(_ figures: ReportFigures) -> ReportSection {
     var section = ReportSection(
       title: "Review items: star ratings against predicted sentiment", empty: "No review items were found.")
-    let items = figures.labelled.flatMap { document in document.reviews.map { (document, $0) } }
-    guard !items.isEmpty else { return section }
+    guard figures.reviewItemCount > 0 else { return section }
     let agreement = figures.reviews
     section.paragraphs = [
-      "\(items.count) review items; \(agreement.compared) with a rating and a label. Agreement: "
+      "\(figures.reviewItemCount) review items; \(agreement.compared) with a rating and a label. Agreement: "
         + "\(Format.percent(agreement.rate)) (a rating of 60 % of the scale or more counts as positive, "
         + "40 % or less as negative, between as mixed)."
     ]
@@ -195,12 +198,12 @@ extension ReportFigures {
       ReportTable(
         headers: ["Page", "Author", "Rating", "Predicted"], numeric: [],
         rows: capped(
-          items.map { document, review in
+          figures.reviewItems.map { item in
             [
-              .link(document.title ?? document.url, document.finalURL ?? document.url), .text(review.author ?? "–"),
-              .stars(review), .label(review.label, review.probability, note: nil),
+              .link(item.title, item.url), .text(item.review.author ?? "–"), .stars(item.review),
+              .label(item.review.label, item.review.probability, note: nil),
             ]
-          }, limit: itemRows
+          }, total: figures.reviewItemCount, limit: itemRows
         ) { more in [.text("\(more) more review items (all in documents.jsonl)"), .text(""), .text(""), .text("")] }),
     ]
     return section
@@ -211,20 +214,16 @@ extension ReportFigures {
   static func comments(_ figures: ReportFigures) -> ReportSection {
     var section = ReportSection(
       title: "Readers' comments", empty: "No readers' comments were found under the documents.")
-    let commented = figures.labelled.filter { !$0.comments.isEmpty }
-    guard !commented.isEmpty else { return section }
-    let all = commented.flatMap(\.comments)
+    guard figures.commentedDocuments > 0 else { return section }
     let labels = ["positive", "negative", "mixed", "neutral", "unsupported"]
-    var counts: [String: Int] = [:]
-    for comment in all { counts[comment.label ?? "unlabelled", default: 0] += 1 }
-    let shares = labels.compactMap { label in counts[label].map { "\(label) \($0)" } }
+    let shares = labels.compactMap { label in figures.commentLabels[label].map { "\(label) \($0)" } }
     section.paragraphs = [
-      "\(counted(all.count, "comment")) under \(counted(commented.count, "document")), each labelled on its own; "
-        + "they are not part of "
+      "\(counted(figures.commentCount, "comment")) under \(counted(figures.commentedDocuments, "document")), "
+        + "each labelled on its own; they are not part of "
         + "the document's text, so they never move its label or its names. "
         + (shares.isEmpty ? "" : "Comment labels: " + shares.joined(separator: ", ") + ".")
     ]
-    let shown = commented.sorted { $0.comments.count > $1.comments.count }.prefix(Self.commentRows)
+    let shown = figures.mostCommented
     section.tables = [
       ReportTable(
         headers: ["Page", "The page says", "Comments", "Positive", "Negative", "Other"], numeric: [2, 3, 4, 5],
@@ -239,8 +238,9 @@ extension ReportFigures {
           ]
         })
     ]
-    if commented.count > shown.count {
-      section.paragraphs.append("The \(shown.count) documents with the most comments of \(commented.count).")
+    if figures.commentedDocuments > shown.count {
+      section.paragraphs.append(
+        "The \(shown.count) documents with the most comments of \(figures.commentedDocuments).")
     }
     return section
   }
@@ -256,8 +256,8 @@ extension ReportFigures {
   /// `documentRows`, a section shows the documents a reader most needs (the most confident
   /// of each label, those with the most names) and links to the full document list.
   static func documents(_ report: Report, _ figures: ReportFigures, neutral: Bool) -> ReportSection {
-    let all = figures.labelled.filter { ($0.label == "neutral") == neutral }
-    let shown = neutral ? notableNeutral(all) : notable(all)
+    let total = neutral ? figures.neutralCount : figures.opinionCount
+    let shown = neutral ? figures.shownNeutral : figures.shownOpinion
     let rows: [[ReportCell]] = shown.map { document in
       let names = topNames(document)
       let why = document.drivingSentences().map { sentence in
@@ -281,11 +281,11 @@ extension ReportFigures {
         "Documents whose sentences carry little opinion (facts, news reporting, instructions); "
           + "\"Why\" quotes the most opinionated sentences, if any.")
     }
-    if shown.count < all.count {
+    if shown.count < total {
       paragraphs.append(
         neutral
-          ? "The \(shown.count) most confidently neutral of \(all.count)."
-          : "\(shown.count) of \(all.count): the most confident positive, negative and mixed ones "
+          ? "The \(shown.count) most confidently neutral of \(total)."
+          : "\(shown.count) of \(total): the most confident positive, negative and mixed ones "
             + "and those naming the most people and organisations.")
     }
     var section = ReportSection(
@@ -298,37 +298,6 @@ extension ReportFigures {
   /// Rows of a documents section before it shows a selection.
   public static let documentRows = 40
 
-  /// The opinion documents a reader needs first: the 12 most confident positive and
-  /// negative, the 6 most confident mixed, then those with the most names, in that order.
-  static func notable(_ documents: [ReportDocument]) -> [ReportDocument] {
-    guard documents.count > documentRows else { return documents }
-    var chosen: [ReportDocument] = []
-    var taken: Set<Int> = []
-    func take(_ label: String?, _ count: Int, by score: (ReportDocument) -> Double) {
-      // Scores first, then indices sorted by them: sorting the documents would copy each.
-      var scored: [(index: Int, score: Double)] = []
-      for (index, document) in documents.enumerated()
-      where !taken.contains(index) && (label == nil || document.label == label) {
-        scored.append((index, score(document)))
-      }
-      for item in scored.sorted(by: { ($0.score, $1.index) > ($1.score, $0.index) }).prefix(count) {
-        taken.insert(item.index)
-        chosen.append(documents[item.index])
-      }
-    }
-    take("positive", 12) { $0.probability ?? 0 }
-    take("negative", 12) { $0.probability ?? 0 }
-    take("mixed", 6) { $0.probability ?? 0 }
-    take(nil, documentRows - chosen.count) { Double($0.people.count * 1000 + $0.names.count) }
-    return chosen
-  }
-
-  static func notableNeutral(_ documents: [ReportDocument]) -> [ReportDocument] {
-    guard documents.count > documentRows / 2 else { return documents }
-    let order = documents.indices.map { ($0, documents[$0].probability ?? 0) }.sorted { ($0.1, $1.0) > ($1.1, $0.0) }
-    return order.prefix(documentRows / 2).map { documents[$0.0] }
-  }
-
   /// Links to every document: the paged list and `documents.jsonl`, as far as written.
   static func listLinks(_ report: Report) -> [ReportCell] {
     var links: [ReportCell] = []
@@ -336,7 +305,7 @@ extension ReportFigures {
     if pages > 0 {
       links.append(
         .page(
-          "All \(report.documents.count) documents, failures included (\(pages) "
+          "All \(report.documentCount) documents, failures included (\(pages) "
             + (pages == 1 ? "page" : "pages") + " of up to \(Report.documentsPerPage))", "documents/1.html"))
     }
     if report.formats.contains("jsonl") {
@@ -358,7 +327,8 @@ extension ReportFigures {
 
   static func failures(_ figures: ReportFigures) -> ReportSection {
     let rows: [[ReportCell]] = capped(
-      figures.failures.map { [.link($0.url, $0.url), .text($0.outcome), .text($0.reason ?? "–")] }, limit: itemRows
+      figures.failures.map { [.link($0.url, $0.url), .text($0.outcome), .text($0.reason ?? "–")] },
+      total: figures.failureCount, limit: itemRows
     ) { more in [.text("\(more) more (every one in the document list)"), .text(""), .text("")] }
     return ReportSection(
       title: "Failures",

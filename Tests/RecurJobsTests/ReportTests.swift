@@ -255,6 +255,14 @@ final class ReportTests: XCTestCase {
     let latest = (job.jobReportDirectory as NSString).appendingPathComponent("latest")
     XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: latest), "2")
     XCTAssertThrowsError(try ReportWriter(job: job, store: store, now: { "t" }).write(run: 9))
+    // The streamed report says what the one built in memory says.
+    let built = try ReportWriter(job: job, store: store, now: { "t" }).build(run: 2)
+    let folder = job.jobReportDirectory + "/2/"
+    XCTAssertEqual(try String(contentsOfFile: folder + "report.md", encoding: .utf8), MarkdownReport.render(built))
+    XCTAssertEqual(try String(contentsOfFile: folder + "report.html", encoding: .utf8), HTMLReport.render(built))
+    XCTAssertEqual(
+      try String(contentsOfFile: folder + "documents.jsonl", encoding: .utf8), DataExports.jsonLines(built))
+    XCTAssertEqual(try String(contentsOfFile: folder + "entities.csv", encoding: .utf8), DataExports.entitiesCSV(built))
     let page = try String(contentsOfFile: job.jobReportDirectory + "/2/documents/1.html", encoding: .utf8)
     XCTAssertTrue(page.contains(escapeHTML(Self.hostileTitle)), "the list escapes as the report does")
     XCTAssertFalse(page.contains("<script>"))

@@ -21,51 +21,24 @@ public struct ReportWriter {
     (job.jobReportDirectory as NSString).appendingPathComponent(String(run))
   }
 
-  /// Writes the report of `run` in the job's formats; returns the files written.
+  /// Writes the report of `run` in the job's formats; returns the files written. The
+  /// documents are streamed from the store a page at a time: each goes to the exports and
+  /// the document list as it comes and leaves only sums and a bounded selection behind, so
+  /// memory stays bounded whatever the size of the run.
   public func write(run: Int64) throws(RecurError) -> [String] {
-    let report = try build(run: run)
+    var report = try header(run: run)
     let folder = folder(run: run)
     do {
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     } catch {
       throw RecurError(.fatal, "cannot create the report folder: \(error.localizedDescription)", location: folder)
     }
-    // Each format rendered and written on a core of its own; errors reported in format order.
+    @Sendable func path(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
     let formats = job.formats
-    let outcomes = ParallelSlots<Result<String, RecurError>>(count: formats.count)
-    DispatchQueue.concurrentPerform(iterations: formats.count) { index in
-      let (name, text): (String, String)
-      switch formats[index] {
-      case "html": (name, text) = ("report.html", HTMLReport.render(report))
-      case "md": (name, text) = ("report.md", MarkdownReport.render(report))
-      case "jsonl": (name, text) = ("documents.jsonl", DataExports.jsonLines(report))
-      default: (name, text) = ("entities.csv", DataExports.entitiesCSV(report))
-      }
-      let path = (folder as NSString).appendingPathComponent(name)
-      do throws(RecurError) {
-        try WholeFile.write(text, to: path)
-        outcomes.set(index, .success(path))
-      } catch {
-        outcomes.set(index, .failure(error))
-      }
-    }
-    var files: [String] = []
-    for outcome in outcomes.values {
-      switch outcome {
-      case .success(let path): files.append(path)
-      case .failure(let error): throw error
-      case nil: throw RecurError(.fatal, "a report format was not written", location: folder)
-      }
-    }
-    try writeDocumentPages(report, folder: folder)
-    pointLatest(at: run)
-    return files
-  }
-
-  /// The paged document list, `documents/1.html` …, beside `report.html`; pages left from an
-  /// earlier writing with more pages are removed.
-  func writeDocumentPages(_ report: Report, folder: String) throws(RecurError) {
-    let list = (folder as NSString).appendingPathComponent("documents")
+    let jsonLines = formats.contains("jsonl") ? try StreamedFile(path: path("documents.jsonl")) : nil
+    let entities = formats.contains("csv") ? try StreamedFile(path: path("entities.csv")) : nil
+    entities?.append(DataExports.csvHeader)
+    let list = path("documents")
     let pages = report.documentPages
     if pages > 0 {
       do {
@@ -74,15 +47,83 @@ public struct ReportWriter {
         throw RecurError(
           .fatal, "cannot create the document list folder: \(error.localizedDescription)", location: list)
       }
-      for page in 1...pages {
+    }
+    var figures = ReportFigures()
+    var page: [ReportDocument] = []
+    var written = 0
+    // A page that cannot be written stops the list, not the rest: every other file is
+    // still tried, and the first error (in the order of the formats, then the list) is thrown.
+    var pageFailure: RecurError?
+    let exportComments = job.exportComments
+    func writePage() {
+      guard pageFailure == nil, !page.isEmpty else {
+        page.removeAll(keepingCapacity: true)
+        return
+      }
+      written += 1
+      do throws(RecurError) {
         try WholeFile.write(
-          HTMLReport.documentPage(report, page: page), to: (list as NSString).appendingPathComponent("\(page).html"))
+          HTMLReport.documentPage(report, documents: page, page: written),
+          to: (list as NSString).appendingPathComponent("\(written).html"))
+      } catch {
+        pageFailure = error
+      }
+      page.removeAll(keepingCapacity: true)
+    }
+    do throws(StoreError) {
+      try store.forEachDocument(run: run) { item in
+        let document = Self.document(item)
+        figures.add(document)
+        jsonLines?.append(DataExports.jsonLine(document, exportComments: exportComments))
+        entities?.append(DataExports.csvRows(document))
+        guard pages > 0 else { return }
+        page.append(document)
+        if page.count == Report.documentsPerPage { writePage() }
+      }
+    } catch {
+      throw RecurError(.fatal, error.description)
+    }
+    writePage()
+    figures.finish()
+    report.documentCount = figures.documents
+
+    // The two renderings, each on a core of its own; then the exports are put in place.
+    let rendered = formats.filter { $0 == "html" || $0 == "md" }
+    let outcomes = ParallelSlots<Result<String, RecurError>>(count: rendered.count)
+    let final = report
+    let summed = figures
+    DispatchQueue.concurrentPerform(iterations: rendered.count) { index in
+      let (name, text) =
+        rendered[index] == "html"
+        ? ("report.html", HTMLReport.render(final, figures: summed))
+        : ("report.md", MarkdownReport.render(final, figures: summed))
+      do throws(RecurError) {
+        try WholeFile.write(text, to: path(name))
+        outcomes.set(index, .success(path(name)))
+      } catch {
+        outcomes.set(index, .failure(error))
       }
     }
+    var errors: [String: RecurError] = [:]
+    for (index, outcome) in outcomes.values.enumerated() {
+      if case .failure(let error) = outcome { errors[rendered[index]] = error }
+    }
+    for (format, file) in [("jsonl", jsonLines), ("csv", entities)] {
+      do throws(RecurError) {
+        try file?.commit()
+      } catch {
+        errors[format] = error
+      }
+    }
+    if let first = formats.lazy.compactMap({ errors[$0] }).first ?? pageFailure { throw first }
+    // Pages left from an earlier writing with more of them.
     for name in (try? FileManager.default.contentsOfDirectory(atPath: list)) ?? [] {
-      guard name.hasSuffix(".html"), let number = Int(name.dropLast(5)), number > pages else { continue }
+      guard name.hasSuffix(".html"), let number = Int(name.dropLast(5)), number > written else { continue }
       try? FileManager.default.removeItem(atPath: (list as NSString).appendingPathComponent(name))
     }
+    pointLatest(at: run)
+    let names = ["html": "report.html", "md": "report.md", "jsonl": "documents.jsonl", "csv": "entities.csv"]
+    return formats.compactMap { names[$0].map(path) }
   }
 
   /// `latest` → the newest run's folder, replaced atomically (a relative link, so the
@@ -97,17 +138,29 @@ public struct ReportWriter {
     if rename(staging, latest) != 0 { try? FileManager.default.removeItem(atPath: staging) }
   }
 
-  /// The report of `run`, from the store alone.
+  /// The report of `run` with its documents, from the store alone (held in memory: for
+  /// tests and small runs; `write` streams them).
   public func build(run: Int64) throws(RecurError) -> Report {
+    var report = try header(run: run)
+    do throws(StoreError) {
+      // One document at a time: the report keeps each one's figures, names and the
+      // sentences that drove its label, never its text.
+      try store.forEachDocument(run: run) { report.documents.append(Self.document($0)) }
+    } catch {
+      throw RecurError(.fatal, error.description)
+    }
+    report.documentCount = report.documents.count
+    return report
+  }
+
+  /// The report of `run` without its documents: the run, its history, its models, and
+  /// how many documents it has.
+  func header(run: Int64) throws(RecurError) -> Report {
     do {
       guard let record = try store.run(run), record.job == job.name else {
         throw RecurError(.usage, "job \(job.name) has no run \(run) in \(store.path)")
       }
       let history = try store.runs(job: job.name).filter { $0.id <= run }.map(Self.summary)
-      // One document at a time: the report keeps each one's figures, names and the
-      // sentences that drove its label, never its text.
-      var documents: [ReportDocument] = []
-      try store.forEachDocument(run: run) { documents.append(Self.document($0)) }
       let models = record.models.map { model in
         ReportModel(
           role: model.role, name: model.name, version: model.version,
@@ -115,10 +168,11 @@ public struct ReportWriter {
           trainedOn: model.trainedOn ?? [])
       }
       var report = Report(
-        job: job.name, title: job.title, run: Self.summary(record), history: history, documents: documents,
+        job: job.name, title: job.title, run: Self.summary(record), history: history, documents: [],
         models: models, partial: record.status != .finished, generatedAt: now())
       report.exportComments = job.exportComments
       report.formats = job.formats
+      report.documentCount = try store.outcomes(run: run).values.reduce(0, +)
       return report
     } catch let error as RecurError {
       throw error

@@ -13,47 +13,83 @@ import RecurStore
 /// error names the path and the system's reason.
 enum WholeFile {
   static func write(_ text: String, to path: String) throws(RecurError) {
-    var bytes = text
-    var failure: RecurError?
-    bytes.withUTF8 { buffer in
-      do throws(RecurError) {
-        try write(UnsafeRawBufferPointer(buffer), to: path)
-      } catch {
-        failure = error
-      }
-    }
-    if let failure { throw failure }
+    let file = try StreamedFile(path: path)
+    file.append(text)
+    try file.commit()
+  }
+}
+
+/// A file written a piece at a time with `WholeFile`'s guarantee: `append` as the text
+/// comes (it is buffered and written in blocks), then `commit` renames it into place; a
+/// failure at any point, or a file never committed, leaves the old file as it was and no
+/// temporary file behind.
+final class StreamedFile {
+  let path: String
+  private let temporary: String
+  private var descriptor: Int32
+  private var buffer: [UInt8] = []
+  /// The first failing call's reason, read before close and unlink can change errno.
+  private var failure: RecurError?
+  private static let block = 1 << 20
+
+  init(path: String) throws(RecurError) {
+    self.path = path
+    let url = URL(fileURLWithPath: path)
+    temporary =
+      url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+      .path
+    descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard descriptor >= 0 else { throw Self.failure(path) }
+    buffer.reserveCapacity(Self.block + (64 << 10))
   }
 
-  static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws(RecurError) {
-    let url = URL(fileURLWithPath: path)
-    let temporary = url.deletingLastPathComponent()
-      .appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp").path
-    let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard descriptor >= 0 else { throw failure(path) }
-    // The first failing call's reason, read before close and unlink can change errno.
-    var error: RecurError?
-    var written = 0
-    while written < bytes.count {
-      #if canImport(Glibc)
-        let count = Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-      #else
-        let count = Darwin.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-      #endif
-      if count < 0 && errno == EINTR { continue }
-      guard count > 0 else {
-        error = failure(path)
-        break
-      }
-      written += count
-    }
-    if error == nil && fsync(descriptor) != 0 { error = failure(path) }
-    if close(descriptor) != 0 && error == nil { error = failure(path) }
-    if error == nil && rename(temporary, path) != 0 { error = failure(path) }
-    if let error {
+  deinit { if descriptor >= 0 { abandon() } }
+
+  func append(_ text: String) {
+    guard failure == nil else { return }
+    buffer.append(contentsOf: text.utf8)
+    if buffer.count >= Self.block { flush() }
+  }
+
+  /// Writes what is buffered, fsyncs and renames the file into place.
+  func commit() throws(RecurError) {
+    flush()
+    if failure == nil && fsync(descriptor) != 0 { failure = Self.failure(path) }
+    if close(descriptor) != 0 && failure == nil { failure = Self.failure(path) }
+    descriptor = -1
+    if failure == nil && rename(temporary, path) != 0 { failure = Self.failure(path) }
+    if let failure {
       unlink(temporary)
-      throw error
+      throw failure
     }
+  }
+
+  /// Gives the file up: the temporary is removed, the old file stays.
+  func abandon() {
+    if descriptor >= 0 { close(descriptor) }
+    descriptor = -1
+    unlink(temporary)
+  }
+
+  private func flush() {
+    guard failure == nil, !buffer.isEmpty else { return }
+    var written = 0
+    buffer.withUnsafeBytes { bytes in
+      while written < bytes.count {
+        #if canImport(Glibc)
+          let count = Glibc.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+        #else
+          let count = Darwin.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+        #endif
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else {
+          failure = Self.failure(path)
+          return
+        }
+        written += count
+      }
+    }
+    buffer.removeAll(keepingCapacity: true)
   }
 
   /// The error for `errno` just after a failed call, with the likely cause of a lack of room.
