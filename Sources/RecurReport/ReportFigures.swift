@@ -19,6 +19,36 @@ public struct ReportFigures: Sendable {
     public var documents: Int
     /// The mean probability-positive of the documents naming it.
     public var averagePositive: Double?
+    /// How the sentences naming it read.
+    public var toward = Toward()
+  }
+
+  /// The sentiment toward a name: how the sentences that name it read (each sentence once).
+  public struct Toward: Sendable, Equatable {
+    public var sentences = 0
+    public var positive = 0
+    public var negative = 0
+    public var neutral = 0
+    var sum = 0.0
+    /// The most positive and the most negative sentence, as evidence.
+    public var mostPositive: ReportMention?
+    public var mostNegative: ReportMention?
+
+    public var mean: Double? { sentences > 0 ? sum / Double(sentences) : nil }
+
+    mutating func add(_ mention: ReportMention) {
+      sentences += 1
+      sum += mention.positive
+      switch mention.tone {
+      case "positive":
+        positive += 1
+        if mention.positive > mostPositive?.positive ?? -1 { mostPositive = mention }
+      case "negative":
+        negative += 1
+        if mention.positive < mostNegative?.positive ?? 2 { mostNegative = mention }
+      default: neutral += 1
+      }
+    }
   }
 
   public struct ReviewAgreement: Sendable, Equatable {
@@ -69,6 +99,7 @@ public struct ReportFigures: Sendable {
   private var siteSums: [String: (documents: Int, labels: [String: Int], positive: Mean)] = [:]
   private var peopleSums: [String: (mentions: Int, documents: Int, positive: Mean)] = [:]
   private var otherSums: [String: (type: String, name: String, mentions: Int, documents: Int, positive: Mean)] = [:]
+  private var toward: [String: Toward] = [:]
   private var commented = Candidates(keep: ReportFigures.commentRows)
   private var firstOpinion: [Ranked] = []
   private var firstNeutral: [Ranked] = []
@@ -119,6 +150,11 @@ public struct ReportFigures: Sendable {
       }
     }
 
+    for mention in document.mentions {
+      toward[mention.type == "PER" ? mention.name : mention.type + "\u{0}" + mention.name, default: Toward()].add(
+        mention)
+    }
+
     for review in document.reviews {
       reviewItemCount += 1
       if reviewItems.count < ReportFigures.itemRows {
@@ -160,12 +196,12 @@ public struct ReportFigures: Sendable {
     people = peopleSums.map { name, value in
       NameRow(
         type: "PER", name: name, mentions: value.mentions, documents: value.documents,
-        averagePositive: value.positive.value)
+        averagePositive: value.positive.value, toward: toward[name] ?? Toward())
     }.sorted(by: Self.byMentions)
-    otherNames = otherSums.values.map { value in
+    otherNames = otherSums.map { key, value in
       NameRow(
         type: value.type, name: value.name, mentions: value.mentions, documents: value.documents,
-        averagePositive: value.positive.value)
+        averagePositive: value.positive.value, toward: toward[key] ?? Toward())
     }.sorted(by: Self.byMentions)
     mostCommented = commented.best.map(\.document)
 

@@ -153,6 +153,34 @@ public struct ReportComment: Sendable, Equatable {
   }
 }
 
+/// A sentence that names someone or something, with the sentence's own scores: how the
+/// text reads where it speaks of them (not the whole document's label).
+public struct ReportMention: Sendable, Equatable {
+  /// The person's grouped name, or the name as written for other types.
+  public var name: String
+  /// `PER`, `ORG`, `LOC` or `MISC`.
+  public var type: String
+  public var positive: Double
+  public var opinion: Double?
+  public var sentence: String
+
+  public init(name: String, type: String, positive: Double, opinion: Double?, sentence: String) {
+    self.name = name
+    self.type = type
+    self.positive = positive
+    self.opinion = opinion
+    self.sentence = sentence
+  }
+
+  /// `positive` when the sentence's P(positive) is 0.6 or more, `negative` at 0.4 or less,
+  /// else `neutral`; a sentence the model reads as carrying little opinion (below 0.5) is
+  /// `neutral` whatever its P(positive).
+  public var tone: String {
+    if let opinion, opinion < 0.5 { return "neutral" }
+    return positive >= 0.6 ? "positive" : positive <= 0.4 ? "negative" : "neutral"
+  }
+}
+
 /// One document of the run.
 public struct ReportDocument: Sendable, Equatable {
   public var url: String
@@ -180,6 +208,8 @@ public struct ReportDocument: Sendable, Equatable {
   public var reviews: [ReportReview]
   /// Readers' comments under the document, each labelled on its own.
   public var comments: [ReportComment] = []
+  /// Each name's sentences (one per name and sentence), for the sentiment toward it.
+  public var mentions: [ReportMention] = []
   public var contentHash: String?
   public var words: Int
 

@@ -120,26 +120,20 @@ extension ReportFigures {
 
   static func people(_ figures: ReportFigures) -> ReportSection {
     let rows: [[ReportCell]] = capped(
-      figures.people.map {
-        [
-          .text($0.name), .text(String($0.mentions)), .text(String($0.documents)),
-          .text(Format.probability($0.averagePositive)),
-        ]
-      }, limit: tableRows
+      figures.people.map { [.text($0.name), .text(String($0.mentions)), .text(String($0.documents))] + toward($0) },
+      limit: tableRows
     ) { more in
       let mentions = figures.people.dropFirst(tableRows).map(\.mentions).reduce(0, +)
-      return [
-        .text("\(more) more \(more == 1 ? "person" : "people")"), .text(String(mentions)), .text("–"), .text("–"),
-      ]
+      return [.text("\(more) more \(more == 1 ? "person" : "people")"), .text(String(mentions))]
+        + Array(repeating: .text("–"), count: 4)
     }
     return ReportSection(
-      title: "People most mentioned",
+      title: "People most mentioned", paragraphs: rows.isEmpty ? [] : [towardMeaning],
       tables: rows.isEmpty
         ? []
         : [
           ReportTable(
-            headers: ["Person", "Mentions", "Documents", "Mean P(positive) of those documents"], numeric: [1, 2, 3],
-            rows: rows)
+            headers: ["Person", "Mentions", "Documents"] + towardHeaders, numeric: [1, 2, 3, 4], rows: rows)
         ],
       empty: "No people were found (or no names model ran).")
   }
@@ -147,14 +141,12 @@ extension ReportFigures {
   static func otherNames(_ figures: ReportFigures) -> ReportSection {
     let rows: [[ReportCell]] = capped(
       figures.otherNames.map {
-        [
-          .text($0.name), .text(typeName($0.type)), .text(String($0.mentions)), .text(String($0.documents)),
-          .text(Format.probability($0.averagePositive)),
-        ]
+        [.text($0.name), .text(typeName($0.type)), .text(String($0.mentions)), .text(String($0.documents))]
+          + toward($0)
       }, limit: tableRows
     ) { more in
       let mentions = figures.otherNames.dropFirst(tableRows).map(\.mentions).reduce(0, +)
-      return [.text("\(more) more names"), .text("–"), .text(String(mentions)), .text("–"), .text("–")]
+      return [.text("\(more) more names"), .text("–"), .text(String(mentions))] + Array(repeating: .text("–"), count: 4)
     }
     return ReportSection(
       title: "Other names",
@@ -162,9 +154,34 @@ extension ReportFigures {
         ? []
         : [
           ReportTable(
-            headers: ["Name", "Type", "Mentions", "Documents", "Mean P(positive)"], numeric: [2, 3, 4], rows: rows)
+            headers: ["Name", "Type", "Mentions", "Documents"] + towardHeaders, numeric: [2, 3, 4, 5], rows: rows)
         ],
       empty: "No other names were found.")
+  }
+
+  static let towardHeaders = [
+    "Sentences naming them: positive / negative / neutral", "Mean P(positive) of those sentences",
+    "Most positive and most negative sentence",
+  ]
+
+  static let towardMeaning =
+    "Sentiment toward a name is read from the sentences that name it, each sentence once "
+    + "(positive at P(positive) 0.6 or more, negative at 0.4 or less, neutral between or when the "
+    + "sentence carries little opinion): how the text reads where it speaks of them, whatever the "
+    + "document's own label. It is not the writer's verdict on them: a sentence can name someone "
+    + "while praising or blaming something else (a director in a sentence about the film)."
+
+  /// The sentiment-toward cells of a name's row.
+  static func toward(_ row: ReportFigures.NameRow) -> [ReportCell] {
+    let toward = row.toward
+    guard toward.sentences > 0 else { return [.text("–"), .text("–"), .text("–")] }
+    let evidence = [toward.mostPositive, toward.mostNegative].compactMap { $0 }.map {
+      "“" + excerpt($0.sentence) + "” (" + Format.probability($0.positive) + ")"
+    }
+    return [
+      .text("\(toward.positive) / \(toward.negative) / \(toward.neutral)"), .text(Format.probability(toward.mean)),
+      evidence.isEmpty ? .text("–") : .lines(evidence),
+    ]
   }
 
   static func typeName(_ type: String) -> String {

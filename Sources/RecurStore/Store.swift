@@ -35,6 +35,12 @@ public struct RunDocument: Sendable, Equatable {
   public var outcome: DocumentOutcome
   public var reason: String?
   public var results: DocumentResults
+
+  public init(outcome: DocumentOutcome, reason: String?, results: DocumentResults) {
+    self.outcome = outcome
+    self.reason = reason
+    self.results = results
+  }
 }
 
 /// The database of one job: runs, documents with their HTTP validators and content hash,

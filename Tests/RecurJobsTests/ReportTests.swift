@@ -365,6 +365,58 @@ final class ReportTests: XCTestCase {
     XCTAssertLessThan(large, 2 << 20)
     XCTAssertLessThan(Double(large), Double(small) * 1.5, "capped sections: \(small) → \(large) bytes")
   }
+
+  func testSentimentTowardANameIsReadFromTheSentencesNamingIt() throws {
+    let text = "Ada Lovelace wrote a superb program. The villain Grimsby was awful to everyone. Lovelace smiled."
+    func at(_ piece: String) -> (Int, Int) {
+      let range = text.range(of: piece)!
+      return (
+        text.distance(from: text.startIndex, to: range.lowerBound),
+        text.distance(from: text.startIndex, to: range.upperBound)
+      )
+    }
+    let sentences = [
+      ("Ada Lovelace wrote a superb program.", 0.95, 0.9), ("The villain Grimsby was awful to everyone.", 0.04, 0.9),
+      ("Lovelace smiled.", 0.7, 0.2),
+    ].map { sentence, positive, opinion in
+      let (start, end) = at(sentence)
+      return StoredSentence(start: start, end: end, positive: positive, text: sentence, opinion: opinion)
+    }
+    let entities = ["Ada Lovelace", "Grimsby", "Lovelace smiled"].map { piece -> StoredEntity in
+      let name = piece == "Lovelace smiled" ? "Lovelace" : piece
+      let (start, _) = at(piece)
+      return StoredEntity(type: "PER", text: name, start: start, end: start + name.count, confidence: 0.9)
+    }
+    var results = DocumentResults(
+      document: StoredDocument(url: "https://b.example/1", title: "A glowing piece", siteName: "B", text: text))
+    results.sentiment = StoredSentiment(
+      modelVersion: "1", label: "positive", probability: 0.9, positive: 0.9, language: "en", reason: nil,
+      sentences: sentences)
+    results.names = StoredNames(
+      modelVersion: "1", entities: entities,
+      people: [
+        StoredPerson(name: "Ada Lovelace", mentions: 2, forms: ["Ada Lovelace", "Lovelace"], confidence: 0.9),
+        StoredPerson(name: "Grimsby", mentions: 1, forms: ["Grimsby"], confidence: 0.9),
+      ])
+    let document = ReportWriter.document(RunDocument(outcome: .fetched, reason: nil, results: results))
+    XCTAssertEqual(document.mentions.map(\.name), ["Ada Lovelace", "Grimsby", "Ada Lovelace"])
+
+    var report = Self.synthetic(count: 0)
+    report.documents = [document]
+    let figures = ReportFigures(report)
+    let ada = try XCTUnwrap(figures.people.first { $0.name == "Ada Lovelace" })
+    XCTAssertEqual(
+      [ada.toward.positive, ada.toward.negative, ada.toward.neutral], [1, 0, 1], "little opinion: neutral")
+    let villain = try XCTUnwrap(figures.people.first { $0.name == "Grimsby" })
+    XCTAssertEqual([villain.toward.positive, villain.toward.negative, villain.toward.neutral], [0, 1, 0])
+    XCTAssertEqual(villain.toward.mostNegative?.sentence, "The villain Grimsby was awful to everyone.")
+    XCTAssertEqual(villain.averagePositive, 0.9, "the document reads positive; the sentences naming him do not")
+    let row = try XCTUnwrap(
+      ReportFigures.sections(report, figures).first { $0.title == "People most mentioned" }?.tables.first?.rows
+        .first { $0.first == .text("Grimsby") })
+    XCTAssertEqual(row[3], .text("0 / 1 / 0"))
+    XCTAssertEqual(row[4], .text("0.04"))
+  }
 }
 
 /// A strict XML parse of a report, with the few queries the tests need.
@@ -422,4 +474,5 @@ struct XMLTree {
   func attribute(_ key: String, ofElementWhere other: String, is value: String) -> String? {
     elements.first { $0.attributes[other] == value }?.attributes[key]
   }
+
 }

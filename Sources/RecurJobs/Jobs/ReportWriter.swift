@@ -225,6 +225,7 @@ public struct ReportWriter {
       words: document.text.map(Self.wordCount) ?? 0
     )
     report.opinion = failed ? nil : sentiment?.opinion
+    report.mentions = failed ? [] : Self.mentions(item.results)
     report.comments =
       failed
       ? []
@@ -232,6 +233,40 @@ public struct ReportWriter {
         ReportComment(author: $0.author, date: $0.date, text: $0.body, label: $0.label, probability: $0.probability)
       }
     return report.keepingDrivingSentences()
+  }
+
+  /// The sentences naming each person (by the grouped name whose forms include the
+  /// entity's text) and each other name, once per name and sentence, with the sentence's
+  /// scores. Entities and sentences share offsets (Unicode scalars into the text).
+  static func mentions(_ results: DocumentResults) -> [ReportMention] {
+    guard let sentences = results.sentiment?.sentences, !sentences.isEmpty, let names = results.names else {
+      return []
+    }
+    var person: [String: String] = [:]
+    for grouped in names.people {
+      person[grouped.name] = grouped.name
+      for form in grouped.forms { person[form] = grouped.name }
+    }
+    var mentions: [ReportMention] = []
+    var seen: Set<String> = []
+    for entity in names.entities {
+      // Sentences are in text order: the last one starting at or before the entity.
+      var low = 0
+      var high = sentences.count
+      while low < high {
+        let middle = (low + high) / 2
+        if sentences[middle].start <= entity.start { low = middle + 1 } else { high = middle }
+      }
+      guard low > 0, entity.start < sentences[low - 1].end else { continue }
+      let sentence = sentences[low - 1]
+      let name = entity.type == "PER" ? person[entity.text] ?? entity.text : entity.text
+      guard seen.insert("\(entity.type)\u{0}\(name)\u{0}\(low)").inserted else { continue }
+      mentions.append(
+        ReportMention(
+          name: name, type: entity.type, positive: sentence.positive, opinion: sentence.opinion,
+          sentence: sentence.text))
+    }
+    return mentions
   }
 
   /// Runs of non-whitespace in `text`, read by scalar (no grapheme breaking: a report
