@@ -108,12 +108,18 @@ demo:
 
 # Renders the newest demo report to reports/demo/latest/report.png with headless
 # Chromium (Debian's chromium package, installed when missing), for a person to look at.
+# The report as a reader sees it, at desktop and phone widths: the demo's, or another's
+# with REPORT=path/to/report.html. Writes report-desktop.png and report-phone.png beside it.
+REPORT ?= $(CURDIR)/reports/demo/latest/report.html
 screenshot:
-	@test -e reports/demo/latest/report.html || $(MAKE) demo
+	@test -e "$(REPORT)" || $(MAKE) demo
 	@$(MAKE) deps SYSTEM_DEPS=chromium
-	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1200,5200 \
-	  --screenshot=$(CURDIR)/reports/demo/latest/report.png file://$(CURDIR)/reports/demo/latest/report.html
-	@echo $(CURDIR)/reports/demo/latest/report.png
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1280,2400 \
+	  --screenshot=$(dir $(abspath $(REPORT)))report-desktop.png file://$(abspath $(REPORT))
+	chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=390,2400 \
+	  --force-device-scale-factor=1 \
+	  --screenshot=$(dir $(abspath $(REPORT)))report-phone.png file://$(abspath $(REPORT))
+	@echo $(dir $(abspath $(REPORT)))report-desktop.png $(dir $(abspath $(REPORT)))report-phone.png
 
 # End-to-end documents/s and peak memory of `recur run` over the WCXB pages served from a
 # local HTTP server, beside the Python glue (trafilatura + VADER) when /tmp/peers has it.

@@ -30,7 +30,8 @@ public struct ReportFigures: Sendable {
     public var negative = 0
     public var neutral = 0
     var sum = 0.0
-    /// The most positive and the most negative sentence, as evidence.
+    /// The sentences with the highest and the lowest P(positive), as evidence (one
+    /// sentence is both when there is only one).
     public var mostPositive: ReportMention?
     public var mostNegative: ReportMention?
 
@@ -40,14 +41,14 @@ public struct ReportFigures: Sendable {
       sentences += 1
       sum += mention.positive
       switch mention.tone {
-      case "positive":
-        positive += 1
-        if mention.positive > mostPositive?.positive ?? -1 { mostPositive = mention }
-      case "negative":
-        negative += 1
-        if mention.positive < mostNegative?.positive ?? 2 { mostNegative = mention }
+      case "positive": positive += 1
+      case "negative": negative += 1
       default: neutral += 1
       }
+      // Evidence by score alone: a news sentence that carries little opinion still shows
+      // how the text speaks of them.
+      if mention.positive > mostPositive?.positive ?? -1 { mostPositive = mention }
+      if mention.positive < mostNegative?.positive ?? 2 { mostNegative = mention }
     }
   }
 

@@ -161,7 +161,7 @@ extension ReportFigures {
 
   static let towardHeaders = [
     "Sentences naming them: positive / negative / neutral", "Mean P(positive) of those sentences",
-    "Most positive and most negative sentence",
+    "Its most positive and most negative sentence",
   ]
 
   static let towardMeaning =
@@ -175,7 +175,9 @@ extension ReportFigures {
   static func toward(_ row: ReportFigures.NameRow) -> [ReportCell] {
     let toward = row.toward
     guard toward.sentences > 0 else { return [.text("–"), .text("–"), .text("–")] }
-    let evidence = [toward.mostPositive, toward.mostNegative].compactMap { $0 }.map {
+    var telling = [toward.mostPositive, toward.mostNegative].compactMap { $0 }
+    if telling.count == 2 && telling[0] == telling[1] { telling.removeLast() }
+    let evidence = telling.map {
       "“" + excerpt($0.sentence) + "” (" + Format.probability($0.positive) + ")"
     }
     return [
