@@ -106,6 +106,25 @@ public enum DataExports {
     return out
   }
 
+  /// `people.csv`: every person of the run, grouped across the corpus, most mentioned
+  /// first — `name,forms,mentions,documents,positive_sentences,negative_sentences,
+  /// neutral_sentences,mean_positive_sentences,mean_positive_documents` (forms joined by
+  /// `|`; the means empty when there is nothing to average).
+  public static func peopleCSV(_ figures: ReportFigures) -> String {
+    var out =
+      "name,forms,mentions,documents,positive_sentences,negative_sentences,neutral_sentences,"
+      + "mean_positive_sentences,mean_positive_documents\r\n"
+    for person in figures.people {
+      let fields = [
+        person.name, person.forms.joined(separator: "|"), String(person.mentions), String(person.documents),
+        String(person.toward.positive), String(person.toward.negative), String(person.toward.neutral),
+        person.toward.mean.map { Format.fixed($0, 4) } ?? "", person.averagePositive.map { Format.fixed($0, 4) } ?? "",
+      ]
+      out += fields.map(csvField).joined(separator: ",") + "\r\n"
+    }
+    return out
+  }
+
   /// Quotes a field when it holds a comma, quote or line break; a leading `=`, `+`, `-`
   /// or `@` is prefixed with `'` so a spreadsheet does not run page text as a formula.
   static func csvField(_ value: String) -> String {

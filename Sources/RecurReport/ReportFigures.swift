@@ -21,6 +21,8 @@ public struct ReportFigures: Sendable {
     public var averagePositive: Double?
     /// How the sentences naming it read.
     public var toward = Toward()
+    /// The names grouped under it across the corpus (itself first).
+    public var forms: [String] = []
   }
 
   /// The sentiment toward a name: how the sentences that name it read (each sentence once).
@@ -36,6 +38,16 @@ public struct ReportFigures: Sendable {
     public var mostNegative: ReportMention?
 
     public var mean: Double? { sentences > 0 ? sum / Double(sentences) : nil }
+
+    mutating func merge(_ other: Toward) {
+      sentences += other.sentences
+      positive += other.positive
+      negative += other.negative
+      neutral += other.neutral
+      sum += other.sum
+      if let best = other.mostPositive, best.positive > mostPositive?.positive ?? -1 { mostPositive = best }
+      if let worst = other.mostNegative, worst.positive < mostNegative?.positive ?? 2 { mostNegative = worst }
+    }
 
     mutating func add(_ mention: ReportMention) {
       sentences += 1
@@ -194,11 +206,19 @@ public struct ReportFigures: Sendable {
     sites = siteSums.map { site, value in
       SiteRow(site: site, documents: value.documents, labels: value.labels, averagePositive: value.positive.value)
     }.sorted { ($0.documents, $1.site) > ($1.documents, $0.site) }
-    people = peopleSums.map { name, value in
-      NameRow(
-        type: "PER", name: name, mentions: value.mentions, documents: value.documents,
-        averagePositive: value.positive.value, toward: toward[name] ?? Toward())
-    }.sorted(by: Self.byMentions)
+    people = Self.groupPeople(
+      peopleSums.map { name, value in
+        (
+          NameRow(
+            type: "PER", name: name, mentions: value.mentions, documents: value.documents,
+            averagePositive: value.positive.value, toward: toward[name] ?? Toward(), forms: [name]),
+          value.positive
+        )
+      },
+      typedOtherwise: { name in
+        ["ORG", "MISC"].map { otherSums[$0 + "\u{0}" + name]?.documents ?? 0 }.reduce(0, +)
+      }
+    ).sorted(by: Self.byMentions)
     otherNames = otherSums.map { key, value in
       NameRow(
         type: value.type, name: value.name, mentions: value.mentions, documents: value.documents,
@@ -254,6 +274,57 @@ public struct ReportFigures: Sendable {
     var best: [Ranked] {
       Array(items.sorted { ($0.score, $1.order) > ($1.score, $0.order) }.prefix(keep))
     }
+  }
+
+  /// People grouped across the corpus. Within a document the tagger already joins a
+  /// surname to the full name it follows; across documents:
+  /// - a one-word name ("Trump") joins the one full name ending in it ("Donald Trump");
+  ///   with two ("Anna Park", "David Park") or none it stays apart, and so does a word
+  ///   the tagger also typed as an organisation or product somewhere ("Ford");
+  /// - an initial and a surname ("D. Trump", "D Trump") join the one full name with that
+  ///   surname and first initial;
+  /// - a name typed as an organisation or product in more documents than as a person is
+  ///   not a person, and is left out.
+  static func groupPeople(
+    _ rows: [(row: NameRow, positive: Mean)], typedOtherwise: (String) -> Int
+  ) -> [NameRow] {
+    var byName = Dictionary(rows.map { ($0.row.name, $0) }, uniquingKeysWith: { a, _ in a })
+    for (name, item) in byName where typedOtherwise(name) > item.row.documents { byName[name] = nil }
+    func words(_ name: String) -> [Substring] { name.split(whereSeparator: \.isWhitespace) }
+    var fullBySurname: [String: [String]] = [:]
+    for name in byName.keys where words(name).count >= 2 && !isInitial(words(name)[0]) {
+      fullBySurname[String(words(name).last!), default: []].append(name)
+    }
+    var target: [String: String] = [:]
+    for name in byName.keys {
+      let parts = words(name)
+      if parts.count == 1, typedOtherwise(name) == 0, let full = fullBySurname[name], full.count == 1 {
+        target[name] = full[0]
+      } else if parts.count == 2, isInitial(parts[0]) {
+        let initial = parts[0].prefix(1)
+        let full = (fullBySurname[String(parts[1])] ?? []).filter { $0.hasPrefix(initial) }
+        if full.count == 1 { target[name] = full[0] }
+      }
+    }
+    for (form, name) in target.sorted(by: { $0.key < $1.key }) {
+      guard let part = byName[form], var whole = byName[name] else { continue }
+      whole.row.mentions += part.row.mentions
+      whole.row.documents += part.row.documents
+      whole.positive.sum += part.positive.sum
+      whole.positive.count += part.positive.count
+      whole.row.averagePositive = whole.positive.value
+      whole.row.toward.merge(part.row.toward)
+      whole.row.forms.append(form)
+      byName[name] = whole
+      byName[form] = nil
+    }
+    return byName.values.map(\.row)
+  }
+
+  /// "D." or "D": one capital letter, with or without a full stop.
+  static func isInitial(_ word: Substring) -> Bool {
+    let letters = word.hasSuffix(".") ? word.dropLast() : word
+    return letters.count == 1 && letters.first!.isUppercase
   }
 
   static func byMentions(_ a: NameRow, _ b: NameRow) -> Bool {

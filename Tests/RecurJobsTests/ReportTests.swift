@@ -251,7 +251,8 @@ final class ReportTests: XCTestCase {
     let (job, store) = try fixtureStore()
     let files = try ReportWriter(job: job, store: store, now: { "t" }).write(run: 2)
     XCTAssertEqual(
-      files.map { ($0 as NSString).lastPathComponent }, ["report.html", "report.md", "documents.jsonl", "entities.csv"])
+      files.map { ($0 as NSString).lastPathComponent },
+      ["report.html", "report.md", "documents.jsonl", "entities.csv", "people.csv"])
     let latest = (job.jobReportDirectory as NSString).appendingPathComponent("latest")
     XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: latest), "2")
     XCTAssertThrowsError(try ReportWriter(job: job, store: store, now: { "t" }).write(run: 9))
@@ -416,6 +417,44 @@ final class ReportTests: XCTestCase {
         .first { $0.first == .text("Grimsby") })
     XCTAssertEqual(row[3], .text("0 / 1 / 0"))
     XCTAssertEqual(row[4], .text("0.04"))
+  }
+
+  func testPeopleAreGroupedAcrossTheCorpusOnlyWhenTheMatchIsUnambiguous() throws {
+    // Each document names people (as the tagger grouped them within it) and other names.
+    let corpus: [([String], [(String, String)])] = [
+      (["Donald Trump"], []), (["Trump"], []), (["Trump"], []),
+      (["Anna Park"], []), (["David Park"], []), (["Park"], []),
+      (["Henry Ford"], []), (["Ford"], [("ORG", "Ford")]),
+      (["John Smith"], []), (["J. Smith"], []), (["Mary Jones"], []), (["Mark Jones"], []), (["M. Jones"], []),
+      (["WeWork"], [("ORG", "WeWork")]), ([], [("ORG", "WeWork")]),
+    ]
+    var report = Self.synthetic(count: 0)
+    report.documents = corpus.enumerated().map { index, item in
+      var document = Self.synthetic(count: 1).documents[0]
+      document.url = "https://n.example/\(index)"
+      document.people = item.0.map { ReportPerson(name: $0, mentions: 1) }
+      document.names = item.1.map { ReportName(type: $0.0, text: $0.1, start: 0, end: 1, confidence: 1) }
+      document.mentions = item.0.map {
+        ReportMention(name: $0, type: "PER", positive: 0.9, opinion: 0.9, sentence: "\($0) was praised.")
+      }
+      return document
+    }
+    let people = Dictionary(uniqueKeysWithValues: ReportFigures(report).people.map { ($0.name, $0) })
+    XCTAssertEqual(people["Donald Trump"]?.forms, ["Donald Trump", "Trump"], "a surname unique in the corpus joins")
+    XCTAssertEqual(people["Donald Trump"]?.documents, 3)
+    XCTAssertEqual(people["Donald Trump"]?.toward.positive, 3)
+    XCTAssertNil(people["Trump"])
+    XCTAssertNotNil(people["Park"], "two people share the surname: it stays apart")
+    XCTAssertEqual(people["Anna Park"]?.forms, ["Anna Park"])
+    XCTAssertNotNil(people["Ford"], "a surname that is also a company stays apart")
+    XCTAssertEqual(people["Henry Ford"]?.forms, ["Henry Ford"])
+    XCTAssertEqual(people["John Smith"]?.forms, ["John Smith", "J. Smith"], "an initial and a surname join")
+    XCTAssertNotNil(people["M. Jones"], "two full names fit the initial: it stays apart")
+    XCTAssertNil(people["WeWork"], "typed an organisation more often than a person: not a person")
+
+    let csv = DataExports.peopleCSV(ReportFigures(report))
+    XCTAssertTrue(csv.hasPrefix("name,forms,mentions,documents,positive_sentences,"), csv)
+    XCTAssertTrue(csv.contains("\r\nDonald Trump,Donald Trump|Trump,3,3,3,0,0,0.9000,"), csv)
   }
 }
 

@@ -87,16 +87,19 @@ public struct ReportWriter {
     figures.finish()
     report.documentCount = figures.documents
 
-    // The two renderings, each on a core of its own; then the exports are put in place.
-    let rendered = formats.filter { $0 == "html" || $0 == "md" }
+    // The two renderings (and the people), each on a core of its own; then the exports
+    // are put in place.
+    let rendered = formats.filter { $0 == "html" || $0 == "md" } + (formats.contains("csv") ? ["people"] : [])
     let outcomes = ParallelSlots<Result<String, RecurError>>(count: rendered.count)
     let final = report
     let summed = figures
     DispatchQueue.concurrentPerform(iterations: rendered.count) { index in
-      let (name, text) =
-        rendered[index] == "html"
-        ? ("report.html", HTMLReport.render(final, figures: summed))
-        : ("report.md", MarkdownReport.render(final, figures: summed))
+      let (name, text): (String, String)
+      switch rendered[index] {
+      case "html": (name, text) = ("report.html", HTMLReport.render(final, figures: summed))
+      case "md": (name, text) = ("report.md", MarkdownReport.render(final, figures: summed))
+      default: (name, text) = ("people.csv", DataExports.peopleCSV(summed))
+      }
       do throws(RecurError) {
         try WholeFile.write(text, to: path(name))
         outcomes.set(index, .success(path(name)))
@@ -115,7 +118,7 @@ public struct ReportWriter {
         errors[format] = error
       }
     }
-    if let first = formats.lazy.compactMap({ errors[$0] }).first ?? pageFailure { throw first }
+    if let first = (formats + ["people"]).lazy.compactMap({ errors[$0] }).first ?? pageFailure { throw first }
     // Pages left from an earlier writing with more of them.
     for name in (try? FileManager.default.contentsOfDirectory(atPath: list)) ?? [] {
       guard name.hasSuffix(".html"), let number = Int(name.dropLast(5)), number > written else { continue }
@@ -123,7 +126,7 @@ public struct ReportWriter {
     }
     pointLatest(at: run)
     let names = ["html": "report.html", "md": "report.md", "jsonl": "documents.jsonl", "csv": "entities.csv"]
-    return formats.compactMap { names[$0].map(path) }
+    return formats.compactMap { names[$0].map(path) } + (formats.contains("csv") ? [path("people.csv")] : [])
   }
 
   /// `latest` → the newest run's folder, replaced atomically (a relative link, so the
