@@ -30,8 +30,13 @@ public enum HTMLReport {
       }
       if section.tables.isEmpty, let empty = section.empty { html.element("p", empty) }
       for (index, table) in section.tables.enumerated() {
-        // The run summary reads best as cards; every other table as a table.
-        if section.title == "Run summary" && index == 0 { html.cards(table) } else { html.table(table) }
+        // The run summary reads best as cards, and the chart already gives the split's
+        // counts and shares (Markdown keeps its table); every other table as a table.
+        if section.title == "Run summary" && index == 0 {
+          html.cards(table)
+        } else if section.chart != .distribution {
+          html.table(table)
+        }
       }
       for link in section.links {
         html.raw("<p class=\"more\">")

@@ -43,11 +43,11 @@ extension ReportFigures {
   /// The sections of a report, in order.
   public static func sections(_ report: Report, _ figures: ReportFigures) -> [ReportSection] {
     [
-      summary(report), distribution(figures), sites(figures), people(figures), otherNames(figures),
-      reviews(figures), comments(figures), documents(report, figures, neutral: false),
-      documents(report, figures, neutral: true),
-      failures(figures),
-      trend(report), models(report),
+      // What a reader needs first: the split, the people and how the text speaks of them,
+      // the sites, what failed.
+      summary(report), distribution(figures), people(figures), sites(figures), failures(figures),
+      otherNames(figures), reviews(figures), comments(figures), documents(report, figures, neutral: false),
+      documents(report, figures, neutral: true), trend(report), models(report),
     ]
   }
 

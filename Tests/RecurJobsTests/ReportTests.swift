@@ -162,10 +162,9 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(
       tree.texts(of: "h2"),
       [
-        "Run summary", "Sentiment", "Sentiment by site", "People most mentioned", "Other names",
+        "Run summary", "Sentiment", "People most mentioned", "Sentiment by site", "Failures", "Other names",
         "Review items: star ratings against predicted sentiment", "Readers' comments", "Documents",
-        "Neutral documents", "Failures",
-        "Trend over runs",
+        "Neutral documents", "Trend over runs",
         "Models",
       ])
     XCTAssertEqual(tree.count(of: "svg"), 2, "the sentiment chart and the trend chart")
@@ -455,6 +454,58 @@ final class ReportTests: XCTestCase {
     let csv = DataExports.peopleCSV(ReportFigures(report))
     XCTAssertTrue(csv.hasPrefix("name,forms,mentions,documents,positive_sentences,"), csv)
     XCTAssertTrue(csv.contains("\r\nDonald Trump,Donald Trump|Trump,3,3,3,0,0,0.9000,"), csv)
+  }
+
+  func testAReportOfAStoreOfThousandsIsSmallPagedAndWhole() throws {
+    let job = try JobFile.parse(
+      """
+      version = 1
+      name = "large"
+      [sources]
+      urls = ["https://l.example/"]
+      [report]
+      directory = "\(folder.path)/reports"
+      """, path: folder.appendingPathComponent("large.toml").path)
+    let store = try Store(path: job.storePath)
+    let run = try store.beginRun(job: "large", stage: "report", models: [], at: "2026-12-04T00:00:00Z")
+    let count = 3_000
+    for index in 0..<count {
+      let url = "https://site\(index % 97).example/r/\(index)"
+      let text = "Review \(index) says the kettle by Maker\(index % 50) is lovely and that Person\(index % 300) agrees."
+      var results = DocumentResults(
+        document: StoredDocument(
+          url: url, title: "Review \(index) <i>of</i> a kettle", siteName: "Site \(index % 97)", text: text))
+      results.sentiment = StoredSentiment(
+        modelVersion: "1", label: ["positive", "negative", "mixed", "neutral"][index % 4],
+        probability: 0.6 + Double(index % 40) / 100, positive: Double(index % 100) / 100, language: "en", reason: nil,
+        sentences: [StoredSentence(start: 0, end: text.count, positive: 0.8, text: text, opinion: 0.9)])
+      results.names = StoredNames(
+        modelVersion: "1",
+        entities: [
+          StoredEntity(type: "ORG", text: "Maker\(index % 50)", start: 30, end: 38, confidence: 0.9),
+          StoredEntity(type: "PER", text: "Person\(index % 300)", start: 60, end: 70, confidence: 0.9),
+        ],
+        people: [StoredPerson(name: "Person\(index % 300)", mentions: 1, forms: [], confidence: 0.9)])
+      try store.save(run: run, position: index, outcome: .fetched, results: results, fetch: nil)
+    }
+    try store.finishRun(run, status: .finished, at: "2026-12-04T01:00:00Z", seconds: 60)
+    _ = try ReportWriter(job: job, store: store, now: { "t" }).write(run: run)
+    let reports = job.jobReportDirectory + "/\(run)/"
+    let html = try String(contentsOfFile: reports + "report.html", encoding: .utf8)
+    XCTAssertLessThan(html.utf8.count, 200_000, "capped: the whole report of 3,000 documents")
+    _ = try XMLTree(html)
+    let pages = try FileManager.default.contentsOfDirectory(atPath: reports + "documents").sorted()
+    XCTAssertEqual(pages.count, 15)
+    var listed = 0
+    for page in pages {
+      let tree = try XMLTree(try String(contentsOfFile: reports + "documents/" + page, encoding: .utf8))
+      listed += tree.count(of: "tr") - 1
+    }
+    XCTAssertEqual(listed, count, "every document once in the list")
+    let lines = try String(contentsOfFile: reports + "documents.jsonl", encoding: .utf8).split(separator: "\n")
+    XCTAssertEqual(lines.count, count)
+    XCTAssertTrue(html.contains("All 3000 documents, failures included (15 pages of up to 200)"))
+    XCTAssertTrue(html.contains("77 more sites"))
   }
 }
 
