@@ -89,6 +89,12 @@ public struct ReportFigures: Sendable {
   public private(set) var people: [NameRow] = []
   public private(set) var otherNames: [NameRow] = []
   public private(set) var reviews = ReviewAgreement(compared: 0, agreeing: 0, confusion: [:])
+  /// The grouping made (form → name, forms other than the name itself), to keep.
+  public var groups: [String: String] {
+    var groups: [String: String] = [:]
+    for person in people { for form in person.forms where form != person.name { groups[form] = person.name } }
+    return groups
+  }
   /// The first review items (in document order) and how many there are.
   public private(set) var reviewItems: [ReviewRow] = []
   public private(set) var reviewItemCount = 0
@@ -128,7 +134,7 @@ public struct ReportFigures: Sendable {
   /// The figures of a report's documents.
   public init(_ report: Report) {
     for document in report.documents { add(document) }
-    finish()
+    finish(known: report.knownGroups)
   }
 
   /// Counts one document in. Only sums and a bounded number of documents are kept, so a
@@ -202,7 +208,9 @@ public struct ReportFigures: Sendable {
   }
 
   /// Sorts what was summed: the ranked tables and the documents a report shows.
-  public mutating func finish() {
+  /// `known`: groupings of earlier reports of the job (form → name), kept so that a later
+  /// run that meets only "Trump" still counts him as "Donald Trump".
+  public mutating func finish(known: [String: String] = [:]) {
     sites = siteSums.map { site, value in
       SiteRow(site: site, documents: value.documents, labels: value.labels, averagePositive: value.positive.value)
     }.sorted { ($0.documents, $1.site) > ($1.documents, $0.site) }
@@ -217,7 +225,7 @@ public struct ReportFigures: Sendable {
       },
       typedOtherwise: { name in
         ["ORG", "MISC"].map { otherSums[$0 + "\u{0}" + name]?.documents ?? 0 }.reduce(0, +)
-      }
+      }, known: known
     ).sorted(by: Self.byMentions)
     otherNames = otherSums.map { key, value in
       NameRow(
@@ -285,8 +293,11 @@ public struct ReportFigures: Sendable {
   ///   surname and first initial;
   /// - a name typed as an organisation or product in more documents than as a person is
   ///   not a person, and is left out.
+  ///
+  /// A form an earlier report grouped under a name keeps that name (the name's row is
+  /// made when this corpus lacks it), unless this corpus makes the form ambiguous.
   static func groupPeople(
-    _ rows: [(row: NameRow, positive: Mean)], typedOtherwise: (String) -> Int
+    _ rows: [(row: NameRow, positive: Mean)], typedOtherwise: (String) -> Int, known: [String: String] = [:]
   ) -> [NameRow] {
     var byName = Dictionary(rows.map { ($0.row.name, $0) }, uniquingKeysWith: { a, _ in a })
     for (name, item) in byName where typedOtherwise(name) > item.row.documents { byName[name] = nil }
@@ -304,6 +315,27 @@ public struct ReportFigures: Sendable {
         let initial = parts[0].prefix(1)
         let full = (fullBySurname[String(parts[1])] ?? []).filter { $0.hasPrefix(initial) }
         if full.count == 1 { target[name] = full[0] }
+      }
+    }
+    for (form, name) in known where target[form] == nil && byName[form] != nil && form != name {
+      let parts = words(form)
+      let candidates =
+        parts.count == 1
+        ? fullBySurname[form] ?? []
+        : (fullBySurname[String(parts.last!)] ?? []).filter { $0.hasPrefix(parts[0].prefix(1)) }
+      // Ambiguous here (another full name fits), or now typed otherwise: left apart.
+      guard candidates.allSatisfy({ $0 == name }), typedOtherwise(form) == 0 else { continue }
+      target[form] = name
+      if byName[name] == nil {
+        var row = byName[form]!
+        row.row.name = name
+        row.row.forms = [name]
+        row.row.mentions = 0
+        row.row.documents = 0
+        row.row.toward = Toward()
+        row.positive = Mean()
+        row.row.averagePositive = nil
+        byName[name] = row
       }
     }
     for (form, name) in target.sorted(by: { $0.key < $1.key }) {

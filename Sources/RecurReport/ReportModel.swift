@@ -19,6 +19,10 @@ public struct Report: Sendable, Equatable {
   /// `documents.jsonl` (`jsonl`) only when they are written.
   public var formats: [String] = []
 
+  /// How earlier reports of the job grouped its people (form → name): see
+  /// `ReportFigures.groupPeople`.
+  public var knownGroups: [String: String] = [:]
+
   /// Documents a page of the document list (`documents/N.html`) holds.
   public static let documentsPerPage = 200
 

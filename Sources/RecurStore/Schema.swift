@@ -15,6 +15,12 @@ enum Schema {
     // A run's documents read back in order a page at a time: without it, every page sorted
     // the whole run (a report over 100,000 documents spent most of its time there).
     ("v5-run-order", "CREATE INDEX run_documents_order ON run_documents(run_id, position, document_id)"),
+    // How the reports grouped a job's people across its corpus (form → name), kept so
+    // that later reports group them the same way.
+    (
+      "v6-person-groups",
+      "CREATE TABLE person_groups (job TEXT NOT NULL, form TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (job, form))"
+    ),
   ]
 
   /// SQLite's types as PostgreSQL spells them: 64-bit integers and keys, double precision.

@@ -496,6 +496,31 @@ public final class Store: Sendable {
     return results
   }
 
+  /// How earlier reports of `job` grouped its people: form → name.
+  public func personGroups(job: String) throws(StoreError) -> [String: String] {
+    try read("cannot read the people's grouping") { db in
+      var groups: [String: String] = [:]
+      for row in try db.rows("SELECT form, name FROM person_groups WHERE job = ?", [job]) {
+        if let form = row.string("form"), let name = row.string("name") { groups[form] = name }
+      }
+      return groups
+    }
+  }
+
+  /// Keeps a report's grouping of `job`'s people (form → name), replacing what a form had.
+  public func savePersonGroups(job: String, _ groups: [String: String]) throws(StoreError) {
+    guard !groups.isEmpty else { return }
+    try write("cannot store the people's grouping") { db in
+      for (form, name) in groups.sorted(by: { $0.key < $1.key }) {
+        try db.execute(
+          """
+          INSERT INTO person_groups (job, form, name) VALUES (?, ?, ?)
+          ON CONFLICT (job, form) DO UPDATE SET name = excluded.name
+          """, [job, form, name])
+      }
+    }
+  }
+
   /// Database-wide counts, for tests and `recur report`: documents, labels, entities, runs.
   public func tableCounts() throws(StoreError) -> [String: Int] {
     try read("cannot count rows") { db in

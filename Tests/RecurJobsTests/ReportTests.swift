@@ -255,6 +255,8 @@ final class ReportTests: XCTestCase {
     let latest = (job.jobReportDirectory as NSString).appendingPathComponent("latest")
     XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: latest), "2")
     XCTAssertThrowsError(try ReportWriter(job: job, store: store, now: { "t" }).write(run: 9))
+    // The people's grouping is kept in the store for later reports.
+    XCTAssertEqual(try store.personGroups(job: "fixture"), ReportFigures(try report()).groups)
     // The streamed report says what the one built in memory says.
     let built = try ReportWriter(job: job, store: store, now: { "t" }).build(run: 2)
     let folder = job.jobReportDirectory + "/2/"
@@ -450,6 +452,16 @@ final class ReportTests: XCTestCase {
     XCTAssertEqual(people["John Smith"]?.forms, ["John Smith", "J. Smith"], "an initial and a surname join")
     XCTAssertNotNil(people["M. Jones"], "two full names fit the initial: it stays apart")
     XCTAssertNil(people["WeWork"], "typed an organisation more often than a person: not a person")
+
+    // A later corpus that meets only "Trump" keeps the grouping an earlier report made;
+    // one where the form has become ambiguous does not.
+    var later = report
+    later.documents = [report.documents[1], report.documents[3], report.documents[4], report.documents[5]]
+    later.knownGroups = ["Trump": "Donald Trump", "Park": "Anna Park"]
+    let regrouped = Dictionary(uniqueKeysWithValues: ReportFigures(later).people.map { ($0.name, $0) })
+    XCTAssertEqual(regrouped["Donald Trump"]?.forms, ["Donald Trump", "Trump"])
+    XCTAssertEqual(regrouped["Donald Trump"]?.documents, 1)
+    XCTAssertNotNil(regrouped["Park"], "David Park is in this corpus too")
 
     let csv = DataExports.peopleCSV(ReportFigures(report))
     XCTAssertTrue(csv.hasPrefix("name,forms,mentions,documents,positive_sentences,"), csv)

@@ -278,6 +278,18 @@ final class StoreTests: XCTestCase {
     }
   }
 
+  func testThePeoplesGroupingIsKeptPerJob() throws {
+    try eachBackend { store, backend in
+      XCTAssertEqual(try store.personGroups(job: "a"), [:], backend)
+      try store.savePersonGroups(job: "a", ["Trump": "Donald Trump", "J. Smith": "John Smith"])
+      try store.savePersonGroups(job: "a", ["Trump": "Melania Trump"])
+      try store.savePersonGroups(job: "b", ["Park": "Anna Park"])
+      XCTAssertEqual(
+        try store.personGroups(job: "a"), ["Trump": "Melania Trump", "J. Smith": "John Smith"], backend)
+      XCTAssertEqual(try store.personGroups(job: "b"), ["Park": "Anna Park"], backend)
+    }
+  }
+
   func testClaimsLeaseEachURLToOneWorkerAndOneHostToOneWorkerAtATime() throws {
     let store = try Store(url: try TestPostgres.server().createDatabase(TestPostgres.freshName()))
     let urls = (0..<6).map { "http://\($0 % 2 == 0 ? "a.example" : "b.example")/p\($0)" } + ["file:///x/local.html"]

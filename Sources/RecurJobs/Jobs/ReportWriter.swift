@@ -84,7 +84,7 @@ public struct ReportWriter {
       throw RecurError(.fatal, error.description)
     }
     writePage()
-    figures.finish()
+    figures.finish(known: report.knownGroups)
     report.documentCount = figures.documents
 
     // The two renderings (and the people), each on a core of its own; then the exports
@@ -123,6 +123,11 @@ public struct ReportWriter {
     for name in (try? FileManager.default.contentsOfDirectory(atPath: list)) ?? [] {
       guard name.hasSuffix(".html"), let number = Int(name.dropLast(5)), number > written else { continue }
       try? FileManager.default.removeItem(atPath: (list as NSString).appendingPathComponent(name))
+    }
+    do throws(StoreError) {
+      try store.savePersonGroups(job: job.name, figures.groups)
+    } catch {
+      throw RecurError(.fatal, error.description)
     }
     pointLatest(at: run)
     let names = ["html": "report.html", "md": "report.md", "jsonl": "documents.jsonl", "csv": "entities.csv"]
@@ -176,6 +181,7 @@ public struct ReportWriter {
       report.exportComments = job.exportComments
       report.formats = job.formats
       report.documentCount = try store.outcomes(run: run).values.reduce(0, +)
+      report.knownGroups = try store.personGroups(job: job.name)
       return report
     } catch let error as RecurError {
       throw error
