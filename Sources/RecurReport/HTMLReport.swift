@@ -118,7 +118,7 @@ public enum HTMLReport {
     .unsupported{color:var(--uns)}.stars{color:#b26a00;letter-spacing:1px;white-space:nowrap}
     .why{color:#57606a;font-size:.85rem;margin:.15rem 0 0}.url{word-break:break-all;font-size:.85rem}
     svg{max-width:100%;height:auto}a{color:#0b57d0}.more{font-weight:600}nav{margin:.6rem 0}nav a{margin-right:.8rem}
-    @media (max-width:40rem){main{padding:.6rem}.card{min-width:5.2rem;padding:.3rem .5rem}.card b{font-size:1.1rem}th,td{padding:.25rem .3rem}}
+    @media (max-width:40rem){main{padding:.6rem}.card{min-width:5.2rem;padding:.3rem .5rem}.card b{font-size:1.1rem}th,td{padding:.25rem .3rem}.why{min-width:15rem}}
     @media print{main{max-width:none}a{color:inherit;text-decoration:none}.scroll{overflow:visible}h2{break-after:avoid}tr{break-inside:avoid}}
     """
 
