@@ -120,8 +120,8 @@ public struct ReportFigures: Sendable {
   private var otherSums: [String: (type: String, name: String, mentions: Int, documents: Int, positive: Mean)] = [:]
   private var toward: [String: Toward] = [:]
   private var commented = Candidates(keep: ReportFigures.commentRows)
-  private var firstOpinion: [Ranked] = []
-  private var firstNeutral: [Ranked] = []
+  private var firstOpinion: [ReportDocument] = []
+  private var firstNeutral: [ReportDocument] = []
   private var confident: [String: Candidates] = [
     "positive": Candidates(keep: 12), "negative": Candidates(keep: 12), "mixed": Candidates(keep: 6),
   ]
@@ -197,11 +197,11 @@ public struct ReportFigures: Sendable {
 
     if document.label == "neutral" {
       neutralCount += 1
-      if firstNeutral.count <= ReportFigures.documentRows / 2 { firstNeutral.append(Ranked(order, 0, document)) }
+      if firstNeutral.count <= ReportFigures.documentRows / 2 { firstNeutral.append(document) }
       confidentNeutral.offer(document, score: document.probability ?? 0, order: order)
     } else {
       opinionCount += 1
-      if firstOpinion.count <= ReportFigures.documentRows { firstOpinion.append(Ranked(order, 0, document)) }
+      if firstOpinion.count <= ReportFigures.documentRows { firstOpinion.append(document) }
       confident[label]?.offer(document, score: document.probability ?? 0, order: order)
       named.offer(document, score: Double(document.people.count * 1000 + document.names.count), order: order)
     }
@@ -235,7 +235,7 @@ public struct ReportFigures: Sendable {
     mostCommented = commented.best.map(\.document)
 
     if opinionCount <= ReportFigures.documentRows {
-      shownOpinion = firstOpinion.map(\.document)
+      shownOpinion = firstOpinion
     } else {
       // The 12 most confident positive and negative, the 6 most confident mixed, then
       // those naming the most people and organisations.
@@ -251,7 +251,7 @@ public struct ReportFigures: Sendable {
     }
     shownNeutral =
       neutralCount <= ReportFigures.documentRows / 2
-      ? firstNeutral.map(\.document) : confidentNeutral.best.map(\.document)
+      ? firstNeutral : confidentNeutral.best.map(\.document)
   }
 
   /// A document with its place among those added and a score to rank it by.

@@ -67,23 +67,31 @@ public struct ReportCommand {
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
     let (job, store) = try Self.openStore(jobPath: jobPath)
+    guard let record = try Self.chooseRun(run, job: job, store: store) else {
+      throw RecurError(.usage, "job \(job.name) has no runs in \(job.storeLocation)")
+    }
+    let files = try ReportWriter(job: job, store: store, now: { ISO8601DateFormatter().string(from: Date()) })
+      .write(run: record.id)
+    if let main = files.first(where: { $0.hasSuffix("report.html") }) ?? files.first { write(main) }
+    return .success
+  }
+
+  /// Run `requested` of the job (exit 2 naming the runs there are when it has no such
+  /// run), or without one the newest; nil when the job has no runs.
+  static func chooseRun(_ requested: Int64?, job: JobFile, store: Store) throws(RecurError) -> RunRecord? {
     let runs: [RunRecord]
     do throws(StoreError) {
       runs = try store.runs(job: job.name)
     } catch {
       throw RecurError(.fatal, error.description)
     }
-    guard let id = run ?? runs.last?.id else {
-      throw RecurError(.usage, "job \(job.name) has no runs in \(job.storeLocation)")
-    }
-    guard runs.contains(where: { $0.id == id }) else {
+    guard let requested else { return runs.last }
+    guard let record = runs.first(where: { $0.id == requested }) else {
       throw RecurError(
-        .usage, "job \(job.name) has no run \(id) (runs: \(runs.map { String($0.id) }.joined(separator: ", ")))")
+        .usage,
+        "job \(job.name) has no run \(requested) (runs: \(runs.map { String($0.id) }.joined(separator: ", ")))")
     }
-    let files = try ReportWriter(job: job, store: store, now: { ISO8601DateFormatter().string(from: Date()) })
-      .write(run: id)
-    if let main = files.first(where: { $0.hasSuffix("report.html") }) ?? files.first { write(main) }
-    return .success
+    return record
   }
 
   /// The job file and its existing store (a job never run has none: exit 2).

@@ -14,17 +14,7 @@ public struct StatusCommand {
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
     let (job, store) = try ReportCommand.openStore(jobPath: jobPath)
-    let runs: [RunRecord]
-    do throws(StoreError) {
-      runs = try store.runs(job: job.name)
-    } catch {
-      throw RecurError(.fatal, error.description)
-    }
-    guard let record = run.map({ id in runs.first { $0.id == id } }) ?? runs.last else {
-      if let run {
-        throw RecurError(
-          .usage, "job \(job.name) has no run \(run) (runs: \(runs.map { String($0.id) }.joined(separator: ", ")))")
-      }
+    guard let record = try ReportCommand.chooseRun(run, job: job, store: store) else {
       write("job \(job.name): no runs yet in \(job.storeLocation)")
       return .success
     }
