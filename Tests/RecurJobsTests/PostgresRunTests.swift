@@ -132,6 +132,21 @@ extension RunTests {
     XCTAssertTrue(status.out.contains("\n  r1 "), status.out)
   }
 
+  func testASourceThatCannotBeReadFailsTheSharedRunAsItFailsARunOfItsOwn() throws {
+    let server = try Self.pageServer(delay: 0)
+    defer { server.stop() }
+    let (job, url) = try workersJob(server: server, count: 4, perHostConcurrency: 2, perHostDelay: 0)
+    let text = try String(contentsOfFile: job.path, encoding: .utf8).replacingOccurrences(
+      of: "[fetch]", with: "feeds = [\"\(server.url("/gone.rss"))\"]\n[fetch]")
+    try Data(text.utf8).write(to: URL(fileURLWithPath: job.path))
+    let run = try RecurCLI.run(["run", job.path, "--worker-id", "only"])
+    XCTAssertEqual(run.status, 1, run.err)
+    XCTAssertTrue(run.err.contains("failed 1"), run.err)
+    let documents = try Store(url: url).documents(run: 1)
+    XCTAssertEqual(documents.filter { $0.outcome == .failed }.map(\.results.document.url), [server.url("/gone.rss")])
+    XCTAssertEqual(documents.filter { $0.outcome == .fetched }.count, 4)
+  }
+
   func testAKilledWorkersURLsGoToALateWorkerAndTheRunCompletesOnce() throws {
     let server = try Self.pageServer(delay: 0.15)
     defer { server.stop() }

@@ -112,7 +112,8 @@ public final class JobRunner {
 
     var tally = Tally(total: sources.urls.count + sources.problems.count, style: progress, log: log)
     do throws(StoreError) {
-      try recordProblems(sources.problems, run: runID, store: store, tally: &tally)
+      try recordProblems(sources.problems, run: runID, store: store)
+      tally.add(.failed, count: sources.problems.count)
       let claim = ChunkFeeder.chunks(sources.urls, size: chunkSize, firstPosition: sources.problems.count)
       try drain(claim, run: runID, store: store, labellers: labellers, worker: nil, tally: &tally)
     } catch {
@@ -144,13 +145,10 @@ public final class JobRunner {
   }
 
   /// Sources that could not be read, recorded as failed at the run's first positions.
-  func recordProblems(
-    _ problems: [SourceCollector.Problem], run: Int64, store: Store, tally: inout Tally
-  ) throws(StoreError) {
+  func recordProblems(_ problems: [SourceCollector.Problem], run: Int64, store: Store) throws(StoreError) {
     for (position, problem) in problems.enumerated() {
       try store.record(
         run: run, position: position, url: problem.url, outcome: .failed, reason: problem.reason, fetch: nil)
-      tally.add(.failed)
     }
   }
 

@@ -10,7 +10,7 @@ extension JobRunner {
   func runShared(store: Store, labellers: Labellers, started: Double) throws(RecurError) -> RunSummaryLine {
     let worker = workerID ?? "\(ProcessInfo.processInfo.hostName):\(getpid())"
     let lease = job.leaseSeconds
-    let (runID, total) = try openOrJoin(store: store, labellers: labellers, worker: worker)
+    let (runID, total, problems) = try openOrJoin(store: store, labellers: labellers, worker: worker)
     StopSignal.install()
     defer { StopSignal.uninstall() }
     let heartbeat = Heartbeat(every: lease / 3) { [log] in
@@ -21,7 +21,10 @@ extension JobRunner {
       }
     }
     heartbeat.start()
-    var tally = Tally(total: total, style: progress, log: log)
+    var tally = Tally(total: total + problems, style: progress, log: log)
+    // The sources the opener could not read count as this worker's failures, as in a run
+    // of its own.
+    tally.add(.failed, count: problems)
     let size = chunkSize
     let delay = job.fetch.perHostDelay
     let claim: ChunkFeeder.Claim = { () throws(StoreError) -> [ClaimedURL]? in
@@ -77,8 +80,9 @@ extension JobRunner {
   }
 
   /// Joins the job's open run, or opens one, under the job's opening lock; the run's id
-  /// and how many URLs it has.
-  func openOrJoin(store: Store, labellers: Labellers, worker: String) throws(RecurError) -> (Int64, Int) {
+  /// and how many URLs it has, and — for the worker that opened it — how many sources
+  /// could not be read (recorded as failed).
+  func openOrJoin(store: Store, labellers: Labellers, worker: String) throws(RecurError) -> (Int64, Int, Int) {
     try fatal { () throws(StoreError) in try store.lockOpening(job: job.name) }
     defer { try? store.unlockOpening(job: job.name) }
     if let open = try fatal({ () throws(StoreError) in try store.liveRun(job: job.name, lease: job.leaseSeconds) }) {
@@ -105,7 +109,7 @@ extension JobRunner {
           "worker \(worker) joined run \(open.id) of job \(job.name): \(counts.queued) of "
             + "\(counts.queued + counts.leased + counts.expired + counts.done) URLs queued, store \(job.storeLocation)")
       }
-      return (open.id, counts.queued + counts.expired)
+      return (open.id, counts.queued + counts.expired, 0)
     }
     let sources = try collectSources()
     let runID = try fatal { () throws(StoreError) in
@@ -118,11 +122,8 @@ extension JobRunner {
         "worker \(worker) opened run \(runID) of job \(job.name): \(sources.urls.count) URLs, store \(job.storeLocation)"
       )
     }
-    var tally = Tally(total: sources.problems.count, style: .quiet, log: log)
-    try fatal { () throws(StoreError) in
-      try recordProblems(sources.problems, run: runID, store: store, tally: &tally)
-    }
-    return (runID, sources.urls.count)
+    try fatal { () throws(StoreError) in try recordProblems(sources.problems, run: runID, store: store) }
+    return (runID, sources.urls.count, sources.problems.count)
   }
 
   /// Waits while other workers hold the run's last URLs: true when some can be claimed

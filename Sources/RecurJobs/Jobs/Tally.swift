@@ -19,6 +19,10 @@ struct Tally {
     lastShown = started
   }
 
+  mutating func add(_ outcome: DocumentOutcome, count: Int) {
+    for _ in 0..<count { add(outcome) }
+  }
+
   mutating func add(_ outcome: DocumentOutcome) {
     counts[outcome, default: 0] += 1
     done += 1
