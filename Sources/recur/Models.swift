@@ -33,7 +33,9 @@ struct TrainSentiment: ParsableCommand {
       --dev file in its folder gives --hold-out of its rows as a dev set. Training rows whose \
       text is a dev row are dropped. The weights with the best mean dev score (accuracy; for a \
       set whose smaller class is under a fifth, the mean of the per-class recalls), checked \
-      twice an epoch, are kept. --leave-out SOURCE trains without a mix source and reports its \
+      twice an epoch on the moving average of the weights (--average), are kept. --teacher \
+      DIR… trains against the teachers' mean probabilities mixed with the labels (--distill: \
+      their share of each target). --leave-out SOURCE trains without a mix source and reports its \
       dev score apart (leave-one-domain-out). Writes OUT/model.safetensors and OUT/card.json \
       (architecture, vocabulary, data, this command, seed, scores, time).
 
@@ -81,7 +83,7 @@ struct TrainSentiment: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Fine-tune the word vectors (--no-tune-vectors keeps them as loaded).")
   var tuneVectors = true
 
-  @Option(help: "Pooling over the outputs: last, mean or max.")
+  @Option(help: "Pooling over the outputs: last, mean, max or max+mean.")
   var pooling = "max"
 
   @Option(help: "Passes over the training data.")
@@ -105,12 +107,23 @@ struct TrainSentiment: ParsableCommand {
   @Option(help: "The share of a training file without its own dev file held out as dev.")
   var holdOut = 0.1
 
+  @Option(help: "Decay of the moving average of the weights that is checked and saved (0: the weights as trained).")
+  var average: Float = 0.999
+
+  @Option(
+    parsing: .upToNextOption,
+    help: "Trained sentiment model folders whose mean probabilities to learn beside the labels (distillation).")
+  var teacher: [String] = []
+
+  @Option(help: "With --teacher, the share of the teachers' probabilities in each training target.")
+  var distill: Float = 0.5
+
   @Option(help: "OpenBLAS threads.")
   var threads = 1
 
   mutating func run() throws {
     guard let pooling = ManyToOne.Pooling(rawValue: pooling) else {
-      throw ValidationError("--pooling must be last, mean or max")
+      throw ValidationError("--pooling must be last, mean, max or max+mean")
     }
     guard epochs >= 1, hidden >= 1, maxTokens >= 1, threads >= 1, batchSize >= 1, (1...8).contains(layers) else {
       throw ValidationError(
@@ -133,6 +146,11 @@ struct TrainSentiment: ParsableCommand {
     options.learningRate = learningRate
     options.dropout = dropout
     options.maxTrainingTokens = maxTokens
+    guard (0..<1).contains(average), (0...1).contains(distill) else {
+      throw ValidationError("--average must be in [0, 1) and --distill in [0, 1]")
+    }
+    options.averaging = average
+    options.distillation = distill
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     var training = TrainSentimentCommand(
       train: train, dev: dev, vectors: vectors, out: out, holdOut: holdOut, options: options, command: command)
@@ -140,6 +158,7 @@ struct TrainSentiment: ParsableCommand {
     training.dataFolder = data
     training.leaveOut = leaveOut
     training.devOut = devOut
+    training.teachers = teacher
     let status = try training.run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }
   }
@@ -303,6 +322,9 @@ struct TrainNames: ParsableCommand {
   @Option(help: "Adam's learning rate (decays as 1/(1 + 0.1 × epoch)).")
   var learningRate: Float = 0.003
 
+  @Option(help: "The chance that a word seen once in training is read as the unknown word.")
+  var singletonUnknown: Float = 0
+
   @Option(help: "Decay of the moving average of the weights that is checked and saved (0: the weights as trained).")
   var average: Float = 0.999
 
@@ -315,6 +337,7 @@ struct TrainNames: ParsableCommand {
   mutating func run() throws {
     guard (0...1).contains(caseVariants) else { throw ValidationError("--case-variants must be in [0, 1]") }
     guard (0..<1).contains(average) else { throw ValidationError("--average must be in [0, 1)") }
+    guard (0...1).contains(singletonUnknown) else { throw ValidationError("--singleton-unknown must be in [0, 1]") }
     guard epochs >= 1, hidden >= 1, batchSize >= 1, threads >= 1, learningRate > 0 else {
       throw ValidationError(
         "--epochs, --hidden, --batch-size and --threads must be at least 1, --learning-rate above 0")
@@ -332,6 +355,7 @@ struct TrainNames: ParsableCommand {
     options.seed = seed
     options.caseVariants = caseVariants
     options.averaging = average
+    options.singletonUnknown = singletonUnknown
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     guard (train == nil) != (mix == nil) else { throw ValidationError("give either --train (with --dev) or --mix") }
     guard mix == nil || dev == nil else { throw ValidationError("--dev goes with --train; a mix names its dev files") }

@@ -135,7 +135,7 @@ final class SentimentCommandLineTests: XCTestCase {
       try RecurCLI.run(
         [
           "train", "sentiment", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"), "--hidden",
-          "6", "--epochs", "8", "--batch-size", "8", "--learning-rate", "0.02", "--seed", "3",
+          "6", "--epochs", "12", "--batch-size", "8", "--learning-rate", "0.02", "--seed", "3",
         ] + extra)
     }
     let trained = try train(["--out", path("mixed"), "--dev-out", path("devsets")])

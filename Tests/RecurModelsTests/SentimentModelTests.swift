@@ -34,7 +34,10 @@ final class SentimentModelTests: XCTestCase {
     }
   }
 
-  func trainToy(seed: UInt64 = 5, layers: Int = 1) throws -> SentimentModel {
+  func trainToy(
+    seed: UInt64 = 5, layers: Int = 1, teachers: [SentimentModel] = [], flipLabels: Bool = false,
+    configure: (inout SentimentTrainingOptions) -> Void = { _ in }
+  ) throws -> SentimentModel {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-vectors-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
     try writeVectors(to: folder)
@@ -47,9 +50,13 @@ final class SentimentModelTests: XCTestCase {
     options.seed = seed
     options.dropout = 0.1
     options.layers = layers
+    options.averaging = 0
+    configure(&options)
     let dev = DevSet(name: "toy dev", examples: toyExamples(count: 40, seed: 99))
+    var examples = toyExamples(count: 200, seed: 1)
+    if flipLabels { for index in examples.indices { examples[index].label = 1 - examples[index].label } }
     return SentimentTrainer(options: options).train(
-      examples: toyExamples(count: 200, seed: 1), dev: [dev], vectors: vectors
+      sources: [TrainingSource(name: "toy", examples: examples)], dev: [dev], vectors: vectors, teachers: teachers
     ) { _ in }.model
   }
 
@@ -88,6 +95,21 @@ final class SentimentModelTests: XCTestCase {
     let other = try trainToy(seed: 6)
     XCTAssertNotEqual(
       other.network.parameters()[1].variable.value.data, first.network.parameters()[1].variable.value.data)
+  }
+
+  /// Distillation: with the whole target from the teachers, a student whose training labels
+  /// are all wrong still learns what the teachers know; averaged weights still learn.
+  func testAStudentLearnsFromItsTeachersNotItsLabels() throws {
+    let teacher = try trainToy()
+    let student = try trainToy(seed: 7, teachers: [teacher, teacher], flipLabels: true) { $0.distillation = 1 }
+    let scores = student.positiveProbabilities(texts: ["the plot was superb.", "the cast was awful."])
+    XCTAssertGreaterThan(scores[0], 0.7)
+    XCTAssertLessThan(scores[1], 0.3)
+    // From the labels alone, the same flipped rows teach the opposite.
+    let misled = try trainToy(seed: 7, flipLabels: true) { $0.checksPerEpoch = 1 }
+    XCTAssertLessThan(misled.positiveProbabilities(texts: ["the plot was superb."])[0], 0.5)
+    let averaged = try trainToy { $0.averaging = 0.9 }
+    XCTAssertGreaterThan(averaged.positiveProbabilities(texts: ["a lovely film."])[0], 0.7)
   }
 
   func testAStackedModelRoundTrips() throws {
@@ -220,9 +242,10 @@ final class SentimentModelTests: XCTestCase {
     XCTAssertEqual(
       labeler.decide(positive: 0.3, opinion: nil, sentences: [], language: "en").probability!, 0.7, accuracy: 1e-12)
     // Little opinion is neutral whatever the polarity; enough opinion is judged by polarity.
-    let facts = labeler.decide(positive: 0.9, opinion: 0.2, sentences: [], language: "en")
+    let facts = labeler.decide(positive: 0.9, opinion: 0.15, sentences: [], language: "en")
     XCTAssertEqual(facts.label, .neutral)
-    XCTAssertEqual(facts.probability!, 0.8, accuracy: 1e-12)
+    XCTAssertEqual(facts.probability!, 0.85, accuracy: 1e-12)
+    XCTAssertEqual(labeler.decide(positive: 0.9, opinion: 0.25, sentences: [], language: "en").label, .positive)
     XCTAssertEqual(labeler.decide(positive: 0.9, opinion: 0.7, sentences: [], language: "en").label, .positive)
     XCTAssertEqual(labeler.decide(positive: 0.5, opinion: 0.7, sentences: [], language: "en").label, .mixed)
     // A long text is read in passages, which still label it.

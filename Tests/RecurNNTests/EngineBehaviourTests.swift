@@ -7,13 +7,19 @@ final class EngineBehaviourTests: XCTestCase {
   func testASequenceScoresTheSameAloneOrInABatch() {
     for kind in CellKind.allCases {
       for bidirectional in [false, true] {
-        for pooling in [ManyToOne.Pooling.last, .mean, .max] {
+        for pooling in [ManyToOne.Pooling.last, .mean, .max, .maxMean] {
           var rng = SeededGenerator(seed: 21)
           let model = ManyToOne(
             embedding: Embedding(vocabulary: 20, width: 6, rng: &rng), cell: kind, hidden: 8, classes: 3,
             bidirectional: bidirectional, pooling: pooling, rng: &rng)
           let sequences = [[1, 2, 3], [4, 5, 6, 7, 8, 9, 10], [11], [12, 13, 14, 15]]
           let batched = model.probabilities(sequences)
+          // Inference pools each direction where it is; the graph pools them side by side.
+          var unused = SeededGenerator(seed: 0)
+          let graph = softmax(model(sequences, rng: &unused).value)
+          for (a, b) in zip(graph.data, batched.flatMap { $0 }) {
+            XCTAssertEqual(a, b, accuracy: 1e-6, "\(kind) bidirectional \(bidirectional) \(pooling) graph")
+          }
           for (index, sequence) in sequences.enumerated() {
             let alone = model.probabilities([sequence])[0]
             for (a, b) in zip(alone, batched[index]) {
@@ -186,6 +192,33 @@ final class EngineBehaviourTests: XCTestCase {
     stopping.restoreBest([parameter])
     XCTAssertEqual(weight.value.data, [1, 1])
     XCTAssertEqual(stopping.bestEpoch, 0)
+  }
+
+  /// The average of a short run follows its steps (not the random start); a long run's
+  /// average moves by at most 1 − decay of each new value; swap goes there and back.
+  func testWeightAverageWarmsUpAndSwaps() {
+    let weight = Variable(Tensor(shape: [1, 1], data: [0]), requiresGradient: true)
+    let parameter = Parameter("w", weight)
+    var average = WeightAverage([parameter], decay: 0.999, warmUp: true)
+    var plain = WeightAverage([parameter], decay: 0.999)
+    weight.value.data = [1]
+    for _ in 0..<5 {
+      average.update([parameter])
+      plain.update([parameter])
+    }
+    plain.swap([parameter])
+    XCTAssertEqual(weight.value.data[0], 1 - powf(0.999, 5), accuracy: 1e-5)
+    plain.swap([parameter])
+    average.swap([parameter])
+    XCTAssertGreaterThan(weight.value.data[0], 0.95)
+    XCTAssertLessThan(weight.value.data[0], 1)
+    average.swap([parameter])
+    XCTAssertEqual(weight.value.data, [1])
+    for _ in 0..<20_000 { average.update([parameter]) }
+    weight.value.data = [1001]
+    average.update([parameter])
+    average.swap([parameter])
+    XCTAssertEqual(weight.value.data[0], 2, accuracy: 1e-3)
   }
 
   func testBucketsCoverEveryIndexOnceWithSimilarLengths() {

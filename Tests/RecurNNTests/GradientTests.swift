@@ -37,6 +37,18 @@ final class GradientTests: XCTestCase {
     XCTAssertEqual(twice.value.data[0], repeated.value.data[0], accuracy: 1e-6)
   }
 
+  func testSoftTargetCrossEntropy() {
+    var rng = SeededGenerator(seed: 6)
+    let logits = trainable([3, 2], &rng)
+    assertGradientsMatch([Parameter("logits", logits)]) {
+      softTargetCrossEntropy(logits, targets: [0.2, 0.8, 1, 0, 0.5, 0.5])
+    }
+    // One-hot targets are the hard-label loss.
+    let hard = softmaxCrossEntropy(constant(logits.value), targets: [1, 0, 0])
+    let soft = softTargetCrossEntropy(constant(logits.value), targets: [0, 1, 1, 0, 1, 0])
+    XCTAssertEqual(hard.value.data[0], soft.value.data[0], accuracy: 1e-6)
+  }
+
   func testEmbeddingAndSumOverTime() {
     var rng = SeededGenerator(seed: 2)
     let embedding = Embedding(vocabulary: 6, width: 3, rng: &rng)
@@ -170,6 +182,12 @@ final class GradientTests: XCTestCase {
       bidirectional: true, pooling: .max, rng: &rng)
     assertGradientsMatch(maxPooled.parameters()) {
       maxPooled.loss([[1, 2, 3], [4, 5], [6]], labels: [0, 1, 1], rng: &dropoutRNG)
+    }
+    let bothPooled = ManyToOne(
+      embedding: Embedding(vocabulary: 7, width: 3, rng: &rng), cell: .gru, hidden: 3, classes: 2,
+      bidirectional: true, pooling: .maxMean, rng: &rng)
+    assertGradientsMatch(bothPooled.parameters()) {
+      bothPooled.loss([[1, 2, 3], [4, 5], [6]], labels: [0, 1, 1], rng: &dropoutRNG)
     }
     let translator = Seq2Seq(
       sourceVocabulary: 6, targetVocabulary: 6, width: 3, hidden: 4, cell: .gru, startToken: 4, endToken: 5,

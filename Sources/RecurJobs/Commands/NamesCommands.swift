@@ -150,6 +150,7 @@ public struct TrainNamesCommand {
       "epochs": String(options.epochs), "batch_size": String(options.batchSize),
       "learning_rate": String(options.learningRate), "pretrained_words": String(options.pretrainedWords),
       "case_variants": String(options.caseVariants), "averaging": String(options.averaging),
+      "singleton_unknown": String(options.singletonUnknown),
       "parameters": String(model.network.parameters().reduce(0) { $0 + $1.variable.value.count }),
     ]
     var partialNotes: [String] = []

@@ -47,6 +47,9 @@ public struct TrainSentimentCommand {
   public var leaveOut: [String] = []
   /// A folder to write every dev set to, as `label<TAB>text` files, for other tools to score.
   public var devOut: String?
+  /// Trained sentiment models whose mean probabilities the new one learns beside the labels
+  /// (`options.distillation` of each target).
+  public var teachers: [String] = []
 
   public static let holdOutSeed: UInt64 = 13
 
@@ -220,13 +223,24 @@ public struct TrainSentimentCommand {
     } catch {
       throw RecurError(.usage, error.message)
     }
+    var teacherModels: [SentimentModel] = []
+    for teacher in teachers {
+      do {
+        teacherModels.append(try SentimentModel.load(directory: teacher))
+      } catch {
+        throw RecurError(.usage, "the teacher model: " + error.message, location: teacher)
+      }
+    }
     let (sources, devSets, dataNotes, holdOuts) = try gatherData()
     if let devOut { try writeDevSets(devSets, to: devOut) }
     for note in dataNotes { progress(note, true) }
     var trainingData = dataNotes
     trainingData.append("\(shortName(vectors)): \(wordVectors.words.count) × \(wordVectors.width) word vectors")
     let trainer = SentimentTrainer(options: options)
-    let result = trainer.train(sources: sources, dev: devSets, vectors: wordVectors) { event in
+    for (folder, teacher) in zip(teachers, teacherModels) {
+      progress("learning from the teacher \(folder) (\(teacher.card.command))", true)
+    }
+    let result = trainer.train(sources: sources, dev: devSets, vectors: wordVectors, teachers: teacherModels) { event in
       switch event {
       case .started(let count, let tokens, let vocabulary, let parameters):
         progress(
@@ -267,6 +281,12 @@ public struct TrainSentimentCommand {
       "pretrained_words": String(options.pretrainedWords), "tune_vectors": String(options.trainableVectors),
       "parameters": String(model.network.parameters().reduce(0) { $0 + $1.variable.value.count }),
     ]
+    if options.averaging > 0 { settings["weight_average"] = String(options.averaging) }
+    for (index, teacher) in teacherModels.enumerated() {
+      settings["teacher \(index + 1)"] = teacher.card.command
+      settings["teacher \(index + 1) weights_sha256"] = teacher.card.files?.values.sorted().joined(separator: ",") ?? ""
+    }
+    if !teacherModels.isEmpty { settings["distillation"] = String(options.distillation) }
     if !holdOuts.isEmpty {
       settings["hold_out_seed"] = String(Self.holdOutSeed)
       // One share for every file held out the same; each file's own share beside it.

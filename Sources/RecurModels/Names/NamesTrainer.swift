@@ -26,6 +26,10 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   /// moving average of the weights over training steps with this decay (0.999: about the
   /// last thousand steps), which evens out the step-to-step noise of the last epochs.
   public var averaging: Float = 0.999
+  /// The chance that a word seen once in training is read as the unknown word, so that the
+  /// unknown word's vector is trained and a name nobody has seen is still found from its
+  /// letters and context (Lample et al. 2016 replaced singletons with p = 0.5).
+  public var singletonUnknown: Float = 0
 
   public init() {}
 }
@@ -141,6 +145,7 @@ public struct NamesTrainer {
     let model = NamesModel(
       network: network, words: words, characters: characters, tags: tags, lists: useLists ? lists : nil, card: card)
 
+    let singletons = Set(counts.filter { $0.value == 1 }.map { words.id($0.key) })
     let gold = sentences.map { $0.tags.map { tagIndex[$0] ?? 0 } }
     var allowed: [[UInt64]] = []
     var ranges: [(range: Range<Int>, weight: Double)] = []
@@ -186,7 +191,7 @@ public struct NamesTrainer {
       var windowBatches = 0
       var windowStart = Date()
       for (number, batch) in batches.enumerated() {
-        let input = model.input(
+        var input = model.input(
           batch.map { index in
             let draw = rng.nextUnit()
             let tokens = sentences[index].tokens
@@ -194,6 +199,13 @@ public struct NamesTrainer {
             if draw < options.caseVariants { return tokens.map { $0.uppercased() } }
             return tokens
           })
+        if options.singletonUnknown > 0 {
+          for row in input.words.indices {
+            for position in input.words[row].indices where singletons.contains(input.words[row][position]) {
+              if rng.nextUnit() < options.singletonUnknown { input.words[row][position] = 0 }
+            }
+          }
+        }
         let loss = network.loss(
           input, gold: batch.map { gold[$0] }, allowed: anyPartial ? batch.map { allowed[$0] } : nil,
           head: headOf[batch[0]], rng: &rng)

@@ -59,7 +59,7 @@ public struct SentimentResult: Sendable, Equatable {
 public struct DocumentSentiment {
   public let model: SentimentModel
   public var decisive = 0.6
-  public var neutralBelow = 0.3
+  public var neutralBelow = 0.2
   public var wholeTextLimit = 1_000
   public var passageTokens = 400
   public var splitMinimumSentences = 4

@@ -33,7 +33,7 @@ public final class SentimentModel {
       throw DataFileError("the model card's architecture names no known cell (rnn, gru, lstm)")
     }
     guard let pooling = architecture["pooling"].flatMap(ManyToOne.Pooling.init(rawValue:)) else {
-      throw DataFileError("the model card's architecture names no known pooling (last, mean, max)")
+      throw DataFileError("the model card's architecture names no known pooling (last, mean, max, max+mean)")
     }
     let width = try integer("width", 1...4096)
     let hidden = try integer("hidden", 1...4096)

@@ -27,6 +27,12 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   /// Dev evaluations per epoch; the best is kept.
   public var checksPerEpoch = 2
   public var maxGradientNorm: Float = 5
+  /// Decay of the moving average of the weights that is checked and kept (0: the weights
+  /// as trained; 0.999: about the last thousand steps).
+  public var averaging: Float = 0.999
+  /// With teacher models, the share of their mean probabilities in each training target
+  /// (the rest is the row's label): knowledge distillation.
+  public var distillation: Float = 0.5
 
   public init() {}
 }
@@ -109,8 +115,12 @@ public struct SentimentTrainer {
 
   /// Trains on weighted sources. Polarity rows train head 0; opinion rows (when any) a
   /// second head on the same encoder. Each batch holds rows of one task.
+  ///
+  /// With `teachers`, each row's target is `distillation` of the teachers' mean probability
+  /// for the row (as the student reads it: the same cut) and the rest its label.
   public func train(
-    sources: [TrainingSource], dev: [DevSet], vectors: WordVectors, progress: (TrainingEvent) -> Void
+    sources: [TrainingSource], dev: [DevSet], vectors: WordVectors, teachers: [SentimentModel] = [],
+    progress: (TrainingEvent) -> Void
   ) -> SentimentTrainingResult {
     let started = Date()
     let tokenizer = Tokenizer()
@@ -142,6 +152,8 @@ public struct SentimentTrainer {
     let sequences = tokenized.map { truncated(model.ids($0)) }
     let labels = examples.map(\.label)
     let heads = examples.map(\.task.rawValue)
+    let taught =
+      teachers.isEmpty ? nil : teacherTargets(teachers, tokenized: tokenized, labels: labels, heads: heads)
     var sourceRanges: [(range: Range<Int>, weight: Double)] = []
     var offset = 0
     for source in sources {
@@ -155,6 +167,7 @@ public struct SentimentTrainer {
         parameters: parameters.reduce(0) { $0 + $1.variable.value.count }))
     let devIDs = dev.map { set in set.examples.map { model.ids(model.words($0.text)) } }
     let optimizer = Adam(learningRate: options.learningRate)
+    var average = options.averaging > 0 ? WeightAverage(parameters, decay: options.averaging, warmUp: true) : nil
     var stopping = EarlyStopping(patience: Int.max)
     var bestScores: [String: Double] = [:]
     for epoch in 0..<options.epochs {
@@ -167,11 +180,17 @@ public struct SentimentTrainer {
       var windowBatches = 0
       var windowStart = Date()
       for (number, batch) in batches.enumerated() {
-        let loss = network.loss(
-          batch.map { sequences[$0] }, labels: batch.map { labels[$0] }, head: heads[batch[0]], rng: &rng)
+        let loss =
+          taught.map { targets in
+            network.loss(
+              batch.map { sequences[$0] }, targets: batch.flatMap { targets[$0] }, head: heads[batch[0]], rng: &rng)
+          }
+          ?? network.loss(
+            batch.map { sequences[$0] }, labels: batch.map { labels[$0] }, head: heads[batch[0]], rng: &rng)
         loss.backward()
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
+        average?.update(parameters)
         windowLoss += Double(loss.value.data[0])
         windowTokens += batch.reduce(0) { $0 + sequences[$1].count }
         windowBatches += 1
@@ -188,6 +207,9 @@ public struct SentimentTrainer {
         }
         let isCheck = (number + 1) % checkEvery == 0 && (batches.count - number - 1) >= checkEvery / 2
         if isCheck || number == batches.count - 1 {
+          // The check (and the snapshot it may keep) reads the averaged weights.
+          average?.swap(parameters)
+          defer { average?.swap(parameters) }
           var scores: [String: Double] = [:]
           var shown: [String: Double] = [:]
           var selection: [Double] = []
@@ -218,8 +240,36 @@ public struct SentimentTrainer {
         }
       }
     }
-    if !dev.isEmpty { stopping.restoreBest(parameters) }
+    if !dev.isEmpty {
+      stopping.restoreBest(parameters)
+    } else {
+      average?.swap(parameters)
+    }
     return SentimentTrainingResult(model: model, scores: bestScores, seconds: Date().timeIntervalSince(started))
+  }
+
+  /// Each row's training target, `[negative, positive]` or `[objective, subjective]`: the
+  /// teachers' mean probability for the row's cut text (on the head of the row's task)
+  /// mixed with the one-hot label. A task no teacher reads keeps its labels.
+  func teacherTargets(_ teachers: [SentimentModel], tokenized: [[String]], labels: [Int], heads: [Int]) -> [[Float]] {
+    var targets = labels.map { $0 == 1 ? [Float(0), 1] : [Float(1), 0] }
+    for head in Set(heads).sorted() {
+      let readers = teachers.filter { head == 0 || $0.readsOpinion }
+      guard !readers.isEmpty else { continue }
+      let rows = heads.indices.filter { heads[$0] == head }
+      var sum = [Double](repeating: 0, count: rows.count)
+      for teacher in readers {
+        let ids = rows.map { truncated(teacher.ids(tokenized[$0])) }
+        let probabilities = teacher.headProbabilities(ids, heads: [head], batchSize: 64)[0]
+        for index in sum.indices { sum[index] += probabilities[index] }
+      }
+      let share = options.distillation
+      for (index, row) in rows.enumerated() {
+        let positive = share * Float(sum[index] / Double(readers.count)) + (1 - share) * Float(labels[row])
+        targets[row] = [1 - positive, positive]
+      }
+    }
+    return targets
   }
 
   /// One epoch's batches: each source's rows `weight` times (whole copies, then a fresh

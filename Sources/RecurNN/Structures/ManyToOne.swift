@@ -14,6 +14,8 @@ public final class ManyToOne: Layer {
     case mean
     /// The largest value of each output over the sequence's real steps.
     case max
+    /// The largest value and the mean of each output, side by side.
+    case maxMean = "max+mean"
   }
 
   public let embedding: Embedding
@@ -30,9 +32,9 @@ public final class ManyToOne: Layer {
     self.embedding = embedding
     encoder = RecurrentEncoder(
       kind: cell, input: embedding.width, hidden: hidden, layers: layers, bidirectional: bidirectional, rng: &rng)
-    output = Dense(input: encoder.outputSize, output: classes, rng: &rng)
+    let width = pooling == .maxMean ? 2 * encoder.outputSize : encoder.outputSize
+    output = Dense(input: width, output: classes, rng: &rng)
     var extra: [Dense] = []
-    let width = encoder.outputSize
     for classes in extraHeads { extra.append(Dense(input: width, output: classes, rng: &rng)) }
     extraOutputs = extra
     self.pooling = pooling
@@ -55,16 +57,20 @@ public final class ManyToOne: Layer {
     self.head(head)(dropout(pooled(sequences, training: training, rng: &rng), training: training, rng: &rng))
   }
 
-  /// The pooled encoder vector `[batch, encoder.outputSize]` of each sequence.
+  /// The width of the pooled vector the heads read.
+  public var pooledSize: Int { pooling == .maxMean ? 2 * encoder.outputSize : encoder.outputSize }
+
+  /// The pooled encoder vector `[batch, pooledSize]` of each sequence.
   func pooled(_ sequences: [[Int]], training: Bool, rng: inout SeededGenerator) -> Variable {
     let batch = SequenceBatch(lengths: sequences.map(\.count))
-    guard batch.steps > 0 else { return Variable(Tensor(zeros: [sequences.count, encoder.outputSize])) }
+    guard batch.steps > 0 else { return Variable(Tensor(zeros: [sequences.count, pooledSize])) }
     let ids = batch.timeMajor(sequences, pad: -1)
-    if pooling == .max && !training && !GradientMode.isEnabled {
-      // Inference: the maximum of each direction's outputs where they are (the same values
-      // as the maximum over the two side by side).
+    if (pooling == .max || pooling == .maxMean) && !training && !GradientMode.isEnabled {
+      // Inference: each direction's outputs pooled where they are (the same values as
+      // pooling the two side by side).
       let directions = encoder.lastOutputs(ids: ids, table: embedding.table, batch: batch)
-      let pooled = directions.map { maxOverTime($0, batch: batch) }
+      var pooled = directions.map { maxOverTime($0, batch: batch) }
+      if pooling == .maxMean { pooled += directions.map { meanOverTime($0, batch: batch) } }
       return pooled.count == 1 ? pooled[0] : concatColumns(pooled)
     }
     let encoded: (outputs: Variable, summary: Variable, finalState: [Variable])
@@ -77,16 +83,23 @@ public final class ManyToOne: Layer {
     case .last:
       return encoded.summary
     case .mean:
-      var weights = [Float](repeating: 0, count: batch.rows)
-      for step in 0..<batch.steps {
-        for (index, length) in batch.lengths.enumerated() where step < length {
-          weights[step * batch.size + index] = 1 / Float(length)
-        }
-      }
-      return sumOverTime(scaleRows(encoded.outputs, weights), batch: batch)
+      return meanOverTime(encoded.outputs, batch: batch)
     case .max:
       return maxOverTime(encoded.outputs, batch: batch)
+    case .maxMean:
+      return concatColumns([maxOverTime(encoded.outputs, batch: batch), meanOverTime(encoded.outputs, batch: batch)])
     }
+  }
+
+  /// The mean of time-major rows over each sequence's real steps.
+  func meanOverTime(_ rows: Variable, batch: SequenceBatch) -> Variable {
+    var weights = [Float](repeating: 0, count: batch.rows)
+    for step in 0..<batch.steps {
+      for (index, length) in batch.lengths.enumerated() where step < length {
+        weights[step * batch.size + index] = 1 / Float(length)
+      }
+    }
+    return sumOverTime(scaleRows(rows, weights), batch: batch)
   }
 
   /// Class probabilities `[batch][classes]` of `head`, no gradient kept.
@@ -116,6 +129,14 @@ public final class ManyToOne: Layer {
   ) -> Variable {
     softmaxCrossEntropy(
       self(sequences, training: true, head: head, rng: &rng), targets: labels, classWeights: classWeights)
+  }
+
+  /// Mean cross-entropy of the batch against target distributions (`batch × classes`
+  /// values): a teacher's probabilities mixed with the labels, for distillation.
+  public func loss(
+    _ sequences: [[Int]], targets: [Float], head: Int = 0, rng: inout SeededGenerator
+  ) -> Variable {
+    softTargetCrossEntropy(self(sequences, training: true, head: head, rng: &rng), targets: targets)
   }
 
   public func parameters() -> [Parameter] {

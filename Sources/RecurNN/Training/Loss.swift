@@ -60,3 +60,25 @@ public func softmaxCrossEntropy(
     logits.accumulate(delta)
   }
 }
+
+/// Mean softmax cross-entropy of `logits` (`[rows, classes]`) against target distributions
+/// `targets` (`rows × classes` values, each row summing to 1): −Σ q·log p per row. With a
+/// one-hot row it is `softmaxCrossEntropy`; with a teacher's probabilities mixed in, the
+/// loss of knowledge distillation. The gradient of a row is p − q.
+public func softTargetCrossEntropy(_ logits: Variable, targets: [Float]) -> Variable {
+  let classes = logits.columns
+  let rows = logits.rows
+  precondition(targets.count == rows * classes, "softTargetCrossEntropy: \(targets.count) targets for \(logits.shape)")
+  let probabilities = softmax(logits.value)
+  var loss: Float = 0
+  for index in 0..<(rows * classes) where targets[index] > 0 {
+    loss -= targets[index] * logf(max(probabilities.data[index], 1e-30))
+  }
+  let denominator = Float(max(rows, 1))
+  return Variable(Tensor(shape: [1, 1], data: [loss / denominator]), inputs: [logits]) { result in
+    let scale = result.gradient![0] / denominator
+    var delta = [Float](repeating: 0, count: rows * classes)
+    for index in 0..<(rows * classes) { delta[index] = scale * (probabilities.data[index] - targets[index]) }
+    logits.accumulate(delta)
+  }
+}

@@ -164,20 +164,26 @@ public struct EarlyStopping {
 }
 
 /// An exponential moving average of parameters over training steps (Polyak averaging):
-/// `average = decay · average + (1 − decay) · value` after each step. `swap` exchanges the
+/// `average = d · average + (1 − d) · value` after each step, where `d` is `decay` — or,
+/// with `warmUp`, `(1 + n) / (10 + n)` after `n` steps while that is smaller, so a short run
+/// averages its own steps rather than keeping its random start. `swap` exchanges the
 /// averages and the live values, to check or save the averaged model and go back.
 public struct WeightAverage {
   public let decay: Float
+  public let warmUp: Bool
   private var values: [[Float]]
+  private var updates = 0
 
-  public init(_ parameters: [Parameter], decay: Float) {
+  public init(_ parameters: [Parameter], decay: Float, warmUp: Bool = false) {
     self.decay = decay
+    self.warmUp = warmUp
     values = parameters.map(\.variable.value.data)
   }
 
   public mutating func update(_ parameters: [Parameter]) {
-    let keep = decay
-    let take = 1 - decay
+    let keep = warmUp ? min(decay, Float(1 + updates) / Float(10 + updates)) : decay
+    let take = 1 - keep
+    updates += 1
     for (index, parameter) in parameters.enumerated() {
       parameter.variable.value.data.withUnsafeBufferPointer { live in
         values[index].withUnsafeMutableBufferPointer { average in
