@@ -107,6 +107,9 @@ struct TrainSentiment: ParsableCommand {
   @Option(help: "The share of a training file without its own dev file held out as dev.")
   var holdOut = 0.1
 
+  @Option(help: "The pretrained vectors' most frequent words kept in the vocabulary even when training never saw them.")
+  var pretrainedWords = SentimentTrainingOptions().pretrainedWords
+
   @Option(help: "Decay of the moving average of the weights that is checked and saved (0: the weights as trained).")
   var average: Float = 0.999
 
@@ -146,6 +149,8 @@ struct TrainSentiment: ParsableCommand {
     options.learningRate = learningRate
     options.dropout = dropout
     options.maxTrainingTokens = maxTokens
+    guard pretrainedWords >= 0 else { throw ValidationError("--pretrained-words must be 0 or more") }
+    options.pretrainedWords = pretrainedWords
     guard (0..<1).contains(average), (0...1).contains(distill) else {
       throw ValidationError("--average must be in [0, 1) and --distill in [0, 1]")
     }

@@ -175,9 +175,13 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertTrue(plain.out.contains("(opinion 0.") || plain.out.contains("(opinion 1."), plain.out)
 
     // Leaving a source out trains without it and reports its dev score apart.
-    let left = try train(["--out", path("left"), "--leave-out", "subj/all.tsv"])
+    let left = try train(["--out", path("left"), "--leave-out", "subj/all.tsv", "--pretrained-words", "0"])
     XCTAssertEqual(left.status, 0, left.err)
     XCTAssertTrue(left.err.contains("left out of training"), left.err)
+    let leftCard =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("left/card.json")))
+      as! [String: Any]
+    XCTAssertEqual((leftCard["training"] as? [String: String])?["pretrained_words"], "0")
 
     // A mix that cannot be used is refused with its line.
     for (text, message) in [
