@@ -145,7 +145,8 @@ public struct NamesTrainer {
     let model = NamesModel(
       network: network, words: words, characters: characters, tags: tags, lists: useLists ? lists : nil, card: card)
 
-    let singletons = Set(counts.filter { $0.value == 1 }.map { words.id($0.key) })
+    let singletons =
+      options.singletonUnknown > 0 ? Set(counts.filter { $0.value == 1 }.map { words.id($0.key) }) : []
     let gold = sentences.map { $0.tags.map { tagIndex[$0] ?? 0 } }
     var allowed: [[UInt64]] = []
     var ranges: [(range: Range<Int>, weight: Double)] = []

@@ -32,7 +32,7 @@ public final class ManyToOne: Layer {
     self.embedding = embedding
     encoder = RecurrentEncoder(
       kind: cell, input: embedding.width, hidden: hidden, layers: layers, bidirectional: bidirectional, rng: &rng)
-    let width = pooling == .maxMean ? 2 * encoder.outputSize : encoder.outputSize
+    let width = Self.pooledSize(pooling, encoderOutput: encoder.outputSize)
     output = Dense(input: width, output: classes, rng: &rng)
     var extra: [Dense] = []
     for classes in extraHeads { extra.append(Dense(input: width, output: classes, rng: &rng)) }
@@ -58,7 +58,11 @@ public final class ManyToOne: Layer {
   }
 
   /// The width of the pooled vector the heads read.
-  public var pooledSize: Int { pooling == .maxMean ? 2 * encoder.outputSize : encoder.outputSize }
+  public var pooledSize: Int { Self.pooledSize(pooling, encoderOutput: encoder.outputSize) }
+
+  static func pooledSize(_ pooling: Pooling, encoderOutput: Int) -> Int {
+    pooling == .maxMean ? 2 * encoderOutput : encoderOutput
+  }
 
   /// The pooled encoder vector `[batch, pooledSize]` of each sequence.
   func pooled(_ sequences: [[Int]], training: Bool, rng: inout SeededGenerator) -> Variable {
