@@ -83,8 +83,18 @@ struct TrainSentiment: ParsableCommand {
   @Flag(inversion: .prefixedNo, help: "Fine-tune the word vectors (--no-tune-vectors keeps them as loaded).")
   var tuneVectors = true
 
-  @Option(help: "Pooling over the outputs: last, mean, max or max+mean.")
+  @Option(
+    help:
+      "Pooling over the outputs: last, mean, max, max+mean or attention (a softmax over the steps of a learned score of each output)."
+  )
   var pooling = "max"
+
+  @Option(
+    help: """
+      Word features read beside each word vector, comma-separated: negation (1 for a word in \
+      the scope of not, no, never, n't, without, … up to the end of its clause).
+      """)
+  var features = ""
 
   @Option(help: "Passes over the training data.")
   var epochs = 4
@@ -126,7 +136,7 @@ struct TrainSentiment: ParsableCommand {
 
   mutating func run() throws {
     guard let pooling = ManyToOne.Pooling(rawValue: pooling) else {
-      throw ValidationError("--pooling must be last, mean, max or max+mean")
+      throw ValidationError("--pooling must be last, mean, max, max+mean or attention")
     }
     guard epochs >= 1, hidden >= 1, maxTokens >= 1, threads >= 1, batchSize >= 1, (1...8).contains(layers) else {
       throw ValidationError(
@@ -143,6 +153,14 @@ struct TrainSentiment: ParsableCommand {
     options.layers = layers
     options.trainableVectors = tuneVectors
     options.pooling = pooling
+    var chosen: [SentimentFeature] = []
+    for name in features.split(separator: ",") {
+      guard let feature = SentimentFeature(rawValue: String(name)), !chosen.contains(feature) else {
+        throw ValidationError("--features takes distinct names from: negation")
+      }
+      chosen.append(feature)
+    }
+    options.features = chosen
     options.epochs = epochs
     options.seed = seed
     options.batchSize = batchSize

@@ -36,6 +36,7 @@ final class SentimentModelTests: XCTestCase {
 
   func trainToy(
     seed: UInt64 = 5, layers: Int = 1, teachers: [SentimentModel] = [], flipLabels: Bool = false,
+    examples given: [SentimentExample]? = nil, dev givenDev: [SentimentExample]? = nil,
     configure: (inout SentimentTrainingOptions) -> Void = { _ in }
   ) throws -> SentimentModel {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-vectors-\(UUID().uuidString)")
@@ -52,8 +53,8 @@ final class SentimentModelTests: XCTestCase {
     options.layers = layers
     options.averaging = 0
     configure(&options)
-    let dev = DevSet(name: "toy dev", examples: toyExamples(count: 40, seed: 99))
-    var examples = toyExamples(count: 200, seed: 1)
+    let dev = DevSet(name: "toy dev", examples: givenDev ?? toyExamples(count: 40, seed: 99))
+    var examples = given ?? toyExamples(count: 200, seed: 1)
     if flipLabels { for index in examples.indices { examples[index].label = 1 - examples[index].label } }
     return SentimentTrainer(options: options).train(
       sources: [TrainingSource(name: "toy", examples: examples)], dev: [dev], vectors: vectors, teachers: teachers
@@ -180,6 +181,70 @@ final class SentimentModelTests: XCTestCase {
     try "{ not json".write(to: cardURL, atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try SentimentModel.load(directory: folder.path))
     XCTAssertThrowsError(try SentimentModel.load(directory: "/nonexistent/model"))
+  }
+
+  func testNegationScopeRunsFromTheCueToTheEndOfItsClause() throws {
+    let model = try trainToy()
+    func scope(_ text: String) -> [String] {
+      let words = model.words(text)
+      return zip(words, SentimentFeature.negationScope(words)).filter(\.1).map(\.0)
+    }
+    XCTAssertEqual(scope("No problems so far, five stars."), ["problems", "so", "far"])
+    XCTAssertEqual(scope("It didn't shrink in the wash."), ["shrink", "in", "the", "wash"])
+    XCTAssertEqual(scope("Not bad at all but not great either"), ["bad", "at", "all", "great", "either"])
+    XCTAssertEqual(scope("Without any fuss; the app just works"), ["any", "fuss"])
+    XCTAssertEqual(scope("dont buy it, never again"), ["buy", "it", "again"])
+    XCTAssertEqual(scope("Not one, not 2 or 3 stars"), ["one", "2", "or", "3", "stars"])
+    XCTAssertEqual(scope("A lovely film."), [])
+    XCTAssertEqual(
+      SentimentFeature.values([.negation], words: ["not", "bad", "."]), [[0], [1], [0]])
+    XCTAssertEqual(SentimentFeature.values([], words: ["not", "bad"]), [[], []])
+    XCTAssertThrowsError(try SentimentFeature.parse("negation,sarcasm")) { error in
+      XCTAssertTrue("\(error)".contains("unknown feature 'sarcasm'"), "\(error)")
+    }
+    XCTAssertEqual(try SentimentFeature.parse(nil), [])
+  }
+
+  /// Texts whose cue word is negated half the time: with the negation feature the model
+  /// reads the flip, and the feature survives a save and a load.
+  func testTheNegationFeatureTeachesAFlipAndRoundTrips() throws {
+    func negated(_ examples: [SentimentExample]) -> [SentimentExample] {
+      examples.enumerated().map { index, example in
+        guard index % 4 < 2 else { return example }
+        var words = example.text.dropLast().split(separator: " ").map(String.init)
+        let cue = words.firstIndex { Self.positiveWords.contains($0) || Self.negativeWords.contains($0) }!
+        words.insert("not", at: cue)
+        return SentimentExample(label: 1 - example.label, text: words.joined(separator: " ") + ".")
+      }
+    }
+    let model = try trainToy(
+      examples: negated(toyExamples(count: 400, seed: 1)), dev: negated(toyExamples(count: 40, seed: 99))
+    ) {
+      $0.features = [.negation]
+      $0.epochs = 10
+    }
+    XCTAssertEqual(model.card.architecture["features"], "negation")
+    XCTAssertEqual(model.network.featureCount, 1)
+    let texts = ["the plot was not superb.", "the plot was superb.", "the cast was not awful.", "the cast was awful."]
+    let scores = model.positiveProbabilities(texts: texts)
+    XCTAssertLessThan(scores[0], 0.5, "\(scores)")
+    XCTAssertGreaterThan(scores[1], 0.5, "\(scores)")
+    XCTAssertGreaterThan(scores[2], 0.5, "\(scores)")
+    XCTAssertLessThan(scores[3], 0.5, "\(scores)")
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-model-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try model.save(directory: folder.path)
+    let loaded = try SentimentModel.load(directory: folder.path)
+    XCTAssertEqual(loaded.features, [.negation])
+    XCTAssertEqual(loaded.positiveProbabilities(texts: texts), scores)
+    // A card naming a feature this build does not know is refused with its name.
+    let cardURL = folder.appendingPathComponent(SentimentModel.cardFile)
+    let card = try String(contentsOf: cardURL, encoding: .utf8)
+    try card.replacingOccurrences(of: "\"negation\"", with: "\"irony\"").write(
+      to: cardURL, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
+      XCTAssertTrue("\(error)".contains("unknown feature 'irony'"), "\(error)")
+    }
   }
 
   func testSentencesAreCutAtParagraphsAndAtTheLengthLimit() {

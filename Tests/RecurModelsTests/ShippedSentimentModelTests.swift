@@ -39,10 +39,10 @@ final class ShippedSentimentModelTests: XCTestCase {
         let share = try XCTUnwrap(training[key].flatMap(Double.init), "the card records no \(key)")
         rows = SentimentData.holdOut(rows, fraction: share, seed: seed).dev
       }
-      let ids = rows.map { model.ids(model.words($0.text)) }
+      let inputs = rows.map { model.input(text: $0.text) }
       let probabilities =
         rows[0].task == .opinion
-        ? try XCTUnwrap(model.opinionProbabilities(ids: ids)) : model.positiveProbabilities(ids: ids)
+        ? try XCTUnwrap(model.opinionProbabilities(inputs)) : model.positiveProbabilities(inputs)
       let correct = zip(probabilities, rows).filter { ($0 >= 0.5 ? 1 : 0) == $1.label }.count
       let accuracy = Double(correct) / Double(rows.count)
       XCTAssertEqual(accuracy, recorded, accuracy: 0.005, "\(name): accuracy \(accuracy), card says \(recorded)")
@@ -59,7 +59,7 @@ final class ShippedSentimentModelTests: XCTestCase {
     let products = try SentimentData.load(fixtures.appendingPathComponent("opinion-products.tsv").path)
     let model = try SentimentModel.load(directory: Self.modelFolder)
     func opinion(_ rows: [SentimentExample]) throws -> [Double] {
-      try XCTUnwrap(model.opinionProbabilities(ids: rows.map { model.ids(model.words($0.text)) }))
+      try XCTUnwrap(model.opinionProbabilities(rows.map { model.input(text: $0.text) }))
     }
     let facts = news.filter { $0.label == 0 }
     let opinions = (news + products).filter { $0.label == 1 }

@@ -7,7 +7,7 @@ final class EngineBehaviourTests: XCTestCase {
   func testASequenceScoresTheSameAloneOrInABatch() {
     for kind in CellKind.allCases {
       for bidirectional in [false, true] {
-        for pooling in [ManyToOne.Pooling.last, .mean, .max, .maxMean] {
+        for pooling in [ManyToOne.Pooling.last, .mean, .max, .maxMean, .attention] {
           var rng = SeededGenerator(seed: 21)
           let model = ManyToOne(
             embedding: Embedding(vocabulary: 20, width: 6, rng: &rng), cell: kind, hidden: 8, classes: 3,
@@ -29,6 +29,33 @@ final class EngineBehaviourTests: XCTestCase {
           }
         }
       }
+    }
+  }
+
+  /// Features read beside the words: the same scores alone, in a batch and through the
+  /// graph, and they change what the model reads.
+  func testAClassifierReadsTokenFeaturesBesideTheWords() {
+    for pooling in [ManyToOne.Pooling.max, .mean, .attention] {
+      var rng = SeededGenerator(seed: 23)
+      let model = ManyToOne(
+        embedding: Embedding(vocabulary: 20, width: 6, rng: &rng), featureCount: 2, cell: .gru, hidden: 8, classes: 2,
+        bidirectional: true, pooling: pooling, rng: &rng)
+      let sequences = [[1, 2, 3], [4, 5, 6, 7, 8], [9]]
+      let features: [[[Float]]] = [
+        [[1, 0], [0, 1], [0, 0]], [[0, 0], [1, 1], [0, 1], [0, 0], [1, 0]], [[1, 1]],
+      ]
+      let batched = model.probabilities(sequences, features: features)
+      var unused = SeededGenerator(seed: 0)
+      let graph = softmax(model(sequences, features: features, rng: &unused).value)
+      for (a, b) in zip(graph.data, batched.flatMap { $0 }) { XCTAssertEqual(a, b, accuracy: 1e-6, "\(pooling)") }
+      for index in sequences.indices {
+        let alone = model.probabilities([sequences[index]], features: [features[index]])[0]
+        for (a, b) in zip(alone, batched[index]) { XCTAssertEqual(a, b, accuracy: 1e-6, "\(pooling) \(index)") }
+      }
+      let without = model.probabilities(sequences)
+      XCTAssertNotEqual(without[0][1], batched[0][1], accuracy: 1e-4)
+      let zeros = model.probabilities(sequences, features: features.map { $0.map { _ in [0, 0] } })
+      XCTAssertEqual(zeros.flatMap { $0 }, without.flatMap { $0 })
     }
   }
 

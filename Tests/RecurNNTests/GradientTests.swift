@@ -189,6 +189,19 @@ final class GradientTests: XCTestCase {
     assertGradientsMatch(bothPooled.parameters()) {
       bothPooled.loss([[1, 2, 3], [4, 5], [6]], labels: [0, 1, 1], rng: &dropoutRNG)
     }
+    let attended = ManyToOne(
+      embedding: Embedding(vocabulary: 7, width: 3, rng: &rng), cell: .lstm, hidden: 3, classes: 2,
+      bidirectional: true, pooling: .attention, rng: &rng)
+    assertGradientsMatch(attended.parameters()) {
+      attended.loss([[1, 2, 3], [4, 5], [6]], labels: [0, 1, 1], rng: &dropoutRNG)
+    }
+    let withFeatures = ManyToOne(
+      embedding: Embedding(vocabulary: 7, width: 3, rng: &rng), featureCount: 2, cell: .gru, hidden: 3, classes: 2,
+      bidirectional: true, pooling: .max, rng: &rng)
+    assertGradientsMatch(withFeatures.parameters()) {
+      withFeatures.loss(
+        [[1, 2, 3], [4, 5]], features: [[[1, 0], [0, 1], [1, 1]], [[0, 0], [1, 0]]], labels: [0, 1], rng: &dropoutRNG)
+    }
     let translator = Seq2Seq(
       sourceVocabulary: 6, targetVocabulary: 6, width: 3, hidden: 4, cell: .gru, startToken: 4, endToken: 5,
       rng: &rng)

@@ -262,10 +262,11 @@ public struct TrainSentimentCommand {
     let model = result.model
     // Inference speed on the first dev set (or the training texts), one text per sequence.
     let sample = (devSets.first?.examples ?? sources[0].examples).prefix(1000).map(\.text)
-    let sampleIDs = sample.map { model.ids(model.words($0)) }
+    let sampleInputs = sample.map { model.input(text: $0) }
     let clock = Date()
-    _ = model.positiveProbabilities(ids: sampleIDs)
-    let tokensPerSecond = Double(sampleIDs.reduce(0) { $0 + $1.count }) / max(1e-9, Date().timeIntervalSince(clock))
+    _ = model.positiveProbabilities(sampleInputs)
+    let tokensPerSecond =
+      Double(sampleInputs.reduce(0) { $0 + $1.ids.count }) / max(1e-9, Date().timeIntervalSince(clock))
 
     var card = model.card
     card.created = ISO8601DateFormatter().string(from: Date())
@@ -367,11 +368,10 @@ public struct EvalSentimentCommand {
     }
     // Timed end to end: tokenizing, looking up and scoring.
     let clock = Date()
-    let ids = rows.map { loaded.ids(loaded.words($0.text)) }
-    let probabilities =
-      opinion ? loaded.opinionProbabilities(ids: ids) ?? [] : loaded.positiveProbabilities(ids: ids)
+    let inputs = rows.map { loaded.input(text: $0.text) }
+    let probabilities = opinion ? loaded.opinionProbabilities(inputs) ?? [] : loaded.positiveProbabilities(inputs)
     let seconds = max(1e-9, Date().timeIntervalSince(clock))
-    let tokensPerSecond = Double(ids.reduce(0) { $0 + $1.count }) / seconds
+    let tokensPerSecond = Double(inputs.reduce(0) { $0 + $1.ids.count }) / seconds
     let report = ClassificationReport(
       labels: opinion ? SentimentData.opinionLabels : SentimentData.labels, gold: rows.map(\.label),
       predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })

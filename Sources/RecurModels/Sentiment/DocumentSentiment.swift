@@ -81,7 +81,7 @@ public struct DocumentSentiment {
       var unsupported: String?
     }
     var plans: [Plan] = []
-    var sequences: [[Int]] = []
+    var sequences: [SentimentModel.Input] = []
     for (index, text) in texts.enumerated() {
       let declared = languages?[index]
       let language = declared ?? LanguageGuesser.guess(text)
@@ -100,10 +100,10 @@ public struct DocumentSentiment {
       }
       plans.append(plan)
       guard plan.unsupported == nil else { continue }
-      let ids = model.ids(tokens.map { $0.text.lowercased() })
-      for range in plan.sentences + plan.passages { sequences.append(Array(ids[range])) }
+      let input = model.input(tokens.map { $0.text.lowercased() })
+      for range in plan.sentences + plan.passages { sequences.append(input[range]) }
     }
-    let (scores, opinions) = model.scores(ids: sequences)
+    let (scores, opinions) = model.scores(sequences)
     var next = 0
     return plans.map { plan in
       guard plan.unsupported == nil else {

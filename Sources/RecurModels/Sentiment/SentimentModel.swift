@@ -2,8 +2,8 @@ import Foundation
 import RecurNN
 import RecurText
 
-/// The shipped N → 1 sentiment classifier: RecurText tokens, lower-cased, → word ids →
-/// `ManyToOne` → P(negative), P(positive). A model is a directory holding
+/// The shipped N → 1 sentiment classifier: RecurText tokens, lower-cased, → word ids (and
+/// the card's word features) → `ManyToOne` → P(negative), P(positive). A model is a directory holding
 /// `model.safetensors` and `card.json` (architecture, vocabulary, data, command, seed, scores).
 public final class SentimentModel {
   public static let weightsFile = ModelFolder.weightsFile
@@ -11,12 +11,36 @@ public final class SentimentModel {
 
   public let network: ManyToOne
   public let vocabulary: Vocabulary
+  /// The features read beside each word (the card's `features`).
+  public let features: [SentimentFeature]
   public var card: ModelCard
   let tokenizer = Tokenizer()
 
-  init(network: ManyToOne, vocabulary: Vocabulary, card: ModelCard) {
+  /// A text as the network reads it: word ids, and each word's feature values.
+  public struct Input: Sendable {
+    public var ids: [Int]
+    /// `features.count` values a word; empty lists when the model reads none.
+    public var features: [[Float]]
+
+    /// The words of `range`.
+    public subscript(range: Range<Int>) -> Input {
+      Input(ids: Array(ids[range]), features: Array(features[range]))
+    }
+
+    /// The first `head` words and the last `limit − head` when longer than `limit`.
+    func cut(to limit: Int, head: Int) -> Input {
+      guard ids.count > limit else { return self }
+      return Input(
+        ids: Array(ids.prefix(head) + ids.suffix(limit - head)),
+        features: Array(features.prefix(head) + features.suffix(limit - head)))
+    }
+  }
+
+  init(network: ManyToOne, vocabulary: Vocabulary, features: [SentimentFeature], card: ModelCard) {
+    precondition(network.featureCount == features.count, "the network reads \(network.featureCount) features")
     self.network = network
     self.vocabulary = vocabulary
+    self.features = features
     self.card = card
   }
 
@@ -33,12 +57,13 @@ public final class SentimentModel {
       throw DataFileError("the model card's architecture names no known cell (rnn, gru, lstm)")
     }
     guard let pooling = architecture["pooling"].flatMap(ManyToOne.Pooling.init(rawValue:)) else {
-      throw DataFileError("the model card's architecture names no known pooling (last, mean, max, max+mean)")
+      throw DataFileError("the model card's architecture names no known pooling (last, mean, max, max+mean, attention)")
     }
     let width = try integer("width", 1...4096)
     let hidden = try integer("hidden", 1...4096)
     let layers = try integer("layers", 1...8)
     let bidirectional = architecture["bidirectional"] == "true"
+    let features = try SentimentFeature.parse(architecture["features"])
     let heads = architecture["heads"] ?? "polarity"
     guard heads == "polarity" || heads == "polarity,opinion" else {
       throw DataFileError("the model card's architecture names unknown heads '\(heads)' (polarity[,opinion])")
@@ -46,8 +71,9 @@ public final class SentimentModel {
     var rng = SeededGenerator(seed: 0)
     return ManyToOne(
       // The weights file fills every value: no time spent drawing random ones first.
-      embedding: Embedding(vectors: Tensor(zeros: [vocabulary, width]), trainable: true), cell: cell, hidden: hidden,
-      classes: 2, extraHeads: heads == "polarity" ? [] : [2], layers: layers, bidirectional: bidirectional,
+      embedding: Embedding(vectors: Tensor(zeros: [vocabulary, width]), trainable: true),
+      featureCount: features.count, cell: cell, hidden: hidden, classes: 2, extraHeads: heads == "polarity" ? [] : [2],
+      layers: layers, bidirectional: bidirectional,
       pooling: pooling, rng: &rng)
   }
 
@@ -61,7 +87,9 @@ public final class SentimentModel {
     let vocabulary = try Vocabulary(stored: card.vocabularies["words"] ?? [])
     let network = try network(for: card.architecture, vocabulary: vocabulary.count)
     try ModelFolder.loadWeights(directory, card: card, into: network.parameters())
-    return SentimentModel(network: network, vocabulary: vocabulary, card: card)
+    return SentimentModel(
+      network: network, vocabulary: vocabulary, features: try SentimentFeature.parse(card.architecture["features"]),
+      card: card)
   }
 
   public func save(directory: String) throws(DataFileError) {
@@ -73,20 +101,28 @@ public final class SentimentModel {
     tokenizer.tokenize(text).map { $0.text.lowercased() }
   }
 
-  public func ids(_ words: [String]) -> [Int] {
-    words.map(vocabulary.id)
+  /// Lower-cased words (`words(_:)`) as the network reads them.
+  public func input(_ words: [String]) -> Input {
+    Input(ids: words.map(vocabulary.id), features: SentimentFeature.values(features, words: words))
   }
 
-  /// P(class 1) of each of `heads` for each token sequence, `[head][sequence]`, scored in
-  /// batches of similar lengths with one encoder pass per batch. The result does not
-  /// depend on how sequences are batched.
-  func headProbabilities(_ sequences: [[Int]], heads: [Int], batchSize: Int) -> [[Double]] {
-    var result = heads.map { _ in [Double](repeating: 0.5, count: sequences.count) }
-    let order = sequences.indices.sorted { sequences[$0].count < sequences[$1].count }
+  /// The input of `text` (`input(words(text))`).
+  public func input(text: String) -> Input {
+    input(words(text))
+  }
+
+  /// P(class 1) of each of `heads` for each input, `[head][input]`, scored in batches of
+  /// similar lengths with one encoder pass per batch. The result does not depend on how
+  /// inputs are batched.
+  func headProbabilities(_ inputs: [Input], heads: [Int], batchSize: Int) -> [[Double]] {
+    var result = heads.map { _ in [Double](repeating: 0.5, count: inputs.count) }
+    let order = inputs.indices.sorted { inputs[$0].ids.count < inputs[$1].ids.count }
     var start = 0
     while start < order.count {
       let chunk = Array(order[start..<min(start + batchSize, order.count)])
-      let probabilities = network.everyHeadProbabilities(chunk.map { sequences[$0] }, heads: heads)
+      let probabilities = network.everyHeadProbabilities(
+        chunk.map { inputs[$0].ids }, features: features.isEmpty ? nil : chunk.map { inputs[$0].features },
+        heads: heads)
       for head in heads.indices {
         for (position, index) in chunk.enumerated() { result[head][index] = Double(probabilities[head][position][1]) }
       }
@@ -95,26 +131,26 @@ public final class SentimentModel {
     return result
   }
 
-  /// P(positive) of each token sequence.
-  public func positiveProbabilities(ids sequences: [[Int]], batchSize: Int = 64) -> [Double] {
-    headProbabilities(sequences, heads: [0], batchSize: batchSize)[0]
+  /// P(positive) of each input.
+  public func positiveProbabilities(_ inputs: [Input], batchSize: Int = 64) -> [Double] {
+    headProbabilities(inputs, heads: [0], batchSize: batchSize)[0]
   }
 
-  /// P(positive) and, when the model has the head, P(subjective) of each token sequence,
-  /// from one encoder pass per batch.
-  public func scores(ids sequences: [[Int]], batchSize: Int = 64) -> (positive: [Double], opinion: [Double]?) {
-    let scores = headProbabilities(sequences, heads: readsOpinion ? [0, 1] : [0], batchSize: batchSize)
+  /// P(positive) and, when the model has the head, P(subjective) of each input, from one
+  /// encoder pass per batch.
+  public func scores(_ inputs: [Input], batchSize: Int = 64) -> (positive: [Double], opinion: [Double]?) {
+    let scores = headProbabilities(inputs, heads: readsOpinion ? [0, 1] : [0], batchSize: batchSize)
     return (scores[0], readsOpinion ? scores[1] : nil)
   }
 
-  /// P(subjective) of each token sequence; nil when the model has no opinion head.
-  public func opinionProbabilities(ids sequences: [[Int]], batchSize: Int = 64) -> [Double]? {
+  /// P(subjective) of each input; nil when the model has no opinion head.
+  public func opinionProbabilities(_ inputs: [Input], batchSize: Int = 64) -> [Double]? {
     guard readsOpinion else { return nil }
-    return headProbabilities(sequences, heads: [1], batchSize: batchSize)[0]
+    return headProbabilities(inputs, heads: [1], batchSize: batchSize)[0]
   }
 
   /// P(positive) of each text as one sequence (the evaluation's binary decision).
   public func positiveProbabilities(texts: [String]) -> [Double] {
-    positiveProbabilities(ids: texts.map { ids(words($0)) })
+    positiveProbabilities(texts.map { input(text: $0) })
   }
 }

@@ -10,6 +10,8 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   /// Stacked recurrent layers.
   public var layers = 1
   public var pooling: ManyToOne.Pooling = .max
+  /// Features read beside each word vector.
+  public var features: [SentimentFeature] = []
   public var epochs = 4
   public var batchSize = 32
   public var learningRate: Float = 0.002
@@ -132,13 +134,15 @@ public struct SentimentTrainer {
       vectors: vocabulary.embeddingTable(from: vectors, rng: &rng), trainable: options.trainableVectors)
     let opinion = examples.contains { $0.task == .opinion } || dev.contains { $0.examples.first?.task == .opinion }
     let network = ManyToOne(
-      embedding: embedding, cell: options.cell, hidden: options.hidden, classes: 2, extraHeads: opinion ? [2] : [],
+      embedding: embedding, featureCount: options.features.count, cell: options.cell, hidden: options.hidden,
+      classes: 2, extraHeads: opinion ? [2] : [],
       layers: options.layers, bidirectional: options.bidirectional, pooling: options.pooling,
       dropout: options.dropout, rng: &rng)
     var architecture = [
       "cell": options.cell.rawValue, "bidirectional": String(options.bidirectional), "hidden": String(options.hidden),
       "layers": String(options.layers), "pooling": options.pooling.rawValue, "width": String(vectors.width),
     ]
+    if !options.features.isEmpty { architecture["features"] = options.features.map(\.rawValue).joined(separator: ",") }
     var vocabularies = ["words": vocabulary.words, "labels": SentimentData.labels]
     if opinion {
       architecture["heads"] = "polarity,opinion"
@@ -147,9 +151,11 @@ public struct SentimentTrainer {
     let card = ModelCard(
       name: "sentiment", version: opinion ? "2" : "1", created: "", architecture: architecture,
       vocabularies: vocabularies, command: "", seed: options.seed)
-    let model = SentimentModel(network: network, vocabulary: vocabulary, card: card)
+    let model = SentimentModel(network: network, vocabulary: vocabulary, features: options.features, card: card)
 
-    let sequences = tokenized.map { truncated(model.ids($0)) }
+    let inputs = tokenized.map { truncated(model.input($0)) }
+    let sequences = inputs.map(\.ids)
+    let features = options.features.isEmpty ? nil : inputs.map(\.features)
     let labels = examples.map(\.label)
     let heads = examples.map(\.task.rawValue)
     let taught =
@@ -165,7 +171,7 @@ public struct SentimentTrainer {
       .started(
         examples: examples.count, tokens: sequences.reduce(0) { $0 + $1.count }, vocabulary: vocabulary.count,
         parameters: parameters.reduce(0) { $0 + $1.variable.value.count }))
-    let devIDs = dev.map { set in set.examples.map { model.ids(model.words($0.text)) } }
+    let devInputs = dev.map { set in set.examples.map { model.input(text: $0.text) } }
     let optimizer = Adam(learningRate: options.learningRate)
     var average = options.averaging > 0 ? WeightAverage(parameters, decay: options.averaging, warmUp: true) : nil
     var stopping = EarlyStopping(patience: Int.max)
@@ -183,10 +189,12 @@ public struct SentimentTrainer {
         let loss =
           taught.map { targets in
             network.loss(
-              batch.map { sequences[$0] }, targets: batch.flatMap { targets[$0] }, head: heads[batch[0]], rng: &rng)
+              batch.map { sequences[$0] }, features: features.map { all in batch.map { all[$0] } },
+              targets: batch.flatMap { targets[$0] }, head: heads[batch[0]], rng: &rng)
           }
           ?? network.loss(
-            batch.map { sequences[$0] }, labels: batch.map { labels[$0] }, head: heads[batch[0]], rng: &rng)
+            batch.map { sequences[$0] }, features: features.map { all in batch.map { all[$0] } },
+            labels: batch.map { labels[$0] }, head: heads[batch[0]], rng: &rng)
         loss.backward()
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
@@ -213,11 +221,11 @@ public struct SentimentTrainer {
           var scores: [String: Double] = [:]
           var shown: [String: Double] = [:]
           var selection: [Double] = []
-          for (set, ids) in zip(dev, devIDs) {
+          for (set, inputs) in zip(dev, devInputs) {
             guard !set.examples.isEmpty else { continue }
             let probabilities =
               set.examples[0].task == .opinion
-              ? model.opinionProbabilities(ids: ids) ?? [] : model.positiveProbabilities(ids: ids)
+              ? model.opinionProbabilities(inputs) ?? [] : model.positiveProbabilities(inputs)
             let score = DevSet.score(
               gold: set.examples.map(\.label), predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
             scores["accuracy " + set.name] = score.accuracy
@@ -259,8 +267,8 @@ public struct SentimentTrainer {
       let rows = heads.indices.filter { heads[$0] == head }
       var sum = [Double](repeating: 0, count: rows.count)
       for teacher in readers {
-        let ids = rows.map { truncated(teacher.ids(tokenized[$0])) }
-        let probabilities = teacher.headProbabilities(ids, heads: [head], batchSize: 64)[0]
+        let inputs = rows.map { truncated(teacher.input(tokenized[$0])) }
+        let probabilities = teacher.headProbabilities(inputs, heads: [head], batchSize: 64)[0]
         for index in sum.indices { sum[index] += probabilities[index] }
       }
       let share = options.distillation
@@ -302,10 +310,7 @@ public struct SentimentTrainer {
     return Vocabulary(words: trainingWords + vectors.words.prefix(options.pretrainedWords))
   }
 
-  func truncated(_ ids: [Int]) -> [Int] {
-    let limit = options.maxTrainingTokens
-    guard ids.count > limit else { return ids }
-    let head = limit / 3
-    return Array(ids.prefix(head)) + Array(ids.suffix(limit - head))
+  func truncated(_ input: SentimentModel.Input) -> SentimentModel.Input {
+    input.cut(to: options.maxTrainingTokens, head: options.maxTrainingTokens / 3)
   }
 }

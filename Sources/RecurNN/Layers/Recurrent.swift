@@ -53,18 +53,61 @@ public final class Recurrent: Layer {
         ids: ids, table: table, weight: weight, bias: cell.inputBias, overflow: &space.overflow)
       guard let rest, rest.columns > 0 else { return (words.pointers, words.keepAlive) }
       // Features beside the words: the rest of the sum, continued in the same order
-      // (rows tableWidth… of W_x) onto a copy of the words' rows.
-      let out = space.projected.reserve(ids.count * width)
-      for (row, pointer) in words.pointers.enumerated() { (out + row * width).update(from: pointer, count: width) }
-      rest.value.data.withUnsafeBufferPointer { pr in
+      // (rows tableWidth… of W_x) onto a copy of the words' rows — once for each distinct
+      // word-and-features row (a word form read the same way projects the same), which
+      // every row like it then shares.
+      let columns = rest.columns
+      return rest.value.data.withUnsafeBufferPointer { pr in
+        let (firsts, slots) = Self.distinctRows(ids: ids, rest: pr.baseAddress!, columns: columns)
+        let out = space.projected.reserve(firsts.count * width)
+        let packed = space.distinctRest.reserve(firsts.count * columns)
+        for (slot, row) in firsts.enumerated() {
+          (out + slot * width).update(from: words.pointers[row], count: width)
+          (packed + slot * columns).update(from: pr.baseAddress! + row * columns, count: columns)
+        }
         weight.value.data.withUnsafeBufferPointer { pw in
           product(
-            pr.baseAddress!, pw.baseAddress! + tableWidth * width, out, m: ids.count, n: width, k: rest.columns,
-            accumulate: true)
+            packed, pw.baseAddress! + tableWidth * width, out, m: firsts.count, n: width, k: columns, accumulate: true)
+        }
+        return (slots.map { UnsafePointer(out + $0 * width) }, words.keepAlive)
+      }
+    }
+  }
+
+  /// The distinct rows of (`ids[i]`, `rest` row `i`), compared bit for bit: the first row
+  /// of each, in order, and each row's index among them.
+  static func distinctRows(ids: [Int], rest: UnsafePointer<Float>, columns: Int) -> (firsts: [Int], slots: [Int]) {
+    var capacity = 16
+    while capacity < 2 * ids.count { capacity *= 2 }
+    // Open addressing: each bucket holds a slot + 1, 0 when empty.
+    var buckets = [Int32](repeating: 0, count: capacity)
+    var firsts: [Int] = []
+    var slots = [Int](repeating: 0, count: ids.count)
+    let bytes = columns * MemoryLayout<Float>.size
+    rest.withMemoryRebound(to: UInt32.self, capacity: ids.count * columns) { bits in
+      for row in ids.indices {
+        let values = bits + row * columns
+        var hash = (0xcbf2_9ce4_8422_2325 ^ UInt64(bitPattern: Int64(ids[row]))) &* 0x100_0000_01b3
+        for column in 0..<columns { hash = (hash ^ UInt64(values[column])) &* 0x100_0000_01b3 }
+        var bucket = Int(truncatingIfNeeded: hash ^ (hash >> 29)) & (capacity - 1)
+        while true {
+          let held = Int(buckets[bucket]) - 1
+          if held < 0 {
+            buckets[bucket] = Int32(firsts.count + 1)
+            slots[row] = firsts.count
+            firsts.append(row)
+            break
+          }
+          let first = firsts[held]
+          if ids[first] == ids[row] && memcmp(bits + first * columns, values, bytes) == 0 {
+            slots[row] = held
+            break
+          }
+          bucket = (bucket + 1) & (capacity - 1)
         }
       }
-      return ((0..<ids.count).map { UnsafePointer(out + $0 * width) }, words.keepAlive)
     }
+    return (firsts, slots)
   }
 
   public func parameters() -> [Parameter] {

@@ -314,6 +314,8 @@ final class SequenceWorkspace {
   var outputs: [Float] = []
   var projected = ScratchBuffer()
   var overflow = ScratchBuffer()
+  /// The distinct feature rows beside a batch's words (inference).
+  var distinctRest = ScratchBuffer()
   var state = ScratchBuffer()
   var cellState = ScratchBuffer()
   var gates = ScratchBuffer()
@@ -336,7 +338,7 @@ final class SequenceWorkspace {
   }
 
   nonisolated(unsafe) static let buffers: [ReferenceWritableKeyPath<SequenceWorkspace, ScratchBuffer>] = [
-    \.projected, \.overflow, \.state, \.cellState, \.gates, \.recurrent, \.savedGates, \.savedRecurrent,
+    \.projected, \.overflow, \.distinctRest, \.state, \.cellState, \.gates, \.recurrent, \.savedGates, \.savedRecurrent,
     \.savedState, \.savedCell, \.transposed, \.stateGradient, \.cellGradient, \.gateGradient, \.recurrentGradient,
     \.initialCell,
   ]

@@ -70,11 +70,7 @@ public final class ManyToMany: Layer {
       let characters = input.characters ?? input.words.map { $0.map { _ in [] } }
       parts.append(characterEncoder(batch.timeMajor(characters, pad: [])))
     }
-    if featureCount > 0 {
-      let empty = [Float](repeating: 0, count: featureCount)
-      let rows = batch.timeMajor(input.features ?? input.words.map { $0.map { _ in empty } }, pad: empty)
-      parts.append(constant(Tensor(shape: [batch.rows, featureCount], data: rows.flatMap { $0 })))
-    }
+    if featureCount > 0 { parts.append(batch.featureRows(input.features, width: featureCount)) }
     let rest = parts.isEmpty ? nil : parts.count == 1 ? parts[0] : concatColumns(parts)
     let encoded: Variable
     if training && dropout.rate > 0 {

@@ -1,6 +1,7 @@
 /// N → 1: a sequence in, one output (a class) out — document or sentence sentiment.
 ///
-/// Tokens → embedding → recurrent encoder (any cell, one or two directions, stacked) →
+/// Tokens (each a word and, optionally, `featureCount` feature values read beside it) →
+/// embedding → recurrent encoder (any cell, one or two directions, stacked) →
 /// the final state, the mean or the maximum of the outputs → `Dense` → class logits.
 ///
 /// Extra heads (`extraHeads`) read the same pooled vector with a `Dense` of their own: one
@@ -16,6 +17,9 @@ public final class ManyToOne: Layer {
     case max
     /// The largest value and the mean of each output, side by side.
     case maxMean = "max+mean"
+    /// The outputs weighted by a softmax over the steps of a learned score of each
+    /// (`attention`: one linear unit reading the output).
+    case attention
   }
 
   public let embedding: Embedding
@@ -23,21 +27,29 @@ public final class ManyToOne: Layer {
   public let output: Dense
   public let extraOutputs: [Dense]
   public let pooling: Pooling
+  /// The score of each output step, for `.attention` pooling.
+  public let attention: Dense?
+  /// Feature values read beside each token's word vector (0: words only).
+  public let featureCount: Int
   public var dropout: Dropout
 
   public init(
-    embedding: Embedding, cell: CellKind, hidden: Int, classes: Int, extraHeads: [Int] = [], layers: Int = 1,
-    bidirectional: Bool = false, pooling: Pooling = .last, dropout: Float = 0, rng: inout SeededGenerator
+    embedding: Embedding, featureCount: Int = 0, cell: CellKind, hidden: Int, classes: Int, extraHeads: [Int] = [],
+    layers: Int = 1, bidirectional: Bool = false, pooling: Pooling = .last, dropout: Float = 0,
+    rng: inout SeededGenerator
   ) {
     self.embedding = embedding
+    self.featureCount = featureCount
     encoder = RecurrentEncoder(
-      kind: cell, input: embedding.width, hidden: hidden, layers: layers, bidirectional: bidirectional, rng: &rng)
+      kind: cell, input: embedding.width + featureCount, hidden: hidden, layers: layers, bidirectional: bidirectional,
+      rng: &rng)
     let width = Self.pooledSize(pooling, encoderOutput: encoder.outputSize)
     output = Dense(input: width, output: classes, rng: &rng)
     var extra: [Dense] = []
     for classes in extraHeads { extra.append(Dense(input: width, output: classes, rng: &rng)) }
     extraOutputs = extra
     self.pooling = pooling
+    attention = pooling == .attention ? Dense(input: encoder.outputSize, output: 1, rng: &rng) : nil
     self.dropout = Dropout(rate: dropout)
   }
 
@@ -49,12 +61,14 @@ public final class ManyToOne: Layer {
     return index == 0 ? output : extraOutputs[index - 1]
   }
 
-  /// Token ids of each sequence → logits `[batch, classes]` of `head`. An empty sequence
-  /// scores from the zero state.
+  /// Token ids of each sequence (and each token's features, zeros when nil) → logits
+  /// `[batch, classes]` of `head`. An empty sequence scores from the zero state.
   public func callAsFunction(
-    _ sequences: [[Int]], training: Bool = false, head: Int = 0, rng: inout SeededGenerator
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, training: Bool = false, head: Int = 0,
+    rng: inout SeededGenerator
   ) -> Variable {
-    self.head(head)(dropout(pooled(sequences, training: training, rng: &rng), training: training, rng: &rng))
+    self.head(head)(
+      dropout(pooled(sequences, features: features, training: training, rng: &rng), training: training, rng: &rng))
   }
 
   /// The width of the pooled vector the heads read.
@@ -65,23 +79,33 @@ public final class ManyToOne: Layer {
   }
 
   /// The pooled encoder vector `[batch, pooledSize]` of each sequence.
-  func pooled(_ sequences: [[Int]], training: Bool, rng: inout SeededGenerator) -> Variable {
+  func pooled(_ sequences: [[Int]], features: [[[Float]]]?, training: Bool, rng: inout SeededGenerator) -> Variable {
     let batch = SequenceBatch(lengths: sequences.map(\.count))
     guard batch.steps > 0 else { return Variable(Tensor(zeros: [sequences.count, pooledSize])) }
     let ids = batch.timeMajor(sequences, pad: -1)
-    if (pooling == .max || pooling == .maxMean) && !training && !GradientMode.isEnabled {
+    let rest = featureCount > 0 ? batch.featureRows(features, width: featureCount) : nil
+    if pooling != .last && pooling != .mean && !training && !GradientMode.isEnabled {
       // Inference: each direction's outputs pooled where they are (the same values as
       // pooling the two side by side).
-      let directions = encoder.lastOutputs(ids: ids, table: embedding.table, batch: batch)
-      var pooled = directions.map { maxOverTime($0, batch: batch) }
-      if pooling == .maxMean { pooled += directions.map { meanOverTime($0, batch: batch) } }
+      let directions = encoder.lastOutputs(ids: ids, table: embedding.table, rest: rest, batch: batch)
+      var pooled: [Variable]
+      if let attention {
+        let weights = attentionWeights(
+          affine(parts: directions, attention.weight, attention.bias).value.data, batch: batch)
+        pooled = directions.map { sumOverTime(scaleRows($0, weights), batch: batch) }
+      } else {
+        pooled = directions.map { maxOverTime($0, batch: batch) }
+        if pooling == .maxMean { pooled += directions.map { meanOverTime($0, batch: batch) } }
+      }
       return pooled.count == 1 ? pooled[0] : concatColumns(pooled)
     }
     let encoded: (outputs: Variable, summary: Variable, finalState: [Variable])
     if training && dropout.rate > 0 {
-      encoded = encoder(dropout(embedding(ids), training: training, rng: &rng), batch: batch)
+      let words = embedding(ids)
+      let joined = rest.map { concatColumns([words, $0]) } ?? words
+      encoded = encoder(dropout(joined, training: training, rng: &rng), batch: batch)
     } else {
-      encoded = encoder(ids: ids, table: embedding.table, batch: batch)
+      encoded = encoder(ids: ids, table: embedding.table, rest: rest, batch: batch)
     }
     switch pooling {
     case .last:
@@ -92,6 +116,8 @@ public final class ManyToOne: Layer {
       return maxOverTime(encoded.outputs, batch: batch)
     case .maxMean:
       return concatColumns([maxOverTime(encoded.outputs, batch: batch), meanOverTime(encoded.outputs, batch: batch)])
+    case .attention:
+      return attentionOverTime(encoded.outputs, scores: attention!(encoded.outputs), batch: batch)
     }
   }
 
@@ -107,17 +133,19 @@ public final class ManyToOne: Layer {
   }
 
   /// Class probabilities `[batch][classes]` of `head`, no gradient kept.
-  public func probabilities(_ sequences: [[Int]], head: Int = 0) -> [[Float]] {
-    everyHeadProbabilities(sequences, heads: [head])[0]
+  public func probabilities(_ sequences: [[Int]], features: [[[Float]]]? = nil, head: Int = 0) -> [[Float]] {
+    everyHeadProbabilities(sequences, features: features, heads: [head])[0]
   }
 
   /// Class probabilities of each of `heads` (every head by default) from one encoder pass:
   /// `[head][sequence][class]`, no gradient kept.
-  public func everyHeadProbabilities(_ sequences: [[Int]], heads: [Int]? = nil) -> [[[Float]]] {
+  public func everyHeadProbabilities(
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, heads: [Int]? = nil
+  ) -> [[[Float]]] {
     guard !sequences.isEmpty else { return (heads ?? Array(0..<headCount)).map { _ in [] } }
     var unused = SeededGenerator(seed: 0)
     return withoutGradients {
-      let pooled = self.pooled(sequences, training: false, rng: &unused)
+      let pooled = self.pooled(sequences, features: features, training: false, rng: &unused)
       return (heads ?? Array(0..<headCount)).map { index in
         let probabilities = softmax(self.head(index)(pooled).value)
         return (0..<sequences.count).map {
@@ -129,23 +157,26 @@ public final class ManyToOne: Layer {
 
   /// Mean cross-entropy of the batch against `labels`.
   public func loss(
-    _ sequences: [[Int]], labels: [Int], head: Int = 0, classWeights: [Float]? = nil, rng: inout SeededGenerator
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, labels: [Int], head: Int = 0, classWeights: [Float]? = nil,
+    rng: inout SeededGenerator
   ) -> Variable {
     softmaxCrossEntropy(
-      self(sequences, training: true, head: head, rng: &rng), targets: labels, classWeights: classWeights)
+      self(sequences, features: features, training: true, head: head, rng: &rng), targets: labels,
+      classWeights: classWeights)
   }
 
   /// Mean cross-entropy of the batch against target distributions (`batch × classes`
   /// values): a teacher's probabilities mixed with the labels, for distillation.
   public func loss(
-    _ sequences: [[Int]], targets: [Float], head: Int = 0, rng: inout SeededGenerator
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, targets: [Float], head: Int = 0, rng: inout SeededGenerator
   ) -> Variable {
-    softTargetCrossEntropy(self(sequences, training: true, head: head, rng: &rng), targets: targets)
+    softTargetCrossEntropy(
+      self(sequences, features: features, training: true, head: head, rng: &rng), targets: targets)
   }
 
   public func parameters() -> [Parameter] {
     embedding.parameters().prefixed("embedding") + encoder.parameters().prefixed("encoder")
-      + output.parameters().prefixed("output")
+      + (attention?.parameters().prefixed("attention") ?? []) + output.parameters().prefixed("output")
       + extraOutputs.enumerated().flatMap { $0.element.parameters().prefixed("output\($0.offset + 1)") }
   }
 }
