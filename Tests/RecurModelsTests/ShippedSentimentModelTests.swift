@@ -77,6 +77,19 @@ final class ShippedSentimentModelTests: XCTestCase {
     XCTAssertEqual(opinionLabels.filter { $0 == .neutral }.count, 0, "\(opinionLabels)")
   }
 
+  /// Short product-review sentences written for the project (40 positive, 40 negative,
+  /// many of them mild or negated: `No complaints, five stars.`): the model reads at least
+  /// 85 % of them right (the card records 87.5 %, VADER 67.5 %, TextBlob 58.8 %).
+  func testShortProductSentencesReadTheirPolarity() throws {
+    let fixtures = Self.repository.appendingPathComponent("Tests/RecurModelsTests/Fixtures")
+    let rows = try SentimentData.load(fixtures.appendingPathComponent("polarity-products.tsv").path)
+    XCTAssertEqual(rows.count, 80)
+    let model = try SentimentModel.load(directory: Self.modelFolder)
+    let positive = model.positiveProbabilities(rows.map { model.input(text: $0.text) })
+    let right = zip(rows, positive).filter { ($0.1 >= 0.5 ? 1 : 0) == $0.0.label }.count
+    XCTAssertGreaterThanOrEqual(Double(right) / Double(rows.count), 0.85, "\(right) of \(rows.count)")
+  }
+
   func testABatchLabelsLikeOneDocumentAtATime() throws {
     let model = try SentimentModel.load(directory: Self.modelFolder)
     let labeler = DocumentSentiment(model: model)

@@ -69,6 +69,26 @@ final class KernelTests: XCTestCase {
   }
 
   /// The one-row product over packed weights (batch-1 inference) gives the product's bits.
+  /// A batch's (word, features) rows are projected once each: repeats share a row, and
+  /// the tagger scores them as the graph (which projects every row) does.
+  func testRepeatedWordAndFeatureRowsAreProjectedOnce() {
+    let rest: [Float] = [1, 0, 0, 1, 0, 1, 1, 0, 0, 0]
+    let (firsts, slots) = Recurrent.distinctRows(ids: [3, 3, 4, 3, -1], rest: rest, columns: 2)
+    XCTAssertEqual(firsts, [0, 1, 2, 4])
+    XCTAssertEqual(slots, [0, 1, 2, 0, 3])
+    var rng = SeededGenerator(seed: 31)
+    let model = ManyToMany(
+      embedding: Embedding(vocabulary: 10, width: 4, rng: &rng), featureCount: 2, cell: .lstm, hidden: 5, tags: 3,
+      useCRF: false, rng: &rng)
+    let input = ManyToMany.Input(
+      words: [[1, 2, 1, 1], [2, 1]], features: [[[1, 0], [0, 1], [1, 0], [0, 0]], [[0, 1], [1, 0]]])
+    var unused = SeededGenerator(seed: 0)
+    let fast = withoutGradients { model.emissions(input, rng: &unused).scores.value.data }
+    let graph = model.emissions(input, rng: &unused).scores.value.data
+    XCTAssertEqual(fast.count, graph.count)
+    for (a, b) in zip(fast, graph) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+  }
+
   func testPackedOneRowProductGivesTheSameBits() {
     var rng = SeededGenerator(seed: 36)
     for path in availablePaths {

@@ -19,12 +19,12 @@ public final class SentimentModel {
   /// A text as the network reads it: word ids, and each word's feature values.
   public struct Input: Sendable {
     public var ids: [Int]
-    /// `features.count` values a word; empty lists when the model reads none.
+    /// `features.count` values a word; empty when the model reads none.
     public var features: [[Float]]
 
     /// The words of `range`.
     public subscript(range: Range<Int>) -> Input {
-      Input(ids: Array(ids[range]), features: Array(features[range]))
+      Input(ids: Array(ids[range]), features: features.isEmpty ? [] : Array(features[range]))
     }
 
     /// The first `head` words and the last `limit − head` when longer than `limit`.
@@ -32,7 +32,7 @@ public final class SentimentModel {
       guard ids.count > limit else { return self }
       return Input(
         ids: Array(ids.prefix(head) + ids.suffix(limit - head)),
-        features: Array(features.prefix(head) + features.suffix(limit - head)))
+        features: features.isEmpty ? [] : Array(features.prefix(head) + features.suffix(limit - head)))
     }
   }
 
@@ -103,7 +103,9 @@ public final class SentimentModel {
 
   /// Lower-cased words (`words(_:)`) as the network reads them.
   public func input(_ words: [String]) -> Input {
-    Input(ids: words.map(vocabulary.id), features: SentimentFeature.values(features, words: words))
+    Input(
+      ids: words.map(vocabulary.id),
+      features: features.isEmpty ? [] : SentimentFeature.values(features, words: words))
   }
 
   /// The input of `text` (`input(words(text))`).
