@@ -164,6 +164,20 @@ final class NamesTests: XCTestCase {
 
   /// A second source that marks people but not places (its places stand as `O`) is trained
   /// as partially labelled: its `O` may hide a LOC, so places are still learnt as LOC.
+  /// Tokens are read once and remembered: a token reads the same wherever it stands
+  /// (only the sentence start differs), as the uncached features say.
+  func testRememberedTokensReadAsFreshOnes() throws {
+    let model = try trainToy()
+    let sentences = [["Smith", "met", "SMITH", "in", "Zürich"], ["Zürich", "met", "Smith", "."], ["Smith"]]
+    let input = model.input(sentences)
+    for (index, sentence) in sentences.enumerated() {
+      XCTAssertEqual(input.words[index], sentence.map { model.words.id($0.lowercased()) })
+      XCTAssertEqual(input.characters?[index], sentence.map { $0.map(model.characterID) })
+      XCTAssertEqual(input.features?[index], NameFeatures.features(sentence, lists: model.lists))
+    }
+    XCTAssertEqual(model.input(sentences).features ?? [], input.features ?? [])
+  }
+
   func testAPartiallyLabelledSourceDoesNotTeachItsMissingTypeAsO() throws {
     var (vectors, options) = toySetup(seed: 1)
     options.caseVariants = 0

@@ -97,12 +97,66 @@ public final class NamesModel {
 
   /// The network's input for sentences of tokens (as written).
   public func input(_ sentences: [[String]]) -> ManyToMany.Input {
-    ManyToMany.Input(
-      words: sentences.map { $0.map { words.id($0.lowercased()) } },
-      characters: network.characterEncoder == nil
-        ? nil : sentences.map { $0.map { $0.map(characterID) } },
-      features: network.featureCount == 0 ? nil : sentences.map { NameFeatures.features($0, lists: lists) })
+    let useCharacters = network.characterEncoder != nil
+    let useFeatures = network.featureCount > 0
+    let start = NameFeatures.names.firstIndex(of: "sentence_start")!
+    var words: [[Int]] = []
+    var characters: [[[Int]]] = []
+    var features: [[[Float]]] = []
+    words.reserveCapacity(sentences.count)
+    forms.lock.lock()
+    defer { forms.lock.unlock() }
+    if forms.entries.count > FormCache.limit { forms.entries.removeAll(keepingCapacity: true) }
+    for sentence in sentences {
+      var sentenceWords: [Int] = []
+      var sentenceCharacters: [[Int]] = []
+      var sentenceFeatures: [[Float]] = []
+      sentenceWords.reserveCapacity(sentence.count)
+      for (index, token) in sentence.enumerated() {
+        let entry = forms.entries[token] ?? read(token)
+        if forms.entries.count <= FormCache.limit { forms.entries[token] = entry }
+        sentenceWords.append(entry.word)
+        if useCharacters { sentenceCharacters.append(entry.characters) }
+        if useFeatures {
+          var values = entry.features
+          if index == 0 { values[start] = 1 }
+          sentenceFeatures.append(values)
+        }
+      }
+      words.append(sentenceWords)
+      if useCharacters { characters.append(sentenceCharacters) }
+      if useFeatures { features.append(sentenceFeatures) }
+    }
+    return ManyToMany.Input(
+      words: words, characters: useCharacters ? characters : nil, features: useFeatures ? features : nil)
   }
+
+  /// What the network reads of a token as written, wherever it stands (its features as
+  /// for a word inside a sentence); the same token always reads the same, so it is
+  /// remembered (`forms`).
+  func read(_ token: String) -> FormCache.Entry {
+    FormCache.Entry(
+      word: words.id(token.lowercased()),
+      characters: network.characterEncoder == nil ? [] : token.map(characterID),
+      features: network.featureCount == 0
+        ? []
+        : NameFeatures.printableASCIIFeatures(token, first: false, lists: lists)
+          ?? NameFeatures.characterFeatures(token, first: false, lists: lists))
+  }
+
+  /// Tokens already read (at most `limit`; forgotten all at once past that).
+  final class FormCache: @unchecked Sendable {
+    struct Entry {
+      var word: Int
+      var characters: [Int]
+      var features: [Float]
+    }
+    static let limit = 200_000
+    var entries: [String: Entry] = [:]
+    let lock = NSLock()
+  }
+
+  let forms = FormCache()
 
   /// A character's id; one training never saw is read as its letter without accents
   /// (`Ž` as `Z`, `ø` as `o`) when that is known, so unfamiliar names keep their shape.
