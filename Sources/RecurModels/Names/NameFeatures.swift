@@ -46,10 +46,16 @@ public enum NameFeatures {
 
   /// Features of each token of a sentence.
   public static func features(_ tokens: [String], lists: NameLists?) -> [[Float]] {
-    tokens.enumerated().map { index, token in
-      printableASCIIFeatures(token, first: index == 0, lists: lists)
-        ?? characterFeatures(token, first: index == 0, lists: lists)
-    }
+    tokens.enumerated().map { index, token in tokenFeatures(token, first: index == 0, lists: lists) }
+  }
+
+  /// The position of the sentence-start feature in a token's features.
+  static let sentenceStart = names.firstIndex(of: "sentence_start")!
+
+  /// One token's features: from its bytes when it is printable ASCII, else character by
+  /// character.
+  static func tokenFeatures(_ token: String, first: Bool, lists: NameLists?) -> [Float] {
+    printableASCIIFeatures(token, first: first, lists: lists) ?? characterFeatures(token, first: first, lists: lists)
   }
 
   /// A token's features, character by character (any text).

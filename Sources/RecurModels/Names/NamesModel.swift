@@ -99,27 +99,31 @@ public final class NamesModel {
   public func input(_ sentences: [[String]]) -> ManyToMany.Input {
     let useCharacters = network.characterEncoder != nil
     let useFeatures = network.featureCount > 0
-    let start = NameFeatures.names.firstIndex(of: "sentence_start")!
     var words: [[Int]] = []
     var characters: [[[Int]]] = []
     var features: [[[Float]]] = []
     words.reserveCapacity(sentences.count)
     forms.lock.lock()
     defer { forms.lock.unlock() }
-    if forms.entries.count > FormCache.limit { forms.entries.removeAll(keepingCapacity: true) }
     for sentence in sentences {
       var sentenceWords: [Int] = []
       var sentenceCharacters: [[Int]] = []
       var sentenceFeatures: [[Float]] = []
       sentenceWords.reserveCapacity(sentence.count)
       for (index, token) in sentence.enumerated() {
-        let entry = forms.entries[token] ?? read(token)
-        if forms.entries.count <= FormCache.limit { forms.entries[token] = entry }
+        let entry: FormCache.Entry
+        if let known = forms.entries[token] {
+          entry = known
+        } else {
+          entry = read(token)
+          if forms.entries.count >= FormCache.limit { forms.entries.removeAll(keepingCapacity: true) }
+          forms.entries[token] = entry
+        }
         sentenceWords.append(entry.word)
         if useCharacters { sentenceCharacters.append(entry.characters) }
         if useFeatures {
           var values = entry.features
-          if index == 0 { values[start] = 1 }
+          if index == 0 { values[NameFeatures.sentenceStart] = 1 }
           sentenceFeatures.append(values)
         }
       }
@@ -138,10 +142,7 @@ public final class NamesModel {
     FormCache.Entry(
       word: words.id(token.lowercased()),
       characters: network.characterEncoder == nil ? [] : token.map(characterID),
-      features: network.featureCount == 0
-        ? []
-        : NameFeatures.printableASCIIFeatures(token, first: false, lists: lists)
-          ?? NameFeatures.characterFeatures(token, first: false, lists: lists))
+      features: network.featureCount == 0 ? [] : NameFeatures.tokenFeatures(token, first: false, lists: lists))
   }
 
   /// Tokens already read (at most `limit`; forgotten all at once past that).

@@ -3,8 +3,9 @@ import RecurNN
 import RecurText
 
 /// The shipped N → 1 sentiment classifier: RecurText tokens, lower-cased, → word ids (and
-/// the card's word features) → `ManyToOne` → P(negative), P(positive). A model is a directory holding
-/// `model.safetensors` and `card.json` (architecture, vocabulary, data, command, seed, scores).
+/// the card's word features) → `ManyToOne` → P(negative), P(positive). A model is a
+/// directory holding `model.safetensors` and `card.json` (architecture, vocabulary, data,
+/// command, seed, scores).
 public final class SentimentModel {
   public static let weightsFile = ModelFolder.weightsFile
   public static let cardFile = ModelFolder.cardFile
@@ -44,8 +45,11 @@ public final class SentimentModel {
     self.card = card
   }
 
-  /// The architecture a card describes, with freshly initialised weights.
-  static func network(for architecture: [String: String], vocabulary: Int) throws(DataFileError) -> ManyToOne {
+  /// The architecture a card describes (reading `features` beside the words), with
+  /// freshly initialised weights.
+  static func network(
+    for architecture: [String: String], features: [SentimentFeature], vocabulary: Int
+  ) throws(DataFileError) -> ManyToOne {
     func integer(_ key: String, _ range: ClosedRange<Int>) throws(DataFileError) -> Int {
       guard let text = architecture[key], let value = Int(text), range.contains(value) else {
         throw DataFileError(
@@ -63,7 +67,6 @@ public final class SentimentModel {
     let hidden = try integer("hidden", 1...4096)
     let layers = try integer("layers", 1...8)
     let bidirectional = architecture["bidirectional"] == "true"
-    let features = try SentimentFeature.parse(architecture["features"])
     let heads = architecture["heads"] ?? "polarity"
     guard heads == "polarity" || heads == "polarity,opinion" else {
       throw DataFileError("the model card's architecture names unknown heads '\(heads)' (polarity[,opinion])")
@@ -85,11 +88,10 @@ public final class SentimentModel {
   public static func load(directory: String) throws(DataFileError) -> SentimentModel {
     let card = try ModelFolder.card(directory, name: "sentiment")
     let vocabulary = try Vocabulary(stored: card.vocabularies["words"] ?? [])
-    let network = try network(for: card.architecture, vocabulary: vocabulary.count)
+    let features = try SentimentFeature.parse(card.architecture["features"])
+    let network = try network(for: card.architecture, features: features, vocabulary: vocabulary.count)
     try ModelFolder.loadWeights(directory, card: card, into: network.parameters())
-    return SentimentModel(
-      network: network, vocabulary: vocabulary, features: try SentimentFeature.parse(card.architecture["features"]),
-      card: card)
+    return SentimentModel(network: network, vocabulary: vocabulary, features: features, card: card)
   }
 
   public func save(directory: String) throws(DataFileError) {

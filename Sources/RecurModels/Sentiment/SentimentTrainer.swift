@@ -186,15 +186,17 @@ public struct SentimentTrainer {
       var windowBatches = 0
       var windowStart = Date()
       for (number, batch) in batches.enumerated() {
+        let batchSequences = batch.map { sequences[$0] }
+        let batchFeatures = features.map { all in batch.map { all[$0] } }
         let loss =
           taught.map { targets in
             network.loss(
-              batch.map { sequences[$0] }, features: features.map { all in batch.map { all[$0] } },
-              targets: batch.flatMap { targets[$0] }, head: heads[batch[0]], rng: &rng)
+              batchSequences, features: batchFeatures, targets: batch.flatMap { targets[$0] }, head: heads[batch[0]],
+              rng: &rng)
           }
           ?? network.loss(
-            batch.map { sequences[$0] }, features: features.map { all in batch.map { all[$0] } },
-            labels: batch.map { labels[$0] }, head: heads[batch[0]], rng: &rng)
+            batchSequences, features: batchFeatures, labels: batch.map { labels[$0] }, head: heads[batch[0]],
+            rng: &rng)
         loss.backward()
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
