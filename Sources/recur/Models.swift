@@ -131,6 +131,16 @@ struct TrainSentiment: ParsableCommand {
   @Option(help: "With --teacher, the share of the teachers' probabilities in each training target.")
   var distill: Float = 0.5
 
+  @Option(
+    help: """
+      Passes of language-model pretraining over the training texts before the labelled \
+      epochs (each word's neighbours told from the encoder's two directions; 0: none).
+      """)
+  var pretrainEpochs = 0
+
+  @Option(help: "With --pretrain-epochs, how many of the commonest training words pretraining predicts.")
+  var pretrainTargets = SentimentTrainingOptions().pretrainTargets
+
   @Option(help: "OpenBLAS threads.")
   var threads = 1
 
@@ -174,6 +184,14 @@ struct TrainSentiment: ParsableCommand {
     }
     options.averaging = average
     options.distillation = distill
+    guard pretrainEpochs >= 0, pretrainTargets >= 1 else {
+      throw ValidationError("--pretrain-epochs must be 0 or more and --pretrain-targets at least 1")
+    }
+    guard pretrainEpochs == 0 || bidirectional else {
+      throw ValidationError("--pretrain-epochs needs a bidirectional encoder")
+    }
+    options.pretrainEpochs = pretrainEpochs
+    options.pretrainTargets = pretrainTargets
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     var training = TrainSentimentCommand(
       train: train, dev: dev, vectors: vectors, out: out, holdOut: holdOut, options: options, command: command)

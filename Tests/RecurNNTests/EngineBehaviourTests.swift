@@ -1,6 +1,7 @@
 import Foundation
-import RecurNN
 import XCTest
+
+@testable import RecurNN
 
 /// Padding, determinism, decoding constraints and the training utilities.
 final class EngineBehaviourTests: XCTestCase {
@@ -275,5 +276,57 @@ final class ResultSlots: @unchecked Sendable {
     lock.lock()
     defer { lock.unlock() }
     return slots[index]
+  }
+}
+
+/// Language-model pretraining by negative sampling.
+final class NeighbourWordTests: XCTestCase {
+  /// The forward half of step t scores word t + 1, the backward half word t − 1; words
+  /// outside the predicted ones and padding are never targets.
+  func testEachDirectionScoresItsNeighbour() {
+    var rng = SeededGenerator(seed: 1)
+    let objective = NeighbourWordPrediction(counts: [1, 1, 1], hidden: 2, negatives: 1, rng: &rng)
+    // Word 5 is not predicted.
+    let batch = SequenceBatch(lengths: [3, 3, 1])
+    let ids = batch.timeMajor([[0, 1, 2], [2, 5, 1], [1]], pad: -1)
+    XCTAssertEqual(
+      objective.entries(ids: ids, batch: batch),
+      [
+        NeighbourEntry(row: 0, column: 0, target: 1), NeighbourEntry(row: 3, column: 0, target: 2),
+        NeighbourEntry(row: 3, column: 2, target: 0), NeighbourEntry(row: 4, column: 0, target: 1),
+        NeighbourEntry(row: 4, column: 2, target: 2), NeighbourEntry(row: 6, column: 2, target: 1),
+      ])
+  }
+
+  /// −log σ(s⁺) − Σ log σ(−s⁻), a negative that is the entry's own word left out; the
+  /// gradient of the hidden vector is Σ (σ(s) − y) · w.
+  func testTheLossAndItsGradientByHand() {
+    let hidden = Variable(Tensor(shape: [1, 2], data: [1, 2]), requiresGradient: true)
+    let table = Variable(Tensor(shape: [2, 2], data: [1, 0, 0, 1]), requiresGradient: true)
+    let bias = Variable(Tensor(shape: [2], data: [0, 0.5]), requiresGradient: true)
+    let loss = negativeSamplingLoss(
+      hidden, entries: [NeighbourEntry(row: 0, column: 0, target: 0)], table: table, bias: bias, negatives: [1, 0])
+    func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+    XCTAssertEqual(loss.value.data[0], log1pf(expf(-1)) + log1pf(expf(2.5)), accuracy: 1e-5)
+    loss.backward()
+    XCTAssertEqual(hidden.gradient![0], sigmoid(1) - 1, accuracy: 1e-5)
+    XCTAssertEqual(hidden.gradient![1], sigmoid(2.5), accuracy: 1e-5)
+    XCTAssertEqual(bias.gradient![0], sigmoid(1) - 1, accuracy: 1e-5)
+    XCTAssertEqual(bias.gradient![1], sigmoid(2.5), accuracy: 1e-5)
+    for (got, expected) in zip(table.gradient!, [sigmoid(1) - 1, 2 * (sigmoid(1) - 1), sigmoid(2.5), 2 * sigmoid(2.5)])
+    {
+      XCTAssertEqual(got, expected, accuracy: 1e-5)
+    }
+  }
+
+  /// Sampling follows count^0.75: a word never seen is never drawn, and a word 16 times as
+  /// common is drawn about 8 times as often.
+  func testNegativesFollowTheUnigramDistributionToThreeQuarters() {
+    var rng = SeededGenerator(seed: 3)
+    let objective = NeighbourWordPrediction(counts: [16, 0, 1], hidden: 1, rng: &rng)
+    var drawn = [0, 0, 0]
+    for _ in 0..<9_000 { drawn[objective.sample(&rng)] += 1 }
+    XCTAssertEqual(drawn[1], 0)
+    XCTAssertEqual(Double(drawn[0]) / Double(drawn[2]), 8, accuracy: 1)
   }
 }

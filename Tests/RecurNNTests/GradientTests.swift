@@ -202,6 +202,14 @@ final class GradientTests: XCTestCase {
       withFeatures.loss(
         [[1, 2, 3], [4, 5]], features: [[[1, 0], [0, 1], [1, 1]], [[0, 0], [1, 0]]], labels: [0, 1], rng: &dropoutRNG)
     }
+    // Pretraining: each direction's outputs scoring the neighbouring words by negative
+    // sampling (the same negatives drawn at each evaluation).
+    let objective = NeighbourWordPrediction(counts: [4, 3, 2, 2, 1, 1], hidden: 3, negatives: 3, rng: &rng)
+    for index in objective.table.value.data.indices { objective.table.value.data[index] = rng.uniform(-1, 1) }
+    assertGradientsMatch(maxPooled.parameters() + objective.parameters()) {
+      var sampling = SeededGenerator(seed: 11)
+      return maxPooled.neighbourWordLoss([[1, 2, 3, 6], [4, 5], [6]], objective: objective, rng: &sampling)
+    }
     let translator = Seq2Seq(
       sourceVocabulary: 6, targetVocabulary: 6, width: 3, hidden: 4, cell: .gru, startToken: 4, endToken: 5,
       rng: &rng)

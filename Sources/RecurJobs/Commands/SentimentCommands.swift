@@ -251,6 +251,11 @@ public struct TrainSentimentCommand {
           String(
             format: "epoch %d/%d  batch %d/%d  loss %.4f  %.0f tokens/s", epoch, options.epochs, batch, batches, loss,
             speed), false)
+      case .pretraining(let epoch, let batch, let batches, let loss, let speed):
+        progress(
+          String(
+            format: "pretraining %d/%d  batch %d/%d  loss %.4f  %.0f tokens/s", epoch, options.pretrainEpochs, batch,
+            batches, loss, speed), false)
       case .checked(let epoch, let accuracies, let best):
         let scores = accuracies.sorted { $0.key < $1.key }.map { String(format: "%@ %.4f", $0.key, $0.value) }
         let mean = accuracies.isEmpty ? 0 : accuracies.values.reduce(0, +) / Double(accuracies.count)
@@ -283,6 +288,10 @@ public struct TrainSentimentCommand {
       "parameters": String(model.network.parameters().reduce(0) { $0 + $1.variable.value.count }),
     ]
     if options.averaging > 0 { settings["weight_average"] = String(options.averaging) }
+    if options.pretrainEpochs > 0 {
+      settings["pretrain_epochs"] = String(options.pretrainEpochs)
+      settings["pretrain_targets"] = String(options.pretrainTargets)
+    }
     for (index, teacher) in teacherModels.enumerated() {
       settings["teacher \(index + 1)"] = teacher.card.command
       settings["teacher \(index + 1) weights_sha256"] = teacher.card.files?.values.sorted().joined(separator: ",") ?? ""

@@ -35,6 +35,12 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   /// With teacher models, the share of their mean probabilities in each training target
   /// (the rest is the row's label): knowledge distillation.
   public var distillation: Float = 0.5
+  /// Passes of language-model pretraining over the training texts (labels unused) before
+  /// the labelled epochs: the encoder learns to tell each word's neighbours
+  /// (`NeighbourWordPrediction`). 0: none.
+  public var pretrainEpochs = 0
+  /// The most frequent training words that pretraining predicts.
+  public var pretrainTargets = 20_000
 
   public init() {}
 }
@@ -87,6 +93,8 @@ public struct TrainingSource: Sendable {
 public enum TrainingEvent: Sendable {
   case started(examples: Int, tokens: Int, vocabulary: Int, parameters: Int)
   case progress(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double)
+  /// A pretraining pass's progress (`loss`: the neighbour-word loss).
+  case pretraining(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double)
   case checked(epoch: Double, accuracies: [String: Double], best: Bool)
 }
 
@@ -171,6 +179,9 @@ public struct SentimentTrainer {
       .started(
         examples: examples.count, tokens: sequences.reduce(0) { $0 + $1.count }, vocabulary: vocabulary.count,
         parameters: parameters.reduce(0) { $0 + $1.variable.value.count }))
+    if options.pretrainEpochs > 0 {
+      pretrain(network, sequences: sequences, features: features, rng: &rng, progress: progress)
+    }
     let devInputs = dev.map { set in set.examples.map { model.input(text: $0.text) } }
     let optimizer = Adam(learningRate: options.learningRate)
     var average = options.averaging > 0 ? WeightAverage(parameters, decay: options.averaging, warmUp: true) : nil
@@ -256,6 +267,56 @@ public struct SentimentTrainer {
       average?.swap(parameters)
     }
     return SentimentTrainingResult(model: model, scores: bestScores, seconds: Date().timeIntervalSince(started))
+  }
+
+  /// Language-model pretraining of `network`'s word vectors and encoder on each distinct
+  /// training sequence, `pretrainEpochs` passes, Adam at the learning rate decaying linearly.
+  func pretrain(
+    _ network: ManyToOne, sequences: [[Int]], features: [[[Float]]]?, rng: inout SeededGenerator,
+    progress: (TrainingEvent) -> Void
+  ) {
+    precondition(network.encoder.bidirectional, "pretraining needs a bidirectional encoder")
+    var seen = Set<[Int]>()
+    let rows = sequences.indices.filter { sequences[$0].count > 1 && seen.insert(sequences[$0]).inserted }
+    // The vocabulary lists training words by frequency, so the first ids are the commonest.
+    var counts = [Int](repeating: 0, count: min(options.pretrainTargets, network.embedding.vocabulary))
+    for row in rows { for id in sequences[row] where id < counts.count { counts[id] += 1 } }
+    let objective = NeighbourWordPrediction(counts: counts, hidden: network.encoder.hiddenSize, rng: &rng)
+    let parameters = network.parameters() + objective.parameters()
+    let optimizer = Adam(learningRate: options.learningRate)
+    for epoch in 0..<options.pretrainEpochs {
+      optimizer.learningRate = LearningRateSchedule.linear(epochs: options.pretrainEpochs + 1)
+        .rate(base: options.learningRate, epoch: epoch)
+      let batches = lengthBucketedBatches(
+        lengths: rows.map { sequences[$0].count }, batchSize: options.batchSize, rng: &rng)
+      var windowLoss = 0.0
+      var windowTokens = 0
+      var windowBatches = 0
+      var windowStart = Date()
+      for (number, batch) in batches.enumerated() {
+        let picked = batch.map { rows[$0] }
+        let loss = network.neighbourWordLoss(
+          picked.map { sequences[$0] }, features: features.map { all in picked.map { all[$0] } },
+          objective: objective, rng: &rng)
+        loss.backward()
+        clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
+        optimizer.update(parameters)
+        windowLoss += Double(loss.value.data[0])
+        windowTokens += picked.reduce(0) { $0 + sequences[$1].count }
+        windowBatches += 1
+        if windowBatches == 20 || number == batches.count - 1 {
+          let elapsed = max(1e-9, Date().timeIntervalSince(windowStart))
+          progress(
+            .pretraining(
+              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: windowLoss / Double(windowBatches),
+              tokensPerSecond: Double(windowTokens) / elapsed))
+          windowLoss = 0
+          windowTokens = 0
+          windowBatches = 0
+          windowStart = Date()
+        }
+      }
+    }
   }
 
   /// Each row's training target, `[negative, positive]` or `[objective, subjective]`: the

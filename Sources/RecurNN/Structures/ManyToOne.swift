@@ -99,14 +99,7 @@ public final class ManyToOne: Layer {
       }
       return pooled.count == 1 ? pooled[0] : concatColumns(pooled)
     }
-    let encoded: (outputs: Variable, summary: Variable, finalState: [Variable])
-    if training && dropout.rate > 0 {
-      let words = embedding(ids)
-      let joined = rest.map { concatColumns([words, $0]) } ?? words
-      encoded = encoder(dropout(joined, training: training, rng: &rng), batch: batch)
-    } else {
-      encoded = encoder(ids: ids, table: embedding.table, rest: rest, batch: batch)
-    }
+    let encoded = encode(ids: ids, rest: rest, batch: batch, training: training, rng: &rng)
     switch pooling {
     case .last:
       return encoded.summary
@@ -119,6 +112,32 @@ public final class ManyToOne: Layer {
     case .attention:
       return attentionOverTime(encoded.outputs, scores: attention!(encoded.outputs), batch: batch)
     }
+  }
+
+  /// The encoder's reading of time-major `ids` (and feature rows `rest`), with dropout on
+  /// its input when training.
+  private func encode(
+    ids: [Int], rest: Variable?, batch: SequenceBatch, training: Bool, rng: inout SeededGenerator
+  ) -> (outputs: Variable, summary: Variable, finalState: [Variable]) {
+    if training && dropout.rate > 0 {
+      let words = embedding(ids)
+      let joined = rest.map { concatColumns([words, $0]) } ?? words
+      return encoder(dropout(joined, training: training, rng: &rng), batch: batch)
+    }
+    return encoder(ids: ids, table: embedding.table, rest: rest, batch: batch)
+  }
+
+  /// The loss of `objective` on the encoder's outputs for `sequences`: pretraining the
+  /// word vectors and the encoder on text without labels.
+  public func neighbourWordLoss(
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, objective: NeighbourWordPrediction,
+    rng: inout SeededGenerator
+  ) -> Variable {
+    let batch = SequenceBatch(lengths: sequences.map(\.count))
+    let ids = batch.timeMajor(sequences, pad: -1)
+    let rest = featureCount > 0 ? batch.featureRows(features, width: featureCount) : nil
+    let outputs = encode(ids: ids, rest: rest, batch: batch, training: true, rng: &rng).outputs
+    return objective.loss(dropout(outputs, training: true, rng: &rng), ids: ids, batch: batch, rng: &rng)
   }
 
   /// The mean of time-major rows over each sequence's real steps.
