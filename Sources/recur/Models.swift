@@ -366,6 +366,21 @@ struct TrainNames: ParsableCommand {
   @Option(help: "The chance that a word seen once in training is read as the unknown word.")
   var singletonUnknown: Float = 0
 
+  @Option(
+    help: """
+      Passes of language-model pretraining before the tagged epochs: the encoder learns to \
+      tell each word's neighbours in the tagged sentences and in --pretrain-text (0: none).
+      """)
+  var pretrainEpochs = 0
+
+  @Option(
+    parsing: .upToNextOption,
+    help: "Files of untagged text for pretraining, one text a line (label<TAB>text lines: the text).")
+  var pretrainText: [String] = []
+
+  @Option(help: "At most this many sentences in pretraining (a seeded random choice).")
+  var pretrainSentences = 300_000
+
   @Option(help: "Decay of the moving average of the weights that is checked and saved (0: the weights as trained).")
   var average: Float = 0.999
 
@@ -397,14 +412,23 @@ struct TrainNames: ParsableCommand {
     options.caseVariants = caseVariants
     options.averaging = average
     options.singletonUnknown = singletonUnknown
+    guard pretrainEpochs >= 0, pretrainSentences >= 1 else {
+      throw ValidationError("--pretrain-epochs must be 0 or more and --pretrain-sentences at least 1")
+    }
+    guard pretrainText.isEmpty || pretrainEpochs > 0 else {
+      throw ValidationError("--pretrain-text goes with --pretrain-epochs")
+    }
+    options.pretrainEpochs = pretrainEpochs
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     guard (train == nil) != (mix == nil) else { throw ValidationError("give either --train (with --dev) or --mix") }
     guard mix == nil || dev == nil else { throw ValidationError("--dev goes with --train; a mix names its dev files") }
-    let status = try TrainNamesCommand(
+    var training = TrainNamesCommand(
       train: train, dev: dev, mix: mix, dataFolder: data, vectors: vectors, names: noNameLists ? nil : names, out: out,
       options: options,
-      command: command
-    ).run(write: Console.out, progress: progressPrinter())
+      command: command)
+    training.pretrainText = pretrainText
+    training.pretrainSentences = pretrainSentences
+    let status = try training.run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }
   }
 }

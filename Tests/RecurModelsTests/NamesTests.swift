@@ -207,6 +207,19 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(renamed[1].tags, ["B-ORG"])
   }
 
+  /// Pretraining text: one text a line, the part after a label's tab, cut into sentences
+  /// and at `<br />` as a document is.
+  func testUntaggedTextIsCutIntoSentences() {
+    let sentences = NamesData.untaggedSentences(
+      "pos\tAnna Berg wrote it.<br /><br />A heading\nplain text, no label! Second one.\n\n")
+    XCTAssertEqual(
+      sentences,
+      [
+        ["Anna", "Berg", "wrote", "it", "."], ["A", "heading"], ["plain", "text", ",", "no", "label", "!"],
+        ["Second", "one", "."],
+      ])
+  }
+
   func testToyTaggerLearnsRoundTripsAndMapsOffsets() throws {
     let model = try trainToy()
     let again = try trainToy()

@@ -210,6 +210,18 @@ final class GradientTests: XCTestCase {
       var sampling = SeededGenerator(seed: 11)
       return maxPooled.neighbourWordLoss([[1, 2, 3, 6], [4, 5], [6]], objective: objective, rng: &sampling)
     }
+    let tagger = ManyToMany(
+      embedding: Embedding(vocabulary: 7, width: 3, rng: &rng),
+      characterEncoder: CharacterEncoder(alphabet: 6, width: 2, hidden: 2, kind: .lstm, rng: &rng), featureCount: 1,
+      cell: .lstm, hidden: 3, tags: 3, useCRF: true, rng: &rng)
+    assertGradientsMatch(tagger.parameters() + objective.parameters()) {
+      var sampling = SeededGenerator(seed: 12)
+      return tagger.neighbourWordLoss(
+        .init(
+          words: [[1, 2, 3], [4, 5]], characters: [[[1], [2, 3], [4]], [[5], [1, 2]]],
+          features: [[[1], [0], [1]], [[0], [1]]]),
+        objective: objective, rng: &sampling)
+    }
     let translator = Seq2Seq(
       sourceVocabulary: 6, targetVocabulary: 6, width: 3, hidden: 4, cell: .gru, startToken: 4, endToken: 5,
       rng: &rng)

@@ -26,6 +26,35 @@ final class StructureLearningTests: XCTestCase {
     }
   }
 
+  /// Pretraining without labels: on text where each word follows from the one before (runs
+  /// of consecutive ids), the encoder's two directions learn to tell both neighbours.
+  func testPretrainingLearnsToTellEachWordsNeighbours() {
+    var rng = SeededGenerator(seed: 21)
+    let vocabulary = 10
+    let texts = (0..<300).map { _ -> [Int] in
+      let start = Int(rng.next() % UInt64(vocabulary))
+      let length = 4 + Int(rng.next() % 8)
+      return (0..<length).map { (start + $0) % vocabulary }
+    }
+    let network = ManyToOne(
+      embedding: Embedding(vocabulary: vocabulary, width: 6, rng: &rng), cell: .gru, hidden: 8, classes: 2,
+      bidirectional: true, pooling: .max, rng: &rng)
+    let objective = NeighbourWordPrediction(
+      counts: [Int](repeating: 1, count: vocabulary), hidden: 8, negatives: 4, rng: &rng)
+    let parameters = network.parameters() + objective.parameters()
+    func meanLoss() -> Float {
+      var sampling = SeededGenerator(seed: 5)
+      return network.neighbourWordLoss(texts, objective: objective, rng: &sampling).value.data[0]
+    }
+    let before = meanLoss()
+    var sampling = SeededGenerator(seed: 6)
+    train(
+      epochs: 30, count: texts.count, batchSize: 16, lengths: texts.map(\.count),
+      optimizer: Adam(learningRate: 0.01), parameters: parameters, rng: &rng
+    ) { batch in network.neighbourWordLoss(batch.map { texts[$0] }, objective: objective, rng: &sampling) }
+    XCTAssertLessThan(meanLoss(), 0.2 * before, "before \(before)")
+  }
+
   /// N → 1: does the sequence contain the marker token 0?
   func testManyToOneLearnsMarkerPresence() {
     var rng = SeededGenerator(seed: 11)

@@ -16,6 +16,10 @@ public struct TrainNamesCommand {
   public var out: String
   public var options: NamesTrainingOptions
   public var command: String
+  /// Files of untagged text (one text a line) for pretraining, with `options.pretrainEpochs`.
+  public var pretrainText: [String] = []
+  /// At most this many untagged sentences (a seeded random choice) are read in pretraining.
+  public var pretrainSentences = 300_000
 
   public init(
     train: String?, dev: String?, mix: String? = nil, dataFolder: String = "../shared/data", vectors: String,
@@ -97,6 +101,32 @@ public struct TrainNamesCommand {
     return (sources, notes)
   }
 
+  /// The sentences pretraining reads: the tagged training sentences and those of the
+  /// `pretrainText` files, at most `pretrainSentences` of them (a seeded random choice).
+  func untaggedSentences(sources: [NamesSource]) throws(RecurError) -> (sentences: [[String]], notes: [String]) {
+    var sentences = sources.flatMap { $0.sentences.map(\.tokens) }
+    var notes: [String] = []
+    for file in pretrainText {
+      let read: [[String]]
+      do {
+        read = try NamesData.loadUntagged(file)
+      } catch {
+        throw RecurError(.usage, "the pretraining text: " + error.message, location: file)
+      }
+      guard !read.isEmpty else { throw RecurError(.usage, "the pretraining text holds no sentences", location: file) }
+      notes.append("\(shortName(file)): \(read.count) untagged sentences (pretraining)")
+      sentences += read
+    }
+    if sentences.count > pretrainSentences {
+      var rng = SeededGenerator(seed: options.seed &+ 17)
+      rng.shuffle(&sentences)
+      sentences.removeLast(sentences.count - pretrainSentences)
+    }
+    notes.append(
+      "pretraining: \(options.pretrainEpochs) pass(es) over \(sentences.count) sentences (the tagged ones included)")
+    return (sentences, notes)
+  }
+
   public func run(write: (String) -> Void, progress: (String, Bool) -> Void) throws(RecurError) -> ExitStatus {
     let (sources, notes) = try Self.gatherSources(train: train, dev: dev, mix: mix, dataFolder: dataFolder)
     let wordVectors: WordVectors
@@ -109,9 +139,21 @@ public struct TrainNamesCommand {
     }
     var settings = options
     settings.useNameLists = options.useNameLists && lists != nil
-    let result = NamesTrainer(options: settings).train(sources: sources, vectors: wordVectors, lists: lists) {
-      event in
+    var untagged: [[String]] = []
+    var pretrainNotes: [String] = []
+    if options.pretrainEpochs > 0 {
+      (untagged, pretrainNotes) = try untaggedSentences(sources: sources)
+      for note in pretrainNotes { progress(note, true) }
+    }
+    let result = NamesTrainer(options: settings).train(
+      sources: sources, vectors: wordVectors, lists: lists, untagged: untagged
+    ) { event in
       switch event {
+      case .pretraining(let epoch, let batch, let batches, let loss, let speed):
+        progress(
+          String(
+            format: "pretraining %d/%d  batch %d/%d  loss %.4f  %.0f tokens/s", epoch, options.pretrainEpochs, batch,
+            batches, loss, speed), false)
       case .started(let count, let tokens, let vocabulary, let parameters):
         progress(
           "training on \(count) sentences (\(tokens) tokens), vocabulary \(vocabulary), \(parameters) parameters", true)
@@ -139,7 +181,7 @@ public struct TrainNamesCommand {
     card.created = ISO8601DateFormatter().string(from: Date())
     card.command = command
     card.trainingData =
-      notes + ["\(shortName(vectors)): \(wordVectors.words.count) × \(wordVectors.width) word vectors"]
+      notes + pretrainNotes + ["\(shortName(vectors)): \(wordVectors.words.count) × \(wordVectors.width) word vectors"]
     if settings.useNameLists, let names {
       card.trainingData.append("\(shortName(names)): census name lists (features)")
     }
@@ -151,6 +193,7 @@ public struct TrainNamesCommand {
       "learning_rate": String(options.learningRate), "pretrained_words": String(options.pretrainedWords),
       "case_variants": String(options.caseVariants), "averaging": String(options.averaging),
       "singleton_unknown": String(options.singletonUnknown),
+      "pretrain_epochs": String(options.pretrainEpochs),
       "parameters": String(model.network.parameters().reduce(0) { $0 + $1.variable.value.count }),
     ]
     var partialNotes: [String] = []

@@ -1,4 +1,5 @@
 import Foundation
+import RecurText
 
 /// One sentence of a tagged file: tokens and their IOB2 tags.
 public struct TaggedSentence: Sendable, Equatable {
@@ -30,6 +31,28 @@ public struct EntitySpan: Sendable, Hashable {
 public enum NamesData {
   public static func load(_ path: String) throws(DataFileError) -> [TaggedSentence] {
     try parse(readTextFile(path), name: path)
+  }
+
+  /// Untagged text for pretraining: one text a line (of a `label<TAB>…<TAB>text` line, the
+  /// part after the last tab; `<br />` read as a paragraph break), cut into sentences as
+  /// documents are (`Segmentation`), each as its tokens.
+  public static func loadUntagged(_ path: String) throws(DataFileError) -> [[String]] {
+    untaggedSentences(try readTextFile(path))
+  }
+
+  /// The sentences of untagged text (`loadUntagged`).
+  public static func untaggedSentences(_ contents: String) -> [[String]] {
+    let tokenizer = Tokenizer()
+    var sentences: [[String]] = []
+    for line in contents.split(whereSeparator: \.isNewline) {
+      let field = line.split(separator: "\t", omittingEmptySubsequences: false).last ?? ""
+      let text = field.replacingOccurrences(of: "<br />", with: "\n\n").replacingOccurrences(of: "<br/>", with: "\n\n")
+      let tokens = tokenizer.tokenize(text)
+      for range in Segmentation.sentences(tokens, in: Array(text.unicodeScalars)) {
+        sentences.append(tokens[range].map(\.text))
+      }
+    }
+    return sentences
   }
 
   public static func parse(_ contents: String, name: String) throws(DataFileError) -> [TaggedSentence] {

@@ -30,6 +30,11 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   /// unknown word's vector is trained and a name nobody has seen is still found from its
   /// letters and context (Lample et al. 2016 replaced singletons with p = 0.5).
   public var singletonUnknown: Float = 0
+  /// Passes of language-model pretraining over untagged sentences before the tagged
+  /// epochs: the encoder learns to tell each word's neighbours (`NeighbourWordPrediction`).
+  public var pretrainEpochs = 0
+  /// The most frequent training words that pretraining predicts.
+  public var pretrainTargets = 20_000
 
   public init() {}
 }
@@ -37,6 +42,8 @@ public struct NamesTrainingOptions: Sendable, Equatable {
 public enum NamesTrainingEvent: Sendable {
   case started(sentences: Int, tokens: Int, vocabulary: Int, parameters: Int)
   case progress(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double)
+  /// A pretraining pass's progress (`loss`: the neighbour-word loss).
+  case pretraining(epoch: Int, batch: Int, batches: Int, loss: Double, tokensPerSecond: Double)
   /// `scores`: each dev set's selected score (`overall` or a type's F1), in source order.
   case checked(epoch: Int, selection: Double, scores: [(name: String, metric: String, f1: Double)], best: Bool)
 }
@@ -96,9 +103,11 @@ public struct NamesTrainer {
   }
 
   /// Scores are keyed `f1 TYPE DEVNAME` (and `f1 overall DEVNAME`) for each dev set, plus
-  /// `selection`, at the selected epoch.
+  /// `selection`, at the selected epoch. `untagged`: tokenized sentences for pretraining
+  /// (with `pretrainEpochs` above 0).
   public func train(
-    sources: [NamesSource], vectors: WordVectors, lists: NameLists?, progress: (NamesTrainingEvent) -> Void
+    sources: [NamesSource], vectors: WordVectors, lists: NameLists?, untagged: [[String]] = [],
+    progress: (NamesTrainingEvent) -> Void
   ) -> (model: NamesModel, scores: [String: Double], seconds: Double) {
     let started = Date()
     let sentences = sources.flatMap(\.sentences)
@@ -170,6 +179,9 @@ public struct NamesTrainer {
       .started(
         sentences: sentences.count, tokens: sentences.reduce(0) { $0 + $1.tokens.count }, vocabulary: words.count,
         parameters: parameters.reduce(0) { $0 + $1.variable.value.count }))
+    if options.pretrainEpochs > 0 && !untagged.isEmpty {
+      pretrain(model, sentences: untagged, rng: &rng, progress: progress)
+    }
     let optimizer = Adam(learningRate: options.learningRate)
     var stopping = EarlyStopping(patience: Int.max)
     var bestScores: [String: Double] = [:]
@@ -258,6 +270,55 @@ public struct NamesTrainer {
       average?.swap(parameters)
     }
     return (model, bestScores, Date().timeIntervalSince(started))
+  }
+
+  /// Language-model pretraining of the model's word vectors, character encoder and
+  /// encoder on `sentences` (as written), `pretrainEpochs` passes, Adam at the learning
+  /// rate decaying as in training.
+  func pretrain(
+    _ model: NamesModel, sentences: [[String]], rng: inout SeededGenerator, progress: (NamesTrainingEvent) -> Void
+  ) {
+    let network = model.network
+    precondition(network.encoder.bidirectional, "pretraining needs a bidirectional encoder")
+    let rows = sentences.indices.filter { sentences[$0].count > 1 }
+    // The vocabulary lists training words by frequency, so the first ids are the commonest.
+    var counts = [Int](repeating: 0, count: min(options.pretrainTargets, network.embedding.vocabulary))
+    for row in rows {
+      for id in model.input([sentences[row]]).words[0] where id < counts.count { counts[id] += 1 }
+    }
+    let objective = NeighbourWordPrediction(counts: counts, hidden: network.encoder.hiddenSize, rng: &rng)
+    let parameters = network.parameters() + objective.parameters()
+    let optimizer = Adam(learningRate: options.learningRate)
+    for epoch in 0..<options.pretrainEpochs {
+      optimizer.learningRate = LearningRateSchedule.inverseTime(decay: 0.1).rate(
+        base: options.learningRate, epoch: epoch)
+      let batches = lengthBucketedBatches(
+        lengths: rows.map { sentences[$0].count }, batchSize: options.batchSize, rng: &rng)
+      var windowLoss = 0.0
+      var windowTokens = 0
+      var windowBatches = 0
+      var windowStart = Date()
+      for (number, batch) in batches.enumerated() {
+        let picked = batch.map { sentences[rows[$0]] }
+        let loss = network.neighbourWordLoss(model.input(picked), objective: objective, rng: &rng)
+        loss.backward()
+        clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
+        optimizer.update(parameters)
+        windowLoss += Double(loss.value.data[0])
+        windowTokens += picked.reduce(0) { $0 + $1.count }
+        windowBatches += 1
+        if windowBatches == 50 || number == batches.count - 1 {
+          progress(
+            .pretraining(
+              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: windowLoss / Double(windowBatches),
+              tokensPerSecond: Double(windowTokens) / max(1e-9, Date().timeIntervalSince(windowStart))))
+          windowLoss = 0
+          windowTokens = 0
+          windowBatches = 0
+          windowStart = Date()
+        }
+      }
+    }
   }
 
   /// The model types a source's `O` may hide: those it names as such and those it never uses.

@@ -88,6 +88,25 @@ public final class ManyToMany: Layer {
     return (layer(dropout(encoded, training: training, rng: &rng)), batch)
   }
 
+  /// The loss of `objective` on the encoder's outputs (read as in training, with dropout):
+  /// pretraining the encoder on text without tags.
+  public func neighbourWordLoss(_ input: Input, objective: NeighbourWordPrediction, rng: inout SeededGenerator)
+    -> Variable
+  {
+    let batch = SequenceBatch(lengths: input.words.map(\.count))
+    let ids = batch.timeMajor(input.words, pad: -1)
+    let words = embedding(ids)
+    var parts = [words]
+    if let characterEncoder {
+      let characters = input.characters ?? input.words.map { $0.map { _ in [] } }
+      parts.append(characterEncoder(batch.timeMajor(characters, pad: [])))
+    }
+    if featureCount > 0 { parts.append(batch.featureRows(input.features, width: featureCount)) }
+    let joined = parts.count == 1 ? words : concatColumns(parts)
+    let outputs = encoder(dropout(joined, training: true, rng: &rng), batch: batch).outputs
+    return objective.loss(dropout(outputs, training: true, rng: &rng), ids: ids, batch: batch, rng: &rng)
+  }
+
   /// Training loss: CRF negative log-likelihood, or masked softmax cross-entropy.
   /// `allowed`: per sequence, empty or a set of possible tags a step (bit t: tag t), for
   /// partially labelled sequences (CRF only; softmax reads the `gold` tags).
