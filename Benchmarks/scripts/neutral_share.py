@@ -19,11 +19,11 @@ import tempfile
 
 CUTOFFS = (0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 REVIEWS = (
-    ("books", "blitzer-books.tsv-held-out.tsv", None),
-    ("DVD", "blitzer-dvd.tsv-held-out.tsv", None),
-    ("electronics", "blitzer-electronics.tsv-held-out.tsv", None),
-    ("IMDb (400)", "imdb-train.tsv-held-out.tsv", 400),
-    ("instruments (400)", "amazon_instruments-all.tsv-held-out.tsv", 400),
+    ("books", "blitzer-books-held-out.tsv", None),
+    ("DVD", "blitzer-dvd-held-out.tsv", None),
+    ("electronics", "blitzer-electronics-held-out.tsv", None),
+    ("IMDb (400)", "imdb-train-held-out.tsv", 400),
+    ("instruments (400)", "amazon_instruments-all-held-out.tsv", 400),
 )
 
 
@@ -85,6 +85,8 @@ def main():
         path = os.path.join(arguments.dev, file)
         if os.path.exists(path):
             sets.append((name, review_texts(path, limit)))
+        else:
+            print(f"skipped {name}: no {path}", file=sys.stderr)
     print("| cut-off | " + " | ".join(name for name, _ in sets) + " |")
     print("|---" * (len(sets) + 1) + "|")
     shares = [[share for share in opinion_shares(arguments.recur, arguments.model, texts) if share is not None] for _, texts in sets]

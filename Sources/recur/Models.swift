@@ -40,7 +40,7 @@ struct TrainSentiment: ParsableCommand {
       (architecture, vocabulary, data, this command, seed, scores, time).
 
       The shipped model (make train-sentiment): recur train sentiment --mix \
-      training/sentiment.mix --out models/sentiment
+      training/sentiment.mix --out models/sentiment --seed 1 --pretrain-epochs 4
       """
   )
 

@@ -199,10 +199,7 @@ public struct NamesTrainer {
         ).map { $0.map { headRows[$0] } }
       }
       if headNames.count > 1 { rng.shuffle(&batches) }
-      var windowLoss = 0.0
-      var windowTokens = 0
-      var windowBatches = 0
-      var windowStart = Date()
+      var window = ProgressWindow(every: 50)
       for (number, batch) in batches.enumerated() {
         var input = model.input(
           batch.map { index in
@@ -226,18 +223,14 @@ public struct NamesTrainer {
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
         average?.update(parameters)
-        windowLoss += Double(loss.value.data[0])
-        windowTokens += batch.reduce(0) { $0 + sentences[$1].tokens.count }
-        windowBatches += 1
-        if windowBatches == 50 || number == batches.count - 1 {
+        if let report = window.add(
+          loss: Double(loss.value.data[0]), tokens: batch.reduce(0) { $0 + sentences[$1].tokens.count },
+          last: number == batches.count - 1)
+        {
           progress(
             .progress(
-              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: windowLoss / Double(windowBatches),
-              tokensPerSecond: Double(windowTokens) / max(1e-9, Date().timeIntervalSince(windowStart))))
-          windowLoss = 0
-          windowTokens = 0
-          windowBatches = 0
-          windowStart = Date()
+              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: report.loss,
+              tokensPerSecond: report.tokensPerSecond))
         }
       }
       guard !checked.isEmpty else { continue }
@@ -294,28 +287,21 @@ public struct NamesTrainer {
         base: options.learningRate, epoch: epoch)
       let batches = lengthBucketedBatches(
         lengths: rows.map { sentences[$0].count }, batchSize: options.batchSize, rng: &rng)
-      var windowLoss = 0.0
-      var windowTokens = 0
-      var windowBatches = 0
-      var windowStart = Date()
+      var window = ProgressWindow(every: 50)
       for (number, batch) in batches.enumerated() {
         let picked = batch.map { sentences[rows[$0]] }
         let loss = network.neighbourWordLoss(model.input(picked), objective: objective, rng: &rng)
         loss.backward()
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
-        windowLoss += Double(loss.value.data[0])
-        windowTokens += picked.reduce(0) { $0 + $1.count }
-        windowBatches += 1
-        if windowBatches == 50 || number == batches.count - 1 {
+        if let report = window.add(
+          loss: Double(loss.value.data[0]), tokens: picked.reduce(0) { $0 + $1.count },
+          last: number == batches.count - 1)
+        {
           progress(
             .pretraining(
-              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: windowLoss / Double(windowBatches),
-              tokensPerSecond: Double(windowTokens) / max(1e-9, Date().timeIntervalSince(windowStart))))
-          windowLoss = 0
-          windowTokens = 0
-          windowBatches = 0
-          windowStart = Date()
+              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: report.loss,
+              tokensPerSecond: report.tokensPerSecond))
         }
       }
     }

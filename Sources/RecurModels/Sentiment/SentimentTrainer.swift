@@ -192,10 +192,7 @@ public struct SentimentTrainer {
         .rate(base: options.learningRate, epoch: epoch)
       let batches = epochBatches(sourceRanges, heads: heads, lengths: sequences.map(\.count), rng: &rng)
       let checkEvery = max(1, batches.count / max(1, options.checksPerEpoch))
-      var windowLoss = 0.0
-      var windowTokens = 0
-      var windowBatches = 0
-      var windowStart = Date()
+      var window = ProgressWindow(every: 20)
       for (number, batch) in batches.enumerated() {
         let batchSequences = batch.map { sequences[$0] }
         let batchFeatures = features.map { all in batch.map { all[$0] } }
@@ -212,19 +209,14 @@ public struct SentimentTrainer {
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
         average?.update(parameters)
-        windowLoss += Double(loss.value.data[0])
-        windowTokens += batch.reduce(0) { $0 + sequences[$1].count }
-        windowBatches += 1
-        if windowBatches == 20 || number == batches.count - 1 {
-          let elapsed = max(1e-9, Date().timeIntervalSince(windowStart))
+        if let report = window.add(
+          loss: Double(loss.value.data[0]), tokens: batch.reduce(0) { $0 + sequences[$1].count },
+          last: number == batches.count - 1)
+        {
           progress(
             .progress(
-              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: windowLoss / Double(windowBatches),
-              tokensPerSecond: Double(windowTokens) / elapsed))
-          windowLoss = 0
-          windowTokens = 0
-          windowBatches = 0
-          windowStart = Date()
+              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: report.loss,
+              tokensPerSecond: report.tokensPerSecond))
         }
         let isCheck = (number + 1) % checkEvery == 0 && (batches.count - number - 1) >= checkEvery / 2
         if isCheck || number == batches.count - 1 {
@@ -257,7 +249,7 @@ public struct SentimentTrainer {
           progress(
             .checked(
               epoch: Double(epoch) + Double(number + 1) / Double(batches.count), accuracies: shown, best: improved))
-          windowStart = Date()
+          window.restartClock()
         }
       }
     }
@@ -289,10 +281,7 @@ public struct SentimentTrainer {
         .rate(base: options.learningRate, epoch: epoch)
       let batches = lengthBucketedBatches(
         lengths: rows.map { sequences[$0].count }, batchSize: options.batchSize, rng: &rng)
-      var windowLoss = 0.0
-      var windowTokens = 0
-      var windowBatches = 0
-      var windowStart = Date()
+      var window = ProgressWindow(every: 20)
       for (number, batch) in batches.enumerated() {
         let picked = batch.map { rows[$0] }
         let loss = network.neighbourWordLoss(
@@ -301,19 +290,14 @@ public struct SentimentTrainer {
         loss.backward()
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
-        windowLoss += Double(loss.value.data[0])
-        windowTokens += picked.reduce(0) { $0 + sequences[$1].count }
-        windowBatches += 1
-        if windowBatches == 20 || number == batches.count - 1 {
-          let elapsed = max(1e-9, Date().timeIntervalSince(windowStart))
+        if let report = window.add(
+          loss: Double(loss.value.data[0]), tokens: picked.reduce(0) { $0 + sequences[$1].count },
+          last: number == batches.count - 1)
+        {
           progress(
             .pretraining(
-              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: windowLoss / Double(windowBatches),
-              tokensPerSecond: Double(windowTokens) / elapsed))
-          windowLoss = 0
-          windowTokens = 0
-          windowBatches = 0
-          windowStart = Date()
+              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: report.loss,
+              tokensPerSecond: report.tokensPerSecond))
         }
       }
     }

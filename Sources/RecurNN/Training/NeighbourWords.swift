@@ -141,41 +141,32 @@ public func negativeSamplingLoss(
     let scale = result.gradient![0] / denominator
     let hiddenValues = hidden.value.data
     let tableValues = table.value.data
+    /// Calls `body(vector start in hidden, word, slope)` for each scored candidate with a slope.
+    func eachSlope(_ body: (Int, Int, Float) -> Void) {
+      for (number, entry) in entries.enumerated() {
+        for candidate in 0..<candidates {
+          let slope = slopes[number * candidates + candidate] * scale
+          guard slope != 0 else { continue }
+          body(entry.row * columns + entry.column, candidate == 0 ? entry.target : negatives[candidate - 1], slope)
+        }
+      }
+    }
     if hidden.requiresGradient {
       hidden.accumulate { target in
-        for (number, entry) in entries.enumerated() {
-          let base = entry.row * columns + entry.column
-          for candidate in 0..<candidates {
-            let slope = slopes[number * candidates + candidate] * scale
-            guard slope != 0 else { continue }
-            let word = candidate == 0 ? entry.target : negatives[candidate - 1]
-            for index in 0..<width { target[base + index] += slope * tableValues[word * width + index] }
-          }
+        eachSlope { base, word, slope in
+          for index in 0..<width { target[base + index] += slope * tableValues[word * width + index] }
         }
       }
     }
     if table.requiresGradient {
       table.accumulate { target in
-        for (number, entry) in entries.enumerated() {
-          let base = entry.row * columns + entry.column
-          for candidate in 0..<candidates {
-            let slope = slopes[number * candidates + candidate] * scale
-            guard slope != 0 else { continue }
-            let word = candidate == 0 ? entry.target : negatives[candidate - 1]
-            for index in 0..<width { target[word * width + index] += slope * hiddenValues[base + index] }
-          }
+        eachSlope { base, word, slope in
+          for index in 0..<width { target[word * width + index] += slope * hiddenValues[base + index] }
         }
       }
     }
     if bias.requiresGradient {
-      bias.accumulate { target in
-        for (number, entry) in entries.enumerated() {
-          for candidate in 0..<candidates {
-            let word = candidate == 0 ? entry.target : negatives[candidate - 1]
-            target[word] += slopes[number * candidates + candidate] * scale
-          }
-        }
-      }
+      bias.accumulate { target in eachSlope { _, word, slope in target[word] += slope } }
     }
   }
 }
