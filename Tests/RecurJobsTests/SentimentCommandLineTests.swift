@@ -190,6 +190,9 @@ final class SentimentCommandLineTests: XCTestCase {
       ("train/train.tsv 1 hold-out 2\n", "mix.txt:1"),
       ("train/train.tsv 0 -\n", "mix.txt:1"),
       ("train/train.tsv 1 - as happy\n", "mix.txt:1"),
+      ("train/train.tsv 1 - pages=documentation\n", "mix.txt:1"),
+      ("train/train.tsv 1 - pages= as objective\n", "mix.txt:1"),
+      ("train/train.tsv 1 - pages=documentation as objective\n", "no page of type documentation"),
       ("missing/file.tsv 1 -\n", "missing/file.tsv"),
     ] {
       try text.write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)

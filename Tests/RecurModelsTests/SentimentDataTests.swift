@@ -76,4 +76,46 @@ final class SentimentDataTests: XCTestCase {
     XCTAssertFalse(SentimentData.looksTokenized(["It 's fine .", "good , cheap"]), "upper case is raw text")
     XCTAssertFalse(SentimentData.looksTokenized(["it's fine.", "good, cheap"]))
   }
+
+  /// Pages in the WCXB layout: the prose sentences of the chosen page types' reference
+  /// texts, each line a paragraph; headings, menus, code and pages in other languages left
+  /// out; a missing reference or no page of the type is refused.
+  func testPageSentencesAreTheProseOfTheChosenPageTypes() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("pages-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("ground-truth"), withIntermediateDirectories: true)
+    func page(_ id: String, _ text: String) throws {
+      let json = try JSONSerialization.data(withJSONObject: ["ground_truth": ["main_content": text]])
+      try json.write(to: folder.appendingPathComponent("ground-truth/\(id).json"))
+    }
+    try page(
+      "0001",
+      """
+      Installing the tool
+      Run the installer and follow the steps on the screen. It is first.
+      Home | Docs | Blog
+      let x = compute(a, b) + 1;
+      Each setting is stored in the file named in the second column of the table.
+      """)
+    try page("0002", "This is the article that is not in the chosen type of page at all.")
+    try page("0003", "Die Einstellung wird in der Datei gespeichert, die in der Tabelle steht und nicht hier.")
+    try "file_id\tpage_type\turl\n0001\tdocumentation\tu\n0002\tarticle\tu\n0003\tdocumentation\tu\n".write(
+      to: folder.appendingPathComponent("index.tsv"), atomically: true, encoding: .utf8)
+    let index = folder.appendingPathComponent("index.tsv").path
+    XCTAssertEqual(
+      try SentimentData.pageSentences(index: index, pageTypes: ["documentation"]),
+      [
+        "Run the installer and follow the steps on the screen.",
+        "Each setting is stored in the file named in the second column of the table.",
+      ])
+    XCTAssertThrowsError(try SentimentData.pageSentences(index: index, pageTypes: ["recipe"])) { error in
+      XCTAssertTrue("\(error)".contains("no page of type recipe"), "\(error)")
+    }
+    try "file_id\tpage_type\turl\n0009\tdocumentation\tu\n".write(
+      to: folder.appendingPathComponent("index.tsv"), atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try SentimentData.pageSentences(index: index, pageTypes: ["documentation"])) { error in
+      XCTAssertTrue("\(error)".contains("index.tsv:2"), "\(error)")
+    }
+  }
 }

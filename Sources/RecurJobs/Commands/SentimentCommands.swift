@@ -99,9 +99,11 @@ public struct TrainSentimentCommand {
         }
         for source in parsed.sources {
           let path = Self.resolve(source.file, in: dataFolder)
-          let rows = try Self.load(path, as: source.opinionLabel)
+          let rows = try Self.load(path, as: source.opinionLabel, pages: source.pageTypes)
           let left = leaveOut.contains(source.file)
-          let relabelled = source.opinionLabel.map { $0 == 1 ? " as subjective" : " as objective" } ?? ""
+          let relabelled =
+            (source.pageTypes.map { " (\($0.joined(separator: ", ")) pages)" } ?? "")
+            + (source.opinionLabel.map { $0 == 1 ? " as subjective" : " as objective" } ?? "")
           var training = rows
           switch source.dev {
           case .none: break
@@ -114,7 +116,8 @@ public struct TrainSentimentCommand {
             let devPath = Self.resolve(file, in: dataFolder)
             devSets.append(
               DevSet(
-                name: shortName(devPath) + relabelled, examples: try Self.load(devPath, as: source.opinionLabel),
+                name: shortName(devPath) + relabelled,
+                examples: try Self.load(devPath, as: source.opinionLabel, pages: source.pageTypes),
                 selects: !left))
           }
           if source.weight > 0 && !left {
@@ -161,10 +164,16 @@ public struct TrainSentimentCommand {
 
   /// A sentiment file's rows; with an opinion label, every row relabelled as that opinion
   /// (a CoNLL-style names file gives its sentences of at least five tokens).
-  static func load(_ path: String, as opinionLabel: Int?) throws(DataFileError) -> [SentimentExample] {
+  static func load(_ path: String, as opinionLabel: Int?, pages: [String]? = nil) throws(DataFileError)
+    -> [SentimentExample]
+  {
     guard let opinionLabel else { return try SentimentData.load(path) }
     let rows: [SentimentExample]
-    if try looksLikeNamesFile(path) {
+    if let pages {
+      rows = try SentimentData.pageSentences(index: path, pageTypes: Set(pages)).map {
+        SentimentExample(label: 0, text: $0)
+      }
+    } else if try looksLikeNamesFile(path) {
       rows = try NamesData.load(path).filter { $0.tokens.count >= 5 }.map {
         SentimentExample(label: 0, text: SentimentData.plainFromTreebank($0.tokens.joined(separator: " ")))
       }

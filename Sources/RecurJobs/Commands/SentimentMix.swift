@@ -21,6 +21,9 @@ import RecurModels
 ///   with that label, whatever the file's own labels say: review sentences as opinion,
 ///   news or encyclopedia sentences as fact. Such a file may also be a CoNLL-style names
 ///   file (`token<TAB>tag`), whose sentences of at least five tokens are read.
+/// - **pages=TYPE,…** (optional, before `as`): the file is the `index.tsv` of a folder in
+///   the WCXB layout, and the prose sentences of the reference main texts of the pages of
+///   those types are the rows (`SentimentData.pageSentences`); it needs `as`.
 public struct SentimentMix: Sendable, Equatable {
   public enum Dev: Sendable, Equatable {
     case none
@@ -34,6 +37,8 @@ public struct SentimentMix: Sendable, Equatable {
     public var dev: Dev
     /// The opinion label every row gets (`as subjective`: 1, `as objective`: 0), if any.
     public var opinionLabel: Int?
+    /// The page types whose sentences are read, for a WCXB-layout `index.tsv` (`pages=`).
+    public var pageTypes: [String]? = nil
     /// The mix file's line, for messages.
     public var line: Int
   }
@@ -62,6 +67,18 @@ public struct SentimentMix: Sendable, Equatable {
         }
         fields.removeLast(2)
       }
+      var pageTypes: [String]?
+      if let last = fields.last, last.hasPrefix("pages=") {
+        let types = last.dropFirst("pages=".count).split(separator: ",").map(String.init)
+        guard !types.isEmpty else { throw RecurError(.usage, "`pages=` names no page type", location: location) }
+        guard opinionLabel != nil else {
+          throw RecurError(
+            .usage, "pages carry no labels: a `pages=` source needs `as subjective` or `as objective`",
+            location: location)
+        }
+        pageTypes = types
+        fields.removeLast()
+      }
       guard fields.count >= 3 else {
         throw RecurError(.usage, "expected `file weight dev`, found \(fields.count) field(s)", location: location)
       }
@@ -84,13 +101,17 @@ public struct SentimentMix: Sendable, Equatable {
         }
         dev = .file(fields[2])
       }
-      if sources.contains(where: { $0.file == fields[0] && $0.opinionLabel == opinionLabel }) {
+      if sources.contains(where: {
+        $0.file == fields[0] && $0.opinionLabel == opinionLabel && $0.pageTypes == pageTypes
+      }) {
         throw RecurError(.usage, "'\(fields[0])' is listed twice: give it one line and a weight", location: location)
       }
       if weight == 0, dev == .none {
         throw RecurError(.usage, "'\(fields[0])' has weight 0 and no dev set: it would not be used", location: location)
       }
-      sources.append(Source(file: fields[0], weight: weight, dev: dev, opinionLabel: opinionLabel, line: index + 1))
+      sources.append(
+        Source(
+          file: fields[0], weight: weight, dev: dev, opinionLabel: opinionLabel, pageTypes: pageTypes, line: index + 1))
     }
     guard sources.contains(where: { $0.weight > 0 }) else {
       throw RecurError(.usage, "the training mix names no source with a weight above 0", location: name)
