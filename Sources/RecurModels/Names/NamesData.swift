@@ -46,7 +46,7 @@ public enum NamesData {
     var sentences: [[String]] = []
     for line in contents.split(whereSeparator: \.isNewline) {
       let field = line.split(separator: "\t", omittingEmptySubsequences: false).last ?? ""
-      let text = field.replacingOccurrences(of: "<br />", with: "\n\n").replacingOccurrences(of: "<br/>", with: "\n\n")
+      let text = SentimentData.plainReview(String(field))
       let tokens = tokenizer.tokenize(text)
       for range in Segmentation.sentences(tokens, in: Array(text.unicodeScalars)) {
         sentences.append(tokens[range].map(\.text))

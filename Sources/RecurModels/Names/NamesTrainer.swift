@@ -279,32 +279,16 @@ public struct NamesTrainer {
     for row in rows {
       for id in model.input([sentences[row]]).words[0] where id < counts.count { counts[id] += 1 }
     }
-    let objective = NeighbourWordPrediction(counts: counts, hidden: network.encoder.hiddenSize, rng: &rng)
-    let parameters = network.parameters() + objective.parameters()
-    let optimizer = Adam(learningRate: options.learningRate)
-    for epoch in 0..<options.pretrainEpochs {
-      optimizer.learningRate = LearningRateSchedule.inverseTime(decay: 0.1).rate(
-        base: options.learningRate, epoch: epoch)
-      let batches = lengthBucketedBatches(
-        lengths: rows.map { sentences[$0].count }, batchSize: options.batchSize, rng: &rng)
-      var window = ProgressWindow(every: 50)
-      for (number, batch) in batches.enumerated() {
-        let picked = batch.map { sentences[rows[$0]] }
-        let loss = network.neighbourWordLoss(model.input(picked), objective: objective, rng: &rng)
-        loss.backward()
-        clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
-        optimizer.update(parameters)
-        if let report = window.add(
-          loss: Double(loss.value.data[0]), tokens: picked.reduce(0) { $0 + $1.count },
-          last: number == batches.count - 1)
-        {
-          progress(
-            .pretraining(
-              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: report.loss,
-              tokensPerSecond: report.tokensPerSecond))
-        }
-      }
-    }
+    pretrainNeighbourWords(
+      network.parameters(), hidden: network.encoder.hiddenSize, counts: counts,
+      lengths: rows.map { sentences[$0].count }, passes: options.pretrainEpochs, batchSize: options.batchSize,
+      maxGradientNorm: options.maxGradientNorm,
+      learningRate: { LearningRateSchedule.inverseTime(decay: 0.1).rate(base: options.learningRate, epoch: $0) },
+      reportEvery: 50, rng: &rng,
+      loss: { batch, objective, rng in
+        network.neighbourWordLoss(model.input(batch.map { sentences[rows[$0]] }), objective: objective, rng: &rng)
+      },
+      progress: { progress(.pretraining(epoch: $0, batch: $1, batches: $2, loss: $3, tokensPerSecond: $4)) })
   }
 
   /// The model types a source's `O` may hide: those it names as such and those it never uses.

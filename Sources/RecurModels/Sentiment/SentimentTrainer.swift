@@ -273,34 +273,20 @@ public struct SentimentTrainer {
     // The vocabulary lists training words by frequency, so the first ids are the commonest.
     var counts = [Int](repeating: 0, count: min(options.pretrainTargets, network.embedding.vocabulary))
     for row in rows { for id in sequences[row] where id < counts.count { counts[id] += 1 } }
-    let objective = NeighbourWordPrediction(counts: counts, hidden: network.encoder.hiddenSize, rng: &rng)
-    let parameters = network.parameters() + objective.parameters()
-    let optimizer = Adam(learningRate: options.learningRate)
-    for epoch in 0..<options.pretrainEpochs {
-      optimizer.learningRate = LearningRateSchedule.linear(epochs: options.pretrainEpochs + 1)
-        .rate(base: options.learningRate, epoch: epoch)
-      let batches = lengthBucketedBatches(
-        lengths: rows.map { sequences[$0].count }, batchSize: options.batchSize, rng: &rng)
-      var window = ProgressWindow(every: 20)
-      for (number, batch) in batches.enumerated() {
+    pretrainNeighbourWords(
+      network.parameters(), hidden: network.encoder.hiddenSize, counts: counts,
+      lengths: rows.map { sequences[$0].count }, passes: options.pretrainEpochs, batchSize: options.batchSize,
+      maxGradientNorm: options.maxGradientNorm,
+      learningRate: {
+        LearningRateSchedule.linear(epochs: options.pretrainEpochs + 1).rate(base: options.learningRate, epoch: $0)
+      }, reportEvery: 20, rng: &rng,
+      loss: { batch, objective, rng in
         let picked = batch.map { rows[$0] }
-        let loss = network.neighbourWordLoss(
+        return network.neighbourWordLoss(
           picked.map { sequences[$0] }, features: features.map { all in picked.map { all[$0] } },
           objective: objective, rng: &rng)
-        loss.backward()
-        clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
-        optimizer.update(parameters)
-        if let report = window.add(
-          loss: Double(loss.value.data[0]), tokens: picked.reduce(0) { $0 + sequences[$1].count },
-          last: number == batches.count - 1)
-        {
-          progress(
-            .pretraining(
-              epoch: epoch + 1, batch: number + 1, batches: batches.count, loss: report.loss,
-              tokensPerSecond: report.tokensPerSecond))
-        }
-      }
-    }
+      },
+      progress: { progress(.pretraining(epoch: $0, batch: $1, batches: $2, loss: $3, tokensPerSecond: $4)) })
   }
 
   /// Each row's training target, `[negative, positive]` or `[objective, subjective]`: the

@@ -63,27 +63,13 @@ public final class ManyToMany: Layer {
   public func emissions(_ input: Input, training: Bool = false, head: Int = 0, rng: inout SeededGenerator) -> (
     scores: Variable, batch: SequenceBatch
   ) {
-    let batch = SequenceBatch(lengths: input.words.map(\.count))
-    let ids = batch.timeMajor(input.words, pad: -1)
-    var parts: [Variable] = []
-    if let characterEncoder {
-      let characters = input.characters ?? input.words.map { $0.map { _ in [] } }
-      parts.append(characterEncoder(batch.timeMajor(characters, pad: [])))
-    }
-    if featureCount > 0 { parts.append(batch.featureRows(input.features, width: featureCount)) }
-    let rest = parts.isEmpty ? nil : parts.count == 1 ? parts[0] : concatColumns(parts)
-    let encoded: Variable
-    if training && dropout.rate > 0 {
-      let words = embedding(ids)
-      let joined = rest.map { concatColumns([words, $0]) } ?? words
-      encoded = encoder(dropout(joined, training: training, rng: &rng), batch: batch).outputs
-    } else if !GradientMode.isEnabled && head == 0 {
+    let (batch, ids, rest) = read(input)
+    if !(training && dropout.rate > 0) && !GradientMode.isEnabled && head == 0 {
       // Inference: the output layer reads the two directions where they are.
       let directions = encoder.lastOutputs(ids: ids, table: embedding.table, rest: rest, batch: batch)
       return (affine(parts: directions, output.weight, output.bias), batch)
-    } else {
-      encoded = encoder(ids: ids, table: embedding.table, rest: rest, batch: batch).outputs
     }
+    let encoded = encode(ids: ids, rest: rest, batch: batch, training: training, rng: &rng)
     let layer = head == 0 ? output : extraHeads[head - 1].output
     return (layer(dropout(encoded, training: training, rng: &rng)), batch)
   }
@@ -93,18 +79,36 @@ public final class ManyToMany: Layer {
   public func neighbourWordLoss(_ input: Input, objective: NeighbourWordPrediction, rng: inout SeededGenerator)
     -> Variable
   {
+    let (batch, ids, rest) = read(input)
+    let outputs = encode(ids: ids, rest: rest, batch: batch, training: true, rng: &rng)
+    return objective.loss(dropout(outputs, training: true, rng: &rng), ids: ids, batch: batch, rng: &rng)
+  }
+
+  /// The batch, the time-major word ids and what is read beside each word (its characters'
+  /// encoding and its features, joined), if anything.
+  func read(_ input: Input) -> (batch: SequenceBatch, ids: [Int], rest: Variable?) {
     let batch = SequenceBatch(lengths: input.words.map(\.count))
     let ids = batch.timeMajor(input.words, pad: -1)
-    let words = embedding(ids)
-    var parts = [words]
+    var parts: [Variable] = []
     if let characterEncoder {
       let characters = input.characters ?? input.words.map { $0.map { _ in [] } }
       parts.append(characterEncoder(batch.timeMajor(characters, pad: [])))
     }
     if featureCount > 0 { parts.append(batch.featureRows(input.features, width: featureCount)) }
-    let joined = parts.count == 1 ? words : concatColumns(parts)
-    let outputs = encoder(dropout(joined, training: true, rng: &rng), batch: batch).outputs
-    return objective.loss(dropout(outputs, training: true, rng: &rng), ids: ids, batch: batch, rng: &rng)
+    return (batch, ids, parts.isEmpty ? nil : parts.count == 1 ? parts[0] : concatColumns(parts))
+  }
+
+  /// The encoder's outputs: in training with dropout on the word vectors and `rest`
+  /// joined, otherwise straight from the word table.
+  func encode(ids: [Int], rest: Variable?, batch: SequenceBatch, training: Bool, rng: inout SeededGenerator)
+    -> Variable
+  {
+    guard training && dropout.rate > 0 else {
+      return encoder(ids: ids, table: embedding.table, rest: rest, batch: batch).outputs
+    }
+    let words = embedding(ids)
+    let joined = rest.map { concatColumns([words, $0]) } ?? words
+    return encoder(dropout(joined, training: training, rng: &rng), batch: batch).outputs
   }
 
   /// Training loss: CRF negative log-likelihood, or masked softmax cross-entropy.
