@@ -34,7 +34,11 @@ final class CRFMarginalTests: XCTestCase {
           startScores.append(allowed ? crf.start.value.data[tag] : -1e4)
         }
         let weights = CRF.ScaledWeights(transitions: transitionScores, start: startScores, end: crf.end.value.data)
-        let fast = try! XCTUnwrap(crf.tagMarginals(scores, weights))
+        let flat = try! XCTUnwrap(
+          scores.flatMap { $0 }.withUnsafeBufferPointer {
+            crf.tagMarginals($0.baseAddress!, steps: length, weights)
+          })
+        let fast = (0..<length).map { Array(flat[($0 * count)..<(($0 + 1) * count)]) }
         let exact = Self.marginalsInDouble(scores, transitionScores, startScores, crf.end.value.data)
         let logSpace = crf.marginals(scores).unary
         for step in 0..<length {

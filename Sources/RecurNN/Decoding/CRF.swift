@@ -47,39 +47,71 @@ public func viterbi(
   constraints: TagConstraints? = nil
 ) -> [Int] {
   guard let first = emissions.first else { return [] }
-  let tags = first.count
-  let impossible = -Float.infinity
-  var score = (0..<tags).map { tag -> Float in
-    if let constraints, !constraints.allowedStart[tag] { return impossible }
-    return first[tag] + (start?[tag] ?? 0)
+  let tables = ViterbiTables(
+    tags: first.count, transitions: transitions?.flatMap { $0 }, start: start, end: end, constraints: constraints)
+  return emissions.flatMap { $0 }.withUnsafeBufferPointer { tables.bestPath($0.baseAddress!, steps: emissions.count) }
+}
+
+/// Viterbi's scores and rules as flat tables, read by `bestPath` for each sequence.
+struct ViterbiTables {
+  let tags: Int
+  /// `[tags × tags]`, row the previous tag (zeros when there are none).
+  let transitions: [Float]
+  let start: [Float]
+  let end: [Float]
+  /// `[tags × tags]`: tag j may follow tag i.
+  let allowed: [Bool]
+  let allowedStart: [Bool]
+
+  init(tags: Int, transitions: [Float]?, start: [Float]?, end: [Float]?, constraints: TagConstraints?) {
+    self.tags = tags
+    self.transitions = transitions ?? [Float](repeating: 0, count: tags * tags)
+    self.start = start ?? [Float](repeating: 0, count: tags)
+    self.end = end ?? [Float](repeating: 0, count: tags)
+    allowed = constraints?.allowed.flatMap { $0 } ?? [Bool](repeating: true, count: tags * tags)
+    allowedStart = constraints?.allowedStart ?? [Bool](repeating: true, count: tags)
   }
-  var back: [[Int]] = []
-  for step in 1..<max(emissions.count, 1) {
-    var next = [Float](repeating: impossible, count: tags)
-    var pointers = [Int](repeating: 0, count: tags)
-    for tag in 0..<tags {
-      for previous in 0..<tags {
-        if let constraints, !constraints.allowed[previous][tag] { continue }
-        let candidate = score[previous] + (transitions?[previous][tag] ?? 0)
-        if candidate > next[tag] {
-          next[tag] = candidate
-          pointers[tag] = previous
+
+  /// The best path through `steps` rows of `tags` scores at `emissions` (row after row).
+  /// Ties go to the lower tag, as everywhere in decoding.
+  func bestPath(_ emissions: UnsafePointer<Float>, steps: Int) -> [Int] {
+    guard steps > 0 else { return [] }
+    let tags = tags
+    var score = [Float](repeating: 0, count: tags)
+    var next = score
+    var back = [Int32](repeating: 0, count: (steps - 1) * tags)
+    transitions.withUnsafeBufferPointer { transitions in
+      allowed.withUnsafeBufferPointer { allowed in
+        for tag in 0..<tags { score[tag] = allowedStart[tag] ? emissions[tag] + start[tag] : -Float.infinity }
+        for step in 1..<steps {
+          for tag in 0..<tags {
+            var best = -Float.infinity
+            var pointer = 0
+            for previous in 0..<tags where allowed[previous * tags + tag] {
+              let candidate = score[previous] + transitions[previous * tags + tag]
+              if candidate > best {
+                best = candidate
+                pointer = previous
+              }
+            }
+            next[tag] = best + emissions[step * tags + tag]
+            back[(step - 1) * tags + tag] = Int32(pointer)
+          }
+          swap(&score, &next)
         }
       }
-      next[tag] += emissions[step][tag]
     }
-    back.append(pointers)
-    score = next
+    for tag in 0..<tags { score[tag] += end[tag] }
+    var best = 0
+    for tag in 1..<tags where score[tag] > score[best] { best = tag }
+    var path = [Int](repeating: 0, count: steps)
+    path[steps - 1] = best
+    for step in stride(from: steps - 1, to: 0, by: -1) {
+      best = Int(back[(step - 1) * tags + best])
+      path[step - 1] = best
+    }
+    return path
   }
-  if let end { for tag in 0..<tags { score[tag] += end[tag] } }
-  var best = 0
-  for tag in 1..<tags where score[tag] > score[best] { best = tag }
-  var path = [best]
-  for pointers in back.reversed() {
-    best = pointers[best]
-    path.append(best)
-  }
-  return path.reversed()
 }
 
 /// A linear-chain conditional random field over per-token scores: learned transition,
@@ -247,17 +279,30 @@ public final class CRF: Layer {
 
   /// Best path of each sequence, with each tag's marginal probability (its confidence).
   public func decode(_ emissions: Tensor, batch: SequenceBatch) -> [(tags: [Int], confidence: [Float])] {
-    let transitionScores = (0..<tagCount).map { previous in (0..<tagCount).map { transitionScore(previous, $0) } }
-    let startScores = (0..<tagCount).map(startScore)
-    let weights = ScaledWeights(transitions: transitionScores.flatMap { $0 }, start: startScores, end: end.value.data)
-    return (0..<batch.size).map { index in
-      guard batch.lengths[index] > 0 else { return ([], []) }
-      let scores = rows(emissions, batch: batch, index: index)
-      let path = viterbi(
-        emissions: scores, transitions: transitionScores, start: startScores, end: end.value.data,
-        constraints: constraints)
-      let unary = tagMarginals(scores, weights) ?? marginals(scores).unary
-      return (path, path.enumerated().map { unary[$0.offset][$0.element] })
+    let tags = tagCount
+    let transitionScores = (0..<tags).flatMap { previous in (0..<tags).map { transitionScore(previous, $0) } }
+    let startScores = (0..<tags).map(startScore)
+    let weights = ScaledWeights(transitions: transitionScores, start: startScores, end: end.value.data)
+    let tables = ViterbiTables(
+      tags: tags, transitions: transitionScores, start: startScores, end: end.value.data, constraints: constraints)
+    // One sequence's rows side by side, reused for each sequence of the batch.
+    var scores = [Float](repeating: 0, count: (batch.lengths.max() ?? 0) * tags)
+    return emissions.data.withUnsafeBufferPointer { all in
+      (0..<batch.size).map { index in
+        let steps = batch.lengths[index]
+        guard steps > 0 else { return ([], []) }
+        scores.withUnsafeMutableBufferPointer { rows in
+          for step in 0..<steps {
+            (rows.baseAddress! + step * tags).update(
+              from: all.baseAddress! + (step * batch.size + index) * tags, count: tags)
+          }
+        }
+        let path = scores.withUnsafeBufferPointer { tables.bestPath($0.baseAddress!, steps: steps) }
+        let unary =
+          scores.withUnsafeBufferPointer { tagMarginals($0.baseAddress!, steps: steps, weights) }
+          ?? marginals((0..<steps).map { Array(scores[($0 * tags)..<(($0 + 1) * tags)]) }).unary.flatMap { $0 }
+        return (path, path.enumerated().map { unary[$0.offset * tags + $0.element] })
+      }
     }
   }
 
@@ -279,17 +324,18 @@ public final class CRF: Layer {
     }
   }
 
-  /// The probability of each tag at each step, by forward–backward in probability space
-  /// with every step rescaled to sum 1: `tags` exponentials a step, where the log-space
-  /// pass of `marginals` takes hundreds. Nil when a step's total underflows (the caller
-  /// falls back to the log-space pass).
-  func tagMarginals(_ scores: [[Float]], _ weights: ScaledWeights) -> [[Float]]? {
-    let steps = scores.count
+  /// The probability of each tag at each step (`[steps × tags]`, row after row) of the
+  /// `steps` rows of scores at `scores`, by forward–backward in probability space with
+  /// every step rescaled to sum 1: `tags` exponentials a step, where the log-space pass of
+  /// `marginals` takes hundreds. Nil when a step's total underflows (the caller falls back
+  /// to the log-space pass).
+  func tagMarginals(_ scores: UnsafePointer<Float>, steps: Int, _ weights: ScaledWeights) -> [Float]? {
     let tags = tagCount
     var emission = [Float](repeating: 0, count: steps * tags)
     for step in 0..<steps {
-      let largest = scores[step].max() ?? 0
-      for tag in 0..<tags { emission[step * tags + tag] = expf(scores[step][tag] - largest) }
+      var largest = scores[step * tags]
+      for tag in 1..<tags where scores[step * tags + tag] > largest { largest = scores[step * tags + tag] }
+      for tag in 0..<tags { emission[step * tags + tag] = expf(scores[step * tags + tag] - largest) }
     }
     var alpha = [Float](repeating: 0, count: steps * tags)
     var beta = [Float](repeating: 0, count: steps * tags)
@@ -325,16 +371,17 @@ public final class CRF: Layer {
       }
       guard normalise(&beta, step) else { return nil }
     }
-    var unary: [[Float]] = []
-    unary.reserveCapacity(steps)
+    // alpha × beta, each step normalised: the marginals (into alpha's storage).
     for step in 0..<steps {
-      var row = (0..<tags).map { alpha[step * tags + $0] * beta[step * tags + $0] }
-      let total = row.reduce(0, +)
+      var total: Float = 0
+      for tag in 0..<tags {
+        alpha[step * tags + tag] *= beta[step * tags + tag]
+        total += alpha[step * tags + tag]
+      }
       guard total > 0, total.isFinite else { return nil }
-      for tag in 0..<tags { row[tag] /= total }
-      unary.append(row)
+      for tag in 0..<tags { alpha[step * tags + tag] /= total }
     }
-    return unary
+    return alpha
   }
 }
 
