@@ -18,6 +18,29 @@ final class LanguageGuesserTests: XCTestCase {
     XCTAssertEqual(LanguageGuesser.guess("この映画はゆっくりしているが、今年最高の作品の一つだと思う。ぜひ見てほしい。"), "ja")
   }
 
+  func testShortEnglishReviewsWithWordsOtherLanguagesShareStayEnglish() {
+    // `no` is Spanish and Italian, `as` and `do` Portuguese, `per` and `non` Italian: none
+    // of these may turn a short English review into an unsupported language.
+    for review in [
+      "No sauce, no cheese, no pickles, no onions, no bread: just a sad patty.",
+      "They serve some lovely cakes here as well as good coffee.",
+      "Do yourself a favour and order two per person.",
+      "The non stick coating came off after a month of daily use.",
+      "Great starters here as well, we will be back soon.",
+    ] {
+      let guess = LanguageGuesser.guess(review)
+      XCTAssertTrue(guess == nil || guess == "en", "\(review) → \(guess ?? "nil")")
+    }
+    XCTAssertEqual(LanguageGuesser.guess("They serve some lovely cakes here as well as good coffee."), "en")
+  }
+
+  func testOneFunctionWordIsNotEnoughForAnyLanguage() {
+    // Eight words, one of them Portuguese (`em`) and none English.
+    XCTAssertNil(LanguageGuesser.guess("Brilliant service em dash included, lovely staff, superb desserts"))
+    // Two Spanish words and no English ones: Spanish.
+    XCTAssertEqual(LanguageGuesser.guess("Comida buena y servicio rápido, volveremos pronto con los niños"), "es")
+  }
+
   func testSaysNothingOnLittleEvidence() {
     XCTAssertNil(LanguageGuesser.guess(""))
     XCTAssertNil(LanguageGuesser.guess("OK"))

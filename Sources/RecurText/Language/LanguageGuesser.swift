@@ -4,7 +4,12 @@
 /// rather than guess on little evidence.
 public enum LanguageGuesser {
   static let functionWords: [String: Set<String>] = [
-    "en": ["the", "and", "of", "to", "is", "in", "that", "it", "was", "for", "with", "you", "this", "are", "not"],
+    "en": [
+      "the", "and", "of", "to", "is", "in", "that", "it", "was", "for", "with", "you", "this", "are", "not", "be",
+      "have", "but", "they", "he", "she", "we", "my", "or", "by", "at", "if", "just", "would", "what", "there",
+      "their", "been", "has", "had", "were", "can", "from", "your", "our", "all", "very", "well", "like", "one",
+      "out", "about", "really", "much", "more", "when", "which", "them", "than", "only", "its",
+    ],
     "de": ["der", "die", "und", "das", "ist", "nicht", "ein", "eine", "mit", "ich", "sich", "auf", "den", "zu", "es"],
     "fr": ["le", "la", "les", "et", "des", "est", "une", "un", "du", "que", "pas", "pour", "dans", "qui", "sur"],
     "es": ["el", "la", "los", "las", "y", "que", "es", "un", "una", "por", "con", "para", "del", "se", "no"],
@@ -12,6 +17,12 @@ public enum LanguageGuesser {
     "pt": ["o", "os", "as", "que", "de", "e", "é", "um", "uma", "não", "com", "para", "do", "da", "em"],
     "nl": ["de", "het", "een", "en", "van", "is", "niet", "dat", "op", "te", "met", "voor", "zijn", "ik", "ook"],
   ]
+
+  /// Words of another language's list that are as common in English (`no`, `as`, `do`,
+  /// `per`, the `non` of `non-stick`): they tell no language apart, so they count for none.
+  /// A short English review ("no sauce, no cheese", "great starters here as well") must not
+  /// read as Spanish or Portuguese.
+  static let sharedWords: Set<String> = ["no", "as", "do", "per", "non"]
 
   /// A language code, or nil when the text is too short or too mixed to tell.
   public static func guess(_ text: String) -> String? {
@@ -42,10 +53,13 @@ public enum LanguageGuesser {
     guard words.count >= 8 else { return nil }
     var scores: [String: Int] = [:]
     for word in words {
-      for (language, set) in functionWords where set.contains(String(word)) { scores[language, default: 0] += 1 }
+      let word = String(word)
+      guard !sharedWords.contains(word) else { continue }
+      for (language, set) in functionWords where set.contains(word) { scores[language, default: 0] += 1 }
     }
     let ranked = scores.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
-    guard let best = ranked.first, best.value * 10 >= words.count else { return nil }
+    // One function word is not evidence enough for any language.
+    guard let best = ranked.first, best.value >= 2, best.value * 10 >= words.count else { return nil }
     if ranked.count > 1, Double(ranked[1].value) > 0.8 * Double(best.value) { return nil }
     return best.key
   }
