@@ -27,13 +27,16 @@ public struct StoredDocument: Sendable, Equatable {
   /// The parser and block model that made the text (`DocumentParser.version` and the
   /// model's fingerprint): stored text made by another is parsed again.
   public var parserVersion: String?
+  /// What the page's markup names: its reviewed item, product, work or business.
+  public var subjects: [StoredSubject]
 
   public init(
     url: String, finalURL: String? = nil, httpStatus: Int? = nil, contentType: String? = nil, etag: String? = nil,
     lastModified: String? = nil, contentHash: String? = nil, title: String? = nil, siteName: String? = nil,
     canonicalURL: String? = nil, authors: [String] = [], published: String? = nil, language: String? = nil,
     description: String? = nil, kind: String? = nil, method: String? = nil, encoding: String? = nil,
-    extractionReason: String? = nil, text: String? = nil, parserVersion: String? = nil
+    extractionReason: String? = nil, text: String? = nil, parserVersion: String? = nil,
+    subjects: [StoredSubject] = []
   ) {
     self.url = url
     self.finalURL = finalURL
@@ -55,6 +58,18 @@ public struct StoredDocument: Sendable, Equatable {
     self.extractionReason = extractionReason
     self.text = text
     self.parserVersion = parserVersion
+    self.subjects = subjects
+  }
+}
+
+/// A thing a page's schema.org markup names, and its schema.org type (`Product`, `Movie` …).
+public struct StoredSubject: Sendable, Equatable, Codable {
+  public var name: String
+  public var type: String
+
+  public init(name: String, type: String) {
+    self.name = name
+    self.type = type
   }
 }
 

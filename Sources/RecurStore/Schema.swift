@@ -21,6 +21,9 @@ enum Schema {
       "v6-person-groups",
       "CREATE TABLE person_groups (job TEXT NOT NULL, form TEXT NOT NULL, name TEXT NOT NULL, PRIMARY KEY (job, form))"
     ),
+    // What a page's schema.org markup names (its reviewed product, film, restaurant …), as
+    // JSON: the names tagger reads those names as what the page says they are.
+    ("v7-subjects", "ALTER TABLE documents ADD COLUMN subjects TEXT NOT NULL DEFAULT '[]'"),
   ]
 
   /// SQLite's types as PostgreSQL spells them: 64-bit integers and keys, double precision.

@@ -14,8 +14,9 @@ struct Extract: ParsableCommand {
       with its writer, date and position; on a forum thread the posts are the text. With \
       --json: one object with the keys url, canonical_url, title, authors, published, \
       language, site_name, description, kind, text, reviews, comments ([{author, date, \
-      position, text}]), encoding, encoding_source, method, reason. Exit 1 when no main \
-      text was found.
+      position, text}]), subjects ([{name, type}]: the products, works, businesses and \
+      places the page's schema.org markup names, with their schema.org type), encoding, \
+      encoding_source, method, reason. Exit 1 when no main text was found.
 
       Example: recur extract --json jobs/demo/pages/lantern-kettle-review.html
       """

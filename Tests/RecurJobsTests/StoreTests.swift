@@ -66,11 +66,13 @@ final class StoreTests: XCTestCase {
     let review = StoredReview(
       author: "Bo", title: nil, rating: 4, bestRating: 5, normalisedRating: 0.75, date: nil, body: "Nice.",
       source: "json-ld", label: "positive", probability: 0.8)
+    var page = document("https://e.org/1", hash: "h1", text: "Ada Lane. Good.")
+    page.subjects = [
+      StoredSubject(name: "Vortex 900", type: "Product"), StoredSubject(name: "Copper Pot", type: "Restaurant"),
+    ]
     try store.save(
       run: run, position: 0, outcome: .fetched,
-      results: DocumentResults(
-        document: document("https://e.org/1", hash: "h1", text: "Ada Lane. Good."), sentiment: sentiment("s1"),
-        names: names, reviews: [review]), fetch: nil)
+      results: DocumentResults(document: page, sentiment: sentiment("s1"), names: names, reviews: [review]), fetch: nil)
     try store.record(run: run, position: 1, url: "https://e.org/2", outcome: .failed, reason: "HTTP 404", fetch: nil)
     try store.finishRun(run, status: .finished, at: "2026-01-01T00:01:00Z", seconds: 60)
 
@@ -79,6 +81,8 @@ final class StoreTests: XCTestCase {
     XCTAssertEqual(documents[0].results.sentiment, sentiment("s1"))
     XCTAssertEqual(documents[0].results.names, names)
     XCTAssertEqual(documents[0].results.reviews, [review])
+    XCTAssertEqual(documents[0].results.document.subjects, page.subjects)
+    XCTAssertEqual(try store.storedResults(url: "https://e.org/1")?.document.subjects, page.subjects)
     XCTAssertEqual(documents[1].reason, "HTTP 404")
     XCTAssertEqual(try store.run(run)?.counts, ["fetched": 1, "failed": 1, "label:positive": 1])
 
@@ -201,6 +205,7 @@ final class StoreTests: XCTestCase {
     XCTAssertEqual(documents.first?.results.sentiment?.label, "mixed/neutral")
     XCTAssertNil(documents.first?.results.sentiment?.opinion)
     XCTAssertNil(documents.first?.results.sentiment?.sentences.first?.opinion)
+    XCTAssertEqual(documents.first?.results.document.subjects, [], "a page stored before subjects has none")
     XCTAssertEqual(try store.previousStates(urls: ["https://e.org/1"])["https://e.org/1"]?.sentimentVersion, "1+old")
     // Its text came from a parser that recorded no version: the next run parses it again.
     XCTAssertNil(try store.previousStates(urls: ["https://e.org/1"])["https://e.org/1"]?.parserVersion)

@@ -1,5 +1,6 @@
 import Foundation
 import RecurNN
+import RecurText
 import XCTest
 
 @testable import RecurModels
@@ -103,6 +104,33 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(consistent.map(\.type), ["MISC", "PER", "MISC", "LOC", "LOC"])
     XCTAssertEqual(consistent.map(\.confidence), mentions.map(\.confidence))
     XCTAssertEqual(DocumentNames.people(consistent).map(\.name), ["Priya Natarajan"])
+  }
+
+  func testAPagesSubjectsTakeTheirOwnTypeWhateverTheTaggerRead() {
+    func mention(_ text: String, _ type: String) -> EntityMention {
+      EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.6)
+    }
+    let subjects = [
+      PageSubject(name: "Harbour  Lights", type: "Movie"), PageSubject(name: "The Copper Pot", type: "Restaurant"),
+      PageSubject(name: "Frida Kahlo: A Life", type: "Book"), PageSubject(name: "Old Town", type: "City"),
+      PageSubject(name: "Nadia Rossi", type: "Person"),
+    ]
+    let mentions = [
+      mention("Harbour Lights", "PER"), mention("harbour lights's", "ORG"), mention("the Copper Pot", "PER"),
+      mention("Frida Kahlo", "PER"), mention("Old Town", "PER"), mention("Nadia Rossi", "PER"),
+      mention("Harbour", "PER"),
+    ]
+    let typed = DocumentNames.subjectTypes(mentions, subjects: subjects, modelTypes: ["PER", "ORG", "LOC", "MISC"])
+    // Whole names only (ignoring case, spacing, a possessive); a person in a work's title
+    // and a part of a subject's name stay as read; people are never subjects.
+    XCTAssertEqual(typed.map(\.type), ["MISC", "MISC", "ORG", "PER", "LOC", "PER", "PER"])
+    XCTAssertEqual(
+      DocumentNames.people(DocumentNames.consistentTypes(typed)).map(\.name), ["Frida Kahlo", "Nadia Rossi", "Harbour"])
+    // A model without MISC leaves a product as the tagger read it.
+    let withoutMisc = DocumentNames.subjectTypes(
+      [mention("Harbour Lights", "PER")], subjects: subjects, modelTypes: ["PER", "ORG", "LOC"])
+    XCTAssertEqual(withoutMisc.map(\.type), ["PER"])
+    XCTAssertEqual(DocumentNames.subjectTypes(mentions, subjects: [], modelTypes: ["MISC"]), mentions)
   }
 
   func testPeopleAreGroupedUnderTheLongestName() {

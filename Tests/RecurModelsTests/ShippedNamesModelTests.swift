@@ -1,5 +1,6 @@
 import Foundation
 import RecurModels
+import RecurText
 import XCTest
 
 /// The model in `models/names`: on sentences written for the project its entities land on
@@ -63,5 +64,24 @@ final class ShippedNamesModelTests: XCTestCase {
     XCTAssertEqual(results[1].people.count, 0)
     XCTAssertEqual(results[2].entities.filter { $0.text == "Lantern Kettle" }.map(\.type), ["MISC", "MISC"])
     XCTAssertEqual(results[2].people.map(\.name), ["Priya Natarajan"])
+  }
+
+  /// A film the page's markup names is the film wherever the text names it, never a
+  /// person; the people around it stay people, at exact offsets.
+  func testAPagesSubjectIsNotAPerson() throws {
+    let tagger = DocumentNames(model: try NamesModel.load(directory: Self.modelFolder))
+    let text = """
+      Marlowe review: a quiet triumph
+
+      Marlowe follows a lighthouse keeper through one hard winter. Odile Ferrand is superb \
+      as the keeper, and Marlowe never hurries her.
+      """
+    let result = tagger.tag([text], subjects: [[PageSubject(name: "Marlowe", type: "Movie")]])[0]
+    let scalars = Array(text.unicodeScalars)
+    for entity in result.entities {
+      XCTAssertEqual(Segmentation.text(scalars, entity.start, entity.end), entity.text)
+    }
+    XCTAssertTrue(result.entities.filter { $0.text == "Marlowe" }.allSatisfy { $0.type == "MISC" })
+    XCTAssertEqual(result.people.map(\.name), ["Odile Ferrand"])
   }
 }

@@ -311,6 +311,46 @@ final class ReviewMarkupTests: XCTestCase {
     XCTAssertEqual(document.reviews[2].body, "Fine for the price, though the straps could be wider.")
   }
 
+  func testTheThingsAPagesMarkupNamesAreItsSubjectsNeverItsPeople() {
+    let html = """
+      <html><head><title>Two reviews</title>
+      <script type="application/ld+json">
+      {"@context": "https://schema.org", "@graph": [
+        {"@type": "Review", "author": {"@type": "Person", "name": "Mira Holt"},
+         "itemReviewed": {"@type": "Product", "name": "  Juniper   X2 Kettle ", "brand": {"@type": "Brand", "name": "Juniper"}},
+         "reviewRating": {"@type": "Rating", "ratingValue": 4}},
+        {"@type": "Organization", "name": "Kitchen Notes Weekly"},
+        {"@type": "BlogPosting", "headline": "Two reviews", "author": {"@type": "Person", "name": "Ada Quist"},
+         "publisher": {"@type": "Organization", "name": "Ada Quist"}},
+        {"@type": "WebPage", "name": "Two reviews"},
+        {"@type": "Product", "name": "Juniper X2 Kettle"}
+      ]}
+      </script></head><body>
+      <div itemscope itemtype="https://schema.org/Review">
+        <span itemprop="author" itemscope itemtype="https://schema.org/Person"><span itemprop="name">Tomas Reyes</span></span>
+        <div itemprop="itemReviewed" itemscope itemtype="https://schema.org/Restaurant"><span itemprop="name">The Copper Pot</span></div>
+        <p itemprop="reviewBody">Lovely soup.</p>
+      </div>
+      <div vocab="https://schema.org/" typeof="Movie"><span property="name">Harbour Lights</span></div>
+      <div itemscope itemtype="https://schema.org/Book"><span itemprop="name">\(String(repeating: "long ", count: 40))</span></div>
+      <p>Mira Holt liked the Juniper X2 Kettle; Tomas Reyes ate at The Copper Pot.</p>
+      </body></html>
+      """
+    let document = DocumentParser().parse(Array(html.utf8), url: "https://notes.example/two")
+    XCTAssertEqual(
+      document.subjects,
+      [
+        PageSubject(name: "Juniper X2 Kettle", type: "Product"), PageSubject(name: "Juniper", type: "Brand"),
+        PageSubject(name: "Kitchen Notes Weekly", type: "Organization"),
+        PageSubject(name: "The Copper Pot", type: "Restaurant"), PageSubject(name: "Harbour Lights", type: "Movie"),
+      ],
+      "each named thing once, whitespace collapsed; no people (nor a writer's own name), no web page, no name past 120 characters"
+    )
+    XCTAssertEqual(PageSubject.categories["Movie"], .thing)
+    XCTAssertEqual(PageSubject.categories["Restaurant"], .organisation)
+    XCTAssertNil(PageSubject.categories["Person"])
+  }
+
   func testRepeatedReviewBlocksBecomeItems() throws {
     let url = try XCTUnwrap(
       Bundle.module.url(forResource: "Fixtures/product-reviews-repeated-blocks", withExtension: "html"))

@@ -75,6 +75,13 @@ public struct ExtractCommand {
     }
     object.add("reviews", raw: "[" + reviews.joined(separator: ",") + "]")
     object.add("comments", raw: "[" + document.comments.map(commentJSON).joined(separator: ",") + "]")
+    let subjects = document.subjects.map { subject in
+      var item = JSONObjectWriter()
+      item.add("name", subject.name)
+      item.add("type", subject.type)
+      return item.json
+    }
+    object.add("subjects", raw: "[" + subjects.joined(separator: ",") + "]")
     object.add("encoding", document.encoding)
     object.add("encoding_source", document.encodingSource.rawValue)
     object.add("method", document.method)

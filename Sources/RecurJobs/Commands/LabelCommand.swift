@@ -31,6 +31,8 @@ public struct LabelCommand {
     var language: String?
     var reviews: [ReviewItem] = []
     var comments: [Comment] = []
+    /// What the page's markup says it is about (names read as those things).
+    var subjects: [PageSubject] = []
   }
 
   public func run(fetcher: any Fetching, write: (String) -> Void) throws(RecurError) -> ExitStatus {
@@ -81,7 +83,7 @@ public struct LabelCommand {
       languages += Array(repeating: input.language, count: input.reviews.count + input.comments.count)
     }
     let results = labeler.label(texts, languages: languages)
-    let names = tagger?.tag(inputs.map(\.text))
+    let names = tagger?.tag(inputs.map(\.text), subjects: inputs.map(\.subjects))
     var next = inputs.count
     for (index, input) in inputs.enumerated() {
       let reviewResults = Array(results[next..<(next + input.reviews.count)])
@@ -132,7 +134,7 @@ public struct LabelCommand {
     if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = document.text }
     return Input(
       source: source, text: document.text, language: document.language, reviews: reviews,
-      comments: document.comments)
+      comments: document.comments, subjects: document.subjects)
   }
 
   /// Binary data: a NUL byte, or more than a tenth control characters, in the first 4 KiB

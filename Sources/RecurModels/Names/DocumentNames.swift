@@ -30,8 +30,12 @@ public struct DocumentNames {
   public init(model: NamesModel) { self.model = model }
 
   /// The entities of each text and the people they name. Batching every sentence of every
-  /// text together gives the same results as one text at a time.
-  public func tag(_ texts: [String]) -> [(entities: [EntityMention], people: [Person])] {
+  /// text together gives the same results as one text at a time. `subjects`, per text: what
+  /// its page's markup says the page is about (`Document.subjects`); a mention whose text is
+  /// one of them is read as that kind of name (`subjectTypes`).
+  public func tag(_ texts: [String], subjects: [[PageSubject]]? = nil) -> [(
+    entities: [EntityMention], people: [Person]
+  )] {
     var sentences: [[Token]] = []
     var owners: [Int] = []
     var scalarsOf: [[Unicode.Scalar]] = []
@@ -63,9 +67,51 @@ public struct DocumentNames {
             confidence: confidence))
       }
     }
-    return entities.map { mentions in
-      let consistent = Self.consistentTypes(mentions)
+    let types = Set(model.tags.filter { $0.hasPrefix("B-") }.map { String($0.dropFirst(2)) })
+    return entities.enumerated().map { index, mentions in
+      let named = Self.subjectTypes(mentions, subjects: subjects?[index] ?? [], modelTypes: types)
+      let consistent = Self.consistentTypes(named)
       return (consistent, Self.people(consistent))
+    }
+  }
+
+  /// The type a subject's name takes: a product or work MISC, a business or organisation
+  /// ORG, a place LOC — when the model has that type.
+  static func type(of subject: PageSubject, modelTypes: Set<String>) -> String? {
+    let type: String
+    switch PageSubject.categories[subject.type] {
+    case .thing: type = "MISC"
+    case .organisation: type = "ORG"
+    case .place: type = "LOC"
+    case nil: return nil
+    }
+    return modelTypes.contains(type) ? type : nil
+  }
+
+  /// What the page says beats what the tagger reads: a mention whose text is a subject's
+  /// name (ignoring case, spacing and a possessive `'s`) takes the subject's type, so the
+  /// film or product a page is about never counts among its people. Only whole names
+  /// match: a person named in a work's title (`Frida Kahlo` in `Frida Kahlo: A Life`) stays a
+  /// person.
+  public static func subjectTypes(_ mentions: [EntityMention], subjects: [PageSubject], modelTypes: Set<String>)
+    -> [EntityMention]
+  {
+    func key(_ text: String) -> String {
+      var words = text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
+      for suffix in ["'s", "’s"] where words.hasSuffix(suffix) { words.removeLast(2) }
+      return words
+    }
+    var typeOf: [String: String] = [:]
+    for subject in subjects {
+      guard let type = type(of: subject, modelTypes: modelTypes), typeOf[key(subject.name)] == nil else { continue }
+      typeOf[key(subject.name)] = type
+    }
+    guard !typeOf.isEmpty else { return mentions }
+    return mentions.map { mention in
+      guard let type = typeOf[key(mention.text)] else { return mention }
+      var retyped = mention
+      retyped.type = type
+      return retyped
     }
   }
 

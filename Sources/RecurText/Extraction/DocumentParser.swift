@@ -2,8 +2,9 @@
 public struct DocumentParser: Sendable {
   /// Changes whenever what the parser makes of a page changes (stores keep it with each
   /// text, and a run parses again text an older parser made). 3: readers' comments are
-  /// taken out of the text; UTF-8 bytes win over a label naming another charset.
-  public static let version = "3"
+  /// taken out of the text; UTF-8 bytes win over a label naming another charset. 4: the things
+  /// the page's markup names (`subjects`) are read.
+  public static let version = "4"
 
   /// The model that picks the main text's blocks; without one, the rules' container.
   public var blockModel: BlockModel?
@@ -93,6 +94,7 @@ public struct DocumentParser: Sendable {
     document.kind = metadata.kind
     document.comments = takeOutComments(parsed.root, kind: document.kind, url: url)
     document.reviews = metadata.reviews
+    document.subjects = metadata.subjects
     if document.reviews.isEmpty { document.reviews = RepeatedBlockReviews(root: parsed.root).reviews() }
     // Outside articles (whose comments are not their text), a page's reviews and posts are
     // its content: a block that is (part of) a review item's text, or the short line

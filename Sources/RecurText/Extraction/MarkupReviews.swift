@@ -27,6 +27,18 @@ struct MarkupReviews {
     }
   }
 
+  /// The name and type of every microdata and RDFa scope of a type in `PageSubject.categories`.
+  func subjects() -> [(name: String, type: String)] {
+    [Syntax.microdata, .rdfa].flatMap { syntax in
+      elements.compactMap { element -> (name: String, type: String)? in
+        guard let type = syntax.scopeType(element), PageSubject.categories[type] != nil,
+          let name = properties(of: element, syntax: syntax)["name"]?.first.map(value), !name.isEmpty
+        else { return nil }
+        return (name, type)
+      }
+    }
+  }
+
   /// The properties of one scope: name → elements carrying it, not looking inside nested scopes.
   func properties(of scope: HTMLNode, syntax: Syntax) -> [String: [HTMLNode]] {
     var found: [String: [HTMLNode]] = [:]

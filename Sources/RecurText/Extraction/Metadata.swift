@@ -238,6 +238,30 @@ struct MetadataReader {
     }
   }
 
+  /// The things the page's markup names that are not people: each JSON-LD object, then each
+  /// microdata and RDFa scope, of a type in `PageSubject.categories` that has a name (the
+  /// `itemReviewed` of a review among them), once each, at most 20. A name that is one of
+  /// the page's authors is not a subject: a writer who publishes under their own name
+  /// marks it up as the site's `Organization`.
+  var subjects: [PageSubject] {
+    var found: [PageSubject] = []
+    let writers = Set(authors.map { $0.lowercased() })
+    func add(_ name: String?, _ type: String) {
+      guard let name = name?.collapsingWhitespace(), (2...120).contains(name.count), found.count < 20,
+        !writers.contains(name.lowercased()), !found.contains(where: { $0.name == name && $0.type == type })
+      else { return }
+      found.append(PageSubject(name: name, type: type))
+    }
+    for object in jsonLD {
+      guard let type = MetadataReader.types(object).first(where: { PageSubject.categories[$0] != nil }) else {
+        continue
+      }
+      add(object["name"] as? String, type)
+    }
+    for (name, type) in MarkupReviews(elements: elements).subjects() { add(name, type) }
+    return found
+  }
+
   var kind: Document.Kind {
     let types = Set(jsonLD.flatMap(MetadataReader.types))
     if types.contains("Review") || types.contains("Product") { return .review }

@@ -20,6 +20,9 @@ public struct Document: Sendable, Equatable {
   public var reviews: [ReviewItem]
   /// Readers' comments under the article, in page order; never part of `paragraphs`.
   public var comments: [Comment] = []
+  /// What the page says it is about, in its schema.org markup: the reviewed item, the
+  /// product, film, book, restaurant or organisation it describes.
+  public var subjects: [PageSubject] = []
   /// The encoding the bytes were read in, and which rule chose it.
   public var encoding: String
   public var encodingSource: EncodingSource
@@ -30,6 +33,57 @@ public struct Document: Sendable, Equatable {
 
   /// The main text: paragraphs separated by a blank line.
   public var text: String { paragraphs.joined(separator: "\n\n") }
+}
+
+/// A thing a page's schema.org markup (JSON-LD, microdata or RDFa) names: the item its
+/// reviews are of, or the product, work, business or organisation it describes.
+public struct PageSubject: Sendable, Equatable, Codable {
+  public var name: String
+  /// The schema.org type as the page gives it (`Product`, `Movie`, `Restaurant` …).
+  public var type: String
+
+  public init(name: String, type: String) {
+    self.name = name
+    self.type = type
+  }
+
+  /// What kind of name a subject is.
+  public enum Category: Sendable {
+    /// A product or a creative work (film, book, game, album, app).
+    case thing
+    /// A business or an organisation.
+    case organisation
+    case place
+  }
+
+  /// The schema.org types a page's subjects are read from, and the kind of name each is;
+  /// people are never subjects (a person's name is the tagger's to find).
+  public static let categories: [String: Category] = {
+    var all: [String: Category] = [:]
+    for type in [
+      "Product", "ProductModel", "ProductGroup", "IndividualProduct", "Car", "Vehicle", "Movie", "Book",
+      "TVSeries", "TVSeason", "TVEpisode", "VideoGame", "Game", "SoftwareApplication", "MobileApplication",
+      "WebApplication", "MusicAlbum", "MusicRecording", "MusicComposition", "Play", "Musical", "CreativeWorkSeries",
+      "BookSeries", "MovieSeries", "Podcast", "PodcastSeries", "Painting", "Sculpture", "VisualArtwork",
+    ] {
+      all[type] = .thing
+    }
+    for type in [
+      "Organization", "Corporation", "LocalBusiness", "Restaurant", "FoodEstablishment", "CafeOrCoffeeShop",
+      "Bakery", "BarOrPub", "Brewery", "Winery", "FastFoodRestaurant", "IceCreamShop", "Hotel", "LodgingBusiness",
+      "BedAndBreakfast", "Hostel", "Motel", "Resort", "Store", "ClothingStore", "ElectronicsStore", "BookStore",
+      "GroceryStore", "HardwareStore", "AutoDealer", "AutoRepair", "HealthAndBeautyBusiness", "DaySpa",
+      "SportsActivityLocation", "ExerciseGym", "EntertainmentBusiness", "MovieTheater", "NightClub",
+      "TravelAgency", "Dentist", "MedicalClinic", "Brand", "Airline", "NewsMediaOrganization",
+      "EducationalOrganization", "SportsTeam", "SportsOrganization", "MusicGroup", "PerformingGroup", "TheaterGroup",
+    ] {
+      all[type] = .organisation
+    }
+    for type in ["Place", "City", "Country", "State", "TouristAttraction", "LandmarksOrHistoricalBuildings", "Park"] {
+      all[type] = .place
+    }
+    return all
+  }()
 }
 
 /// One review on a page (a page may hold several), with its rating when it has one.
