@@ -133,6 +133,22 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(DocumentNames.subjectTypes(mentions, subjects: [], modelTypes: ["MISC"]), mentions)
   }
 
+  func testASubjectsMentionsTakeThePlaceOfTheTaggerReadingsTheyOverlap() {
+    let tagger = [
+      EntityMention(type: "ORG", text: "Nimbus 7 review: great camera", start: 0, end: 29, confidence: 0.4),
+      EntityMention(type: "PER", text: "Ada Lane", start: 40, end: 48, confidence: 0.9),
+      EntityMention(type: "PER", text: "Nimbus", start: 60, end: 66, confidence: 0.5),
+    ]
+    let found = [
+      EntityMention(type: "MISC", text: "Nimbus 7", start: 0, end: 8, confidence: 1),
+      EntityMention(type: "MISC", text: "Nimbus 7", start: 60, end: 68, confidence: 1),
+    ]
+    let placed = DocumentNames.placing(found, over: tagger)
+    XCTAssertEqual(placed.map(\.text), ["Nimbus 7", "Ada Lane", "Nimbus 7"])
+    XCTAssertEqual(placed.map(\.type), ["MISC", "PER", "MISC"])
+    XCTAssertEqual(DocumentNames.placing([], over: tagger), tagger)
+  }
+
   func testPeopleAreGroupedUnderTheLongestName() {
     func mention(_ text: String, _ type: String = "PER") -> EntityMention {
       EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)

@@ -83,5 +83,24 @@ final class ShippedNamesModelTests: XCTestCase {
     }
     XCTAssertTrue(result.entities.filter { $0.text == "Marlowe" }.allSatisfy { $0.type == "MISC" })
     XCTAssertEqual(result.people.map(\.name), ["Odile Ferrand"])
+
+    // A product the markup names is found wherever the text names it in full, at exact
+    // offsets, in place of whatever the tagger read there; a one-word brand is not looked for.
+    let review = """
+      Glowworm 300 review: bright, light and cheap
+
+      Priya Natarajan wore the Glowworm 300 on six night runs. The glowworm 300 never dimmed, \
+      though Glowworm should fix the strap.
+      """
+    let subjects = [PageSubject(name: "Glowworm 300", type: "Product"), PageSubject(name: "Glowworm", type: "Brand")]
+    let product = tagger.tag([review], subjects: [subjects])[0]
+    let reviewScalars = Array(review.unicodeScalars)
+    for entity in product.entities {
+      XCTAssertEqual(Segmentation.text(reviewScalars, entity.start, entity.end), entity.text)
+    }
+    let found = product.entities.filter { $0.text.lowercased() == "glowworm 300" }
+    XCTAssertEqual(found.map(\.type), ["MISC", "MISC", "MISC"])
+    XCTAssertEqual(found.map(\.confidence), [1, 1, 1])
+    XCTAssertEqual(product.people.map(\.name), ["Priya Natarajan"])
   }
 }

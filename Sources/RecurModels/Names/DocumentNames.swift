@@ -31,18 +31,20 @@ public struct DocumentNames {
 
   /// The entities of each text and the people they name. Batching every sentence of every
   /// text together gives the same results as one text at a time. `subjects`, per text: what
-  /// its page's markup says the page is about (`Document.subjects`); a mention whose text is
-  /// one of them is read as that kind of name (`subjectTypes`).
+  /// its page's markup says the page is about (`Document.subjects`); the text's mentions of
+  /// them are found (`subjectMentions`) and read as that kind of name (`subjectTypes`).
   public func tag(_ texts: [String], subjects: [[PageSubject]]? = nil) -> [(
     entities: [EntityMention], people: [Person]
   )] {
     var sentences: [[Token]] = []
     var owners: [Int] = []
     var scalarsOf: [[Unicode.Scalar]] = []
+    var tokensOf: [[Token]] = []
     for (index, text) in texts.enumerated() {
       let scalars = Array(text.unicodeScalars)
       scalarsOf.append(scalars)
       let tokens = tokenizer.tokenize(text)
+      tokensOf.append(subjects?[index].isEmpty == false ? tokens : [])
       for range in Segmentation.sentences(tokens, in: scalars) {
         sentences.append(Array(tokens[range]))
         owners.append(index)
@@ -69,10 +71,73 @@ public struct DocumentNames {
     }
     let types = Set(model.tags.filter { $0.hasPrefix("B-") }.map { String($0.dropFirst(2)) })
     return entities.enumerated().map { index, mentions in
-      let named = Self.subjectTypes(mentions, subjects: subjects?[index] ?? [], modelTypes: types)
-      let consistent = Self.consistentTypes(named)
-      return (consistent, Self.people(consistent))
+      let pageSubjects = subjects?[index] ?? []
+      let found = subjectMentions(
+        tokensOf[index], scalars: scalarsOf[index], subjects: pageSubjects, modelTypes: types)
+      // The tagger's own readings agree first (one name, one type), then the page's word
+      // on its subjects overrides them.
+      let consistent = Self.consistentTypes(mentions)
+      let named = Self.subjectTypes(
+        Self.placing(found, over: consistent), subjects: pageSubjects, modelTypes: types)
+      return (named, Self.people(named))
     }
+  }
+
+  /// Where the text names one of its page's subjects in full: each occurrence of the name's
+  /// tokens (ignoring case, with a capital letter or a digit in it as written), longest
+  /// names first, never two on one token. Only names of two or more tokens or with a digit
+  /// are looked for (`Nimbus 7`, `The Slow River`; not `Vortex`, a word of many uses). Such
+  /// a mention is the page's own word for the thing: its confidence is 1.
+  func subjectMentions(
+    _ tokens: [Token], scalars: [Unicode.Scalar], subjects: [PageSubject], modelTypes: Set<String>
+  ) -> [EntityMention] {
+    guard !tokens.isEmpty else { return [] }
+    var wanted: [(words: [String], type: String)] = []
+    for subject in subjects {
+      guard let type = Self.type(of: subject, modelTypes: modelTypes) else { continue }
+      let words = tokenizer.tokenize(subject.name).map { $0.text.lowercased() }
+      guard words.count >= 2 || subject.name.contains(where: \.isNumber),
+        !wanted.contains(where: { $0.words == words })
+      else { continue }
+      wanted.append((words, type))
+    }
+    wanted.sort { $0.words.count > $1.words.count }
+    let lowered = tokens.map { $0.text.lowercased() }
+    var taken = [Bool](repeating: false, count: tokens.count)
+    var found: [EntityMention] = []
+    for (words, type) in wanted {
+      var start = 0
+      while start + words.count <= tokens.count {
+        let range = start..<(start + words.count)
+        guard lowered[range].elementsEqual(words), !taken[range].contains(true) else {
+          start += 1
+          continue
+        }
+        let text = Segmentation.text(scalars, tokens[range.lowerBound].start, tokens[range.upperBound - 1].end)
+        guard text.contains(where: { $0.isUppercase || $0.isNumber }) else {
+          start += 1
+          continue
+        }
+        for position in range { taken[position] = true }
+        found.append(
+          EntityMention(
+            type: type, text: text, start: tokens[range.lowerBound].start, end: tokens[range.upperBound - 1].end,
+            confidence: 1))
+        start = range.upperBound
+      }
+    }
+    return found
+  }
+
+  /// The tagger's mentions with the page's subject mentions put in: a tagger mention that
+  /// overlaps one gives way to it (`Nimbus 7 review: great camera` read as one ORG becomes
+  /// the product `Nimbus 7`). In text order.
+  static func placing(_ subjectMentions: [EntityMention], over mentions: [EntityMention]) -> [EntityMention] {
+    guard !subjectMentions.isEmpty else { return mentions }
+    let kept = mentions.filter { mention in
+      !subjectMentions.contains { $0.start < mention.end && mention.start < $0.end }
+    }
+    return (kept + subjectMentions).sorted { $0.start != $1.start ? $0.start < $1.start : $0.end < $1.end }
   }
 
   /// The type a subject's name takes: a product or work MISC, a business or organisation
