@@ -149,6 +149,22 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(DocumentNames.placing([], over: tagger), tagger)
   }
 
+  func testAPartOfAPersonsNameIsThatPersonAndOnlyPERConflictsAreSettled() {
+    func mention(_ text: String, _ type: String, _ confidence: Double = 0.8) -> EntityMention {
+      EntityMention(type: type, text: text, start: 0, end: 0, confidence: confidence)
+    }
+    let mentions = [
+      mention("Odile Ferrand", "PER"), mention("Ferrand", "ORG"), mention("Japan", "LOC"), mention("Japan", "ORG"),
+      mention("Ferrand Odile", "LOC"), mention("Ferrand Tools Ltd", "ORG"),
+    ]
+    let agreed = DocumentNames.documentRules(mentions)
+    // `Ferrand` is part of the person; `Japan` keeps both readings (no PER among them); the
+    // order of words counts; three-word names are left alone.
+    XCTAssertEqual(agreed.map(\.type), ["PER", "PER", "LOC", "ORG", "LOC", "ORG"])
+    XCTAssertEqual(DocumentNames.people(agreed).map(\.name), ["Odile Ferrand"])
+    XCTAssertEqual(DocumentNames.people(agreed).first?.mentions, 2)
+  }
+
   func testPeopleAreGroupedUnderTheLongestName() {
     func mention(_ text: String, _ type: String = "PER") -> EntityMention {
       EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)

@@ -74,11 +74,12 @@ public struct DocumentNames {
       let pageSubjects = subjects?[index] ?? []
       let found = subjectMentions(
         tokensOf[index], scalars: scalarsOf[index], subjects: pageSubjects, modelTypes: types)
-      // The tagger's own readings agree first (one name, one type), then the page's word
-      // on its subjects overrides them.
-      let consistent = Self.consistentTypes(mentions)
-      let named = Self.subjectTypes(
-        Self.placing(found, over: consistent), subjects: pageSubjects, modelTypes: types)
+      // The tagger's own readings agree (`documentRules`), with the page's word on its
+      // subjects overriding them before the parts of people's names are read as those people
+      // (so a part of a name the page says is a product does not become a person).
+      let agreed = Self.consistentTypes(mentions)
+      let named = Self.personParts(
+        Self.subjectTypes(Self.placing(found, over: agreed), subjects: pageSubjects, modelTypes: types))
       return (named, Self.people(named))
     }
   }
@@ -182,10 +183,19 @@ public struct DocumentNames {
 
   static let titles: Set<String> = ["mr.", "mrs.", "ms.", "dr.", "prof.", "mr", "mrs", "ms", "dr", "prof"]
 
-  /// One name, one type within a document: when the same text is tagged with different
-  /// types, every mention takes the type with the largest summed confidence (ties: the
-  /// first mention's). A product tagged MISC in one sentence and PER in another is then
-  /// not counted as a person.
+  /// The tagger's readings of one document made to agree: `consistentTypes`, then
+  /// `personParts` (`tag` puts the page's subjects in between). On CoNLL-2003 dev cut into its 214 stories they raise overall F1 from
+  /// 92.58 to 92.87 (PER 95.34 to 95.64); making every name take one type, whatever its
+  /// readings, had lowered it to 92.09 (a country is LOC in one sentence and its team ORG in
+  /// the next).
+  public static func documentRules(_ mentions: [EntityMention]) -> [EntityMention] {
+    personParts(consistentTypes(mentions))
+  }
+
+  /// One person or not within a document: when the same text is tagged PER once and
+  /// another type elsewhere, every mention takes the type with the largest summed
+  /// confidence (ties: the first mention's). A product tagged MISC in one sentence and PER
+  /// in another is then not counted as a person. Names never read as PER keep each reading.
   public static func consistentTypes(_ mentions: [EntityMention]) -> [EntityMention] {
     var votes: [String: [(type: String, weight: Double)]] = [:]
     for mention in mentions {
@@ -198,7 +208,9 @@ public struct DocumentNames {
       votes[mention.text] = tally
     }
     return mentions.map { mention in
-      guard let tally = votes[mention.text], tally.count > 1 else { return mention }
+      guard let tally = votes[mention.text], tally.count > 1, tally.contains(where: { $0.type == "PER" }) else {
+        return mention
+      }
       var winner = tally[0]
       for candidate in tally.dropFirst() where candidate.weight > winner.weight { winner = candidate }
       var retyped = mention
@@ -207,25 +219,48 @@ public struct DocumentNames {
     }
   }
 
+  /// A mention of one or two words that all occur, in order, in a longer PER name of the
+  /// same document (`Ferrand` after `Odile Ferrand`) is that person, whatever type it was
+  /// read as.
+  public static func personParts(_ mentions: [EntityMention]) -> [EntityMention] {
+    let names = mentions.filter { $0.type == "PER" }.map { nameWords($0.text) }.filter { $0.count > 1 }
+    guard !names.isEmpty else { return mentions }
+    return mentions.map { mention in
+      guard mention.type != "PER" else { return mention }
+      let key = nameWords(mention.text)
+      guard (1...2).contains(key.count),
+        names.contains(where: { $0.count > key.count && isPart(key, of: $0) })
+      else { return mention }
+      var retyped = mention
+      retyped.type = "PER"
+      return retyped
+    }
+  }
+
+  /// A name's words as compared: lower-cased, without possessive endings and punctuation.
+  static func nameWords(_ name: String) -> [String] {
+    name.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { word in
+      var lower = word.lowercased()
+      for suffix in ["'s", "’s"] where lower.hasSuffix(suffix) { lower.removeLast(2) }
+      return lower.trimmingCharacters(in: .punctuationCharacters)
+    }.filter { !$0.isEmpty }
+  }
+
+  /// Whether every word of `short` occurs in `long`, in order.
+  static func isPart(_ short: [String], of long: [String]) -> Bool {
+    var index = long.startIndex
+    for word in short {
+      guard let found = long[index...].firstIndex(of: word) else { return false }
+      index = found + 1
+    }
+    return true
+  }
+
   /// Groups the PER mentions of a document: a mention whose words all occur, in order, in
   /// a longer name already seen (`Obama` in `Barack Obama`) is the same person; the longest
   /// form names the person. Possessive endings are ignored when comparing.
   public static func people(_ mentions: [EntityMention]) -> [Person] {
-    func words(_ name: String) -> [String] {
-      name.split(whereSeparator: { $0 == " " || $0 == "\n" }).map { word in
-        var lower = word.lowercased()
-        for suffix in ["'s", "’s"] where lower.hasSuffix(suffix) { lower.removeLast(2) }
-        return lower.trimmingCharacters(in: .punctuationCharacters)
-      }.filter { !$0.isEmpty }
-    }
-    func isPart(_ short: [String], of long: [String]) -> Bool {
-      var index = long.startIndex
-      for word in short {
-        guard let found = long[index...].firstIndex(of: word) else { return false }
-        index = found + 1
-      }
-      return true
-    }
+    let words = nameWords
     let persons = mentions.filter { $0.type == "PER" }
     // Longest names first, so shorter mentions find the full name they belong to.
     // Ties go to the earlier mention, so an ambiguous short form joins the person named first.
