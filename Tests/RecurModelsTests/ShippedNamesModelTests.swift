@@ -161,5 +161,9 @@ final class ShippedNamesModelTests: XCTestCase {
     XCTAssertEqual(found.map(\.type), ["MISC", "MISC", "MISC"])
     XCTAssertEqual(found.map(\.confidence), [1, 1, 1])
     XCTAssertEqual(product.people.map(\.name), ["Priya Natarajan"])
+    // Fewer subject lists than texts: the texts past them have none.
+    let uneven = tagger.tag([review, review], subjects: [subjects])
+    XCTAssertEqual(uneven[0].entities, product.entities)
+    XCTAssertEqual(uneven[1].entities, tagger.tag([review])[0].entities)
   }
 }

@@ -44,7 +44,7 @@ public struct DocumentNames {
       let scalars = Array(text.unicodeScalars)
       scalarsOf.append(scalars)
       let tokens = tokenizer.tokenize(text)
-      tokensOf.append(subjects?[index].isEmpty == false ? tokens : [])
+      tokensOf.append(Self.subjects(subjects, index).isEmpty ? [] : tokens)
       for range in Segmentation.sentences(tokens, in: scalars) {
         sentences.append(Array(tokens[range]))
         owners.append(index)
@@ -71,7 +71,7 @@ public struct DocumentNames {
     }
     let types = Set(model.tags.filter { $0.hasPrefix("B-") }.map { String($0.dropFirst(2)) })
     return entities.enumerated().map { index, mentions in
-      let pageSubjects = subjects?[index] ?? []
+      let pageSubjects = Self.subjects(subjects, index)
       let found = subjectMentions(
         tokensOf[index], scalars: scalarsOf[index], subjects: pageSubjects, modelTypes: types)
       // The tagger's own readings agree (`documentRules`), with the page's word on its
@@ -139,6 +139,12 @@ public struct DocumentNames {
       !subjectMentions.contains { $0.start < mention.end && mention.start < $0.end }
     }
     return (kept + subjectMentions).sorted { $0.start != $1.start ? $0.start < $1.start : $0.end < $1.end }
+  }
+
+  /// The subjects given for text `index` (none past the end of a shorter list).
+  static func subjects(_ all: [[PageSubject]]?, _ index: Int) -> [PageSubject] {
+    guard let all, all.indices.contains(index) else { return [] }
+    return all[index]
   }
 
   /// The type a subject's name takes: a product or work MISC, a business or organisation
