@@ -94,7 +94,7 @@ public struct DocumentParser: Sendable {
     document.kind = metadata.kind
     document.comments = takeOutComments(parsed.root, kind: document.kind, url: url)
     document.reviews = metadata.reviews
-    document.subjects = metadata.subjects
+    document.subjects = metadata.subjects(authors: document.authors)
     if document.reviews.isEmpty { document.reviews = RepeatedBlockReviews(root: parsed.root).reviews() }
     // Outside articles (whose comments are not their text), a page's reviews and posts are
     // its content: a block that is (part of) a review item's text, or the short line

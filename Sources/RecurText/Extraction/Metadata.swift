@@ -241,9 +241,9 @@ struct MetadataReader {
   /// The things the page's markup names that are not people: each JSON-LD object, then each
   /// microdata and RDFa scope, of a type in `PageSubject.categories` that has a name (the
   /// `itemReviewed` of a review among them), once each, at most 20. A name that is one of
-  /// the page's authors is not a subject: a writer who publishes under their own name
-  /// marks it up as the site's `Organization`.
-  var subjects: [PageSubject] {
+  /// the page's `authors` (as `authors` read them) is not a subject: a writer who publishes
+  /// under their own name marks it up as the site's `Organization`.
+  func subjects(authors: [String]) -> [PageSubject] {
     var found: [PageSubject] = []
     let writers = Set(authors.map { $0.lowercased() })
     func add(_ name: String?, _ type: String) {
