@@ -369,6 +369,12 @@ struct TrainNames: ParsableCommand {
   @Option(help: "The chance that a word seen once in training is read as the unknown word.")
   var singletonUnknown: Float = 0
 
+  @Option(help: "The pretrained vectors' most frequent words kept in the vocabulary even when training never saw them.")
+  var pretrainedWords = NamesTrainingOptions().pretrainedWords
+
+  @Flag(help: "Where a file does not mark a type, let any token it marks O be one (not only capitalised ones).")
+  var partialAnywhere = false
+
   @Option(
     help: """
       Passes of language-model pretraining before the tagged epochs: the encoder learns to \
@@ -390,10 +396,18 @@ struct TrainNames: ParsableCommand {
   @Option(help: "The seed of every random choice (weights, order, dropout).")
   var seed: UInt64 = 1
 
+  @Option(
+    help: """
+      Networks trained one after another from seeds --seed, --seed + 1, …, that tag together \
+      (their tag scores averaged); each is selected on the dev files by itself.
+      """)
+  var members = 1
+
   @Option(help: "OpenBLAS threads.")
   var threads = 1
 
   mutating func run() throws {
+    guard (1...16).contains(members) else { throw ValidationError("--members must be from 1 to 16") }
     guard (0...1).contains(caseVariants) else { throw ValidationError("--case-variants must be in [0, 1]") }
     guard (0..<1).contains(average) else { throw ValidationError("--average must be in [0, 1)") }
     guard (0...1).contains(singletonUnknown) else { throw ValidationError("--singleton-unknown must be in [0, 1]") }
@@ -415,6 +429,9 @@ struct TrainNames: ParsableCommand {
     options.caseVariants = caseVariants
     options.averaging = average
     options.singletonUnknown = singletonUnknown
+    guard pretrainedWords >= 0 else { throw ValidationError("--pretrained-words must be 0 or more") }
+    options.pretrainedWords = pretrainedWords
+    options.partialAnywhere = partialAnywhere
     guard pretrainEpochs >= 0, pretrainSentences >= 1 else {
       throw ValidationError("--pretrain-epochs must be 0 or more and --pretrain-sentences at least 1")
     }
@@ -431,6 +448,7 @@ struct TrainNames: ParsableCommand {
       command: command)
     training.pretrainText = pretrainText
     training.pretrainSentences = pretrainSentences
+    training.members = members
     let status = try training.run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }
   }

@@ -111,6 +111,40 @@ final class NamesCommandLineTests: XCTestCase {
     XCTAssertEqual(both.status, 2)
   }
 
+  /// `--members 2`: two networks from seeds 1 and 2 saved as one model, the card's scores
+  /// those of the pair (each member's selection beside them), and `eval` reads the pair.
+  func testMembersTrainApartAndTagTogether() throws {
+    try "news/train.tsv  1  news/dev.tsv\n".write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    let trained = try RecurCLI.run([
+      "train", "names", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"),
+      "--no-name-lists", "--hidden", "8", "--epochs", "2", "--batch-size", "8", "--learning-rate", "0.02",
+      "--average", "0", "--members", "2", "--out", path("pair"),
+    ])
+    XCTAssertEqual(trained.status, 0, trained.err)
+    XCTAssertTrue(trained.err.contains("member 2 of 2: seed 2"), trained.err)
+    let card =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("pair/card.json")))
+      as! [String: Any]
+    XCTAssertEqual((card["architecture"] as? [String: String])?["members"], "2")
+    XCTAssertEqual((card["training"] as? [String: String])?["members"], "2")
+    let scores = card["scores"] as! [String: Double]
+    for key in ["selection", "member 1 selection", "member 2 selection", "f1 overall news/dev.tsv"] {
+      XCTAssertNotNil(scores[key], "\(key) in \(scores)")
+    }
+    let eval = try RecurCLI.run([
+      "eval", "names", "--data", path("news/dev.tsv"), "--model", path("pair"), "--json",
+    ])
+    XCTAssertEqual(eval.status, 0, eval.err)
+    let report = try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as! [String: Any]
+    XCTAssertEqual(
+      (report["overall"] as! [String: Any])["f1"] as! Double, scores["f1 overall news/dev.tsv"]!, accuracy: 1e-4)
+    let refused = try RecurCLI.run([
+      "train", "names", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"),
+      "--members", "0", "--out", path("bad"),
+    ])
+    XCTAssertEqual(refused.status, 2)
+  }
+
   /// Every dev score in the shipped card, recomputed on the dev files of its mix.
   func testTheShippedScoresOnEveryDevFileOfTheMixHold() throws {
     let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

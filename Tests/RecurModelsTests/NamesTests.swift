@@ -99,9 +99,10 @@ final class NamesTests: XCTestCase {
     let mentions = [
       mention("Lantern Kettle", "MISC", 0.55), mention("Priya Natarajan", "PER", 0.96),
       mention("Lantern Kettle", "PER", 0.45), mention("Jordan", "LOC", 0.5), mention("Jordan", "PER", 0.5),
+      mention("Nimbus 7", "LOC", 0.4), mention("Nimbus 7", "MISC", 0.5),
     ]
     let consistent = DocumentNames.consistentTypes(mentions)
-    XCTAssertEqual(consistent.map(\.type), ["MISC", "PER", "MISC", "LOC", "LOC"])
+    XCTAssertEqual(consistent.map(\.type), ["MISC", "PER", "MISC", "LOC", "LOC", "MISC", "MISC"])
     XCTAssertEqual(consistent.map(\.confidence), mentions.map(\.confidence))
     XCTAssertEqual(DocumentNames.people(consistent).map(\.name), ["Priya Natarajan"])
   }
@@ -149,7 +150,7 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(DocumentNames.placing([], over: tagger), tagger)
   }
 
-  func testAPartOfAPersonsNameIsThatPersonAndOnlyPERConflictsAreSettled() {
+  func testAPartOfAPersonsNameIsThatPersonAndOnlyPERAndMISCConflictsAreSettled() {
     func mention(_ text: String, _ type: String, _ confidence: Double = 0.8) -> EntityMention {
       EntityMention(type: type, text: text, start: 0, end: 0, confidence: confidence)
     }
@@ -158,7 +159,7 @@ final class NamesTests: XCTestCase {
       mention("Ferrand Odile", "LOC"), mention("Ferrand Tools Ltd", "ORG"),
     ]
     let agreed = DocumentNames.documentRules(mentions)
-    // `Ferrand` is part of the person; `Japan` keeps both readings (no PER among them); the
+    // `Ferrand` is part of the person; `Japan` keeps both readings (no PER or MISC); the
     // order of words counts; three-word names are left alone.
     XCTAssertEqual(agreed.map(\.type), ["PER", "PER", "LOC", "ORG", "LOC", "ORG"])
     XCTAssertEqual(DocumentNames.people(agreed).map(\.name), ["Odile Ferrand"])
@@ -324,5 +325,76 @@ final class NamesTests: XCTestCase {
     XCTAssertThrowsError(try NamesModel.load(directory: folder.path)) { error in
       XCTAssertTrue("\(error)".contains("tag list"), "\(error)")
     }
+  }
+
+  /// Taggers trained apart tag together: a model read with itself tags as it does alone;
+  /// two toy taggers of other seeds agree on a clear sentence; the pair is saved as one
+  /// model (member 2's weights under `member2.`) and reads back the same; models over other
+  /// vocabularies, and cards with a bad member count, are refused.
+  func testTaggersTrainedApartTagTogether() throws {
+    let first = try trainToy(seed: 2)
+    let second = try trainToy(seed: 7)
+    let sentences = [["Dara", "met", "Elif", "Smith", "in", "Lima", "."], ["Chen", "met", "Anna", "in", "Oslo"]]
+    let alone = first.tag(sentences)
+    let twice = try NamesModel.ensemble([first, first]).tag(sentences)
+    for (a, b) in zip(alone, twice) {
+      XCTAssertEqual(a.tags, b.tags)
+      for (x, y) in zip(a.confidence, b.confidence) { XCTAssertEqual(x, y, accuracy: 1e-5) }
+    }
+    let pair = try NamesModel.ensemble([first, second])
+    XCTAssertEqual(pair.members.count, 2)
+    XCTAssertEqual(pair.card.architecture["members"], "2")
+    XCTAssertNil(first.card.architecture["members"])
+    XCTAssertEqual(pair.tag(sentences)[0].tags, ["B-PER", "O", "B-PER", "I-PER", "O", "B-LOC", "O"])
+    XCTAssertGreaterThan(NamesTrainer.evaluate(pair, on: toySentences(30, seed: 9)).overall.f1, 0.95)
+
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-pair-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try pair.save(directory: folder.path)
+    let stored = try SafeTensors(
+      bytes: SafeTensors.readBytes(path: folder.appendingPathComponent(NamesModel.weightsFile).path))
+    XCTAssertEqual(stored.tensors.count, 2 * first.network.parameters().count)
+    XCTAssertEqual(
+      stored.tensors["member2.crf.transitions"]?.values, second.network.crf?.transitions.value.data)
+    let loaded = try NamesModel.load(directory: folder.path)
+    for (a, b) in zip(loaded.tag(sentences), pair.tag(sentences)) {
+      XCTAssertEqual(a.tags, b.tags)
+      XCTAssertEqual(a.confidence, b.confidence)
+    }
+
+    var (vectors, options) = toySetup(seed: 3)
+    options.hidden = 6
+    let narrower = NamesTrainer(options: options).train(
+      sentences: toySentences(40, seed: 3), dev: [], vectors: vectors, lists: nil
+    ) { _ in }.model
+    XCTAssertThrowsError(try NamesModel.ensemble([first, narrower])) { error in
+      XCTAssertTrue("\(error)".contains("the same"), "\(error)")
+    }
+    let card = folder.appendingPathComponent(NamesModel.cardFile)
+    let original = try String(contentsOf: card, encoding: .utf8)
+    for count in ["0", "3", "many"] {
+      try original.replacingOccurrences(of: "\"members\" : \"2\"", with: "\"members\" : \"\(count)\"").write(
+        to: card, atomically: true, encoding: .utf8)
+      XCTAssertThrowsError(try NamesModel.load(directory: folder.path), count)
+    }
+  }
+
+  /// Where a source marks no MISC, a token it marks `O` may be part of a hidden MISC name
+  /// only when it is written like one: a capital or a digit begins or continues one, a
+  /// joining word only continues one, lower-case chatter is `O` (unless `anywhere`).
+  func testAHiddenNameIsWrittenLikeAName() {
+    let tags = NamesModel.tags(types: ["MISC", "PER"])
+    let index = Dictionary(uniqueKeysWithValues: tags.enumerated().map { ($0.element, $0.offset) })
+    func set(_ names: [String]) -> UInt64 { names.reduce(0) { $0 | 1 << UInt64(index[$1]!) } }
+    let masks = NamesTrainer.HiddenNameMasks(tags: tags, hidden: ["MISC"], tagIndex: index, anywhere: false)
+    for token in ["Titanic", "iPhone", "F-15", "1997"] {
+      XCTAssertEqual(masks.atUnmarked(token), set(["O", "B-MISC", "I-MISC"]), token)
+    }
+    for token in ["of", "the", "&", "'s"] {
+      XCTAssertEqual(masks.atUnmarked(token), set(["O", "I-MISC"]), token)
+    }
+    for token in ["song", "lol", "tink", "😂"] { XCTAssertEqual(masks.atUnmarked(token), set(["O"]), token) }
+    let anywhere = NamesTrainer.HiddenNameMasks(tags: tags, hidden: ["MISC"], tagIndex: index, anywhere: true)
+    XCTAssertEqual(anywhere.atUnmarked("song"), set(["O", "B-MISC", "I-MISC"]))
   }
 }

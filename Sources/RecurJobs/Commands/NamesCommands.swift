@@ -20,6 +20,10 @@ public struct TrainNamesCommand {
   public var pretrainText: [String] = []
   /// At most this many untagged sentences (a seeded random choice) are read in pretraining.
   public var pretrainSentences = 300_000
+  /// Networks trained apart, from seeds `options.seed`, `options.seed + 1`, …, that tag
+  /// together (`TaggerEnsemble`); each is selected on the dev sets by itself, and the card's
+  /// scores are those of all of them together.
+  public var members = 1
 
   public init(
     train: String?, dev: String?, mix: String? = nil, dataFolder: String = "../shared/data", vectors: String,
@@ -145,9 +149,7 @@ public struct TrainNamesCommand {
       (untagged, pretrainNotes) = try untaggedSentences(sources: sources)
       for note in pretrainNotes { progress(note, true) }
     }
-    let result = NamesTrainer(options: settings).train(
-      sources: sources, vectors: wordVectors, lists: lists, untagged: untagged
-    ) { event in
+    func report(_ event: NamesTrainingEvent) {
       switch event {
       case .pretraining(let epoch, let batch, let batches, let loss, let speed):
         progress(
@@ -169,7 +171,37 @@ public struct TrainNamesCommand {
             + (best ? "  (best)" : ""), true)
       }
     }
-    let model = result.model
+    var trained: [NamesModel] = []
+    var memberScores: [[String: Double]] = []
+    var seconds = 0.0
+    for member in 0..<members {
+      var memberSettings = settings
+      memberSettings.seed = settings.seed &+ UInt64(member)
+      if members > 1 { progress("member \(member + 1) of \(members): seed \(memberSettings.seed)", true) }
+      let result = NamesTrainer(options: memberSettings).train(
+        sources: sources, vectors: wordVectors, lists: lists, untagged: untagged, progress: report)
+      trained.append(result.model)
+      memberScores.append(result.scores)
+      seconds += result.seconds
+    }
+    let model: NamesModel
+    var scores = memberScores[0]
+    if members > 1 {
+      do {
+        model = try NamesModel.ensemble(trained)
+      } catch {
+        throw RecurError(.fatal, error.message)
+      }
+      scores = NamesTrainer.devScores(model, sources: sources).scores
+      for (index, memberScore) in memberScores.enumerated() {
+        if let selection = memberScore["selection"] { scores["member \(index + 1) selection"] = selection }
+      }
+      if let selection = scores["selection"] {
+        progress(String(format: "the %d members together: selection %.4f", members, selection), true)
+      }
+    } else {
+      model = trained[0]
+    }
     var tokensPerSecond = 0.0
     if let first = sources.first(where: { !$0.dev.isEmpty }) {
       let clock = Date()
@@ -185,16 +217,17 @@ public struct TrainNamesCommand {
     if settings.useNameLists, let names {
       card.trainingData.append("\(shortName(names)): census name lists (features)")
     }
-    card.scores = result.scores
+    card.scores = scores
     if tokensPerSecond > 0 { card.scores["tagging tokens/s"] = tokensPerSecond.rounded() }
-    card.trainingSeconds = result.seconds.rounded()
+    card.trainingSeconds = seconds.rounded()
     card.training = [
       "epochs": String(options.epochs), "batch_size": String(options.batchSize),
       "learning_rate": String(options.learningRate), "pretrained_words": String(options.pretrainedWords),
       "case_variants": String(options.caseVariants), "averaging": String(options.averaging),
       "singleton_unknown": String(options.singletonUnknown),
-      "pretrain_epochs": String(options.pretrainEpochs),
-      "parameters": String(model.network.parameters().reduce(0) { $0 + $1.variable.value.count }),
+      "pretrain_epochs": String(options.pretrainEpochs), "members": String(members),
+      "partial_anywhere": String(options.partialAnywhere),
+      "parameters": String(model.members.reduce(0) { $0 + $1.parameters().reduce(0) { $0 + $1.variable.value.count } }),
     ]
     var partialNotes: [String] = []
     let types = NamesData.types(sources.flatMap(\.sentences))
@@ -211,15 +244,20 @@ public struct TrainNamesCommand {
           ? "Selected on the weighted mean of each dev file's chosen F1 (the `selection` score), checked after each epoch."
           : "Selected on overall entity F1 on the dev file, checked after each epoch."
       ] + partialNotes
+    if members > 1 {
+      card.notes.append(
+        "\(members) networks trained apart (seeds \(options.seed) to \(options.seed &+ UInt64(members - 1))), each selected by itself, tag together: their tag scores are averaged and decoded by one CRF of their averaged transitions; the scores are those of all of them together."
+      )
+    }
     model.card = card
     do {
       try model.save(directory: out)
     } catch {
       throw RecurError(.fatal, error.message, location: out)
     }
-    let summary = result.scores["selection"].map { String(format: "selection score %.4f", $0) }
+    let summary = scores["selection"].map { String(format: "selection score %.4f", $0) }
     write(
-      "saved \(out) in \(TrainSentimentCommand.duration(result.seconds))"
+      "saved \(out) in \(TrainSentimentCommand.duration(seconds))"
         + (summary.map { "; " + $0 } ?? "") + String(format: "; %.0f tokens/s tagging", tokensPerSecond))
     return .success
   }

@@ -182,7 +182,11 @@ public struct DocumentNames {
     }
   }
 
-  static let titles: Set<String> = ["mr.", "mrs.", "ms.", "dr.", "prof.", "mr", "mrs", "ms", "dr", "prof"]
+  static let titles: Set<String> = [
+    "mr.", "mrs.", "ms.", "dr.", "prof.", "mr", "mrs", "ms", "dr", "prof", "mayor", "president", "senator", "sen.",
+    "governor", "gov.", "judge", "minister", "chancellor", "rev.", "reverend", "coach", "gen.", "col.", "capt.",
+    "sgt.", "lt.",
+  ]
 
   /// The tagger's readings of one document made to agree: `consistentTypes`; then the
   /// page's word on its subjects overrides them (`placing` the text's `subjectMentions`,
@@ -200,10 +204,11 @@ public struct DocumentNames {
       subjectTypes(placing(subjectMentions, over: agreed), subjects: subjects, modelTypes: modelTypes))
   }
 
-  /// One person or not within a document: when the same text is tagged PER once and
-  /// another type elsewhere, every mention takes the type with the largest summed
-  /// confidence (ties: the first mention's). A product tagged MISC in one sentence and PER
-  /// in another is then not counted as a person. Names never read as PER keep each reading.
+  /// One person, or one product or work, within a document: when the same text is tagged
+  /// PER or MISC once and another type elsewhere, every mention takes the type with the
+  /// largest summed confidence (ties: the first mention's). A product tagged MISC in one
+  /// sentence and PER or LOC in another is then one thing, and not counted as a person.
+  /// Names read only as ORG and LOC keep each reading (a country and its national team).
   public static func consistentTypes(_ mentions: [EntityMention]) -> [EntityMention] {
     var votes: [String: [(type: String, weight: Double)]] = [:]
     for mention in mentions {
@@ -216,7 +221,9 @@ public struct DocumentNames {
       votes[mention.text] = tally
     }
     return mentions.map { mention in
-      guard let tally = votes[mention.text], tally.count > 1, tally.contains(where: { $0.type == "PER" }) else {
+      guard let tally = votes[mention.text], tally.count > 1,
+        tally.contains(where: { $0.type == "PER" || $0.type == "MISC" })
+      else {
         return mention
       }
       var winner = tally[0]

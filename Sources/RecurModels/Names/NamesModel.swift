@@ -6,11 +6,19 @@ import RecurNN
 /// recurrent encoder → CRF (or softmax with IOB2-constrained Viterbi). A model is a
 /// directory with `model.safetensors` and `card.json` (architecture, vocabularies, tags,
 /// name lists, data, command, seed, scores).
+///
+/// A model may hold several such networks trained apart (`members`, each from its own
+/// seed, over the same vocabularies): they tag together as a `TaggerEnsemble`. The first
+/// member's weights are stored as a single network's; member k's under `memberK.`.
 public final class NamesModel {
   public static let weightsFile = ModelFolder.weightsFile
   public static let cardFile = ModelFolder.cardFile
 
+  /// The first member (the only one of a single network).
   public let network: ManyToMany
+  /// Every network, `network` first.
+  public let members: [ManyToMany]
+  let ensemble: TaggerEnsemble?
   public let words: Vocabulary
   /// Characters; id 0 is any character training never saw.
   public let characters: Vocabulary
@@ -19,9 +27,12 @@ public final class NamesModel {
   public var card: ModelCard
 
   init(
-    network: ManyToMany, words: Vocabulary, characters: Vocabulary, tags: [String], lists: NameLists?, card: ModelCard
+    network: ManyToMany, words: Vocabulary, characters: Vocabulary, tags: [String], lists: NameLists?, card: ModelCard,
+    otherMembers: [ManyToMany] = []
   ) {
     self.network = network
+    members = [network] + otherMembers
+    ensemble = otherMembers.isEmpty ? nil : TaggerEnsemble(members: members)
     self.words = words
     self.characters = characters
     self.tags = tags
@@ -84,15 +95,61 @@ public final class NamesModel {
       lists = NameLists(
         first: Set(card.vocabularies["first_names"] ?? []), last: Set(card.vocabularies["last_names"] ?? []))
     }
+    let memberCount = card.architecture["members"].map { Int($0) ?? 0 } ?? 1
+    guard (1...16).contains(memberCount) else {
+      throw DataFileError("\(directory)/\(cardFile): 'members' is not a number from 1 to 16")
+    }
     var rng = SeededGenerator(seed: 0)
-    let network = try network(
-      card.architecture, words: words.count, characters: characters.count, tags: tags, loading: true, rng: &rng)
-    try ModelFolder.loadWeights(directory, card: card, into: network.parameters())
-    return NamesModel(network: network, words: words, characters: characters, tags: tags, lists: lists, card: card)
+    var networks: [ManyToMany] = []
+    for _ in 0..<memberCount {
+      networks.append(
+        try network(
+          card.architecture, words: words.count, characters: characters.count, tags: tags, loading: true, rng: &rng))
+    }
+    if memberCount > 1, networks[0].crf == nil {
+      throw DataFileError("\(directory)/\(cardFile): only CRF taggers can tag together ('members')")
+    }
+    try ModelFolder.loadWeights(directory, card: card, into: Self.parameters(of: networks))
+    return NamesModel(
+      network: networks[0], words: words, characters: characters, tags: tags, lists: lists, card: card,
+      otherMembers: Array(networks.dropFirst()))
+  }
+
+  /// Every member's parameters: the first's as a single network's, member k's prefixed `memberK`.
+  static func parameters(of members: [ManyToMany]) -> [Parameter] {
+    members.enumerated().flatMap { index, member in
+      index == 0 ? member.parameters() : member.parameters().prefixed("member\(index + 1)")
+    }
   }
 
   public func save(directory: String) throws(DataFileError) {
-    try ModelFolder.save(directory, parameters: network.parameters(), card: card)
+    try ModelFolder.save(directory, parameters: Self.parameters(of: members), card: card)
+  }
+
+  /// One model whose members are all of `models`' (in order), which must read the same
+  /// words, characters, tags and name lists with the same architecture, and be CRF taggers.
+  /// Its card is the first model's, with `members` counting them all.
+  public static func ensemble(_ models: [NamesModel]) throws(DataFileError) -> NamesModel {
+    guard let first = models.first else { throw DataFileError("an ensemble needs at least one model") }
+    func architecture(_ model: NamesModel) -> [String: String] {
+      model.card.architecture.filter { $0.key != "members" }
+    }
+    for model in models.dropFirst() {
+      guard model.words.words == first.words.words, model.characters.words == first.characters.words,
+        model.tags == first.tags, model.lists == first.lists, architecture(model) == architecture(first)
+      else {
+        throw DataFileError("models tag together only when their vocabularies, tags and architecture are the same")
+      }
+    }
+    let networks = models.flatMap(\.members)
+    if networks.count > 1, networks.contains(where: { $0.crf == nil }) {
+      throw DataFileError("only CRF taggers can tag together")
+    }
+    var card = first.card
+    card.architecture["members"] = networks.count > 1 ? String(networks.count) : nil
+    return NamesModel(
+      network: networks[0], words: first.words, characters: first.characters, tags: first.tags, lists: first.lists,
+      card: card, otherMembers: Array(networks.dropFirst()))
   }
 
   /// The network's input for sentences of tokens (as written).
@@ -177,7 +234,8 @@ public final class NamesModel {
     var start = 0
     while start < order.count {
       let chunk = Array(order[start..<min(start + batchSize, order.count)])
-      let decoded = network.decode(input(chunk.map { sentences[$0] }))
+      let batch = input(chunk.map { sentences[$0] })
+      let decoded = ensemble?.decode(batch) ?? network.decode(batch)
       for (position, index) in chunk.enumerated() {
         result[index] = (decoded[position].tags.map { tags[$0] }, decoded[position].confidence)
       }

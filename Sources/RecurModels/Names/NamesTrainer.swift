@@ -35,6 +35,10 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   public var pretrainEpochs = 0
   /// The most frequent training words that pretraining predicts.
   public var pretrainTargets = 20_000
+  /// In a source that does not mark some types, any token it marks `O` may be a name of
+  /// those types (true), or only a token written like part of a name (false:
+  /// `HiddenNameMasks`).
+  public var partialAnywhere = false
 
   public init() {}
 }
@@ -163,14 +167,17 @@ public struct NamesTrainer {
     for source in sources {
       headOf += Array(repeating: headNames.firstIndex(of: source.head) ?? 0, count: source.sentences.count)
       let hidden = Self.partialTypes(of: source, modelTypes: types)
-      let mask = Self.tagSet(tags, types: hidden, tagIndex: tagIndex)
+      let masks = HiddenNameMasks(tags: tags, hidden: hidden, tagIndex: tagIndex, anywhere: options.partialAnywhere)
       ranges.append((allowed.count..<(allowed.count + source.sentences.count), source.weight))
       for sentence in source.sentences {
-        guard mask != 1 else {
+        guard !hidden.isEmpty else {
           allowed.append([])
           continue
         }
-        allowed.append(sentence.tags.map { $0 == "O" ? mask : UInt64(1) << UInt64(tagIndex[$0] ?? 0) })
+        allowed.append(
+          zip(sentence.tokens, sentence.tags).map { token, tag in
+            tag == "O" ? masks.atUnmarked(token) : UInt64(1) << UInt64(tagIndex[tag] ?? 0)
+          })
       }
     }
     let anyPartial = allowed.contains { !$0.isEmpty }
@@ -237,21 +244,8 @@ public struct NamesTrainer {
       // The dev check (and the snapshot it may keep) reads the averaged weights.
       average?.swap(parameters)
       defer { average?.swap(parameters) }
-      var scores: [String: Double] = [:]
-      var selected: [(name: String, metric: String, f1: Double)] = []
-      var total = 0.0
-      var totalWeight = 0.0
-      for source in checked {
-        let evaluation = Self.evaluate(model, on: source.dev)
-        scores["f1 overall " + source.devName] = evaluation.overall.f1
-        for (type, counts) in evaluation.perType { scores["f1 \(type) \(source.devName)"] = counts.f1 }
-        let f1 = source.metric == "overall" ? evaluation.overall.f1 : evaluation.perType[source.metric]?.f1 ?? 0
-        selected.append((source.devName, source.metric, f1))
-        total += source.selectionWeight * f1
-        totalWeight += source.selectionWeight
-      }
-      let selection = totalWeight > 0 ? total / totalWeight : 0
-      scores["selection"] = selection
+      let (scores, selected) = Self.devScores(model, sources: checked)
+      let selection = scores["selection"] ?? 0
       let improved = selection > stopping.best
       _ = stopping.observe(selection, epoch: epoch, parameters: parameters)
       if improved { bestScores = scores }
@@ -263,6 +257,28 @@ public struct NamesTrainer {
       average?.swap(parameters)
     }
     return (model, bestScores, Date().timeIntervalSince(started))
+  }
+
+  /// Each dev set's scores, keyed as `train` returns them (`selection` among them), and
+  /// each dev set's selected F1.
+  public static func devScores(_ model: NamesModel, sources: [NamesSource]) -> (
+    scores: [String: Double], selected: [(name: String, metric: String, f1: Double)]
+  ) {
+    var scores: [String: Double] = [:]
+    var selected: [(name: String, metric: String, f1: Double)] = []
+    var total = 0.0
+    var totalWeight = 0.0
+    for source in sources where !source.dev.isEmpty {
+      let evaluation = evaluate(model, on: source.dev)
+      scores["f1 overall " + source.devName] = evaluation.overall.f1
+      for (type, counts) in evaluation.perType { scores["f1 \(type) \(source.devName)"] = counts.f1 }
+      let f1 = source.metric == "overall" ? evaluation.overall.f1 : evaluation.perType[source.metric]?.f1 ?? 0
+      selected.append((source.devName, source.metric, f1))
+      total += source.selectionWeight * f1
+      totalWeight += source.selectionWeight
+    }
+    scores["selection"] = totalWeight > 0 ? total / totalWeight : 0
+    return (scores, selected)
   }
 
   /// Language-model pretraining of the model's word vectors, character encoder and
@@ -297,13 +313,40 @@ public struct NamesTrainer {
     return modelTypes.filter { !used.contains($0) || source.partialTypes.contains($0) }
   }
 
-  /// `O` and the `B-`/`I-` tags of `types`, as a bit set over `tags`.
-  static func tagSet(_ tags: [String], types: [String], tagIndex: [String: Int]) -> UInt64 {
-    var mask: UInt64 = 1 << UInt64(tagIndex["O"] ?? 0)
-    for type in types {
-      for prefix in ["B-", "I-"] { if let index = tagIndex[prefix + type] { mask |= 1 << UInt64(index) } }
+  /// The tags a token its source marks `O` may carry when the source does not mark some
+  /// types (bit t: tag t). A hidden name is written like one: a token with a capital or a
+  /// digit may begin or continue it; a joining word (`of`, `the`, `de`, `&`, …) may only
+  /// continue one; any other token is `O`, so lower-case chatter in a source that marks no
+  /// MISC is still taught as no name (`anywhere`: every token may be any hidden tag).
+  struct HiddenNameMasks {
+    let outside: UInt64
+    let begin: UInt64
+    let inside: UInt64
+    let anywhere: Bool
+
+    static let joiningWords: Set<String> = [
+      "of", "the", "and", "de", "del", "der", "des", "du", "da", "di", "la", "le", "van", "von", "for", "in", "on",
+      "at", "a", "an", "to", "&", "-", "'s", "'", ":", ".", "'n'", "n'",
+    ]
+
+    init(tags: [String], hidden: [String], tagIndex: [String: Int], anywhere: Bool) {
+      outside = 1 << UInt64(tagIndex["O"] ?? 0)
+      var begin: UInt64 = 0
+      var inside: UInt64 = 0
+      for type in hidden {
+        if let index = tagIndex["B-" + type] { begin |= 1 << UInt64(index) }
+        if let index = tagIndex["I-" + type] { inside |= 1 << UInt64(index) }
+      }
+      self.begin = begin
+      self.inside = inside
+      self.anywhere = anywhere
     }
-    return mask
+
+    func atUnmarked(_ token: String) -> UInt64 {
+      if anywhere || token.contains(where: { $0.isUppercase || $0.isNumber }) { return outside | begin | inside }
+      if Self.joiningWords.contains(token.lowercased()) { return outside | inside }
+      return outside
+    }
   }
 
   /// Entity-level scores of `model` on tagged sentences, on the types they use.
