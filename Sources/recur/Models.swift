@@ -308,7 +308,9 @@ struct TrainNames: ParsableCommand {
       file, `file weight dev [map=FROM:TO,…] [partial=TYPE,…] [select=METRIC:WEIGHT]`, \
       paths relative to --data. `map` renames a file's types to the model's; where a file \
       does not mark a type (`partial`, and every type it never uses), its `O` may hide a \
-      name of that type and is trained as such (a partially labelled CRF); the weights \
+      name of that type where a token is written like part of a name (a capital or a \
+      digit; a joining word such as `of` inside one) and is trained as such (a partially \
+      labelled CRF); the weights \
       with the best weighted mean of the dev files' `select` F1s are kept. Dev sentences \
       that also occur in training are dropped. Writes OUT/model.safetensors and \
       OUT/card.json.
