@@ -350,6 +350,9 @@ struct TrainNames: ParsableCommand {
   @Flag(help: "Leave out the character encoder.")
   var noChar = false
 
+  @Option(help: "Hidden units per direction of the character encoder.")
+  var charHidden = NamesTrainingOptions().characterHidden
+
   @Flag(help: "Softmax with constrained Viterbi instead of a CRF.")
   var noCrf = false
 
@@ -413,15 +416,16 @@ struct TrainNames: ParsableCommand {
     guard (0...1).contains(caseVariants) else { throw ValidationError("--case-variants must be in [0, 1]") }
     guard (0..<1).contains(average) else { throw ValidationError("--average must be in [0, 1)") }
     guard (0...1).contains(singletonUnknown) else { throw ValidationError("--singleton-unknown must be in [0, 1]") }
-    guard epochs >= 1, hidden >= 1, batchSize >= 1, threads >= 1, learningRate > 0 else {
+    guard epochs >= 1, hidden >= 1, charHidden >= 1, batchSize >= 1, threads >= 1, learningRate > 0 else {
       throw ValidationError(
-        "--epochs, --hidden, --batch-size and --threads must be at least 1, --learning-rate above 0")
+        "--epochs, --hidden, --char-hidden, --batch-size and --threads must be at least 1, --learning-rate above 0")
     }
     setBLASThreads(threads)
     var options = NamesTrainingOptions()
     options.cell = cell
     options.hidden = hidden
     options.useCharacters = !noChar
+    options.characterHidden = charHidden
     options.useCRF = !noCrf
     options.useNameLists = !noNameLists
     options.epochs = epochs

@@ -397,4 +397,19 @@ final class NamesTests: XCTestCase {
     let anywhere = NamesTrainer.HiddenNameMasks(tags: tags, hidden: ["MISC"], tagIndex: index, anywhere: true)
     XCTAssertEqual(anywhere.atUnmarked("song"), set(["O", "B-MISC", "I-MISC"]))
   }
+
+  /// Text in another language than English, declared or guessed, has no names (the tagger
+  /// reads English only); a declared English page is tagged whatever the guess.
+  func testTextInAnotherLanguageHasNoNames() throws {
+    let tagger = DocumentNames(model: try trainToy())
+    let english = "Anna met Chen Smith in Kyiv."
+    let german = "Die Maschine ist laut, und der Kaffee ist nicht heiß. Anna Smith war in Kyiv, aber nicht mit uns."
+    let found = tagger.tag([english, german, german, english], languages: [nil, nil, "en-GB", "de"])
+    XCTAssertFalse(found[0].entities.isEmpty)
+    XCTAssertEqual(found[1].entities, [])
+    XCTAssertEqual(found[1].people, [])
+    XCTAssertFalse(found[2].entities.isEmpty)
+    XCTAssertEqual(found[3].entities, [])
+    XCTAssertEqual(tagger.tag([english])[0].entities, found[0].entities)
+  }
 }

@@ -83,7 +83,7 @@ public struct LabelCommand {
       languages += Array(repeating: input.language, count: input.reviews.count + input.comments.count)
     }
     let results = labeler.label(texts, languages: languages)
-    let names = tagger?.tag(inputs.map(\.text), subjects: inputs.map(\.subjects))
+    let names = tagger?.tag(inputs.map(\.text), subjects: inputs.map(\.subjects), languages: inputs.map(\.language))
     var next = inputs.count
     for (index, input) in inputs.enumerated() {
       let reviewResults = Array(results[next..<(next + input.reviews.count)])

@@ -474,7 +474,8 @@ public final class JobRunner {
     if let tagger = labellers.names, let version = labellers.namesVersion?.version {
       let found = tagger.tag(
         items.map { $0.0.document.text ?? "" },
-        subjects: items.map { $0.0.document.subjects.map { PageSubject(name: $0.name, type: $0.type) } })
+        subjects: items.map { $0.0.document.subjects.map { PageSubject(name: $0.name, type: $0.type) } },
+        languages: items.map { $0.0.document.language })
       for (index, names) in found.enumerated() {
         out[index].names = StoredNames(
           modelVersion: version,

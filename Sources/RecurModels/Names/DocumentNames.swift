@@ -33,7 +33,11 @@ public struct DocumentNames {
   /// text together gives the same results as one text at a time. `subjects`, per text: what
   /// its page's markup says the page is about (`Document.subjects`); the text's mentions of
   /// them are found (`subjectMentions`) and read as that kind of name (`subjectTypes`).
-  public func tag(_ texts: [String], subjects: [[PageSubject]]? = nil) -> [(
+  /// `languages`, per text: its declared language, when known. A text in another language
+  /// than English (declared or guessed, `LanguageGuesser.otherThanEnglish`) has no names:
+  /// the tagger was trained on English, and reads a German sentence's capitalised nouns as
+  /// people.
+  public func tag(_ texts: [String], subjects: [[PageSubject]]? = nil, languages: [String?]? = nil) -> [(
     entities: [EntityMention], people: [Person]
   )] {
     var sentences: [[Token]] = []
@@ -41,6 +45,12 @@ public struct DocumentNames {
     var scalarsOf: [[Unicode.Scalar]] = []
     var tokensOf: [[Token]] = []
     for (index, text) in texts.enumerated() {
+      let declared = languages.flatMap { index < $0.count ? $0[index] : nil }
+      guard LanguageGuesser.otherThanEnglish(text, declared: declared) == nil else {
+        scalarsOf.append([])
+        tokensOf.append([])
+        continue
+      }
       let scalars = Array(text.unicodeScalars)
       scalarsOf.append(scalars)
       let tokens = tokenizer.tokenize(text)

@@ -84,13 +84,13 @@ public struct DocumentSentiment {
     var sequences: [SentimentModel.Input] = []
     for (index, text) in texts.enumerated() {
       let declared = languages?[index]
-      let language = declared ?? LanguageGuesser.guess(text)
+      let other = LanguageGuesser.otherThanEnglish(text, declared: declared)
       let tokens = tokenizer.tokenize(text)
       var plan = Plan(
         scalars: Array(text.unicodeScalars), tokens: tokens, sentences: [], whole: true, passages: [],
-        language: language)
-      if let language, !language.lowercased().hasPrefix("en") {
-        plan.unsupported = "language '\(language)' is not one the model was trained for (English)"
+        language: other ?? declared ?? LanguageGuesser.guess(text))
+      if let other {
+        plan.unsupported = "language '\(other)' is not one the model was trained for (English)"
       } else if tokens.isEmpty {
         plan.unsupported = "no text to score"
       } else {

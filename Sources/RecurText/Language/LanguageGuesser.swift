@@ -24,6 +24,14 @@ public enum LanguageGuesser {
   /// read as Spanish or Portuguese.
   static let sharedWords: Set<String> = ["no", "as", "do", "per", "non"]
 
+  /// The language of a text, when it is known not to be English: the declared one (a
+  /// page's `lang`), else the guessed one. Nil for English and for text too short or mixed
+  /// to tell. Both models were trained on English only, and read no other.
+  public static func otherThanEnglish(_ text: String, declared: String?) -> String? {
+    guard let language = declared ?? guess(text), !language.lowercased().hasPrefix("en") else { return nil }
+    return language
+  }
+
   /// A language code, or nil when the text is too short or too mixed to tell.
   public static func guess(_ text: String) -> String? {
     var scripts: [String: Int] = [:]
