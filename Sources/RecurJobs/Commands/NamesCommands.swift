@@ -227,7 +227,7 @@ public struct TrainNamesCommand {
       "singleton_unknown": String(options.singletonUnknown),
       "pretrain_epochs": String(options.pretrainEpochs), "members": String(members),
       "partial_anywhere": String(options.partialAnywhere),
-      "parameters": String(model.members.reduce(0) { $0 + $1.parameters().reduce(0) { $0 + $1.variable.value.count } }),
+      "parameters": String(model.parameterCount),
     ]
     var partialNotes: [String] = []
     let types = NamesData.types(sources.flatMap(\.sentences))

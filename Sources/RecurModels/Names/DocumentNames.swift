@@ -34,7 +34,7 @@ public struct DocumentNames {
   /// its page's markup says the page is about (`Document.subjects`); the text's mentions of
   /// them are found (`subjectMentions`) and read as that kind of name (`subjectTypes`).
   /// `languages`, per text: its declared language, when known. A text in another language
-  /// than English (declared or guessed, `LanguageGuesser.otherThanEnglish`) has no names:
+  /// than English (declared or guessed, as for sentiment) has no names:
   /// the tagger was trained on English, and reads a German sentence's capitalised nouns as
   /// people.
   public func tag(_ texts: [String], subjects: [[PageSubject]]? = nil, languages: [String?]? = nil) -> [(
@@ -46,7 +46,7 @@ public struct DocumentNames {
     var tokensOf: [[Token]] = []
     for (index, text) in texts.enumerated() {
       let declared = languages.flatMap { index < $0.count ? $0[index] : nil }
-      guard LanguageGuesser.otherThanEnglish(text, declared: declared) == nil else {
+      guard LanguageGuesser.otherThanEnglish(LanguageGuesser.language(of: text, declared: declared)) == nil else {
         scalarsOf.append([])
         tokensOf.append([])
         continue

@@ -106,14 +106,22 @@ public final class NamesModel {
         try network(
           card.architecture, words: words.count, characters: characters.count, tags: tags, loading: true, rng: &rng))
     }
-    if memberCount > 1, networks[0].crf == nil {
-      throw DataFileError("\(directory)/\(cardFile): only CRF taggers can tag together ('members')")
-    }
+    try requireCRFs(networks, in: "\(directory)/\(cardFile): ")
     try ModelFolder.loadWeights(directory, card: card, into: Self.parameters(of: networks))
     return NamesModel(
       network: networks[0], words: words, characters: characters, tags: tags, lists: lists, card: card,
       otherMembers: Array(networks.dropFirst()))
   }
+
+  /// Several members tag together only as CRF taggers (`TaggerEnsemble`).
+  static func requireCRFs(_ networks: [ManyToMany], in place: String) throws(DataFileError) {
+    if networks.count > 1, networks.contains(where: { $0.crf == nil }) {
+      throw DataFileError(place + "only CRF taggers can tag together ('members')")
+    }
+  }
+
+  /// The number of weights of every member together.
+  public var parameterCount: Int { Self.parameters(of: members).reduce(0) { $0 + $1.variable.value.count } }
 
   /// Every member's parameters: the first's as a single network's, member k's prefixed `memberK`.
   static func parameters(of members: [ManyToMany]) -> [Parameter] {
@@ -142,9 +150,7 @@ public final class NamesModel {
       }
     }
     let networks = models.flatMap(\.members)
-    if networks.count > 1, networks.contains(where: { $0.crf == nil }) {
-      throw DataFileError("only CRF taggers can tag together")
-    }
+    try requireCRFs(networks, in: "")
     var card = first.card
     card.architecture["members"] = networks.count > 1 ? String(networks.count) : nil
     return NamesModel(

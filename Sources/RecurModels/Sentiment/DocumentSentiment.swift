@@ -83,13 +83,12 @@ public struct DocumentSentiment {
     var plans: [Plan] = []
     var sequences: [SentimentModel.Input] = []
     for (index, text) in texts.enumerated() {
-      let declared = languages?[index]
-      let other = LanguageGuesser.otherThanEnglish(text, declared: declared)
+      let language = LanguageGuesser.language(of: text, declared: languages?[index])
       let tokens = tokenizer.tokenize(text)
       var plan = Plan(
         scalars: Array(text.unicodeScalars), tokens: tokens, sentences: [], whole: true, passages: [],
-        language: other ?? declared ?? LanguageGuesser.guess(text))
-      if let other {
+        language: language)
+      if let other = LanguageGuesser.otherThanEnglish(language) {
         plan.unsupported = "language '\(other)' is not one the model was trained for (English)"
       } else if tokens.isEmpty {
         plan.unsupported = "no text to score"

@@ -24,11 +24,16 @@ public enum LanguageGuesser {
   /// read as Spanish or Portuguese.
   static let sharedWords: Set<String> = ["no", "as", "do", "per", "non"]
 
-  /// The language of a text, when it is known not to be English: the declared one (a
-  /// page's `lang`), else the guessed one. Nil for English and for text too short or mixed
-  /// to tell. Both models were trained on English only, and read no other.
-  public static func otherThanEnglish(_ text: String, declared: String?) -> String? {
-    guard let language = declared ?? guess(text), !language.lowercased().hasPrefix("en") else { return nil }
+  /// The language of a text: the declared one (a page's `lang`), else the guessed one; nil
+  /// when neither is known.
+  public static func language(of text: String, declared: String?) -> String? {
+    declared ?? guess(text)
+  }
+
+  /// `language` when it is known and not English, else nil. Both models were trained on
+  /// English only, and read no other.
+  public static func otherThanEnglish(_ language: String?) -> String? {
+    guard let language, !language.lowercased().hasPrefix("en") else { return nil }
     return language
   }
 
