@@ -144,6 +144,20 @@ struct TrainSentiment: ParsableCommand {
   @Option(help: "With --pretrain-epochs, how many of the commonest training words pretraining predicts.")
   var pretrainTargets = SentimentTrainingOptions().pretrainTargets
 
+  @Option(
+    help: """
+      Read each word's spelling too: the vectors of its character n-grams (3 to 5 letters) \
+      hashed into this many rows, added to its word vector; a word outside the vocabulary is \
+      read by its spelling (0: words alone).
+      """)
+  var spellingBuckets = 0
+
+  @Option(help: "With --spelling-buckets, the width of an n-gram's vector.")
+  var spellingWidth = SentimentTrainingOptions().spellingWidth
+
+  @Option(help: "With --spelling-buckets, the share of known training words read as unknown (by their spelling alone).")
+  var unknownRate: Float = 0
+
   @Option(help: "OpenBLAS threads.")
   var threads = 1
 
@@ -195,6 +209,14 @@ struct TrainSentiment: ParsableCommand {
     }
     options.pretrainEpochs = pretrainEpochs
     options.pretrainTargets = pretrainTargets
+    guard (0...(1 << 24)).contains(spellingBuckets), (1...1024).contains(spellingWidth), (0..<1).contains(unknownRate)
+    else {
+      throw ValidationError(
+        "--spelling-buckets must be 0 to 16777216, --spelling-width 1 to 1024 and --unknown-rate in [0, 1)")
+    }
+    options.spellingBuckets = spellingBuckets
+    options.spellingWidth = spellingWidth
+    options.unknownRate = unknownRate
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     var training = TrainSentimentCommand(
       train: train, dev: dev, vectors: vectors, out: out, holdOut: holdOut, options: options, command: command)

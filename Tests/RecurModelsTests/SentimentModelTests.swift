@@ -247,6 +247,45 @@ final class SentimentModelTests: XCTestCase {
     }
   }
 
+  func testSpellingsReadUnseenWordsAndRoundTrip() throws {
+    // Known words read as unknown a third of the time teach the model to read a word by its
+    // spelling: misspellings it never saw take their correct forms' side.
+    let model = try trainToy {
+      $0.spellingBuckets = 512
+      $0.spellingWidth = 8
+      $0.unknownRate = 0.3
+      $0.epochs = 10
+    }
+    XCTAssertEqual(model.card.architecture["spelling_buckets"], "512")
+    XCTAssertEqual(model.card.architecture["spelling_width"], "8")
+    let texts = ["the plot was superbb.", "the cast was awfull.", "the plot was grreat.", "the film was borring."]
+    XCTAssertFalse(model.vocabulary.contains("superbb"))
+    XCTAssertEqual(model.input(text: texts[0]).spellings.count, 1)
+    let scores = model.positiveProbabilities(texts: texts)
+    XCTAssertGreaterThan(scores[0], 0.5, "\(scores)")
+    XCTAssertLessThan(scores[1], 0.5, "\(scores)")
+    XCTAssertGreaterThan(scores[2], 0.5, "\(scores)")
+    XCTAssertLessThan(scores[3], 0.5, "\(scores)")
+    // Cutting a long text keeps each kept word's spelling at its new place.
+    let long = model.input((0..<20).map { $0 == 2 || $0 == 17 ? "zzq\($0)" : "film" })
+    let cut = long.cut(to: 10, head: 3)
+    XCTAssertEqual(Set(cut.spellings.keys), [2, 7])
+    XCTAssertEqual(cut.spellings[7], long.spellings[17])
+    XCTAssertEqual(long[15..<20].spellings[2], long.spellings[17])
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-model-\(UUID().uuidString)")
+    defer { try? FileManager.default.removeItem(at: folder) }
+    try model.save(directory: folder.path)
+    XCTAssertEqual(try SentimentModel.load(directory: folder.path).positiveProbabilities(texts: texts), scores)
+    // A card without a valid table size is refused by name.
+    let cardURL = folder.appendingPathComponent(SentimentModel.cardFile)
+    let card = try String(contentsOf: cardURL, encoding: .utf8)
+    try card.replacingOccurrences(of: "\"spelling_buckets\" : \"512\"", with: "\"spelling_buckets\" : \"0\"").write(
+      to: cardURL, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
+      XCTAssertTrue("\(error)".contains("spelling_buckets"), "\(error)")
+    }
+  }
+
   func testSentencesAreCutAtParagraphsAndAtTheLengthLimit() {
     let text = "A heading\n\nThe first sentence. " + Array(repeating: "Word", count: 400).joined(separator: " ")
     let tokens = Tokenizer().tokenize(text)

@@ -35,6 +35,45 @@ final class EngineBehaviourTests: XCTestCase {
 
   /// Features read beside the words: the same scores alone, in a batch and through the
   /// graph, and they change what the model reads.
+  func testAClassifierReadsSpellings() {
+    // Known words read through the table with their spellings added once, unknown words
+    // by the spelling given beside them: the same numbers as the graph that trains.
+    let words = ["<unk>", "good", "goods", "bad", "badly", "film", "the", "was"]
+    for pooling in [ManyToOne.Pooling.max, .mean] {
+      var rng = SeededGenerator(seed: 29)
+      let spelling = SpellingEmbedding(buckets: 64, width: 4, output: 6, vocabulary: words, rng: &rng)
+      for index in spelling.projection.value.data.indices { spelling.projection.value.data[index] = rng.uniform(-1, 1) }
+      let model = ManyToOne(
+        embedding: Embedding(vocabulary: words.count, width: 6, rng: &rng), spelling: spelling, cell: .gru, hidden: 8,
+        classes: 2, bidirectional: true, pooling: pooling, rng: &rng)
+      let sequences = [[6, 5, 7, 1], [6, 0, 7, 3, 0], [0]]
+      let spellings: [[Int: [Int32]]] = [
+        [:],
+        [1: SpellingEmbedding.grams(of: "goood", buckets: 64), 4: SpellingEmbedding.grams(of: "baddd", buckets: 64)],
+        [0: SpellingEmbedding.grams(of: "films", buckets: 64)],
+      ]
+      let batched = model.probabilities(sequences, spellings: spellings)
+      var unused = SeededGenerator(seed: 0)
+      let graph = softmax(model(sequences, spellings: spellings, rng: &unused).value)
+      for (a, b) in zip(graph.data, batched.flatMap { $0 }) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(pooling)") }
+      for index in sequences.indices {
+        let alone = model.probabilities([sequences[index]], spellings: [spellings[index]])[0]
+        for (a, b) in zip(alone, batched[index]) { XCTAssertEqual(a, b, accuracy: 1e-6, "\(pooling) \(index)") }
+      }
+      // The spelling of an unknown word changes its reading; without it, it is the unknown word.
+      let bare = model.probabilities(sequences)
+      XCTAssertNotEqual(bare[2][1], batched[2][1], accuracy: 1e-5)
+      XCTAssertEqual(bare[0], batched[0])
+      // A change to the spelling weights reaches known words too (the merged table is remade).
+      spelling.projection.value.data[0] += 0.5
+      XCTAssertNotEqual(model.probabilities(sequences)[0][1], bare[0][1], accuracy: 1e-6)
+    }
+    XCTAssertEqual(SpellingEmbedding.grams(of: "ab", buckets: 1000).count, 2 + 1)
+    XCTAssertEqual(
+      SpellingEmbedding.grams(of: "good", buckets: 1 << 20), SpellingEmbedding.grams(of: "good", buckets: 1 << 20))
+    XCTAssertTrue(SpellingEmbedding.grams(of: "good", buckets: 7).allSatisfy { (0..<7).contains($0) })
+  }
+
   func testAClassifierReadsTokenFeaturesBesideTheWords() {
     for pooling in [ManyToOne.Pooling.max, .mean, .attention] {
       var rng = SeededGenerator(seed: 23)

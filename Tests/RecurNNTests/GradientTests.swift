@@ -202,6 +202,17 @@ final class GradientTests: XCTestCase {
       withFeatures.loss(
         [[1, 2, 3], [4, 5]], features: [[[1, 0], [0, 1], [1, 1]], [[0, 0], [1, 0]]], labels: [0, 1], rng: &dropoutRNG)
     }
+    let spelling = SpellingEmbedding(
+      buckets: 11, width: 2, output: 3, vocabulary: ["<unk>", "a", "bb", "ccc", "dddd", "ee", "f"], rng: &rng)
+    for index in spelling.projection.value.data.indices { spelling.projection.value.data[index] = rng.uniform(-1, 1) }
+    let spelled = ManyToOne(
+      embedding: Embedding(vocabulary: 7, width: 3, rng: &rng), spelling: spelling, cell: .gru, hidden: 3, classes: 2,
+      bidirectional: true, pooling: .mean, rng: &rng)
+    assertGradientsMatch(spelled.parameters()) {
+      spelled.loss(
+        [[1, 2, 0], [4, 5], [0]], spellings: [[2: [1, 2, 2, 7]], [:], [0: [3, 10]]], labels: [0, 1, 1],
+        rng: &dropoutRNG)
+    }
     // Pretraining: each direction's outputs scoring the neighbouring words by negative
     // sampling (the same negatives drawn at each evaluation).
     let objective = NeighbourWordPrediction(counts: [4, 3, 2, 2, 1, 1], hidden: 3, negatives: 3, rng: &rng)

@@ -17,23 +17,39 @@ public final class SentimentModel {
   public var card: ModelCard
   let tokenizer = Tokenizer()
 
-  /// A text as the network reads it: word ids, and each word's feature values.
+  /// A text as the network reads it: word ids, each word's feature values, and the
+  /// spelling of each word outside the vocabulary.
   public struct Input: Sendable {
     public var ids: [Int]
     /// `features.count` values a word; empty when the model reads none.
     public var features: [[Float]]
+    /// Position → n-gram rows of the words the vocabulary does not hold, when the model
+    /// reads spellings.
+    public var spellings: [Int: [Int32]] = [:]
 
     /// The words of `range`.
     public subscript(range: Range<Int>) -> Input {
-      Input(ids: Array(ids[range]), features: features.isEmpty ? [] : Array(features[range]))
+      var spelled: [Int: [Int32]] = [:]
+      for (position, grams) in spellings where range.contains(position) { spelled[position - range.lowerBound] = grams }
+      return Input(ids: Array(ids[range]), features: features.isEmpty ? [] : Array(features[range]), spellings: spelled)
     }
 
     /// The first `head` words and the last `limit − head` when longer than `limit`.
     func cut(to limit: Int, head: Int) -> Input {
       guard ids.count > limit else { return self }
+      let tail = ids.count - (limit - head)
+      var spelled: [Int: [Int32]] = [:]
+      for (position, grams) in spellings {
+        if position < head {
+          spelled[position] = grams
+        } else if position >= tail {
+          spelled[position - tail + head] = grams
+        }
+      }
       return Input(
         ids: Array(ids.prefix(head) + ids.suffix(limit - head)),
-        features: features.isEmpty ? [] : Array(features.prefix(head) + features.suffix(limit - head)))
+        features: features.isEmpty ? [] : Array(features.prefix(head) + features.suffix(limit - head)),
+        spellings: spelled)
     }
   }
 
@@ -48,7 +64,7 @@ public final class SentimentModel {
   /// The architecture a card describes (reading `features` beside the words), with
   /// freshly initialised weights.
   static func network(
-    for architecture: [String: String], features: [SentimentFeature], vocabulary: Int
+    for architecture: [String: String], features: [SentimentFeature], vocabulary: Vocabulary
   ) throws(DataFileError) -> ManyToOne {
     func integer(_ key: String, _ range: ClosedRange<Int>) throws(DataFileError) -> Int {
       guard let text = architecture[key], let value = Int(text), range.contains(value) else {
@@ -72,10 +88,17 @@ public final class SentimentModel {
       throw DataFileError("the model card's architecture names unknown heads '\(heads)' (polarity[,opinion])")
     }
     var rng = SeededGenerator(seed: 0)
+    var spelling: SpellingEmbedding?
+    if architecture["spelling_buckets"] != nil || architecture["spelling_width"] != nil {
+      spelling = SpellingEmbedding(
+        buckets: try integer("spelling_buckets", 1...(1 << 24)), width: try integer("spelling_width", 1...1024),
+        output: width, vocabulary: vocabulary.words, rng: &rng)
+    }
     return ManyToOne(
       // The weights file fills every value: no time spent drawing random ones first.
-      embedding: Embedding(vectors: Tensor(zeros: [vocabulary, width]), trainable: true),
-      featureCount: features.count, cell: cell, hidden: hidden, classes: 2, extraHeads: heads == "polarity" ? [] : [2],
+      embedding: Embedding(vectors: Tensor(zeros: [vocabulary.count, width]), trainable: true),
+      featureCount: features.count, spelling: spelling, cell: cell, hidden: hidden, classes: 2,
+      extraHeads: heads == "polarity" ? [] : [2],
       layers: layers, bidirectional: bidirectional,
       pooling: pooling, rng: &rng)
   }
@@ -89,7 +112,7 @@ public final class SentimentModel {
     let card = try ModelFolder.card(directory, name: "sentiment")
     let vocabulary = try Vocabulary(stored: card.vocabularies["words"] ?? [])
     let features = try SentimentFeature.parse(card.architecture["features"])
-    let network = try network(for: card.architecture, features: features, vocabulary: vocabulary.count)
+    let network = try network(for: card.architecture, features: features, vocabulary: vocabulary)
     try ModelFolder.loadWeights(directory, card: card, into: network.parameters())
     return SentimentModel(network: network, vocabulary: vocabulary, features: features, card: card)
   }
@@ -105,9 +128,16 @@ public final class SentimentModel {
 
   /// Lower-cased words (`words(_:)`) as the network reads them.
   public func input(_ words: [String]) -> Input {
-    Input(
-      ids: words.map(vocabulary.id),
-      features: features.isEmpty ? [] : SentimentFeature.values(features, words: words))
+    let ids = words.map(vocabulary.id)
+    var spellings: [Int: [Int32]] = [:]
+    if let buckets = network.spelling?.buckets {
+      for (position, id) in ids.enumerated() where id == 0 && words[position] != Vocabulary.unknown {
+        spellings[position] = SpellingEmbedding.grams(of: words[position], buckets: buckets)
+      }
+    }
+    return Input(
+      ids: ids, features: features.isEmpty ? [] : SentimentFeature.values(features, words: words),
+      spellings: spellings)
   }
 
   /// The input of `text` (`input(words(text))`).
@@ -126,7 +156,7 @@ public final class SentimentModel {
       let chunk = Array(order[start..<min(start + batchSize, order.count)])
       let probabilities = network.everyHeadProbabilities(
         chunk.map { inputs[$0].ids }, features: features.isEmpty ? nil : chunk.map { inputs[$0].features },
-        heads: heads)
+        spellings: network.spelling == nil ? nil : chunk.map { inputs[$0].spellings }, heads: heads)
       for head in heads.indices {
         for (position, index) in chunk.enumerated() { result[head][index] = Double(probabilities[head][position][1]) }
       }

@@ -41,6 +41,13 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   public var pretrainEpochs = 0
   /// The most frequent training words that pretraining predicts.
   public var pretrainTargets = 20_000
+  /// Rows of the character n-gram table that reads each word's spelling (0: words are
+  /// read by their vectors alone).
+  public var spellingBuckets = 0
+  /// The width of an n-gram's vector (projected to the word vectors' width).
+  public var spellingWidth = 16
+  /// With spellings, the share of known training words read as unknown (by their spelling).
+  public var unknownRate: Float = 0
 
   public init() {}
 }
@@ -141,16 +148,27 @@ public struct SentimentTrainer {
     let embedding = Embedding(
       vectors: vocabulary.embeddingTable(from: vectors, rng: &rng), trainable: options.trainableVectors)
     let opinion = examples.contains { $0.task == .opinion } || dev.contains { $0.examples.first?.task == .opinion }
+    let spelling =
+      options.spellingBuckets > 0
+      ? SpellingEmbedding(
+        buckets: options.spellingBuckets, width: options.spellingWidth, output: vectors.width,
+        vocabulary: vocabulary.words, rng: &rng) : nil
     let network = ManyToOne(
-      embedding: embedding, featureCount: options.features.count, cell: options.cell, hidden: options.hidden,
+      embedding: embedding, featureCount: options.features.count, spelling: spelling, cell: options.cell,
+      hidden: options.hidden,
       classes: 2, extraHeads: opinion ? [2] : [],
       layers: options.layers, bidirectional: options.bidirectional, pooling: options.pooling,
       dropout: options.dropout, rng: &rng)
+    network.unknownRate = spelling == nil ? 0 : options.unknownRate
     var architecture = [
       "cell": options.cell.rawValue, "bidirectional": String(options.bidirectional), "hidden": String(options.hidden),
       "layers": String(options.layers), "pooling": options.pooling.rawValue, "width": String(vectors.width),
     ]
     if !options.features.isEmpty { architecture["features"] = options.features.map(\.rawValue).joined(separator: ",") }
+    if let spelling {
+      architecture["spelling_buckets"] = String(spelling.buckets)
+      architecture["spelling_width"] = String(spelling.width)
+    }
     var vocabularies = ["words": vocabulary.words, "labels": SentimentData.labels]
     if opinion {
       architecture["heads"] = "polarity,opinion"
@@ -164,6 +182,7 @@ public struct SentimentTrainer {
     let inputs = tokenized.map { truncated(model.input($0)) }
     let sequences = inputs.map(\.ids)
     let features = options.features.isEmpty ? nil : inputs.map(\.features)
+    let spellings = spelling == nil ? nil : inputs.map(\.spellings)
     let labels = examples.map(\.label)
     let heads = examples.map(\.task.rawValue)
     let taught =
@@ -180,7 +199,7 @@ public struct SentimentTrainer {
         examples: examples.count, tokens: sequences.reduce(0) { $0 + $1.count }, vocabulary: vocabulary.count,
         parameters: parameters.reduce(0) { $0 + $1.variable.value.count }))
     if options.pretrainEpochs > 0 {
-      pretrain(network, sequences: sequences, features: features, rng: &rng, progress: progress)
+      pretrain(network, sequences: sequences, features: features, spellings: spellings, rng: &rng, progress: progress)
     }
     let devInputs = dev.map { set in set.examples.map { model.input(text: $0.text) } }
     let optimizer = Adam(learningRate: options.learningRate)
@@ -196,15 +215,16 @@ public struct SentimentTrainer {
       for (number, batch) in batches.enumerated() {
         let batchSequences = batch.map { sequences[$0] }
         let batchFeatures = features.map { all in batch.map { all[$0] } }
+        let batchSpellings = spellings.map { all in batch.map { all[$0] } }
         let loss =
           taught.map { targets in
             network.loss(
-              batchSequences, features: batchFeatures, targets: batch.flatMap { targets[$0] }, head: heads[batch[0]],
-              rng: &rng)
+              batchSequences, features: batchFeatures, spellings: batchSpellings,
+              targets: batch.flatMap { targets[$0] }, head: heads[batch[0]], rng: &rng)
           }
           ?? network.loss(
-            batchSequences, features: batchFeatures, labels: batch.map { labels[$0] }, head: heads[batch[0]],
-            rng: &rng)
+            batchSequences, features: batchFeatures, spellings: batchSpellings, labels: batch.map { labels[$0] },
+            head: heads[batch[0]], rng: &rng)
         loss.backward()
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
@@ -264,8 +284,8 @@ public struct SentimentTrainer {
   /// Language-model pretraining of `network`'s word vectors and encoder on each distinct
   /// training sequence, `pretrainEpochs` passes, Adam at the learning rate decaying linearly.
   func pretrain(
-    _ network: ManyToOne, sequences: [[Int]], features: [[[Float]]]?, rng: inout SeededGenerator,
-    progress: (TrainingEvent) -> Void
+    _ network: ManyToOne, sequences: [[Int]], features: [[[Float]]]?, spellings: [[Int: [Int32]]]?,
+    rng: inout SeededGenerator, progress: (TrainingEvent) -> Void
   ) {
     precondition(network.encoder.bidirectional, "pretraining needs a bidirectional encoder")
     var seen = Set<[Int]>()
@@ -284,7 +304,7 @@ public struct SentimentTrainer {
         let picked = batch.map { rows[$0] }
         return network.neighbourWordLoss(
           picked.map { sequences[$0] }, features: features.map { all in picked.map { all[$0] } },
-          objective: objective, rng: &rng)
+          spellings: spellings.map { all in picked.map { all[$0] } }, objective: objective, rng: &rng)
       },
       progress: { progress(.pretraining(epoch: $0, batch: $1, batches: $2, loss: $3, tokensPerSecond: $4)) })
   }

@@ -1,5 +1,20 @@
 import Foundation
 
+/// Input rows given in place of a word table's rows at some positions of a batch (words
+/// the table does not hold), for a layer fed by the table.
+public struct GivenRows {
+  /// Time-major row positions, each at most once.
+  public var positions: [Int]
+  /// `[positions.count, table width]`.
+  public var rows: Tensor
+
+  public init(positions: [Int], rows: Tensor) {
+    precondition(rows.rows == positions.count, "GivenRows: \(positions.count) positions, \(rows.rows) rows")
+    self.positions = positions
+    self.rows = rows
+  }
+}
+
 /// Runs a cell over a padded batch. Padding never changes a result: at a padded step
 /// the state is carried through unchanged, so each sequence ends in the state of its
 /// own last step, alone or in a batch.
@@ -31,11 +46,14 @@ public final class Recurrent: Layer {
   /// A layer fed by a word table: the same as `self(x, …)` with `x` the table's rows for
   /// `ids` (time-major, −1 for padding) beside `rest` (`[ids.count, features]`, optional).
   /// Without gradients each word's projection comes from `projections`, bit-identical to
-  /// projecting it afresh.
+  /// projecting it afresh. `given` rows stand in for the table's at their positions (words
+  /// the table does not hold: read by their spelling); only without gradients.
   public func callAsFunction(
-    ids: [Int], table: Variable, rest: Variable? = nil, batch: SequenceBatch, initialState: [Variable]? = nil
+    ids: [Int], table: Variable, rest: Variable? = nil, given: GivenRows? = nil, batch: SequenceBatch,
+    initialState: [Variable]? = nil
   ) -> (outputs: Variable, final: [Variable]) {
     guard !GradientMode.isEnabled else {
+      precondition(given == nil, "Recurrent: given rows are read only without gradients")
       let words = gatherRows(table, ids)
       return self(rest.map { concatColumns([words, $0]) } ?? words, batch: batch, initialState: initialState)
     }
@@ -47,10 +65,33 @@ public final class Recurrent: Layer {
     let tableWidth = table.columns
     precondition(
       weight.rows == tableWidth + (rest?.columns ?? 0), "Recurrent: table \(table.shape), input weight \(weight.shape)")
+    // A given row is no table word: a distinct negative id of its own keeps it out of the
+    // cache and apart from every other row.
+    var ids = ids
+    if let given {
+      precondition(given.rows.columns == tableWidth, "Recurrent: given rows \(given.rows.shape), table \(table.shape)")
+      for (index, position) in given.positions.enumerated() { ids[position] = -2 - index }
+    }
     return runSequenceWithoutGradients(cell, batch: batch, initialState: initialState, reverse: reverse) {
       space in
-      let words = projections.rows(
+      var words = projections.rows(
         ids: ids, table: table, weight: weight, bias: cell.inputBias, overflow: &space.overflow)
+      if let given, !given.positions.isEmpty {
+        let out = space.given.reserve(given.positions.count * width)
+        cell.inputBias.value.data.withUnsafeBufferPointer { pb in
+          for row in given.positions.indices { (out + row * width).update(from: pb.baseAddress!, count: width) }
+        }
+        given.rows.data.withUnsafeBufferPointer { pg in
+          weight.value.data.withUnsafeBufferPointer { pw in
+            product(
+              pg.baseAddress!, pw.baseAddress!, out, m: given.positions.count, n: width, k: tableWidth, accumulate: true
+            )
+          }
+        }
+        for (row, position) in given.positions.enumerated() {
+          words.pointers[position] = UnsafePointer(out + row * width)
+        }
+      }
       guard let rest, rest.columns > 0 else { return (words.pointers, words.keepAlive) }
       // Features beside the words: the rest of the sum, continued in the same order
       // (rows tableWidth… of W_x) onto a copy of the words' rows — once for each distinct
@@ -160,10 +201,10 @@ public final class RecurrentEncoder: Layer {
   /// Fed by a word table: the same as `self(x, …)` with `x` the table's rows for `ids`
   /// (time-major, −1 for padding) beside `rest`; the first layer projects the words
   /// through its cache when there are no gradients (see `Recurrent`).
-  public func callAsFunction(ids: [Int], table: Variable, rest: Variable? = nil, batch: SequenceBatch) -> (
-    outputs: Variable, summary: Variable, finalState: [Variable]
-  ) {
-    encode(batch: batch) { layer in layer(ids: ids, table: table, rest: rest, batch: batch) }
+  public func callAsFunction(
+    ids: [Int], table: Variable, rest: Variable? = nil, given: GivenRows? = nil, batch: SequenceBatch
+  ) -> (outputs: Variable, summary: Variable, finalState: [Variable]) {
+    encode(batch: batch) { layer in layer(ids: ids, table: table, rest: rest, given: given, batch: batch) }
   }
 
   /// Fed by a word table, only the summary `[batch, outputSize]`: the last layer's two
@@ -176,8 +217,12 @@ public final class RecurrentEncoder: Layer {
   /// Fed by a word table, the last layer's outputs one direction at a time (forward, then
   /// backward when bidirectional), for a caller that reads each half on its own instead
   /// of copying the two side by side.
-  public func lastOutputs(ids: [Int], table: Variable, rest: Variable? = nil, batch: SequenceBatch) -> [Variable] {
-    encode(batch: batch, joinLast: false) { layer in layer(ids: ids, table: table, rest: rest, batch: batch) }.last
+  public func lastOutputs(
+    ids: [Int], table: Variable, rest: Variable? = nil, given: GivenRows? = nil, batch: SequenceBatch
+  ) -> [Variable] {
+    encode(batch: batch, joinLast: false) { layer in
+      layer(ids: ids, table: table, rest: rest, given: given, batch: batch)
+    }.last
   }
 
   private func encode(

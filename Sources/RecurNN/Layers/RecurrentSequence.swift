@@ -316,6 +316,8 @@ final class SequenceWorkspace {
   var overflow = ScratchBuffer()
   /// The distinct feature rows beside a batch's words (inference).
   var distinctRest = ScratchBuffer()
+  /// The projections of rows given in place of table rows (inference).
+  var given = ScratchBuffer()
   var state = ScratchBuffer()
   var cellState = ScratchBuffer()
   var gates = ScratchBuffer()
@@ -338,19 +340,14 @@ final class SequenceWorkspace {
   }
 
   nonisolated(unsafe) static let buffers: [ReferenceWritableKeyPath<SequenceWorkspace, ScratchBuffer>] = [
-    \.projected, \.overflow, \.distinctRest, \.state, \.cellState, \.gates, \.recurrent, \.savedGates, \.savedRecurrent,
+    \.projected, \.overflow, \.distinctRest, \.given, \.state, \.cellState, \.gates, \.recurrent, \.savedGates,
+    \.savedRecurrent,
     \.savedState, \.savedCell, \.transposed, \.stateGradient, \.cellGradient, \.gateGradient, \.recurrentGradient,
     \.initialCell,
   ]
 
   deinit {
-    for buffer in [
-      projected, overflow, state, cellState, gates, recurrent, savedGates, savedRecurrent, savedState, savedCell,
-      transposed,
-      stateGradient, cellGradient, gateGradient, recurrentGradient, initialCell,
-    ] {
-      buffer.free()
-    }
+    for path in Self.buffers { self[keyPath: path].free() }
   }
 }
 

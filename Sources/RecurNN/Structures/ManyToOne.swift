@@ -1,8 +1,16 @@
+import Foundation
+
 /// N → 1: a sequence in, one output (a class) out — document or sentence sentiment.
 ///
 /// Tokens (each a word and, optionally, `featureCount` feature values read beside it) →
 /// embedding → recurrent encoder (any cell, one or two directions, stacked) →
 /// the final state, the mean or the maximum of the outputs → `Dense` → class logits.
+///
+/// With `spelling`, each word's vector is its table row plus its spelling vector (the sum
+/// of its character n-grams' vectors): a word outside the vocabulary comes with id 0 (the
+/// unknown word) and its n-gram rows in `spellings` (position → rows), and is read by them.
+/// Without gradients the known words' sums are added to a copy of the table once (while
+/// the weights stay as they are), so reading a known word costs what it did without.
 ///
 /// Extra heads (`extraHeads`) read the same pooled vector with a `Dense` of their own: one
 /// encoder pass scores several questions of a text (sentiment, and whether it is opinion at
@@ -31,15 +39,29 @@ public final class ManyToOne: Layer {
   public let attention: Dense?
   /// Feature values read beside each token's word vector (0: words only).
   public let featureCount: Int
+  /// Vectors of the words' spellings, added to their table rows.
+  public let spelling: SpellingEmbedding?
   public var dropout: Dropout
+  /// With `spelling`, the share of known words read as unknown during training (their table
+  /// row replaced by the unknown word's, their spelling kept): practice for words outside
+  /// the vocabulary.
+  public var unknownRate: Float = 0
+  /// The table plus each known word's spelling vector, for the weights it was made from.
+  private var spelledTable: (key: [UInt64], table: Variable)?
+  private let spelledTableLock = NSLock()
 
   public init(
-    embedding: Embedding, featureCount: Int = 0, cell: CellKind, hidden: Int, classes: Int, extraHeads: [Int] = [],
+    embedding: Embedding, featureCount: Int = 0, spelling: SpellingEmbedding? = nil, cell: CellKind, hidden: Int,
+    classes: Int, extraHeads: [Int] = [],
     layers: Int = 1, bidirectional: Bool = false, pooling: Pooling = .last, dropout: Float = 0,
     rng: inout SeededGenerator
   ) {
+    precondition(
+      spelling.map { $0.output == embedding.width && $0.vocabularyGrams.count == embedding.vocabulary } ?? true,
+      "ManyToOne: the spelling vectors do not match the word table")
     self.embedding = embedding
     self.featureCount = featureCount
+    self.spelling = spelling
     encoder = RecurrentEncoder(
       kind: cell, input: embedding.width + featureCount, hidden: hidden, layers: layers, bidirectional: bidirectional,
       rng: &rng)
@@ -64,11 +86,13 @@ public final class ManyToOne: Layer {
   /// Token ids of each sequence (and each token's features, zeros when nil) → logits
   /// `[batch, classes]` of `head`. An empty sequence scores from the zero state.
   public func callAsFunction(
-    _ sequences: [[Int]], features: [[[Float]]]? = nil, training: Bool = false, head: Int = 0,
-    rng: inout SeededGenerator
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil, training: Bool = false,
+    head: Int = 0, rng: inout SeededGenerator
   ) -> Variable {
     self.head(head)(
-      dropout(pooled(sequences, features: features, training: training, rng: &rng), training: training, rng: &rng))
+      dropout(
+        pooled(sequences, features: features, spellings: spellings, training: training, rng: &rng),
+        training: training, rng: &rng))
   }
 
   /// The width of the pooled vector the heads read.
@@ -79,15 +103,20 @@ public final class ManyToOne: Layer {
   }
 
   /// The pooled encoder vector `[batch, pooledSize]` of each sequence.
-  func pooled(_ sequences: [[Int]], features: [[[Float]]]?, training: Bool, rng: inout SeededGenerator) -> Variable {
+  func pooled(
+    _ sequences: [[Int]], features: [[[Float]]]?, spellings: [[Int: [Int32]]]?, training: Bool,
+    rng: inout SeededGenerator
+  ) -> Variable {
     let batch = SequenceBatch(lengths: sequences.map(\.count))
     guard batch.steps > 0 else { return Variable(Tensor(zeros: [sequences.count, pooledSize])) }
     let ids = batch.timeMajor(sequences, pad: -1)
     let rest = featureCount > 0 ? batch.featureRows(features, width: featureCount) : nil
+    let spelled = SpelledWords(spellings, batch: batch)
     if pooling != .last && pooling != .mean && !training && !GradientMode.isEnabled {
       // Inference: each direction's outputs pooled where they are (the same values as
       // pooling the two side by side).
-      let directions = encoder.lastOutputs(ids: ids, table: embedding.table, rest: rest, batch: batch)
+      let directions = encoder.lastOutputs(
+        ids: ids, table: inputTable(), rest: rest, given: givenRows(ids: ids, spelled: spelled), batch: batch)
       var pooled: [Variable]
       if let attention {
         let weights = attentionWeights(
@@ -99,7 +128,7 @@ public final class ManyToOne: Layer {
       }
       return pooled.count == 1 ? pooled[0] : concatColumns(pooled)
     }
-    let encoded = encode(ids: ids, rest: rest, batch: batch, training: training, rng: &rng)
+    let encoded = encode(ids: ids, rest: rest, spelled: spelled, batch: batch, training: training, rng: &rng)
     switch pooling {
     case .last:
       return encoded.summary
@@ -117,26 +146,63 @@ public final class ManyToOne: Layer {
   /// The encoder's reading of time-major `ids` (and feature rows `rest`), with dropout on
   /// its input when training.
   private func encode(
-    ids: [Int], rest: Variable?, batch: SequenceBatch, training: Bool, rng: inout SeededGenerator
+    ids: [Int], rest: Variable?, spelled: SpelledWords, batch: SequenceBatch, training: Bool,
+    rng: inout SeededGenerator
   ) -> (outputs: Variable, summary: Variable, finalState: [Variable]) {
+    if let spelling, training || GradientMode.isEnabled {
+      var wordIDs = ids
+      if training && unknownRate > 0 {
+        for index in wordIDs.indices where wordIDs[index] > 0 && rng.nextUnit() < unknownRate { wordIDs[index] = 0 }
+      }
+      let words = add(embedding(wordIDs), spelling(spelled.lists(ids: ids, vocabulary: spelling.vocabularyGrams)))
+      let joined = rest.map { concatColumns([words, $0]) } ?? words
+      return encoder(training ? dropout(joined, training: training, rng: &rng) : joined, batch: batch)
+    }
     if training && dropout.rate > 0 {
       let words = embedding(ids)
       let joined = rest.map { concatColumns([words, $0]) } ?? words
       return encoder(dropout(joined, training: training, rng: &rng), batch: batch)
     }
-    return encoder(ids: ids, table: embedding.table, rest: rest, batch: batch)
+    return encoder(
+      ids: ids, table: inputTable(), rest: rest, given: givenRows(ids: ids, spelled: spelled), batch: batch)
+  }
+
+  /// The table known words are read from without gradients: the word table, or with
+  /// `spelling` a copy with each word's spelling vector added (made once for the weights
+  /// as they are).
+  func inputTable() -> Variable {
+    guard let spelling else { return embedding.table }
+    let key = [embedding.table.version, spelling.table.version, spelling.projection.version]
+    spelledTableLock.lock()
+    defer { spelledTableLock.unlock() }
+    if let spelledTable, spelledTable.key == key { return spelledTable.table }
+    let table = Variable(spelling.addingSpellings(to: embedding.table.value))
+    spelledTable = (key, table)
+    return table
+  }
+
+  /// The input rows of the words given by their spelling (table row plus spelling vector),
+  /// without gradients; nil when there are none.
+  func givenRows(ids: [Int], spelled: SpelledWords) -> GivenRows? {
+    guard let spelling, !spelled.positions.isEmpty else { return nil }
+    let positions = spelled.positions
+    let vectors = withoutGradients {
+      add(gatherRows(embedding.table, positions.map { ids[$0] }), spelling(spelled.grams)).value
+    }
+    return GivenRows(positions: positions, rows: vectors)
   }
 
   /// The loss of `objective` on the encoder's outputs for `sequences`: pretraining the
   /// word vectors and the encoder on text without labels.
   public func neighbourWordLoss(
-    _ sequences: [[Int]], features: [[[Float]]]? = nil, objective: NeighbourWordPrediction,
-    rng: inout SeededGenerator
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil,
+    objective: NeighbourWordPrediction, rng: inout SeededGenerator
   ) -> Variable {
     let batch = SequenceBatch(lengths: sequences.map(\.count))
     let ids = batch.timeMajor(sequences, pad: -1)
     let rest = featureCount > 0 ? batch.featureRows(features, width: featureCount) : nil
-    let outputs = encode(ids: ids, rest: rest, batch: batch, training: true, rng: &rng).outputs
+    let spelled = SpelledWords(spellings, batch: batch)
+    let outputs = encode(ids: ids, rest: rest, spelled: spelled, batch: batch, training: true, rng: &rng).outputs
     return objective.loss(dropout(outputs, training: true, rng: &rng), ids: ids, batch: batch, rng: &rng)
   }
 
@@ -152,19 +218,21 @@ public final class ManyToOne: Layer {
   }
 
   /// Class probabilities `[batch][classes]` of `head`, no gradient kept.
-  public func probabilities(_ sequences: [[Int]], features: [[[Float]]]? = nil, head: Int = 0) -> [[Float]] {
-    everyHeadProbabilities(sequences, features: features, heads: [head])[0]
+  public func probabilities(
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil, head: Int = 0
+  ) -> [[Float]] {
+    everyHeadProbabilities(sequences, features: features, spellings: spellings, heads: [head])[0]
   }
 
   /// Class probabilities of each of `heads` (every head by default) from one encoder pass:
   /// `[head][sequence][class]`, no gradient kept.
   public func everyHeadProbabilities(
-    _ sequences: [[Int]], features: [[[Float]]]? = nil, heads: [Int]? = nil
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil, heads: [Int]? = nil
   ) -> [[[Float]]] {
     guard !sequences.isEmpty else { return (heads ?? Array(0..<headCount)).map { _ in [] } }
     var unused = SeededGenerator(seed: 0)
     return withoutGradients {
-      let pooled = self.pooled(sequences, features: features, training: false, rng: &unused)
+      let pooled = self.pooled(sequences, features: features, spellings: spellings, training: false, rng: &unused)
       return (heads ?? Array(0..<headCount)).map { index in
         let probabilities = softmax(self.head(index)(pooled).value)
         return (0..<sequences.count).map {
@@ -176,26 +244,60 @@ public final class ManyToOne: Layer {
 
   /// Mean cross-entropy of the batch against `labels`.
   public func loss(
-    _ sequences: [[Int]], features: [[[Float]]]? = nil, labels: [Int], head: Int = 0, classWeights: [Float]? = nil,
-    rng: inout SeededGenerator
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil, labels: [Int],
+    head: Int = 0, classWeights: [Float]? = nil, rng: inout SeededGenerator
   ) -> Variable {
     softmaxCrossEntropy(
-      self(sequences, features: features, training: true, head: head, rng: &rng), targets: labels,
-      classWeights: classWeights)
+      self(sequences, features: features, spellings: spellings, training: true, head: head, rng: &rng),
+      targets: labels, classWeights: classWeights)
   }
 
   /// Mean cross-entropy of the batch against target distributions (`batch × classes`
   /// values): a teacher's probabilities mixed with the labels, for distillation.
   public func loss(
-    _ sequences: [[Int]], features: [[[Float]]]? = nil, targets: [Float], head: Int = 0, rng: inout SeededGenerator
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil, targets: [Float],
+    head: Int = 0, rng: inout SeededGenerator
   ) -> Variable {
     softTargetCrossEntropy(
-      self(sequences, features: features, training: true, head: head, rng: &rng), targets: targets)
+      self(sequences, features: features, spellings: spellings, training: true, head: head, rng: &rng),
+      targets: targets)
   }
 
   public func parameters() -> [Parameter] {
-    embedding.parameters().prefixed("embedding") + encoder.parameters().prefixed("encoder")
-      + (attention?.parameters().prefixed("attention") ?? []) + output.parameters().prefixed("output")
+    embedding.parameters().prefixed("embedding") + (spelling?.parameters().prefixed("spelling") ?? [])
+      + encoder.parameters().prefixed("encoder") + (attention?.parameters().prefixed("attention") ?? [])
+      + output.parameters().prefixed("output")
       + extraOutputs.enumerated().flatMap { $0.element.parameters().prefixed("output\($0.offset + 1)") }
+  }
+}
+
+/// The words of a batch given by their spelling, by time-major position.
+struct SpelledWords {
+  /// Time-major positions, in order.
+  let positions: [Int]
+  /// The n-gram rows of the word at each position.
+  let grams: [[Int32]]
+  private let index: [Int: Int]
+
+  init(_ spellings: [[Int: [Int32]]]?, batch: SequenceBatch) {
+    var pairs: [(Int, [Int32])] = []
+    for (sequence, words) in (spellings ?? []).enumerated() where sequence < batch.size {
+      for (step, grams) in words where step < batch.lengths[sequence] {
+        pairs.append((step * batch.size + sequence, grams))
+      }
+    }
+    pairs.sort { $0.0 < $1.0 }
+    positions = pairs.map(\.0)
+    grams = pairs.map(\.1)
+    index = Dictionary(uniqueKeysWithValues: positions.enumerated().map { ($0.element, $0.offset) })
+  }
+
+  /// The n-gram rows of every time-major row: the spelling given, or the vocabulary
+  /// word's (none for padding).
+  func lists(ids: [Int], vocabulary: [[Int32]]) -> [[Int32]] {
+    ids.enumerated().map { position, id in
+      if let slot = index[position] { return grams[slot] }
+      return id >= 0 ? vocabulary[id] : []
+    }
   }
 }
