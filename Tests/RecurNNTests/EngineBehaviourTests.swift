@@ -33,8 +33,26 @@ final class EngineBehaviourTests: XCTestCase {
     }
   }
 
-  /// Features read beside the words: the same scores alone, in a batch and through the
-  /// graph, and they change what the model reads.
+  /// A classifier's probabilities of `sequences` in one batch, checked against the graph
+  /// that trains (`graphAccuracy`) and against each sequence scored alone.
+  func batchedProbabilities(
+    _ model: ManyToOne, _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil,
+    graphAccuracy: Float, _ label: String, line: UInt = #line
+  ) -> [[Float]] {
+    let batched = model.probabilities(sequences, features: features, spellings: spellings)
+    var unused = SeededGenerator(seed: 0)
+    let graph = softmax(model(sequences, features: features, spellings: spellings, rng: &unused).value)
+    for (a, b) in zip(graph.data, batched.flatMap { $0 }) {
+      XCTAssertEqual(a, b, accuracy: graphAccuracy, label, line: line)
+    }
+    for index in sequences.indices {
+      let alone = model.probabilities(
+        [sequences[index]], features: features.map { [$0[index]] }, spellings: spellings.map { [$0[index]] })[0]
+      for (a, b) in zip(alone, batched[index]) { XCTAssertEqual(a, b, accuracy: 1e-6, "\(label) \(index)", line: line) }
+    }
+    return batched
+  }
+
   func testAClassifierReadsSpellings() {
     // Known words read through the table with their spellings added once, unknown words
     // by the spelling given beside them: the same numbers as the graph that trains.
@@ -52,14 +70,7 @@ final class EngineBehaviourTests: XCTestCase {
         [1: SpellingEmbedding.grams(of: "goood", buckets: 64), 4: SpellingEmbedding.grams(of: "baddd", buckets: 64)],
         [0: SpellingEmbedding.grams(of: "films", buckets: 64)],
       ]
-      let batched = model.probabilities(sequences, spellings: spellings)
-      var unused = SeededGenerator(seed: 0)
-      let graph = softmax(model(sequences, spellings: spellings, rng: &unused).value)
-      for (a, b) in zip(graph.data, batched.flatMap { $0 }) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(pooling)") }
-      for index in sequences.indices {
-        let alone = model.probabilities([sequences[index]], spellings: [spellings[index]])[0]
-        for (a, b) in zip(alone, batched[index]) { XCTAssertEqual(a, b, accuracy: 1e-6, "\(pooling) \(index)") }
-      }
+      let batched = batchedProbabilities(model, sequences, spellings: spellings, graphAccuracy: 1e-5, "\(pooling)")
       // The spelling of an unknown word changes its reading; without it, it is the unknown word.
       let bare = model.probabilities(sequences)
       XCTAssertNotEqual(bare[2][1], batched[2][1], accuracy: 1e-5)
@@ -74,6 +85,8 @@ final class EngineBehaviourTests: XCTestCase {
     XCTAssertTrue(SpellingEmbedding.grams(of: "good", buckets: 7).allSatisfy { (0..<7).contains($0) })
   }
 
+  /// Features read beside the words: the same scores alone, in a batch and through the
+  /// graph, and they change what the model reads.
   func testAClassifierReadsTokenFeaturesBesideTheWords() {
     for pooling in [ManyToOne.Pooling.max, .mean, .attention] {
       var rng = SeededGenerator(seed: 23)
@@ -84,14 +97,7 @@ final class EngineBehaviourTests: XCTestCase {
       let features: [[[Float]]] = [
         [[1, 0], [0, 1], [0, 0]], [[0, 0], [1, 1], [0, 1], [0, 0], [1, 0]], [[1, 1]],
       ]
-      let batched = model.probabilities(sequences, features: features)
-      var unused = SeededGenerator(seed: 0)
-      let graph = softmax(model(sequences, features: features, rng: &unused).value)
-      for (a, b) in zip(graph.data, batched.flatMap { $0 }) { XCTAssertEqual(a, b, accuracy: 1e-6, "\(pooling)") }
-      for index in sequences.indices {
-        let alone = model.probabilities([sequences[index]], features: [features[index]])[0]
-        for (a, b) in zip(alone, batched[index]) { XCTAssertEqual(a, b, accuracy: 1e-6, "\(pooling) \(index)") }
-      }
+      let batched = batchedProbabilities(model, sequences, features: features, graphAccuracy: 1e-6, "\(pooling)")
       let without = model.probabilities(sequences)
       XCTAssertNotEqual(without[0][1], batched[0][1], accuracy: 1e-4)
       let zeros = model.probabilities(sequences, features: features.map { $0.map { _ in [0, 0] } })
