@@ -43,7 +43,8 @@ struct TrainSentiment: ParsableCommand {
       (architecture, vocabulary, data, this command, seed, scores, time).
 
       The shipped model (make train-sentiment): recur train sentiment --mix \
-      training/sentiment.mix --out models/sentiment --seed 1 --pretrain-epochs 4
+      training/sentiment.mix --out models/sentiment --seed 1 --pretrain-epochs 4 \
+      --spelling-buckets 65536 --unknown-rate 0.1 --no-spell-known-words
       """
   )
 
@@ -158,6 +159,13 @@ struct TrainSentiment: ParsableCommand {
   @Option(help: "With --spelling-buckets, the share of known training words read as unknown (by their spelling alone).")
   var unknownRate: Float = 0
 
+  @Flag(
+    inversion: .prefixedNo,
+    help:
+      "With --spelling-buckets, read known words by their spelling too (--no-spell-known-words: only words outside the vocabulary and those read as unknown)."
+  )
+  var spellKnownWords = true
+
   @Option(help: "OpenBLAS threads.")
   var threads = 1
 
@@ -217,6 +225,7 @@ struct TrainSentiment: ParsableCommand {
     options.spellingBuckets = spellingBuckets
     options.spellingWidth = spellingWidth
     options.unknownRate = unknownRate
+    options.spellKnownWords = spellKnownWords
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     var training = TrainSentimentCommand(
       train: train, dev: dev, vectors: vectors, out: out, holdOut: holdOut, options: options, command: command)

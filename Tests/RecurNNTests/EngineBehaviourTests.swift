@@ -57,9 +57,10 @@ final class EngineBehaviourTests: XCTestCase {
     // Known words read through the table with their spellings added once, unknown words
     // by the spelling given beside them: the same numbers as the graph that trains.
     let words = ["<unk>", "good", "goods", "bad", "badly", "film", "the", "was"]
-    for pooling in [ManyToOne.Pooling.max, .mean] {
+    for (pooling, knownWords) in [(ManyToOne.Pooling.max, true), (.mean, true), (.max, false)] {
       var rng = SeededGenerator(seed: 29)
-      let spelling = SpellingEmbedding(buckets: 64, width: 4, output: 6, vocabulary: words, rng: &rng)
+      let spelling = SpellingEmbedding(
+        buckets: 64, width: 4, output: 6, vocabulary: words, readsKnownWords: knownWords, rng: &rng)
       for index in spelling.projection.value.data.indices { spelling.projection.value.data[index] = rng.uniform(-1, 1) }
       let model = ManyToOne(
         embedding: Embedding(vocabulary: words.count, width: 6, rng: &rng), spelling: spelling, cell: .gru, hidden: 8,
@@ -75,9 +76,15 @@ final class EngineBehaviourTests: XCTestCase {
       let bare = model.probabilities(sequences)
       XCTAssertNotEqual(bare[2][1], batched[2][1], accuracy: 1e-5)
       XCTAssertEqual(bare[0], batched[0])
-      // A change to the spelling weights reaches known words too (the merged table is remade).
+      // A change to the spelling weights reaches known words too (the merged table is
+      // remade), unless only unknown words are read by their spelling.
       spelling.projection.value.data[0] += 0.5
-      XCTAssertNotEqual(model.probabilities(sequences)[0][1], bare[0][1], accuracy: 1e-6)
+      if knownWords {
+        XCTAssertNotEqual(model.probabilities(sequences)[0][1], bare[0][1], accuracy: 1e-6)
+      } else {
+        XCTAssertEqual(model.probabilities(sequences)[0], bare[0])
+        XCTAssertNotEqual(model.probabilities(sequences, spellings: spellings)[2][1], batched[2][1], accuracy: 1e-6)
+      }
     }
     XCTAssertEqual(SpellingEmbedding.grams(of: "ab", buckets: 1000).count, 2 + 1)
     XCTAssertEqual(

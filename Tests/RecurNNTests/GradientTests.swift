@@ -213,6 +213,25 @@ final class GradientTests: XCTestCase {
         [[1, 2, 0], [4, 5], [0]], spellings: [[2: [1, 2, 2, 7]], [:], [0: [3, 10]]], labels: [0, 1, 1],
         rng: &dropoutRNG)
     }
+    // Only unknown words spelled, known words read as unknown half the time (the same
+    // draws at each evaluation).
+    let unknownOnly = ManyToOne(
+      embedding: Embedding(vocabulary: 7, width: 3, rng: &rng),
+      spelling: SpellingEmbedding(
+        buckets: 11, width: 2, output: 3, vocabulary: ["<unk>", "a", "bb", "ccc", "dddd", "ee", "f"],
+        readsKnownWords: false, rng: &rng),
+      cell: .gru, hidden: 3, classes: 2, bidirectional: true, pooling: .mean, rng: &rng)
+    unknownOnly.unknownRate = 0.5
+    for index in unknownOnly.spelling!.projection.value.data.indices {
+      unknownOnly.spelling!.projection.value.data[index] = rng.uniform(-1, 1)
+    }
+    unknownOnly.dropout = Dropout(rate: 0)
+    assertGradientsMatch(unknownOnly.parameters()) {
+      var draws = SeededGenerator(seed: 5)
+      return unknownOnly.loss(
+        [[1, 2, 0, 3], [4, 5], [0]], spellings: [[2: [1, 2, 2, 7]], [:], [0: [3, 10]]], labels: [0, 1, 1],
+        rng: &draws)
+    }
     // Pretraining: each direction's outputs scoring the neighbouring words by negative
     // sampling (the same negatives drawn at each evaluation).
     let objective = NeighbourWordPrediction(counts: [4, 3, 2, 2, 1, 1], hidden: 3, negatives: 3, rng: &rng)

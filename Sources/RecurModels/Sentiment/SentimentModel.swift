@@ -91,8 +91,9 @@ public final class SentimentModel {
     var spelling: SpellingEmbedding?
     if architecture["spelling_buckets"] != nil || architecture["spelling_width"] != nil {
       spelling = SpellingEmbedding(
-        buckets: try integer("spelling_buckets", 1...(1 << 24)), width: try integer("spelling_width", 1...1024),
-        output: width, vocabulary: vocabulary.words, rng: &rng)
+        table: Tensor(
+          zeros: [try integer("spelling_buckets", 1...(1 << 24)), try integer("spelling_width", 1...1024)]),
+        output: width, vocabulary: vocabulary.words, readsKnownWords: architecture["spelling_known_words"] != "false")
     }
     return ManyToOne(
       // The weights file fills every value: no time spent drawing random ones first.
@@ -114,6 +115,8 @@ public final class SentimentModel {
     let features = try SentimentFeature.parse(card.architecture["features"])
     let network = try network(for: card.architecture, features: features, vocabulary: vocabulary)
     try ModelFolder.loadWeights(directory, card: card, into: network.parameters())
+    // Known words' spelling vectors go into the table they are read from now, once.
+    network.prepareForReading()
     return SentimentModel(network: network, vocabulary: vocabulary, features: features, card: card)
   }
 

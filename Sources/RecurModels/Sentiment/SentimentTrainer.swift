@@ -48,6 +48,9 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   public var spellingWidth = 16
   /// With spellings, the share of known training words read as unknown (by their spelling).
   public var unknownRate: Float = 0
+  /// With spellings, whether known words are read by their spelling too (false: only words
+  /// outside the vocabulary and those read as unknown).
+  public var spellKnownWords = true
 
   public init() {}
 }
@@ -152,7 +155,7 @@ public struct SentimentTrainer {
       options.spellingBuckets > 0
       ? SpellingEmbedding(
         buckets: options.spellingBuckets, width: options.spellingWidth, output: vectors.width,
-        vocabulary: vocabulary.words, rng: &rng) : nil
+        vocabulary: vocabulary.words, readsKnownWords: options.spellKnownWords, rng: &rng) : nil
     let network = ManyToOne(
       embedding: embedding, featureCount: options.features.count, spelling: spelling, cell: options.cell,
       hidden: options.hidden,
@@ -168,6 +171,7 @@ public struct SentimentTrainer {
     if let spelling {
       architecture["spelling_buckets"] = String(spelling.buckets)
       architecture["spelling_width"] = String(spelling.width)
+      if !spelling.readsKnownWords { architecture["spelling_known_words"] = "false" }
     }
     var vocabularies = ["words": vocabulary.words, "labels": SentimentData.labels]
     if opinion {

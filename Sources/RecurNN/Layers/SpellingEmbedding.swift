@@ -17,12 +17,30 @@ public final class SpellingEmbedding: Layer {
   public let projection: Variable
   /// The n-gram rows of each vocabulary word (id 0, the unknown word, has none).
   public let vocabularyGrams: [[Int32]]
+  /// Whether known words are read by their spelling too (false: only words outside the
+  /// vocabulary, and known words training reads as unknown; a known word then reads
+  /// exactly as its table row).
+  public let readsKnownWords: Bool
 
-  public init(buckets: Int, width: Int, output: Int, vocabulary: [String], rng: inout SeededGenerator) {
-    precondition(buckets >= 1 && width >= 1 && output >= 1, "spelling: empty table")
-    table = Variable(Initializer.normal([buckets, width], std: 0.1, rng: &rng), requiresGradient: true)
-    projection = Variable(Tensor(zeros: [width, output]), requiresGradient: true)
-    vocabularyGrams = vocabulary.enumerated().map { $0.offset == 0 ? [] : Self.grams(of: $0.element, buckets: buckets) }
+  public convenience init(
+    buckets: Int, width: Int, output: Int, vocabulary: [String], readsKnownWords: Bool = true,
+    rng: inout SeededGenerator
+  ) {
+    self.init(
+      table: Initializer.normal([buckets, width], std: 0.1, rng: &rng), output: output, vocabulary: vocabulary,
+      readsKnownWords: readsKnownWords)
+  }
+
+  /// With the n-gram rows `table` (`[buckets, width]`; zeros for a model whose weights are
+  /// about to be loaded).
+  public init(table: Tensor, output: Int, vocabulary: [String], readsKnownWords: Bool = true) {
+    precondition(table.rows >= 1 && table.columns >= 1 && output >= 1, "spelling: empty table")
+    self.readsKnownWords = readsKnownWords
+    self.table = Variable(table, requiresGradient: true)
+    projection = Variable(Tensor(zeros: [table.columns, output]), requiresGradient: true)
+    vocabularyGrams = vocabulary.enumerated().map {
+      $0.offset == 0 ? [] : Self.grams(of: $0.element, buckets: table.rows)
+    }
   }
 
   public var buckets: Int { table.rows }

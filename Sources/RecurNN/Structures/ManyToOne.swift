@@ -154,7 +154,9 @@ public final class ManyToOne: Layer {
       if training && unknownRate > 0 {
         for index in wordIDs.indices where wordIDs[index] > 0 && rng.nextUnit() < unknownRate { wordIDs[index] = 0 }
       }
-      let words = add(embedding(wordIDs), spelling(spelled.lists(ids: ids, vocabulary: spelling.vocabularyGrams)))
+      let lists = spelled.lists(
+        ids: ids, vocabulary: spelling.vocabularyGrams, readAsUnknown: spelling.readsKnownWords ? nil : wordIDs)
+      let words = add(embedding(wordIDs), spelling(lists))
       let joined = rest.map { concatColumns([words, $0]) } ?? words
       return encoder(training ? dropout(joined, training: training, rng: &rng) : joined, batch: batch)
     }
@@ -167,11 +169,18 @@ public final class ManyToOne: Layer {
       ids: ids, table: inputTable(), rest: rest, given: givenRows(ids: ids, spelled: spelled), batch: batch)
   }
 
+  /// Makes what reading without gradients needs for the weights as they are (with
+  /// `spelling`, the table of known words with their spelling vectors added), so that the
+  /// first texts read do not wait for it.
+  public func prepareForReading() {
+    _ = inputTable()
+  }
+
   /// The table known words are read from without gradients: the word table, or with
   /// `spelling` a copy with each word's spelling vector added (made once for the weights
   /// as they are).
   func inputTable() -> Variable {
-    guard let spelling else { return embedding.table }
+    guard let spelling, spelling.readsKnownWords else { return embedding.table }
     let key = [embedding.table.version, spelling.table.version, spelling.projection.version]
     spelledTableLock.lock()
     defer { spelledTableLock.unlock() }
@@ -293,11 +302,14 @@ struct SpelledWords {
   }
 
   /// The n-gram rows of every time-major row: the spelling given, or the vocabulary
-  /// word's (none for padding).
-  func lists(ids: [Int], vocabulary: [[Int32]]) -> [[Int32]] {
+  /// word's (none for padding). With `readAsUnknown` (the ids as read), a known word has
+  /// its spelling only where it is read as the unknown word (id 0).
+  func lists(ids: [Int], vocabulary: [[Int32]], readAsUnknown: [Int]? = nil) -> [[Int32]] {
     ids.enumerated().map { position, id in
       if let slot = index[position] { return grams[slot] }
-      return id >= 0 ? vocabulary[id] : []
+      guard id >= 0 else { return [] }
+      if let readAsUnknown, readAsUnknown[position] != 0 { return [] }
+      return vocabulary[id]
     }
   }
 }
