@@ -87,6 +87,12 @@ final class EngineBehaviourTests: XCTestCase {
       }
     }
     XCTAssertEqual(SpellingEmbedding.grams(of: "ab", buckets: 1000).count, 2 + 1)
+    // The n-gram rows are part of a trained model: FNV-1a of each n-gram's scalar values,
+    // seeded by its length, folded and taken modulo the rows (`<ab>`'s first 3-gram `<ab`).
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ 3
+    for value in [UInt32(60), 97, 98] { hash = (hash ^ UInt64(value)) &* 0x100_0000_01b3 }
+    XCTAssertEqual(SpellingEmbedding.grams(of: "ab", buckets: 1000)[0], Int32((hash ^ (hash >> 32)) % 1000))
+    XCTAssertEqual(SpellingEmbedding.grams(of: "café", buckets: 1 << 16).count, 4 + 3 + 2)
     XCTAssertEqual(
       SpellingEmbedding.grams(of: "good", buckets: 1 << 20), SpellingEmbedding.grams(of: "good", buckets: 1 << 20))
     XCTAssertTrue(SpellingEmbedding.grams(of: "good", buckets: 7).allSatisfy { (0..<7).contains($0) })

@@ -90,10 +90,12 @@ public final class SentimentModel {
     var rng = SeededGenerator(seed: 0)
     var spelling: SpellingEmbedding?
     if architecture["spelling_buckets"] != nil || architecture["spelling_width"] != nil {
+      let knownWords = architecture["spelling_known_words"] != "false"
       spelling = SpellingEmbedding(
         table: Tensor(
           zeros: [try integer("spelling_buckets", 1...(1 << 24)), try integer("spelling_width", 1...1024)]),
-        output: width, vocabulary: vocabulary.words, readsKnownWords: architecture["spelling_known_words"] != "false")
+        // A model that spells only unknown words never reads the vocabulary's spellings.
+        output: width, vocabulary: knownWords ? vocabulary.words : [], readsKnownWords: knownWords)
     }
     return ManyToOne(
       // The weights file fills every value: no time spent drawing random ones first.

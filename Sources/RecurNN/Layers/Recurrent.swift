@@ -5,13 +5,18 @@ import Foundation
 public struct GivenRows {
   /// Time-major row positions, each at most once.
   public var positions: [Int]
-  /// `[positions.count, table width]`.
+  /// The distinct rows, `[k, table width]`.
   public var rows: Tensor
+  /// The row of `rows` each position reads (positions holding the same word share one).
+  public var rowOfPosition: [Int]
 
-  public init(positions: [Int], rows: Tensor) {
-    precondition(rows.rows == positions.count, "GivenRows: \(positions.count) positions, \(rows.rows) rows")
+  public init(positions: [Int], rows: Tensor, rowOfPosition: [Int]) {
+    precondition(
+      rowOfPosition.count == positions.count && rowOfPosition.allSatisfy { (0..<rows.rows).contains($0) },
+      "GivenRows: \(positions.count) positions, \(rows.rows) rows")
     self.positions = positions
     self.rows = rows
+    self.rowOfPosition = rowOfPosition
   }
 }
 
@@ -70,26 +75,27 @@ public final class Recurrent: Layer {
     var ids = ids
     if let given {
       precondition(given.rows.columns == tableWidth, "Recurrent: given rows \(given.rows.shape), table \(table.shape)")
-      for (index, position) in given.positions.enumerated() { ids[position] = -2 - index }
+      for (index, position) in given.positions.enumerated() { ids[position] = -2 - given.rowOfPosition[index] }
     }
     return runSequenceWithoutGradients(cell, batch: batch, initialState: initialState, reverse: reverse) {
       space in
       var words = projections.rows(
         ids: ids, table: table, weight: weight, bias: cell.inputBias, overflow: &space.overflow)
       if let given, !given.positions.isEmpty {
-        let out = space.given.reserve(given.positions.count * width)
+        let count = given.rows.rows
+        let out = space.given.reserve(count * width)
         cell.inputBias.value.data.withUnsafeBufferPointer { pb in
-          for row in given.positions.indices { (out + row * width).update(from: pb.baseAddress!, count: width) }
+          for row in 0..<count { (out + row * width).update(from: pb.baseAddress!, count: width) }
         }
         given.rows.data.withUnsafeBufferPointer { pg in
           weight.value.data.withUnsafeBufferPointer { pw in
             product(
-              pg.baseAddress!, pw.baseAddress!, out, m: given.positions.count, n: width, k: tableWidth, accumulate: true
+              pg.baseAddress!, pw.baseAddress!, out, m: count, n: width, k: tableWidth, accumulate: true
             )
           }
         }
-        for (row, position) in given.positions.enumerated() {
-          words.pointers[position] = UnsafePointer(out + row * width)
+        for (index, position) in given.positions.enumerated() {
+          words.pointers[position] = UnsafePointer(out + given.rowOfPosition[index] * width)
         }
       }
       guard let rest, rest.columns > 0 else { return (words.pointers, words.keepAlive) }

@@ -15,7 +15,9 @@ public final class SpellingEmbedding: Layer {
   /// `[width, output]`: the sum of a word's n-gram rows → the word-vector space. Starts at
   /// zero, so a model starts out reading words as it would without spelling.
   public let projection: Variable
-  /// The n-gram rows of each vocabulary word (id 0, the unknown word, has none).
+  /// The n-gram rows of each vocabulary word (id 0, the unknown word, has none); empty when
+  /// the vocabulary was not given (a model that only reads, and reads known words by their
+  /// rows alone, never needs them).
   public let vocabularyGrams: [[Int32]]
   /// Whether known words are read by their spelling too (false: only words outside the
   /// vocabulary, and known words training reads as unknown; a known word then reads
@@ -51,7 +53,10 @@ public final class SpellingEmbedding: Layer {
   /// a repeated n-gram counts each time. Hashing is FNV-1a over the characters' scalar
   /// values: the same on every machine.
   public static func grams(of word: String, buckets: Int) -> [Int32] {
-    let scalars = [UInt32(60)] + word.unicodeScalars.map(\.value) + [UInt32(62)]
+    var scalars: [UInt32] = [60]
+    scalars.reserveCapacity(word.utf8.count + 2)
+    for scalar in word.unicodeScalars { scalars.append(scalar.value) }
+    scalars.append(62)
     var out: [Int32] = []
     out.reserveCapacity(3 * scalars.count)
     for length in 3...5 where scalars.count >= length {

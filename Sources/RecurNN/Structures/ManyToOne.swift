@@ -57,7 +57,10 @@ public final class ManyToOne: Layer {
     rng: inout SeededGenerator
   ) {
     precondition(
-      spelling.map { $0.output == embedding.width && $0.vocabularyGrams.count == embedding.vocabulary } ?? true,
+      spelling.map {
+        $0.output == embedding.width
+          && ($0.vocabularyGrams.count == embedding.vocabulary || ($0.vocabularyGrams.isEmpty && !$0.readsKnownWords))
+      } ?? true,
       "ManyToOne: the spelling vectors do not match the word table")
     self.embedding = embedding
     self.featureCount = featureCount
@@ -150,6 +153,9 @@ public final class ManyToOne: Layer {
     rng: inout SeededGenerator
   ) -> (outputs: Variable, summary: Variable, finalState: [Variable]) {
     if let spelling, training || GradientMode.isEnabled {
+      precondition(
+        !(training && unknownRate > 0) || !spelling.vocabularyGrams.isEmpty,
+        "ManyToOne: reading known words as unknown needs the vocabulary's spellings")
       var wordIDs = ids
       if training && unknownRate > 0 {
         for index in wordIDs.indices where wordIDs[index] > 0 && rng.nextUnit() < unknownRate { wordIDs[index] = 0 }
@@ -191,14 +197,29 @@ public final class ManyToOne: Layer {
   }
 
   /// The input rows of the words given by their spelling (table row plus spelling vector),
-  /// without gradients; nil when there are none.
+  /// one for each distinct word of the batch, without gradients; nil when there are none.
   func givenRows(ids: [Int], spelled: SpelledWords) -> GivenRows? {
     guard let spelling, !spelled.positions.isEmpty else { return nil }
-    let positions = spelled.positions
-    let vectors = withoutGradients {
-      add(gatherRows(embedding.table, positions.map { ids[$0] }), spelling(spelled.grams)).value
+    var rowOf: [[Int32]: Int] = [:]
+    var distinct: [(id: Int, grams: [Int32])] = []
+    var rowOfPosition: [Int] = []
+    rowOfPosition.reserveCapacity(spelled.positions.count)
+    for (position, grams) in zip(spelled.positions, spelled.grams) {
+      // The word id joins the key as one more value (every spelled word is the unknown
+      // word in practice).
+      let key = grams + [Int32(truncatingIfNeeded: -1 - ids[position])]
+      if let row = rowOf[key] {
+        rowOfPosition.append(row)
+      } else {
+        rowOf[key] = distinct.count
+        rowOfPosition.append(distinct.count)
+        distinct.append((ids[position], grams))
+      }
     }
-    return GivenRows(positions: positions, rows: vectors)
+    let vectors = withoutGradients {
+      add(gatherRows(embedding.table, distinct.map(\.id)), spelling(distinct.map(\.grams))).value
+    }
+    return GivenRows(positions: spelled.positions, rows: vectors, rowOfPosition: rowOfPosition)
   }
 
   /// The loss of `objective` on the encoder's outputs for `sequences`: pretraining the
@@ -309,7 +330,9 @@ struct SpelledWords {
       if let slot = index[position] { return grams[slot] }
       guard id >= 0 else { return [] }
       if let readAsUnknown, readAsUnknown[position] != 0 { return [] }
-      return vocabulary[id]
+      // Without the vocabulary's spellings (a loaded model that spells unknown words only),
+      // a word read as unknown is the unknown word itself, which has none.
+      return id < vocabulary.count ? vocabulary[id] : []
     }
   }
 }
