@@ -44,6 +44,17 @@ final class TokenizerTests: XCTestCase {
       words("\"Great!\" (really)... «oui»"), ["\"", "Great", "!", "\"", "(", "really", ")", "...", "«", "oui", "»"])
   }
 
+  func testPunctuationAroundWordsAsciiAndNot() {
+    // Every opening and closing mark, ASCII or not, comes off a word on its side.
+    XCTAssertEqual(
+      words("(great) [fine] {ok} \"yes\" «oui» “sure” ‘so’ ¿qué? ¡sí! „ja“ `x` ‹y› wow… no; hm:"),
+      [
+        "(", "great", ")", "[", "fine", "]", "{", "ok", "}", "\"", "yes", "\"", "«", "oui", "»", "“", "sure", "”",
+        "‘", "so", "’", "¿", "qué", "?", "¡", "sí", "!", "„", "ja", "“", "`", "x", "`", "‹", "y", "›", "wow", "…",
+        "no", ";", "hm", ":",
+      ])
+  }
+
   func testOffsetsMapBackExactly() {
     let text = "Žižek’s “film” — 東京で見た。 Ok"
     let scalars = Array(text.unicodeScalars)

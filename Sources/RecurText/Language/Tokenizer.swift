@@ -31,6 +31,18 @@ public struct Tokenizer: Sendable {
   static let closingPunctuation: Set<Character> = [
     "\"", "'", ")", "]", "}", "»", "”", "’", ",", ";", ":", "!", "?", ".", "…", "›",
   ]
+  /// The two sets for the ASCII scalars, looked up without hashing a `Character` (every
+  /// token asks both).
+  static let openingASCII: [Bool] = (0..<128).map { openingPunctuation.contains(Character(Unicode.Scalar(UInt8($0)))) }
+  static let closingASCII: [Bool] = (0..<128).map { closingPunctuation.contains(Character(Unicode.Scalar(UInt8($0)))) }
+
+  static func isOpening(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 128 ? openingASCII[Int(scalar.value)] : openingPunctuation.contains(Character(scalar))
+  }
+
+  static func isClosing(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 128 ? closingASCII[Int(scalar.value)] : closingPunctuation.contains(Character(scalar))
+  }
 
   /// The text of `scalars[range]`, written as UTF-8 in one go (building a
   /// `String.UnicodeScalarView` scalar by scalar was the tokenizer's largest cost).
@@ -89,7 +101,7 @@ public struct Tokenizer: Sendable {
     var high = end
     var trailing: [Token] = []
     // Leading quotes and brackets.
-    while low < high, Self.openingPunctuation.contains(Character(scalars[low])) {
+    while low < high, Self.isOpening(scalars[low]) {
       if scalars[low] == "'" && low + 1 < high && scalars[low + 1].properties.isAlphabetic
         && Self.clitics.contains(
           "'" + Self.string(scalars, (low + 1)..<min(high, low + 3)).lowercased())
@@ -101,8 +113,8 @@ public struct Tokenizer: Sendable {
     }
     // Trailing punctuation, keeping an abbreviation's or initial's period and an ellipsis whole.
     while high > low {
-      let last = Character(scalars[high - 1])
-      guard Self.closingPunctuation.contains(last) else { break }
+      let last = scalars[high - 1]
+      guard Self.isClosing(last) else { break }
       if last == "." {
         if high - low >= 3, scalars[high - 2] == ".", scalars[high - 3] == "." {
           trailing.insert(Token(text: "...", start: high - 3, end: high), at: 0)
