@@ -156,7 +156,10 @@ struct TrainSentiment: ParsableCommand {
   @Option(help: "With --spelling-buckets, the width of an n-gram's vector.")
   var spellingWidth = SentimentTrainingOptions().spellingWidth
 
-  @Option(help: "With --spelling-buckets, the share of known training words read as unknown (by their spelling alone).")
+  @Option(
+    help:
+      "With --spelling-buckets, the share of known training words read as unknown (the unknown word plus their spelling)."
+  )
   var unknownRate: Float = 0
 
   @Flag(
