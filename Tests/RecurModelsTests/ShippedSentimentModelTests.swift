@@ -97,7 +97,7 @@ final class ShippedSentimentModelTests: XCTestCase {
   }
 
   /// Review sentences with a misspelled word carrying the verdict, written for the project
-  /// (`Dissapointed, the colour looks nothing like the photos.`; 20 positive, 20 negative):
+  /// (`Horible smell when you first open the box.`; 20 positive, 20 negative):
   /// the words outside the vocabulary read by their spelling, at least 85 % right (the card
   /// records 87.5 %, the model before spelling 82.5 %, VADER 70 %, TextBlob 60 %).
   func testMisspelledReviewSentencesReadTheirPolarity() throws {
