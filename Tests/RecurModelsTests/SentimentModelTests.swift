@@ -61,6 +61,22 @@ final class SentimentModelTests: XCTestCase {
     ) { _ in }.model
   }
 
+  /// Writes the card in `folder` with `original` replaced by `replacement`, checks that the
+  /// model is refused with an error naming `expected`, and puts the card back.
+  func assertEditedCardRefused(
+    _ folder: URL, replacing original: String, with replacement: String, mentioning expected: String,
+    line: UInt = #line
+  ) throws {
+    let cardURL = folder.appendingPathComponent(SentimentModel.cardFile)
+    let card = try String(contentsOf: cardURL, encoding: .utf8)
+    defer { try? card.write(to: cardURL, atomically: true, encoding: .utf8) }
+    XCTAssertTrue(card.contains(original), "the card has no \(original)", line: line)
+    try card.replacingOccurrences(of: original, with: replacement).write(to: cardURL, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path), line: line) { error in
+      XCTAssertTrue("\(error)".contains(expected), "\(error)", line: line)
+    }
+  }
+
   func testWordVectorsAreReadAndChecked() throws {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-vectors-\(UUID().uuidString)")
     defer { try? FileManager.default.removeItem(at: folder) }
@@ -166,19 +182,11 @@ final class SentimentModelTests: XCTestCase {
     }
     try bytes.write(to: weights)
 
-    let cardURL = folder.appendingPathComponent(SentimentModel.cardFile)
-    let card = try String(contentsOf: cardURL, encoding: .utf8)
-    try card.replacingOccurrences(of: "\"gru\"", with: "\"transformer\"").write(
-      to: cardURL, atomically: true, encoding: .utf8)
-    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
-      XCTAssertTrue("\(error)".contains("no known cell"), "\(error)")
-    }
-    try card.replacingOccurrences(of: "\"hidden\" : \"8\"", with: "\"hidden\" : \"9\"").write(
-      to: cardURL, atomically: true, encoding: .utf8)
-    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
-      XCTAssertTrue("\(error)".contains("shape"), "\(error)")
-    }
-    try "{ not json".write(to: cardURL, atomically: true, encoding: .utf8)
+    try assertEditedCardRefused(folder, replacing: "\"gru\"", with: "\"transformer\"", mentioning: "no known cell")
+    try assertEditedCardRefused(
+      folder, replacing: "\"hidden\" : \"8\"", with: "\"hidden\" : \"9\"", mentioning: "shape")
+    try "{ not json".write(
+      to: folder.appendingPathComponent(SentimentModel.cardFile), atomically: true, encoding: .utf8)
     XCTAssertThrowsError(try SentimentModel.load(directory: folder.path))
     XCTAssertThrowsError(try SentimentModel.load(directory: "/nonexistent/model"))
   }
@@ -238,13 +246,8 @@ final class SentimentModelTests: XCTestCase {
     XCTAssertEqual(loaded.features, [.negation])
     XCTAssertEqual(loaded.positiveProbabilities(texts: texts), scores)
     // A card naming a feature this build does not know is refused with its name.
-    let cardURL = folder.appendingPathComponent(SentimentModel.cardFile)
-    let card = try String(contentsOf: cardURL, encoding: .utf8)
-    try card.replacingOccurrences(of: "\"negation\"", with: "\"irony\"").write(
-      to: cardURL, atomically: true, encoding: .utf8)
-    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
-      XCTAssertTrue("\(error)".contains("unknown feature 'irony'"), "\(error)")
-    }
+    try assertEditedCardRefused(
+      folder, replacing: "\"negation\"", with: "\"irony\"", mentioning: "unknown feature 'irony'")
   }
 
   func testSpellingsReadUnseenWordsAndRoundTrip() throws {
@@ -277,13 +280,9 @@ final class SentimentModelTests: XCTestCase {
     try model.save(directory: folder.path)
     XCTAssertEqual(try SentimentModel.load(directory: folder.path).positiveProbabilities(texts: texts), scores)
     // A card without a valid table size is refused by name.
-    let cardURL = folder.appendingPathComponent(SentimentModel.cardFile)
-    let card = try String(contentsOf: cardURL, encoding: .utf8)
-    try card.replacingOccurrences(of: "\"spelling_buckets\" : \"512\"", with: "\"spelling_buckets\" : \"0\"").write(
-      to: cardURL, atomically: true, encoding: .utf8)
-    XCTAssertThrowsError(try SentimentModel.load(directory: folder.path)) { error in
-      XCTAssertTrue("\(error)".contains("spelling_buckets"), "\(error)")
-    }
+    try assertEditedCardRefused(
+      folder, replacing: "\"spelling_buckets\" : \"512\"", with: "\"spelling_buckets\" : \"0\"",
+      mentioning: "spelling_buckets")
   }
 
   func testSentencesAreCutAtParagraphsAndAtTheLengthLimit() {

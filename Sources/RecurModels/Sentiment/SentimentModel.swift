@@ -37,19 +37,14 @@ public final class SentimentModel {
     /// The first `head` words and the last `limit − head` when longer than `limit`.
     func cut(to limit: Int, head: Int) -> Input {
       guard ids.count > limit else { return self }
-      let tail = ids.count - (limit - head)
-      var spelled: [Int: [Int32]] = [:]
-      for (position, grams) in spellings {
-        if position < head {
-          spelled[position] = grams
-        } else if position >= tail {
-          spelled[position - tail + head] = grams
-        }
-      }
-      return Input(
-        ids: Array(ids.prefix(head) + ids.suffix(limit - head)),
-        features: features.isEmpty ? [] : Array(features.prefix(head) + features.suffix(limit - head)),
-        spellings: spelled)
+      return self[0..<head].followed(by: self[(ids.count - (limit - head))..<ids.count])
+    }
+
+    /// These words, then `next`'s.
+    func followed(by next: Input) -> Input {
+      var spelled = spellings
+      for (position, grams) in next.spellings { spelled[ids.count + position] = grams }
+      return Input(ids: ids + next.ids, features: features + next.features, spellings: spelled)
     }
   }
 

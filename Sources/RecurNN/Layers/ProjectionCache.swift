@@ -139,7 +139,6 @@ final class ProjectionCache: @unchecked Sendable {
   private func projectRows(
     _ ids: [Int], table: Variable, weight: Variable, bias: Variable, into out: UnsafeMutablePointer<Float>
   ) {
-    let width = weight.columns
     let tableWidth = table.columns
     let gathered = UnsafeMutablePointer<Float>.allocate(capacity: max(1, ids.count * tableWidth))
     defer { gathered.deallocate() }
@@ -148,11 +147,21 @@ final class ProjectionCache: @unchecked Sendable {
         (gathered + row * tableWidth).update(from: pt.baseAddress! + id * tableWidth, count: tableWidth)
       }
     }
-    bias.value.data.withUnsafeBufferPointer { pb in
-      for row in 0..<ids.count { (out + row * width).update(from: pb.baseAddress!, count: width) }
-    }
-    weight.value.data.withUnsafeBufferPointer { pw in
-      product(gathered, pw.baseAddress!, out, m: ids.count, n: width, k: tableWidth, accumulate: true)
-    }
+    projectInputRows(gathered, count: ids.count, width: tableWidth, weight: weight, bias: bias, into: out)
+  }
+}
+
+/// `b + rows[i] · W_x[0..<width]` for each of `count` rows of `width` values (a word's
+/// input projection, without the features beside it), by the engine's kernel.
+func projectInputRows(
+  _ rows: UnsafePointer<Float>, count: Int, width rowWidth: Int, weight: Variable, bias: Variable,
+  into out: UnsafeMutablePointer<Float>
+) {
+  let width = weight.columns
+  bias.value.data.withUnsafeBufferPointer { pb in
+    for row in 0..<count { (out + row * width).update(from: pb.baseAddress!, count: width) }
+  }
+  weight.value.data.withUnsafeBufferPointer { pw in
+    product(rows, pw.baseAddress!, out, m: count, n: width, k: rowWidth, accumulate: true)
   }
 }

@@ -82,17 +82,10 @@ public final class Recurrent: Layer {
       var words = projections.rows(
         ids: ids, table: table, weight: weight, bias: cell.inputBias, overflow: &space.overflow)
       if let given, !given.positions.isEmpty {
-        let count = given.rows.rows
-        let out = space.given.reserve(count * width)
-        cell.inputBias.value.data.withUnsafeBufferPointer { pb in
-          for row in 0..<count { (out + row * width).update(from: pb.baseAddress!, count: width) }
-        }
+        let out = space.given.reserve(given.rows.rows * width)
         given.rows.data.withUnsafeBufferPointer { pg in
-          weight.value.data.withUnsafeBufferPointer { pw in
-            product(
-              pg.baseAddress!, pw.baseAddress!, out, m: count, n: width, k: tableWidth, accumulate: true
-            )
-          }
+          projectInputRows(
+            pg.baseAddress!, count: given.rows.rows, width: tableWidth, weight: weight, bias: cell.inputBias, into: out)
         }
         for (index, position) in given.positions.enumerated() {
           words.pointers[position] = UnsafePointer(out + given.rowOfPosition[index] * width)

@@ -152,27 +152,34 @@ public final class ManyToOne: Layer {
     ids: [Int], rest: Variable?, spelled: SpelledWords, batch: SequenceBatch, training: Bool,
     rng: inout SeededGenerator
   ) -> (outputs: Variable, summary: Variable, finalState: [Variable]) {
-    if let spelling, training || GradientMode.isEnabled {
-      precondition(
-        !(training && unknownRate > 0) || !spelling.vocabularyGrams.isEmpty,
-        "ManyToOne: reading known words as unknown needs the vocabulary's spellings")
-      var wordIDs = ids
-      if training && unknownRate > 0 {
-        for index in wordIDs.indices where wordIDs[index] > 0 && rng.nextUnit() < unknownRate { wordIDs[index] = 0 }
-      }
-      let lists = spelled.lists(
-        ids: ids, vocabulary: spelling.vocabularyGrams, readAsUnknown: spelling.readsKnownWords ? nil : wordIDs)
-      let words = add(embedding(wordIDs), spelling(lists))
-      let joined = rest.map { concatColumns([words, $0]) } ?? words
-      return encoder(training ? dropout(joined, training: training, rng: &rng) : joined, batch: batch)
-    }
-    if training && dropout.rate > 0 {
-      let words = embedding(ids)
+    // The graph: when training with dropout, and whenever spellings are read with
+    // gradients (the cached projections know no spellings).
+    if (training && dropout.rate > 0) || (spelling != nil && (training || GradientMode.isEnabled)) {
+      let words =
+        spelling.map { spelledWordVectors(ids: ids, spelled: spelled, spelling: $0, training: training, rng: &rng) }
+        ?? embedding(ids)
       let joined = rest.map { concatColumns([words, $0]) } ?? words
       return encoder(dropout(joined, training: training, rng: &rng), batch: batch)
     }
     return encoder(
       ids: ids, table: inputTable(), rest: rest, given: givenRows(ids: ids, spelled: spelled), batch: batch)
+  }
+
+  /// Each row's table vector plus its spelling vector, with gradients; when training, a
+  /// share (`unknownRate`) of the known words read as the unknown word.
+  private func spelledWordVectors(
+    ids: [Int], spelled: SpelledWords, spelling: SpellingEmbedding, training: Bool, rng: inout SeededGenerator
+  ) -> Variable {
+    precondition(
+      !(training && unknownRate > 0) || !spelling.vocabularyGrams.isEmpty,
+      "ManyToOne: reading known words as unknown needs the vocabulary's spellings")
+    var wordIDs = ids
+    if training && unknownRate > 0 {
+      for index in wordIDs.indices where wordIDs[index] > 0 && rng.nextUnit() < unknownRate { wordIDs[index] = 0 }
+    }
+    let lists = spelled.lists(
+      ids: ids, vocabulary: spelling.vocabularyGrams, readAsUnknown: spelling.readsKnownWords ? nil : wordIDs)
+    return add(embedding(wordIDs), spelling(lists))
   }
 
   /// Makes what reading without gradients needs for the weights as they are (with
@@ -307,7 +314,6 @@ struct SpelledWords {
   let positions: [Int]
   /// The n-gram rows of the word at each position.
   let grams: [[Int32]]
-  private let index: [Int: Int]
 
   init(_ spellings: [[Int: [Int32]]]?, batch: SequenceBatch) {
     var pairs: [(Int, [Int32])] = []
@@ -319,14 +325,14 @@ struct SpelledWords {
     pairs.sort { $0.0 < $1.0 }
     positions = pairs.map(\.0)
     grams = pairs.map(\.1)
-    index = Dictionary(uniqueKeysWithValues: positions.enumerated().map { ($0.element, $0.offset) })
   }
 
   /// The n-gram rows of every time-major row: the spelling given, or the vocabulary
   /// word's (none for padding). With `readAsUnknown` (the ids as read), a known word has
   /// its spelling only where it is read as the unknown word (id 0).
   func lists(ids: [Int], vocabulary: [[Int32]], readAsUnknown: [Int]? = nil) -> [[Int32]] {
-    ids.enumerated().map { position, id in
+    let index = Dictionary(uniqueKeysWithValues: positions.enumerated().map { ($0.element, $0.offset) })
+    return ids.enumerated().map { position, id in
       if let slot = index[position] { return grams[slot] }
       guard id >= 0 else { return [] }
       if let readAsUnknown, readAsUnknown[position] != 0 { return [] }
