@@ -381,6 +381,15 @@ struct TrainNames: ParsableCommand {
   @Option(help: "Hidden units per direction.")
   var hidden = 100
 
+  @Option(help: "Stacked bidirectional layers.")
+  var layers = 1
+
+  @Option(help: "Dropout on the encoder's input and output.")
+  var dropout: Float = NamesTrainingOptions().dropout
+
+  @Flag(inversion: .prefixedNo, help: "Fine-tune the word vectors (--no-tune-vectors keeps them as loaded).")
+  var tuneVectors = true
+
   @Flag(help: "Leave out the character encoder.")
   var noChar = false
 
@@ -450,6 +459,8 @@ struct TrainNames: ParsableCommand {
     guard (0...1).contains(caseVariants) else { throw ValidationError("--case-variants must be in [0, 1]") }
     guard (0..<1).contains(average) else { throw ValidationError("--average must be in [0, 1)") }
     guard (0...1).contains(singletonUnknown) else { throw ValidationError("--singleton-unknown must be in [0, 1]") }
+    guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
+    guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4") }
     guard epochs >= 1, hidden >= 1, charHidden >= 1, batchSize >= 1, threads >= 1, learningRate > 0 else {
       throw ValidationError(
         "--epochs, --hidden, --char-hidden, --batch-size and --threads must be at least 1, --learning-rate above 0")
@@ -458,6 +469,9 @@ struct TrainNames: ParsableCommand {
     var options = NamesTrainingOptions()
     options.cell = cell
     options.hidden = hidden
+    options.layers = layers
+    options.tuneVectors = tuneVectors
+    options.dropout = dropout
     options.useCharacters = !noChar
     options.characterHidden = charHidden
     options.useCRF = !noCrf
@@ -524,10 +538,15 @@ struct EvalNames: ParsableCommand {
   @Flag(help: "Print one JSON object a file.")
   var json = false
 
+  @Option(
+    help: "Write each token with its gold and predicted tag to this file (`token gold predicted`, as conlleval reads).")
+  var predictions: String?
+
   mutating func run() throws {
     setBLASThreads(1)
-    _ = try EvalNamesCommand(data: data, mix: mix, model: model ?? defaultModelDirectory("names"), json: json).run(
-      write: Console.out)
+    _ = try EvalNamesCommand(
+      data: data, mix: mix, model: model ?? defaultModelDirectory("names"), json: json, predictions: predictions
+    ).run(write: Console.out)
   }
 }
 

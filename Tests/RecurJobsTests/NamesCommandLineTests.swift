@@ -145,6 +145,57 @@ final class NamesCommandLineTests: XCTestCase {
     XCTAssertEqual(refused.status, 2)
   }
 
+  /// `--layers 2 --no-tune-vectors`: the card records both, the loaded vectors are the
+  /// word table's rows as given, and the model loads and tags; `eval --predictions`
+  /// writes each token with its gold and predicted tag, which score as `eval` reports.
+  func testStackedLayersFrozenVectorsAndWrittenPredictions() throws {
+    try "news/train.tsv  1  news/dev.tsv\n".write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    let trained = try RecurCLI.run([
+      "train", "names", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"),
+      "--no-name-lists", "--hidden", "8", "--epochs", "2", "--batch-size", "8", "--learning-rate", "0.02",
+      "--average", "0", "--layers", "2", "--no-tune-vectors", "--out", path("stacked"),
+    ])
+    XCTAssertEqual(trained.status, 0, trained.err)
+    let card =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("stacked/card.json")))
+      as! [String: Any]
+    XCTAssertEqual((card["architecture"] as? [String: String])?["layers"], "2")
+    XCTAssertEqual((card["training"] as? [String: String])?["tune_vectors"], "false")
+    let model = try NamesModel.load(directory: path("stacked"))
+    XCTAssertEqual(model.network.encoder.forwardLayers.count, 2)
+    // `paris` is the vectors file's sixth word: its row is as loaded after training.
+    let table = model.network.embedding.table.value
+    let row = model.words.id("paris")
+    let loaded: [Float] = (0..<4).map { column in Float((25 + column * 3) % 7) / 7 - 0.5 }
+    XCTAssertEqual(Array(table.data[(row * 4)..<(row * 4 + 4)]), loaded)
+
+    let written = path("predictions.txt")
+    let eval = try RecurCLI.run([
+      "eval", "names", "--data", path("news/dev.tsv"), "--model", path("stacked"), "--json", "--predictions", written,
+    ])
+    XCTAssertEqual(eval.status, 0, eval.err)
+    let report = try JSONSerialization.jsonObject(with: Data(eval.out.utf8)) as! [String: Any]
+    let sentences = try String(contentsOfFile: written, encoding: .utf8).components(separatedBy: "\n\n")
+      .filter { !$0.isEmpty }
+    XCTAssertEqual(sentences.count, 12)
+    let gold = try NamesData.load(path("news/dev.tsv"))
+    var evaluation = EntityEvaluation()
+    for (sentence, text) in zip(gold, sentences) {
+      let rows = text.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+      XCTAssertEqual(rows.map { $0[0] }, sentence.tokens)
+      XCTAssertEqual(rows.map { $0[1] }, sentence.tags)
+      evaluation.add(gold: sentence.tags, predicted: rows.map { $0[2] }, types: ["PER", "LOC"])
+    }
+    XCTAssertEqual(evaluation.overall.f1, (report["overall"] as! [String: Any])["f1"] as! Double, accuracy: 1e-4)
+
+    let unwritable = try RecurCLI.run([
+      "eval", "names", "--data", path("news/dev.tsv"), "--model", path("stacked"), "--predictions",
+      path("no/such/folder/p.txt"),
+    ])
+    XCTAssertEqual(unwritable.status, 3, unwritable.err)
+    XCTAssertTrue(unwritable.err.contains("cannot write the predictions"), unwritable.err)
+  }
+
   /// Every dev score in the shipped card, recomputed on the dev files of its mix.
   func testTheShippedScoresOnEveryDevFileOfTheMixHold() throws {
     let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

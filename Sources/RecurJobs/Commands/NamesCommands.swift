@@ -229,6 +229,7 @@ public struct TrainNamesCommand {
       "partial_anywhere": String(options.partialAnywhere),
       "parameters": String(model.parameterCount),
     ]
+    if !options.tuneVectors { card.training?["tune_vectors"] = "false" }
     var partialNotes: [String] = []
     let types = NamesData.types(sources.flatMap(\.sentences))
     for source in sources {
@@ -271,13 +272,18 @@ public struct EvalNamesCommand {
   public var mix: String?
   public var model: String
   public var json: Bool
+  /// A file to write every token with its gold and predicted tag to (`token gold
+  /// predicted`, a blank line between sentences: the layout `conlleval` reads), the
+  /// scored files one after another.
+  public var predictions: String?
 
   /// `data`: the tagged file, or with `mix` the folder the mix's paths are relative to.
-  public init(data: String, mix: String? = nil, model: String, json: Bool) {
+  public init(data: String, mix: String? = nil, model: String, json: Bool, predictions: String? = nil) {
     self.data = data
     self.mix = mix
     self.model = model
     self.json = json
+    self.predictions = predictions
   }
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
@@ -299,14 +305,38 @@ public struct EvalNamesCommand {
         throw RecurError(.usage, error.message)
       }
     }
-    for set in sets { report(loaded, set.name, set.sentences, write: write) }
+    var tagged = ""
+    for set in sets {
+      let predicted = report(loaded, set.name, set.sentences, write: write)
+      guard predictions != nil else { continue }
+      for (sentence, tags) in zip(set.sentences, predicted) {
+        for (index, token) in sentence.tokens.enumerated() {
+          tagged += "\(token) \(sentence.tags[index]) \(tags[index])\n"
+        }
+        tagged += "\n"
+      }
+    }
+    if let predictions {
+      do {
+        try Data(tagged.utf8).write(to: URL(fileURLWithPath: predictions), options: .atomic)
+      } catch {
+        throw RecurError(.fatal, "cannot write the predictions: \(error.localizedDescription)", location: predictions)
+      }
+    }
     return .success
   }
 
-  func report(_ loaded: NamesModel, _ data: String, _ sentences: [TaggedSentence], write: (String) -> Void) {
+  /// Scores `sentences` and writes the report; returns the predicted tags.
+  func report(_ loaded: NamesModel, _ data: String, _ sentences: [TaggedSentence], write: (String) -> Void)
+    -> [[String]]
+  {
     let types = Set(NamesData.types(sentences))
     let clock = Date()
-    let evaluation = NamesTrainer.evaluate(loaded, on: sentences, types: types)
+    let predicted = loaded.tag(sentences.map(\.tokens)).map(\.tags)
+    var evaluation = EntityEvaluation()
+    for (sentence, tags) in zip(sentences, predicted) {
+      evaluation.add(gold: sentence.tags, predicted: tags, types: types)
+    }
     let tokens = sentences.reduce(0) { $0 + $1.tokens.count }
     let tokensPerSecond = Double(tokens) / max(1e-9, Date().timeIntervalSince(clock))
     func scores(_ counts: EntityEvaluation.Counts) -> String {
@@ -340,5 +370,6 @@ public struct EvalNamesCommand {
       }
       write(String(format: "%.0f tokens/s", tokensPerSecond))
     }
+    return predicted
   }
 }

@@ -53,6 +53,7 @@ public final class NamesModel {
   /// random first (training draws it, keeping the seed's sequence of draws).
   static func network(
     _ architecture: [String: String], words: Int, characters: Int, tags: [String], loading: Bool = false,
+    tuneWords: Bool = true,
     rng: inout SeededGenerator
   ) throws(DataFileError) -> ManyToMany {
     func integer(_ key: String) throws(DataFileError) -> Int {
@@ -73,10 +74,12 @@ public final class NamesModel {
     return ManyToMany(
       embedding: loading
         ? Embedding(vectors: Tensor(zeros: [words, try integer("width")]), trainable: true)
-        : Embedding(vocabulary: words, width: try integer("width"), rng: &rng),
+        : Embedding(vocabulary: words, width: try integer("width"), trainable: tuneWords, rng: &rng),
       characterEncoder: characterEncoder,
       featureCount: architecture["features"] == "true" ? NameFeatures.count : 0, cell: cell,
-      hidden: try integer("hidden"), tags: tags.count, useCRF: architecture["crf"] == "true",
+      hidden: try integer("hidden"), tags: tags.count,
+      layers: architecture["layers"] == nil ? 1 : try integer("layers"),
+      useCRF: architecture["crf"] == "true",
       constraints: TagConstraints(bio: tags), dropout: Float(architecture["dropout"] ?? "") ?? 0,
       heads: architecture["heads"] == nil ? 1 : try integer("heads"), rng: &rng)
   }

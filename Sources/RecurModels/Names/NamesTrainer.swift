@@ -5,6 +5,10 @@ import RecurNN
 public struct NamesTrainingOptions: Sendable, Equatable {
   public var cell: CellKind = .lstm
   public var hidden = 100
+  /// Stacked bidirectional layers.
+  public var layers = 1
+  /// Fine-tune the word vectors (false: they stay as loaded).
+  public var tuneVectors = true
   public var useCharacters = true
   public var characterWidth = 25
   public var characterHidden = 25
@@ -143,9 +147,11 @@ public struct NamesTrainer {
       "dropout": String(options.dropout),
     ]
     if headNames.count > 1 { architecture["heads"] = String(headNames.count) }
+    if options.layers > 1 { architecture["layers"] = String(options.layers) }
     var rng = SeededGenerator(seed: options.seed)
     let network = try! NamesModel.network(
-      architecture, words: words.count, characters: characters.count, tags: tags, rng: &rng)
+      architecture, words: words.count, characters: characters.count, tags: tags, tuneWords: options.tuneVectors,
+      rng: &rng)
     network.embedding.table.value = words.embeddingTable(from: vectors, rng: &rng)
     var vocabularies = ["words": words.words, "characters": characters.words, "tags": tags]
     if useLists, let lists {
