@@ -379,16 +379,16 @@ struct TrainNames: ParsableCommand {
   var cell: CellKind = .lstm
 
   @Option(help: "Hidden units per direction.")
-  var hidden = 100
+  var hidden = NamesTrainingOptions().hidden
 
   @Option(help: "Stacked bidirectional layers.")
-  var layers = 1
+  var layers = NamesTrainingOptions().layers
 
   @Option(help: "Dropout on the encoder's input and output.")
   var dropout: Float = NamesTrainingOptions().dropout
 
-  @Flag(inversion: .prefixedNo, help: "Fine-tune the word vectors (--no-tune-vectors keeps them as loaded).")
-  var tuneVectors = true
+  @Flag(inversion: .prefixedNo, help: "Fine-tune the word vectors (--tune-vectors) or keep them as loaded.")
+  var tuneVectors = NamesTrainingOptions().tuneVectors
 
   @Flag(help: "Leave out the character encoder.")
   var noChar = false
@@ -403,7 +403,7 @@ struct TrainNames: ParsableCommand {
   var noNameLists = false
 
   @Option(help: "Passes over the training data.")
-  var epochs = 12
+  var epochs = NamesTrainingOptions().epochs
 
   @Option(help: "Sentences per training batch.")
   var batchSize = 16

@@ -21,6 +21,8 @@ final class ShippedNamesModelTests: XCTestCase {
       ("MAYOR DANIEL REYES BACKS LIBRARY PLAN", ["DANIEL REYES"]),
       ("barack obama met angela merkel in berlin.", ["barack obama", "angela merkel"]),
       ("mr. smith went to washington with dr. jones.", ["smith", "jones"]),
+      ("By Priya Natarajan", ["Priya Natarajan"]),
+      ("Words by Tomasz Nowak, photographs by Lena Fischer.", ["Tomasz Nowak", "Lena Fischer"]),
     ]
     let results = tagger.tag(cases.map(\.0))
     for ((text, expected), result) in zip(cases, results) {

@@ -227,9 +227,8 @@ public struct TrainNamesCommand {
       "singleton_unknown": String(options.singletonUnknown),
       "pretrain_epochs": String(options.pretrainEpochs), "members": String(members),
       "partial_anywhere": String(options.partialAnywhere),
-      "parameters": String(model.parameterCount),
+      "parameters": String(model.parameterCount), "tune_vectors": String(options.tuneVectors),
     ]
-    if !options.tuneVectors { card.training?["tune_vectors"] = "false" }
     var partialNotes: [String] = []
     let types = NamesData.types(sources.flatMap(\.sentences))
     for source in sources {

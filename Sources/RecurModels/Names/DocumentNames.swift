@@ -64,9 +64,11 @@ public struct DocumentNames {
     var entities = [[EntityMention]](repeating: [], count: texts.count)
     for (sentence, (owner, result)) in zip(sentences, zip(owners, tagged)) {
       for var span in NamesData.entities(result.tags) {
-        // A title before a name is not part of it (the CoNLL convention): `dr. jones` is `jones`.
-        while span.type == "PER", span.end - span.start > 1,
-          Self.titles.contains(sentence[span.start].text.lowercased())
+        // A title before a name is not part of it (the CoNLL convention): `dr. jones` is
+        // `jones`; nor is a byline's `By` part of any name.
+        while span.end - span.start > 1,
+          span.type == "PER" && Self.titles.contains(sentence[span.start].text.lowercased())
+            || sentence[span.start].text.lowercased() == "by"
         {
           span.start += 1
         }

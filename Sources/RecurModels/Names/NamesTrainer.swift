@@ -6,15 +6,16 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   public var cell: CellKind = .lstm
   public var hidden = 100
   /// Stacked bidirectional layers.
-  public var layers = 1
-  /// Fine-tune the word vectors (false: they stay as loaded).
-  public var tuneVectors = true
+  public var layers = 2
+  /// Fine-tune the word vectors (false: they stay as loaded, so a word training never
+  /// saw sits where the words it did see are).
+  public var tuneVectors = false
   public var useCharacters = true
   public var characterWidth = 25
   public var characterHidden = 25
   public var useCRF = true
   public var useNameLists = true
-  public var epochs = 12
+  public var epochs = 30
   public var batchSize = 16
   public var learningRate: Float = 0.003
   public var dropout: Float = 0.5
