@@ -166,6 +166,23 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(DocumentNames.people(agreed).first?.mentions, 2)
   }
 
+  /// Two lower-case words that join nothing make a span a phrase, where the sentence has
+  /// capitals: headings and list items are not names; `of`, `the` and `iPad` do not count.
+  func testALowerCasePhraseIsNoName() {
+    let tokenizer = Tokenizer()
+    func phrase(_ sentence: String, _ range: Range<Int>? = nil) -> Bool {
+      let tokens = tokenizer.tokenize(sentence)
+      return DocumentNames.readsAsPhrase(tokens[range ?? tokens.indices], in: tokens)
+    }
+    XCTAssertTrue(phrase("Ridgeford chemist wins national prize for cheaper water filter"))
+    XCTAssertTrue(phrase("Future of human resources management system"))
+    XCTAssertTrue(phrase("We met at Kitchen Bench and bought a stand mixer", 3..<9))
+    for name in ["Bank of America", "The Blue Door café", "iPad mini", "Lord of the Rings", "Lantern Kettle 1.7 L"] {
+      XCTAssertFalse(phrase(name), name)
+    }
+    XCTAssertFalse(phrase("ishawna tink a hip hop dis song"), "no capital: case says nothing")
+  }
+
   func testPeopleAreGroupedUnderTheLongestName() {
     func mention(_ text: String, _ type: String = "PER") -> EntityMention {
       EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)

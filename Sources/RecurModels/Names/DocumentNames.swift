@@ -72,6 +72,7 @@ public struct DocumentNames {
         {
           span.start += 1
         }
+        if Self.readsAsPhrase(sentence[span.start..<span.end], in: sentence) { continue }
         let start = sentence[span.start].start
         let end = sentence[span.end - 1].end
         let confidence = min(1, max(0, result.confidence[span.start..<span.end].min().map(Double.init) ?? 0))
@@ -192,6 +193,25 @@ public struct DocumentNames {
       retyped.type = type
       return retyped
     }
+  }
+
+  /// A span with two or more lower-case words that join nothing (`chemist wins national
+  /// prize`; `iPad` is not such a word), in a sentence written with capitals, is a heading or a phrase, not a name:
+  /// the tagger learnt long spans from WikiANN's list items and reads sentence-case headings
+  /// (`Future of human resources management system`) as ORG. Where a sentence has no
+  /// capital at all, case says nothing and the span stays.
+  static func readsAsPhrase(_ span: ArraySlice<Token>, in sentence: [Token]) -> Bool {
+    var lowerWords = 0
+    for token in span {
+      let scalars = token.text.unicodeScalars
+      guard let first = scalars.first, first.properties.isLowercase,
+        !scalars.contains(where: \.properties.isUppercase),
+        !NamesTrainer.HiddenNameMasks.joiningWords.contains(token.text)
+      else { continue }
+      lowerWords += 1
+    }
+    guard lowerWords >= 2 else { return false }
+    return sentence.contains { $0.text.unicodeScalars.contains { $0.properties.isUppercase } }
   }
 
   static let titles: Set<String> = [
