@@ -331,11 +331,7 @@ public struct EvalNamesCommand {
   {
     let types = Set(NamesData.types(sentences))
     let clock = Date()
-    let predicted = loaded.tag(sentences.map(\.tokens)).map(\.tags)
-    var evaluation = EntityEvaluation()
-    for (sentence, tags) in zip(sentences, predicted) {
-      evaluation.add(gold: sentence.tags, predicted: tags, types: types)
-    }
+    let (evaluation, predicted) = NamesTrainer.tagAndEvaluate(loaded, on: sentences, types: types)
     let tokens = sentences.reduce(0) { $0 + $1.tokens.count }
     let tokensPerSecond = Double(tokens) / max(1e-9, Date().timeIntervalSince(clock))
     func scores(_ counts: EntityEvaluation.Counts) -> String {

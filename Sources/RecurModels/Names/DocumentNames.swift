@@ -196,10 +196,10 @@ public struct DocumentNames {
   }
 
   /// A span with two or more lower-case words that join nothing (`chemist wins national
-  /// prize`; `iPad` is not such a word), in a sentence written with capitals, is a heading or a phrase, not a name:
-  /// the tagger learnt long spans from WikiANN's list items and reads sentence-case headings
-  /// (`Future of human resources management system`) as ORG. Where a sentence has no
-  /// capital at all, case says nothing and the span stays.
+  /// prize`; `iPad` is not such a word), in a sentence written with capitals, is a heading
+  /// or a phrase, not a name: the tagger learnt long spans from WikiANN's list items and
+  /// reads sentence-case headings (`Future of human resources management system`) as ORG.
+  /// Where a sentence has no capital at all, case says nothing and the span stays.
   static func readsAsPhrase(_ span: ArraySlice<Token>, in sentence: [Token]) -> Bool {
     var lowerWords = 0
     for token in span {

@@ -360,12 +360,19 @@ public struct NamesTrainer {
   public static func evaluate(_ model: NamesModel, on sentences: [TaggedSentence], types: Set<String>? = nil)
     -> EntityEvaluation
   {
-    let predicted = model.tag(sentences.map(\.tokens))
+    tagAndEvaluate(model, on: sentences, types: types).evaluation
+  }
+
+  /// The scores and each sentence's predicted tags.
+  public static func tagAndEvaluate(_ model: NamesModel, on sentences: [TaggedSentence], types: Set<String>? = nil)
+    -> (evaluation: EntityEvaluation, predicted: [[String]])
+  {
+    let predicted = model.tag(sentences.map(\.tokens)).map(\.tags)
     var evaluation = EntityEvaluation()
     let scored = types ?? Set(NamesData.types(sentences))
-    for (sentence, prediction) in zip(sentences, predicted) {
-      evaluation.add(gold: sentence.tags, predicted: prediction.tags, types: scored)
+    for (sentence, tags) in zip(sentences, predicted) {
+      evaluation.add(gold: sentence.tags, predicted: tags, types: scored)
     }
-    return evaluation
+    return (evaluation, predicted)
   }
 }
