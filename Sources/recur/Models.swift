@@ -349,8 +349,8 @@ struct TrainNames: ParsableCommand {
       that also occur in training are dropped. Writes OUT/model.safetensors and \
       OUT/card.json.
 
-      The shipped model (make train-names): recur train names --mix training/names.mix \
-      --data ../shared/data --out models/names --seed 1
+      The shipped model (make train-names; the defaults are its settings): recur train names \
+      --mix training/names.mix --data ../shared/data --out models/names --seed 1
       """
   )
 
