@@ -168,6 +168,19 @@ final class NamesCommandLineTests: XCTestCase {
     let row = model.words.id("paris")
     let loaded: [Float] = (0..<4).map { column in Float((25 + column * 3) % 7) / 7 - 0.5 }
     XCTAssertEqual(Array(table.data[(row * 4)..<(row * 4 + 4)]), loaded)
+    // A card asking for more layers than a tagger may have, or none, is refused by name
+    // before anything is built.
+    let cardURL = folder.appendingPathComponent("stacked/card.json")
+    let cardText = try String(contentsOf: cardURL, encoding: .utf8)
+    for layers in ["9", "0", "two"] {
+      let edited = cardText.replacingOccurrences(of: "\"layers\" : \"2\"", with: "\"layers\" : \"\(layers)\"")
+      XCTAssertNotEqual(edited, cardText)
+      try edited.write(to: cardURL, atomically: true, encoding: .utf8)
+      XCTAssertThrowsError(try NamesModel.load(directory: path("stacked"))) { error in
+        XCTAssertTrue("\(error)".contains("'layers'"), "\(error)")
+      }
+    }
+    try cardText.write(to: cardURL, atomically: true, encoding: .utf8)
 
     let written = path("predictions.txt")
     let eval = try RecurCLI.run([

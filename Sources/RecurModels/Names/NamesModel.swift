@@ -56,8 +56,8 @@ public final class NamesModel {
     tuneWords: Bool = true,
     rng: inout SeededGenerator
   ) throws(DataFileError) -> ManyToMany {
-    func integer(_ key: String) throws(DataFileError) -> Int {
-      guard let text = architecture[key], let value = Int(text), (1...4096).contains(value) else {
+    func integer(_ key: String, _ range: ClosedRange<Int> = 1...4096) throws(DataFileError) -> Int {
+      guard let text = architecture[key], let value = Int(text), range.contains(value) else {
         throw DataFileError("the model card's architecture has no valid '\(key)'")
       }
       return value
@@ -78,7 +78,7 @@ public final class NamesModel {
       characterEncoder: characterEncoder,
       featureCount: architecture["features"] == "true" ? NameFeatures.count : 0, cell: cell,
       hidden: try integer("hidden"), tags: tags.count,
-      layers: architecture["layers"] == nil ? 1 : try integer("layers"),
+      layers: architecture["layers"] == nil ? 1 : try integer("layers", 1...8),
       useCRF: architecture["crf"] == "true",
       constraints: TagConstraints(bio: tags), dropout: Float(architecture["dropout"] ?? "") ?? 0,
       heads: architecture["heads"] == nil ? 1 : try integer("heads"), rng: &rng)
