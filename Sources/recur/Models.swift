@@ -460,7 +460,10 @@ struct TrainNames: ParsableCommand {
     guard (0..<1).contains(average) else { throw ValidationError("--average must be in [0, 1)") }
     guard (0...1).contains(singletonUnknown) else { throw ValidationError("--singleton-unknown must be in [0, 1]") }
     guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
-    guard (1...4).contains(layers) else { throw ValidationError("--layers must be from 1 to 4") }
+    guard NamesModel.layerCounts.contains(layers) else {
+      throw ValidationError(
+        "--layers must be from \(NamesModel.layerCounts.lowerBound) to \(NamesModel.layerCounts.upperBound)")
+    }
     guard epochs >= 1, hidden >= 1, charHidden >= 1, batchSize >= 1, threads >= 1, learningRate > 0 else {
       throw ValidationError(
         "--epochs, --hidden, --char-hidden, --batch-size and --threads must be at least 1, --learning-rate above 0")

@@ -172,7 +172,7 @@ final class NamesCommandLineTests: XCTestCase {
     // before anything is built.
     let cardURL = folder.appendingPathComponent("stacked/card.json")
     let cardText = try String(contentsOf: cardURL, encoding: .utf8)
-    for layers in ["9", "0", "two"] {
+    for layers in ["5", "9", "0", "two"] {
       let edited = cardText.replacingOccurrences(of: "\"layers\" : \"2\"", with: "\"layers\" : \"\(layers)\"")
       XCTAssertNotEqual(edited, cardText)
       try edited.write(to: cardURL, atomically: true, encoding: .utf8)

@@ -206,7 +206,7 @@ public struct DocumentNames {
       let scalars = token.text.unicodeScalars
       guard let first = scalars.first, first.properties.isLowercase,
         !scalars.contains(where: \.properties.isUppercase),
-        !NamesTrainer.HiddenNameMasks.joiningWords.contains(token.text)
+        !NameFeatures.joiningWords.contains(token.text)
       else { continue }
       lowerWords += 1
     }

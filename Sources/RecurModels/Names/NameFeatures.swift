@@ -52,6 +52,14 @@ public enum NameFeatures {
   /// The position of the sentence-start feature in a token's features.
   static let sentenceStart = names.firstIndex(of: "sentence_start")!
 
+  /// Lower-case words (and marks) that join the parts of a name (`Bank of America`,
+  /// `Leonardo da Vinci`, `Tom & Jerry`): inside a name, not a sign that a span is a
+  /// phrase; in training, the only lower-case tokens a hidden name may continue over.
+  static let joiningWords: Set<String> = [
+    "of", "the", "and", "de", "del", "der", "des", "du", "da", "di", "la", "le", "van", "von", "for", "in", "on",
+    "at", "a", "an", "to", "&", "-", "'s", "'", ":", ".", "'n'", "n'",
+  ]
+
   /// One token's features: from its bytes when it is printable ASCII, else character by
   /// character.
   static func tokenFeatures(_ token: String, first: Bool, lists: NameLists?) -> [Float] {

@@ -44,6 +44,9 @@ public final class NamesModel {
   /// The id of each ASCII character, looked up once (most characters of most pages).
   let asciiCharacterIDs: [Int]
 
+  /// How many stacked layers a tagger may have (training and a model card alike).
+  public static let layerCounts = 1...4
+
   /// The tag list for entity types: `O`, then `B-` and `I-` of each type.
   public static func tags(types: [String]) -> [String] {
     ["O"] + types.flatMap { ["B-" + $0, "I-" + $0] }
@@ -78,7 +81,7 @@ public final class NamesModel {
       characterEncoder: characterEncoder,
       featureCount: architecture["features"] == "true" ? NameFeatures.count : 0, cell: cell,
       hidden: try integer("hidden"), tags: tags.count,
-      layers: architecture["layers"] == nil ? 1 : try integer("layers", 1...8),
+      layers: architecture["layers"] == nil ? 1 : try integer("layers", layerCounts),
       useCRF: architecture["crf"] == "true",
       constraints: TagConstraints(bio: tags), dropout: Float(architecture["dropout"] ?? "") ?? 0,
       heads: architecture["heads"] == nil ? 1 : try integer("heads"), rng: &rng)

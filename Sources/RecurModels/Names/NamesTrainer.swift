@@ -331,11 +331,6 @@ public struct NamesTrainer {
     let inside: UInt64
     let anywhere: Bool
 
-    static let joiningWords: Set<String> = [
-      "of", "the", "and", "de", "del", "der", "des", "du", "da", "di", "la", "le", "van", "von", "for", "in", "on",
-      "at", "a", "an", "to", "&", "-", "'s", "'", ":", ".", "'n'", "n'",
-    ]
-
     init(tags: [String], hidden: [String], tagIndex: [String: Int], anywhere: Bool) {
       outside = 1 << UInt64(tagIndex["O"] ?? 0)
       var begin: UInt64 = 0
@@ -351,7 +346,7 @@ public struct NamesTrainer {
 
     func atUnmarked(_ token: String) -> UInt64 {
       if anywhere || token.contains(where: { $0.isUppercase || $0.isNumber }) { return outside | begin | inside }
-      if Self.joiningWords.contains(token.lowercased()) { return outside | inside }
+      if NameFeatures.joiningWords.contains(token.lowercased()) { return outside | inside }
       return outside
     }
   }
