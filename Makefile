@@ -155,7 +155,7 @@ bench-extract: deps
 # 2 cores), then scores it on the dev sets.
 DATA ?= ../shared/data
 train-sentiment: release
-	.build/release/recur train sentiment --mix training/sentiment.mix --data $(DATA) --out models/sentiment --seed 1 --pretrain-epochs 4 --spelling-buckets 65536 --unknown-rate 0.1 --no-spell-known-words
+	.build/release/recur train sentiment --mix training/sentiment.mix --data $(DATA) --out models/sentiment --seed 1 --pretrain-epochs 4 --spelling-buckets 65536 --unknown-rate 0.1 --no-spell-known-words --adversarial 0.5
 	$(MAKE) eval-sentiment
 
 # Every dev set of the mix, scored by the shipped model: the held-out slices with --held-out.

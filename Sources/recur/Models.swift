@@ -44,7 +44,7 @@ struct TrainSentiment: ParsableCommand {
 
       The shipped model (make train-sentiment): recur train sentiment --mix \
       training/sentiment.mix --out models/sentiment --seed 1 --pretrain-epochs 4 \
-      --spelling-buckets 65536 --unknown-rate 0.1 --no-spell-known-words
+      --spelling-buckets 65536 --unknown-rate 0.1 --no-spell-known-words --adversarial 0.5
       """
   )
 
@@ -169,6 +169,14 @@ struct TrainSentiment: ParsableCommand {
   )
   var spellKnownWords = true
 
+  @Option(
+    help: """
+      Adversarial training: each batch is read again with its word vectors pushed this far \
+      (L2 over each text) the way that raises its loss most, and that loss learned too \
+      (0: off; doubles the time of the labelled epochs).
+      """)
+  var adversarial: Float = 0
+
   @Option(help: "OpenBLAS threads.")
   var threads = 1
 
@@ -229,6 +237,8 @@ struct TrainSentiment: ParsableCommand {
     options.spellingWidth = spellingWidth
     options.unknownRate = unknownRate
     options.spellKnownWords = spellKnownWords
+    guard adversarial >= 0, adversarial.isFinite else { throw ValidationError("--adversarial must be 0 or more") }
+    options.adversarialEpsilon = adversarial
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     var training = TrainSentimentCommand(
       train: train, dev: dev, vectors: vectors, out: out, holdOut: holdOut, options: options, command: command)
@@ -425,6 +435,14 @@ struct TrainNames: ParsableCommand {
 
   @Option(
     help: """
+      Adversarial training: each batch is read again with every token's input pushed this \
+      far (L2 over each sentence) the way that raises its loss most, and that loss learned \
+      too (0: off; doubles training time).
+      """)
+  var adversarial: Float = 0
+
+  @Option(
+    help: """
       Passes of language-model pretraining before the tagged epochs: the encoder learns to \
       tell each word's neighbours in the tagged sentences and in --pretrain-text (0: none).
       """)
@@ -486,6 +504,8 @@ struct TrainNames: ParsableCommand {
     options.caseVariants = caseVariants
     options.averaging = average
     options.singletonUnknown = singletonUnknown
+    guard adversarial >= 0, adversarial.isFinite else { throw ValidationError("--adversarial must be 0 or more") }
+    options.adversarialEpsilon = adversarial
     guard pretrainedWords >= 0 else { throw ValidationError("--pretrained-words must be 0 or more") }
     options.pretrainedWords = pretrainedWords
     options.partialAnywhere = partialAnywhere

@@ -298,6 +298,20 @@ final class NamesTests: XCTestCase {
       ])
   }
 
+  /// Adversarial training learns the toy task too, and what it learns differs.
+  func testAdversarialTrainingLearnsTheToyTask() throws {
+    var (vectors, options) = toySetup(seed: 2)
+    options.adversarialEpsilon = 1
+    let model = NamesTrainer(options: options).train(
+      sentences: toySentences(160, seed: 3), dev: toySentences(20, seed: 4), vectors: vectors,
+      lists: NameLists(first: ["ANNA", "BRUNO"], last: ["SMITH"])
+    ) { _ in }.model
+    XCTAssertGreaterThan(NamesTrainer.evaluate(model, on: toySentences(30, seed: 9)).overall.f1, 0.95)
+    let plain = try trainToy()
+    XCTAssertNotEqual(
+      model.network.parameters().last?.variable.value.data, plain.network.parameters().last?.variable.value.data)
+  }
+
   func testToyTaggerLearnsRoundTripsAndMapsOffsets() throws {
     let model = try trainToy()
     let again = try trainToy()

@@ -129,6 +129,26 @@ final class SentimentModelTests: XCTestCase {
     XCTAssertGreaterThan(averaged.positiveProbabilities(texts: ["a lovely film."])[0], 0.7)
   }
 
+  /// Adversarial training learns the toy task too, with the teachers' targets as well, and
+  /// changes what is learned (the second reading's gradients count).
+  func testAdversarialTrainingLearns() throws {
+    let plain = try trainToy()
+    let adversarial = try trainToy { $0.adversarialEpsilon = 1 }
+    let texts = ["the plot was superb.", "the cast was awful."]
+    let scores = adversarial.positiveProbabilities(texts: texts)
+    XCTAssertGreaterThan(scores[0], 0.8)
+    XCTAssertLessThan(scores[1], 0.2)
+    XCTAssertNotEqual(scores, plain.positiveProbabilities(texts: texts))
+    let student = try trainToy(seed: 7, teachers: [plain], flipLabels: true) {
+      $0.distillation = 1
+      $0.adversarialEpsilon = 1
+    }
+    // The teacher's side, not the flipped labels'.
+    let taught = student.positiveProbabilities(texts: texts)
+    XCTAssertGreaterThan(taught[0], 0.5)
+    XCTAssertLessThan(taught[1], 0.5)
+  }
+
   func testAStackedModelRoundTrips() throws {
     let model = try trainToy(layers: 2)
     XCTAssertEqual(model.card.architecture["layers"], "2")

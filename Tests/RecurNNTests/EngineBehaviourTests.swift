@@ -218,6 +218,77 @@ final class EngineBehaviourTests: XCTestCase {
     }
   }
 
+  /// Adversarial training reads each batch twice: the push has norm epsilon over each
+  /// sequence's real steps (none on padding), the pushed reading's loss is higher, and
+  /// both readings' gradients reach the parameters.
+  func testAdversarialTrainingPushesUphillAndLearnsBothReadings() {
+    let batch = SequenceBatch(lengths: [3, 1])
+    // Time-major rows: (step 0: a, b) (step 1: a, padding) (step 2: a, padding).
+    let gradient: [Float] = [3, 0, 1, 1, 0, 4, 9, 9, 0, 0, 9, 9]
+    let push = adversarialPush(gradient, width: 2, batch: batch, epsilon: 2)
+    let expected: [Float] = [1.2, 0, Float(2).squareRoot(), Float(2).squareRoot(), 0, 1.6, 0, 0, 0, 0, 0, 0]
+    for (a, b) in zip(push, expected) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    XCTAssertEqual(
+      adversarialPush([Float](repeating: 0, count: 12), width: 2, batch: batch, epsilon: 2),
+      [Float](repeating: 0, count: 12))
+
+    var rng = SeededGenerator(seed: 3)
+    let model = ManyToOne(
+      embedding: Embedding(vocabulary: 9, width: 4, rng: &rng), cell: .gru, hidden: 5, classes: 2,
+      bidirectional: true, pooling: .max, rng: &rng)
+    let sequences = [[1, 2, 3, 4], [5, 6], [7]]
+    let labels = [0, 1, 1]
+    func gradients(_ body: () -> Void) -> [Float] {
+      for parameter in model.parameters() { parameter.variable.zeroGradient() }
+      body()
+      return model.parameters().flatMap {
+        $0.variable.gradient ?? [Float](repeating: 0, count: $0.variable.value.count)
+      }
+    }
+    var unused = SeededGenerator(seed: 0)
+    let clean = gradients { model.loss(sequences, labels: labels, rng: &unused).backward() }
+    var losses: (clean: Float, adversarial: Float) = (0, 0)
+    let tiny = gradients {
+      losses = model.backwardWithAdversary(sequences, epsilon: 1e-4, rng: &unused) {
+        softmaxCrossEntropy($0, targets: labels)
+      }
+    }
+    for (a, b) in zip(tiny, clean) { XCTAssertEqual(a, 2 * b, accuracy: 1e-3 + 1e-3 * abs(b)) }
+    XCTAssertGreaterThan(losses.adversarial, losses.clean)
+    _ = gradients {
+      losses = model.backwardWithAdversary(sequences, epsilon: 1, rng: &unused) {
+        softmaxCrossEntropy($0, targets: labels)
+      }
+    }
+    XCTAssertGreaterThan(losses.adversarial, losses.clean + 1e-3)
+
+    // The tagger: words, characters and features pushed together, the CRF's loss twice.
+    let tags = ["O", "B-PER", "I-PER"]
+    let tagger = ManyToMany(
+      embedding: Embedding(vocabulary: 10, width: 4, rng: &rng),
+      characterEncoder: CharacterEncoder(alphabet: 10, width: 3, hidden: 3, kind: .lstm, rng: &rng), featureCount: 2,
+      cell: .lstm, hidden: 5, tags: 3, useCRF: true, constraints: TagConstraints(bio: tags), rng: &rng)
+    let input = ManyToMany.Input(
+      words: [[1, 2, 3], [4]], characters: [[[1, 2], [3], [4, 5, 6]], [[7]]],
+      features: [[[1, 0], [0, 1], [0, 0]], [[1, 1]]])
+    let gold = [[1, 2, 0], [1]]
+    func taggerGradients(_ body: () -> Void) -> [Float] {
+      for parameter in tagger.parameters() { parameter.variable.zeroGradient() }
+      body()
+      return tagger.parameters().flatMap {
+        $0.variable.gradient ?? [Float](repeating: 0, count: $0.variable.value.count)
+      }
+    }
+    let taggerClean = taggerGradients { tagger.loss(input, gold: gold, rng: &unused).backward() }
+    let taggerTiny = taggerGradients {
+      losses = tagger.backwardWithAdversary(input, gold: gold, epsilon: 1e-4, rng: &unused)
+    }
+    for (a, b) in zip(taggerTiny, taggerClean) { XCTAssertEqual(a, 2 * b, accuracy: 1e-3 + 1e-3 * abs(b)) }
+    XCTAssertGreaterThan(losses.adversarial, losses.clean)
+    _ = taggerGradients { losses = tagger.backwardWithAdversary(input, gold: gold, epsilon: 1, rng: &unused) }
+    XCTAssertGreaterThan(losses.adversarial, losses.clean + 1e-3)
+  }
+
   func testBIOConstraintsNeverLetInsideFollowOutside() {
     let tags = ["O", "B-PER", "I-PER", "B-ORG", "I-ORG"]
     let constraints = TagConstraints(bio: tags)

@@ -229,6 +229,7 @@ public struct TrainNamesCommand {
       "partial_anywhere": String(options.partialAnywhere),
       "parameters": String(model.parameterCount), "tune_vectors": String(options.tuneVectors),
     ]
+    if options.adversarialEpsilon > 0 { card.training?["adversarial_epsilon"] = String(options.adversarialEpsilon) }
     var partialNotes: [String] = []
     let types = NamesData.types(sources.flatMap(\.sentences))
     for source in sources {

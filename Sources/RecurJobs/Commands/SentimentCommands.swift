@@ -302,6 +302,7 @@ public struct TrainSentimentCommand {
       settings["pretrain_targets"] = String(options.pretrainTargets)
     }
     if options.spellingBuckets > 0 { settings["unknown_rate"] = String(options.unknownRate) }
+    if options.adversarialEpsilon > 0 { settings["adversarial_epsilon"] = String(options.adversarialEpsilon) }
     for (index, teacher) in teacherModels.enumerated() {
       settings["teacher \(index + 1)"] = teacher.card.command
       settings["teacher \(index + 1) weights_sha256"] = teacher.card.files?.values.sorted().joined(separator: ",") ?? ""

@@ -44,6 +44,10 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   /// those types (true), or only a token written like part of a name (false:
   /// `HiddenNameMasks`).
   public var partialAnywhere = false
+  /// Adversarial training: each batch is read a second time with every token's input pushed
+  /// this far (L2 over each sentence) the way that raises its loss most, and that loss is
+  /// learned too (`ManyToMany.backwardWithAdversary`; 0: no second reading).
+  public var adversarialEpsilon: Float = 0
 
   public init() {}
 }
@@ -230,15 +234,25 @@ public struct NamesTrainer {
             }
           }
         }
-        let loss = network.loss(
-          input, gold: batch.map { gold[$0] }, allowed: anyPartial ? batch.map { allowed[$0] } : nil,
-          head: headOf[batch[0]], rng: &rng)
-        loss.backward()
+        let batchGold = batch.map { gold[$0] }
+        let batchAllowed = anyPartial ? batch.map { allowed[$0] } : nil
+        let loss: Float
+        if options.adversarialEpsilon > 0 {
+          loss =
+            network.backwardWithAdversary(
+              input, gold: batchGold, allowed: batchAllowed, head: headOf[batch[0]],
+              epsilon: options.adversarialEpsilon, rng: &rng
+            ).clean
+        } else {
+          let graph = network.loss(input, gold: batchGold, allowed: batchAllowed, head: headOf[batch[0]], rng: &rng)
+          graph.backward()
+          loss = graph.value.data[0]
+        }
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
         average?.update(parameters)
         if let report = window.add(
-          loss: Double(loss.value.data[0]), tokens: batch.reduce(0) { $0 + sentences[$1].tokens.count },
+          loss: Double(loss), tokens: batch.reduce(0) { $0 + sentences[$1].tokens.count },
           last: number == batches.count - 1)
         {
           progress(

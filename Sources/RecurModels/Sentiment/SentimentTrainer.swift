@@ -51,6 +51,10 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   /// With spellings, whether known words are read by their spelling too (false: only words
   /// outside the vocabulary and those read as unknown).
   public var spellKnownWords = true
+  /// Adversarial training: each batch is read a second time with its word vectors pushed
+  /// this far (L2 over each text) the way that raises its loss most, and that loss is
+  /// learned too (`ManyToOne.backwardWithAdversary`; 0: no second reading).
+  public var adversarialEpsilon: Float = 0
 
   public init() {}
 }
@@ -220,21 +224,31 @@ public struct SentimentTrainer {
         let batchSequences = batch.map { sequences[$0] }
         let batchFeatures = features.map { all in batch.map { all[$0] } }
         let batchSpellings = spellings.map { all in batch.map { all[$0] } }
-        let loss =
+        let objective: (Variable) -> Variable =
           taught.map { targets in
-            network.loss(
-              batchSequences, features: batchFeatures, spellings: batchSpellings,
-              targets: batch.flatMap { targets[$0] }, head: heads[batch[0]], rng: &rng)
-          }
-          ?? network.loss(
-            batchSequences, features: batchFeatures, spellings: batchSpellings, labels: batch.map { labels[$0] },
-            head: heads[batch[0]], rng: &rng)
-        loss.backward()
+            let batchTargets = batch.flatMap { targets[$0] }
+            return { softTargetCrossEntropy($0, targets: batchTargets) }
+          } ?? { [batchLabels = batch.map { labels[$0] }] in softmaxCrossEntropy($0, targets: batchLabels) }
+        let loss: Float
+        if options.adversarialEpsilon > 0 {
+          loss =
+            network.backwardWithAdversary(
+              batchSequences, features: batchFeatures, spellings: batchSpellings, head: heads[batch[0]],
+              epsilon: options.adversarialEpsilon, rng: &rng, loss: objective
+            ).clean
+        } else {
+          let logits = network(
+            batchSequences, features: batchFeatures, spellings: batchSpellings, training: true, head: heads[batch[0]],
+            rng: &rng)
+          let graph = objective(logits)
+          graph.backward()
+          loss = graph.value.data[0]
+        }
         clipGradientNorm(parameters, maxNorm: options.maxGradientNorm)
         optimizer.update(parameters)
         average?.update(parameters)
         if let report = window.add(
-          loss: Double(loss.value.data[0]), tokens: batch.reduce(0) { $0 + sequences[$1].count },
+          loss: Double(loss), tokens: batch.reduce(0) { $0 + sequences[$1].count },
           last: number == batches.count - 1)
         {
           progress(

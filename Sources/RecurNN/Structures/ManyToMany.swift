@@ -125,6 +125,28 @@ public final class ManyToMany: Layer {
     return softmaxCrossEntropy(scores, targets: batch.timeMajor(gold, pad: -1), classWeights: classWeights)
   }
 
+  /// One training step's gradients with adversarial training (`adversarialPush`): the
+  /// loss of the batch's tags is back-propagated, then each token's input (its word vector
+  /// and what is read beside it) is pushed `epsilon` (L2 over each sentence) along that
+  /// loss's gradient, and the loss of the pushed reading is back-propagated too. Returns
+  /// the two losses.
+  public func backwardWithAdversary(
+    _ input: Input, gold: [[Int]], allowed: [[UInt64]]? = nil, head: Int = 0, epsilon: Float,
+    rng: inout SeededGenerator
+  ) -> (clean: Float, adversarial: Float) {
+    let (batch, ids, rest) = read(input)
+    let words = embedding(ids)
+    let joined = rest.map { concatColumns([words, $0]) } ?? words
+    let layer = head == 0 ? output : extraHeads[head - 1].output
+    let crf = head == 0 ? crf : extraHeads[head - 1].crf
+    return RecurNN.backwardWithAdversary(inputs: joined, batch: batch, epsilon: epsilon, rng: &rng) { input, rng in
+      let encoded = self.encoder(self.dropout(input, training: true, rng: &rng), batch: batch).outputs
+      let scores = layer(self.dropout(encoded, training: true, rng: &rng))
+      if let crf { return crf.negativeLogLikelihood(scores, gold: gold, allowed: allowed, batch: batch) }
+      return softmaxCrossEntropy(scores, targets: batch.timeMajor(gold, pad: -1))
+    }
+  }
+
   /// The best tags of each sequence and each tag's probability.
   public func decode(_ input: Input) -> [(tags: [Int], confidence: [Float])] {
     withoutGradients { decodeWithoutGradients(input) }

@@ -131,7 +131,14 @@ public final class ManyToOne: Layer {
       }
       return pooled.count == 1 ? pooled[0] : concatColumns(pooled)
     }
-    let encoded = encode(ids: ids, rest: rest, spelled: spelled, batch: batch, training: training, rng: &rng)
+    return pool(
+      encode(ids: ids, rest: rest, spelled: spelled, batch: batch, training: training, rng: &rng), batch: batch)
+  }
+
+  /// The pooled vector of the encoder's reading.
+  private func pool(
+    _ encoded: (outputs: Variable, summary: Variable, finalState: [Variable]), batch: SequenceBatch
+  ) -> Variable {
     switch pooling {
     case .last:
       return encoded.summary
@@ -155,14 +162,54 @@ public final class ManyToOne: Layer {
     // The graph: when training with dropout, and whenever spellings are read with
     // gradients (the cached projections know no spellings).
     if (training && dropout.rate > 0) || (spelling != nil && (training || GradientMode.isEnabled)) {
-      let words =
-        spelling.map { spelledWordVectors(ids: ids, spelled: spelled, spelling: $0, training: training, rng: &rng) }
-        ?? embedding(ids)
-      let joined = rest.map { concatColumns([words, $0]) } ?? words
-      return encoder(dropout(joined, training: training, rng: &rng), batch: batch)
+      let words = wordVectors(ids: ids, spelled: spelled, training: training, rng: &rng)
+      return encode(words: words, rest: rest, batch: batch, training: training, rng: &rng)
     }
     return encoder(
       ids: ids, table: inputTable(), rest: rest, given: givenRows(ids: ids, spelled: spelled), batch: batch)
+  }
+
+  /// The word vectors of time-major `ids`, with gradients: table rows, plus spelling
+  /// vectors with `spelling`.
+  private func wordVectors(ids: [Int], spelled: SpelledWords, training: Bool, rng: inout SeededGenerator) -> Variable {
+    spelling.map { spelledWordVectors(ids: ids, spelled: spelled, spelling: $0, training: training, rng: &rng) }
+      ?? embedding(ids)
+  }
+
+  /// The encoder's reading of word vectors `words` beside feature rows `rest`, with dropout
+  /// on its input when training.
+  private func encode(
+    words: Variable, rest: Variable?, batch: SequenceBatch, training: Bool, rng: inout SeededGenerator
+  ) -> (outputs: Variable, summary: Variable, finalState: [Variable]) {
+    let joined = rest.map { concatColumns([words, $0]) } ?? words
+    return encoder(dropout(joined, training: training, rng: &rng), batch: batch)
+  }
+
+  /// One training step's gradients with adversarial training (Miyato, Dai and Goodfellow
+  /// 2017): `loss` of the batch's logits is back-propagated, then the word vectors are
+  /// pushed `epsilon` (L2 over each sequence's vectors) along that loss's gradient — the
+  /// small change of the input that hurts most — and `loss` of the logits read from the
+  /// pushed vectors is back-propagated too. Parameters receive both gradients; the word
+  /// ids, spellings and unknown words drawn for the batch are the same in both readings,
+  /// dropout is drawn afresh. Returns the two losses.
+  public func backwardWithAdversary(
+    _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil, head: Int = 0,
+    epsilon: Float, rng: inout SeededGenerator, loss: (Variable) -> Variable
+  ) -> (clean: Float, adversarial: Float) {
+    let batch = SequenceBatch(lengths: sequences.map(\.count))
+    guard batch.steps > 0 else {
+      let clean = loss(self(sequences, features: features, spellings: spellings, training: true, head: head, rng: &rng))
+      clean.backward()
+      return (clean.value.data[0], clean.value.data[0])
+    }
+    let ids = batch.timeMajor(sequences, pad: -1)
+    let rest = featureCount > 0 ? batch.featureRows(features, width: featureCount) : nil
+    let words = wordVectors(
+      ids: ids, spelled: SpelledWords(spellings, batch: batch), training: true, rng: &rng)
+    return RecurNN.backwardWithAdversary(inputs: words, batch: batch, epsilon: epsilon, rng: &rng) { input, rng in
+      let encoded = self.encode(words: input, rest: rest, batch: batch, training: true, rng: &rng)
+      return loss(self.head(head)(self.dropout(self.pool(encoded, batch: batch), training: true, rng: &rng)))
+    }
   }
 
   /// Each row's table vector plus its spelling vector, with gradients; when training, a
