@@ -173,7 +173,7 @@ struct TrainSentiment: ParsableCommand {
     help: """
       Adversarial training: each batch is read again with its word vectors pushed this far \
       (L2 over each text) the way that raises its loss most, and that loss learned too \
-      (0: off; doubles the time of the labelled epochs).
+      (0: off; the labelled epochs take about 1.6 times as long).
       """)
   var adversarial: Float = 0
 
@@ -437,7 +437,7 @@ struct TrainNames: ParsableCommand {
     help: """
       Adversarial training: each batch is read again with every token's input pushed this \
       far (L2 over each sentence) the way that raises its loss most, and that loss learned \
-      too (0: off; doubles training time).
+      too (0: off; training takes about 1.7 times as long).
       """)
   var adversarial: Float = 0
 
