@@ -118,16 +118,23 @@ final class EngineBehaviourTests: XCTestCase {
     }
   }
 
-  func testTaggerIsPaddingInvariantToo() {
-    var rng = SeededGenerator(seed: 22)
-    let tags = ["O", "B-PER", "I-PER"]
+  /// A small CRF tagger over words, characters and two features, and a batch of two
+  /// sentences for it (the second a one-token sentence).
+  func smallTagger(cell: CellKind, rng: inout SeededGenerator) -> (model: ManyToMany, input: ManyToMany.Input) {
     let model = ManyToMany(
       embedding: Embedding(vocabulary: 10, width: 4, rng: &rng),
       characterEncoder: CharacterEncoder(alphabet: 10, width: 3, hidden: 3, kind: .lstm, rng: &rng), featureCount: 2,
-      cell: .gru, hidden: 5, tags: 3, useCRF: true, constraints: TagConstraints(bio: tags), rng: &rng)
+      cell: cell, hidden: 5, tags: 3, useCRF: true, constraints: TagConstraints(bio: ["O", "B-PER", "I-PER"]),
+      rng: &rng)
     let input = ManyToMany.Input(
       words: [[1, 2, 3], [4]], characters: [[[1, 2], [3], [4, 5, 6]], [[7]]],
       features: [[[1, 0], [0, 1], [0, 0]], [[1, 1]]])
+    return (model, input)
+  }
+
+  func testTaggerIsPaddingInvariantToo() {
+    var rng = SeededGenerator(seed: 22)
+    let (model, input) = smallTagger(cell: .gru, rng: &rng)
     let batched = model.decode(input)
     let alone = model.decode(.init(words: [[4]], characters: [[[7]]], features: [[[1, 1]]]))
     XCTAssertEqual(batched[1].tags, alone[0].tags)
@@ -238,24 +245,23 @@ final class EngineBehaviourTests: XCTestCase {
       bidirectional: true, pooling: .max, rng: &rng)
     let sequences = [[1, 2, 3, 4], [5, 6], [7]]
     let labels = [0, 1, 1]
-    func gradients(_ body: () -> Void) -> [Float] {
-      for parameter in model.parameters() { parameter.variable.zeroGradient() }
+    // Every parameter's gradient after `body` alone (zeros where none arrived).
+    func gradients(_ parameters: [Parameter], _ body: () -> Void) -> [Float] {
+      for parameter in parameters { parameter.variable.zeroGradient() }
       body()
-      return model.parameters().flatMap {
-        $0.variable.gradient ?? [Float](repeating: 0, count: $0.variable.value.count)
-      }
+      return parameters.flatMap { $0.variable.gradient ?? [Float](repeating: 0, count: $0.variable.value.count) }
     }
     var unused = SeededGenerator(seed: 0)
-    let clean = gradients { model.loss(sequences, labels: labels, rng: &unused).backward() }
+    let clean = gradients(model.parameters()) { model.loss(sequences, labels: labels, rng: &unused).backward() }
     var losses: (clean: Float, adversarial: Float) = (0, 0)
-    let tiny = gradients {
+    let tiny = gradients(model.parameters()) {
       losses = model.backwardWithAdversary(sequences, epsilon: 1e-4, rng: &unused) {
         softmaxCrossEntropy($0, targets: labels)
       }
     }
     for (a, b) in zip(tiny, clean) { XCTAssertEqual(a, 2 * b, accuracy: 1e-3 + 1e-3 * abs(b)) }
     XCTAssertGreaterThan(losses.adversarial, losses.clean)
-    _ = gradients {
+    _ = gradients(model.parameters()) {
       losses = model.backwardWithAdversary(sequences, epsilon: 1, rng: &unused) {
         softmaxCrossEntropy($0, targets: labels)
       }
@@ -263,29 +269,17 @@ final class EngineBehaviourTests: XCTestCase {
     XCTAssertGreaterThan(losses.adversarial, losses.clean + 1e-3)
 
     // The tagger: words, characters and features pushed together, the CRF's loss twice.
-    let tags = ["O", "B-PER", "I-PER"]
-    let tagger = ManyToMany(
-      embedding: Embedding(vocabulary: 10, width: 4, rng: &rng),
-      characterEncoder: CharacterEncoder(alphabet: 10, width: 3, hidden: 3, kind: .lstm, rng: &rng), featureCount: 2,
-      cell: .lstm, hidden: 5, tags: 3, useCRF: true, constraints: TagConstraints(bio: tags), rng: &rng)
-    let input = ManyToMany.Input(
-      words: [[1, 2, 3], [4]], characters: [[[1, 2], [3], [4, 5, 6]], [[7]]],
-      features: [[[1, 0], [0, 1], [0, 0]], [[1, 1]]])
+    let (tagger, input) = smallTagger(cell: .lstm, rng: &rng)
     let gold = [[1, 2, 0], [1]]
-    func taggerGradients(_ body: () -> Void) -> [Float] {
-      for parameter in tagger.parameters() { parameter.variable.zeroGradient() }
-      body()
-      return tagger.parameters().flatMap {
-        $0.variable.gradient ?? [Float](repeating: 0, count: $0.variable.value.count)
-      }
-    }
-    let taggerClean = taggerGradients { tagger.loss(input, gold: gold, rng: &unused).backward() }
-    let taggerTiny = taggerGradients {
+    let taggerClean = gradients(tagger.parameters()) { tagger.loss(input, gold: gold, rng: &unused).backward() }
+    let taggerTiny = gradients(tagger.parameters()) {
       losses = tagger.backwardWithAdversary(input, gold: gold, epsilon: 1e-4, rng: &unused)
     }
     for (a, b) in zip(taggerTiny, taggerClean) { XCTAssertEqual(a, 2 * b, accuracy: 1e-3 + 1e-3 * abs(b)) }
     XCTAssertGreaterThan(losses.adversarial, losses.clean)
-    _ = taggerGradients { losses = tagger.backwardWithAdversary(input, gold: gold, epsilon: 1, rng: &unused) }
+    _ = gradients(tagger.parameters()) {
+      losses = tagger.backwardWithAdversary(input, gold: gold, epsilon: 1, rng: &unused)
+    }
     XCTAssertGreaterThan(losses.adversarial, losses.clean + 1e-3)
   }
 

@@ -66,10 +66,9 @@ public struct DocumentNames {
       for var span in NamesData.entities(result.tags) {
         // A title before a name is not part of it (the CoNLL convention): `dr. jones` is
         // `jones`; nor is a byline's `By` part of any name.
-        while span.end - span.start > 1,
-          span.type == "PER" && Self.titles.contains(sentence[span.start].text.lowercased())
-            || sentence[span.start].text.lowercased() == "by"
-        {
+        while span.end - span.start > 1 {
+          let word = sentence[span.start].text.lowercased()
+          guard word == "by" || span.type == "PER" && Self.titles.contains(word) else { break }
           span.start += 1
         }
         if Self.readsAsPhrase(sentence[span.start..<span.end], in: sentence) { continue }

@@ -70,8 +70,13 @@ public final class ManyToMany: Layer {
       return (affine(parts: directions, output.weight, output.bias), batch)
     }
     let encoded = encode(ids: ids, rest: rest, batch: batch, training: training, rng: &rng)
+    return (scores(encoded, head: head, training: training, rng: &rng), batch)
+  }
+
+  /// Head `head`'s tag scores of the encoder's outputs (with dropout when training).
+  private func scores(_ encoded: Variable, head: Int, training: Bool, rng: inout SeededGenerator) -> Variable {
     let layer = head == 0 ? output : extraHeads[head - 1].output
-    return (layer(dropout(encoded, training: training, rng: &rng)), batch)
+    return layer(dropout(encoded, training: training, rng: &rng))
   }
 
   /// The loss of `objective` on the encoder's outputs (read as in training, with dropout):
@@ -106,9 +111,20 @@ public final class ManyToMany: Layer {
     guard training && dropout.rate > 0 else {
       return encoder(ids: ids, table: embedding.table, rest: rest, batch: batch).outputs
     }
+    return encode(joined: joined(ids: ids, rest: rest), batch: batch, training: training, rng: &rng)
+  }
+
+  /// Each token's word vector beside `rest`, with gradients: the encoder's input.
+  private func joined(ids: [Int], rest: Variable?) -> Variable {
     let words = embedding(ids)
-    let joined = rest.map { concatColumns([words, $0]) } ?? words
-    return encoder(dropout(joined, training: training, rng: &rng), batch: batch).outputs
+    return rest.map { concatColumns([words, $0]) } ?? words
+  }
+
+  /// The encoder's outputs for its input rows `joined`, with dropout on them when training.
+  private func encode(joined: Variable, batch: SequenceBatch, training: Bool, rng: inout SeededGenerator)
+    -> Variable
+  {
+    encoder(dropout(joined, training: training, rng: &rng), batch: batch).outputs
   }
 
   /// Training loss: CRF negative log-likelihood, or masked softmax cross-entropy.
@@ -119,6 +135,14 @@ public final class ManyToMany: Layer {
     rng: inout SeededGenerator
   ) -> Variable {
     let (scores, batch) = emissions(input, training: true, head: head, rng: &rng)
+    return loss(scores, batch: batch, gold: gold, allowed: allowed, classWeights: classWeights, head: head)
+  }
+
+  /// The loss of head `head`'s tag `scores`: its CRF's negative log-likelihood, or without
+  /// one masked softmax cross-entropy.
+  private func loss(
+    _ scores: Variable, batch: SequenceBatch, gold: [[Int]], allowed: [[UInt64]]?, classWeights: [Float]?, head: Int
+  ) -> Variable {
     if let crf = head == 0 ? crf : extraHeads[head - 1].crf {
       return crf.negativeLogLikelihood(scores, gold: gold, allowed: allowed, batch: batch)
     }
@@ -135,15 +159,13 @@ public final class ManyToMany: Layer {
     rng: inout SeededGenerator
   ) -> (clean: Float, adversarial: Float) {
     let (batch, ids, rest) = read(input)
-    let words = embedding(ids)
-    let joined = rest.map { concatColumns([words, $0]) } ?? words
-    let layer = head == 0 ? output : extraHeads[head - 1].output
-    let crf = head == 0 ? crf : extraHeads[head - 1].crf
-    return RecurNN.backwardWithAdversary(inputs: joined, batch: batch, epsilon: epsilon, rng: &rng) { input, rng in
-      let encoded = self.encoder(self.dropout(input, training: true, rng: &rng), batch: batch).outputs
-      let scores = layer(self.dropout(encoded, training: true, rng: &rng))
-      if let crf { return crf.negativeLogLikelihood(scores, gold: gold, allowed: allowed, batch: batch) }
-      return softmaxCrossEntropy(scores, targets: batch.timeMajor(gold, pad: -1))
+    return RecurNN.backwardWithAdversary(
+      inputs: joined(ids: ids, rest: rest), batch: batch, epsilon: epsilon, rng: &rng
+    ) { input, rng in
+      let encoded = self.encode(joined: input, batch: batch, training: true, rng: &rng)
+      return self.loss(
+        self.scores(encoded, head: head, training: true, rng: &rng), batch: batch, gold: gold, allowed: allowed,
+        classWeights: nil, head: head)
     }
   }
 
