@@ -177,6 +177,14 @@ struct TrainSentiment: ParsableCommand {
       """)
   var adversarial: Float = 0
 
+  @Option(
+    help: """
+      Virtual adversarial training: each batch is also read with its word vectors pushed \
+      this far the way that changes the model's output most, and taught to keep its output \
+      there (no label needed; 0: off).
+      """)
+  var virtualAdversarial: Float = 0
+
   @Option(help: "OpenBLAS threads.")
   var threads = 1
 
@@ -237,8 +245,11 @@ struct TrainSentiment: ParsableCommand {
     options.spellingWidth = spellingWidth
     options.unknownRate = unknownRate
     options.spellKnownWords = spellKnownWords
-    guard adversarial >= 0, adversarial.isFinite else { throw ValidationError("--adversarial must be 0 or more") }
+    guard adversarial >= 0, adversarial.isFinite, virtualAdversarial >= 0, virtualAdversarial.isFinite else {
+      throw ValidationError("--adversarial and --virtual-adversarial must be 0 or more")
+    }
     options.adversarialEpsilon = adversarial
+    options.virtualAdversarialEpsilon = virtualAdversarial
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     var training = TrainSentimentCommand(
       train: train, dev: dev, vectors: vectors, out: out, holdOut: holdOut, options: options, command: command)
@@ -443,6 +454,13 @@ struct TrainNames: ParsableCommand {
 
   @Option(
     help: """
+      The share of training sentences shown with each name replaced by another name of the \
+      same type from the same file (mention replacement; drawn afresh every epoch).
+      """)
+  var swapNames: Float = 0
+
+  @Option(
+    help: """
       Passes of language-model pretraining before the tagged epochs: the encoder learns to \
       tell each word's neighbours in the tagged sentences and in --pretrain-text (0: none).
       """)
@@ -506,6 +524,8 @@ struct TrainNames: ParsableCommand {
     options.singletonUnknown = singletonUnknown
     guard adversarial >= 0, adversarial.isFinite else { throw ValidationError("--adversarial must be 0 or more") }
     options.adversarialEpsilon = adversarial
+    guard (0...1).contains(swapNames) else { throw ValidationError("--swap-names must be in [0, 1]") }
+    options.mentionSwaps = swapNames
     guard pretrainedWords >= 0 else { throw ValidationError("--pretrained-words must be 0 or more") }
     options.pretrainedWords = pretrainedWords
     options.partialAnywhere = partialAnywhere

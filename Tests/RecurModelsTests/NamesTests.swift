@@ -312,6 +312,58 @@ final class NamesTests: XCTestCase {
       model.network.parameters().last?.variable.value.data, plain.network.parameters().last?.variable.value.data)
   }
 
+  /// Mention replacement swaps each name for one its source marks with the same type, keeps
+  /// every other token and tag, and rewrites a partially labelled sentence's masks; a toy
+  /// tagger trained with it still learns the task.
+  func testNamesAreSwappedWithinTheirSourceAndType() throws {
+    let tags = NamesModel.tags(types: ["LOC", "PER"])
+    let index = Dictionary(uniqueKeysWithValues: tags.enumerated().map { ($0.element, $0.offset) })
+    let news = NamesSource(
+      name: "news",
+      sentences: [
+        TaggedSentence(tokens: ["Anna", "Berg", "visited", "Oslo", "."], tags: ["B-PER", "I-PER", "O", "B-LOC", "O"]),
+        TaggedSentence(tokens: ["Li", "left", "New", "York"], tags: ["B-PER", "O", "B-LOC", "I-LOC"]),
+      ])
+    let web = NamesSource(
+      name: "web", sentences: [TaggedSentence(tokens: ["@bo_k", "rocks", "Lima"], tags: ["B-PER", "O", "O"])])
+    let swaps = MentionSwaps(sources: [news, web])
+    XCTAssertEqual(swaps.pools[0]["PER"], [["Anna", "Berg"], ["Li"]])
+    XCTAssertEqual(swaps.pools[0]["LOC"], [["Oslo"], ["New", "York"]])
+    XCTAssertEqual(swaps.pools[1]["PER"], [["@bo_k"]])
+    XCTAssertNil(swaps.pools[1]["LOC"])
+    var rng = SeededGenerator(seed: 4)
+    var seen: Set<[String]> = []
+    for _ in 0..<40 {
+      let (sentence, masks) = swaps.swapped(
+        news.sentences[0], allowed: [], source: 0, tagIndex: index, rng: &rng)
+      XCTAssertEqual(masks, [])
+      let spans = NamesData.entities(sentence.tags)
+      XCTAssertEqual(spans.map(\.type), ["PER", "LOC"])
+      XCTAssertEqual(sentence.tokens[spans[0].end], "visited")
+      XCTAssertEqual(sentence.tokens.last, ".")
+      XCTAssertTrue(swaps.pools[0]["PER"]!.contains(Array(sentence.tokens[spans[0].start..<spans[0].end])))
+      XCTAssertTrue(swaps.pools[0]["LOC"]!.contains(Array(sentence.tokens[spans[1].start..<spans[1].end])))
+      seen.insert(sentence.tokens)
+    }
+    XCTAssertEqual(seen.count, 4, "two people times two places")
+    // A partially labelled sentence: its unmarked tokens keep their masks, a swapped name's
+    // tokens allow only their tags.
+    let hiddenPlace = UInt64(0b111)
+    let (sentence, masks) = swaps.swapped(
+      web.sentences[0], allowed: [1 << UInt64(index["B-PER"]!), 1, hiddenPlace], source: 1, tagIndex: index,
+      rng: &rng)
+    XCTAssertEqual(sentence, web.sentences[0])
+    XCTAssertEqual(masks, [1 << UInt64(index["B-PER"]!), 1, hiddenPlace])
+
+    var (vectors, options) = toySetup(seed: 2)
+    options.mentionSwaps = 0.5
+    let model = NamesTrainer(options: options).train(
+      sentences: toySentences(160, seed: 3), dev: toySentences(20, seed: 4), vectors: vectors,
+      lists: NameLists(first: ["ANNA", "BRUNO"], last: ["SMITH"])
+    ) { _ in }.model
+    XCTAssertGreaterThan(NamesTrainer.evaluate(model, on: toySentences(30, seed: 9)).overall.f1, 0.95)
+  }
+
   func testToyTaggerLearnsRoundTripsAndMapsOffsets() throws {
     let model = try trainToy()
     let again = try trainToy()

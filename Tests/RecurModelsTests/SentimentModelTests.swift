@@ -139,6 +139,18 @@ final class SentimentModelTests: XCTestCase {
     XCTAssertGreaterThan(scores[0], 0.8)
     XCTAssertLessThan(scores[1], 0.2)
     XCTAssertNotEqual(scores, plain.positiveProbabilities(texts: texts))
+    // Virtual adversarial training, alone and beside the labelled push.
+    for labelled: Float in [0, 1] {
+      let virtual = try trainToy {
+        $0.adversarialEpsilon = labelled
+        $0.virtualAdversarialEpsilon = 0.3
+      }
+      // Asked to stay put near each text, the toy's outputs are less sure after so few steps.
+      let virtualScores = virtual.positiveProbabilities(texts: texts)
+      XCTAssertGreaterThan(virtualScores[0], 0.65)
+      XCTAssertLessThan(virtualScores[1], 0.35)
+      XCTAssertNotEqual(virtualScores, labelled > 0 ? scores : plain.positiveProbabilities(texts: texts))
+    }
     let student = try trainToy(seed: 7, teachers: [plain], flipLabels: true) {
       $0.distillation = 1
       $0.adversarialEpsilon = 1

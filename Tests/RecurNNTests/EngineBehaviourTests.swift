@@ -225,6 +225,75 @@ final class EngineBehaviourTests: XCTestCase {
     }
   }
 
+  /// The virtual adversarial push leaves the parameters' gradients as they were, has norm
+  /// epsilon over each sequence's real steps, and moves the output further from the clean
+  /// reading than a random push of the same length; with it a classifier's parameters
+  /// receive a further gradient, and without the labelled push the batch is read once.
+  func testTheVirtualAdversarialPushFindsWhereTheOutputMovesMost() {
+    var rng = SeededGenerator(seed: 5)
+    let batch = SequenceBatch(lengths: [3, 2])
+    let width = 4
+    let inputs = Variable(Initializer.normal([batch.rows, width], std: 1, rng: &rng))
+    let first = Parameter("first", Variable(Initializer.normal([width, 6], std: 1, rng: &rng), requiresGradient: true))
+    let second = Parameter("second", Variable(Initializer.normal([6, 3], std: 1, rng: &rng), requiresGradient: true))
+    func reading(_ input: Variable, _: inout SeededGenerator) -> Variable {
+      matmul(tanh(matmul(input, first.variable)), second.variable)
+    }
+    let target = softmax(reading(inputs, &rng).value).data
+    func divergence(_ push: [Float]) -> Float {
+      let pushed = reading(add(inputs, Variable(Tensor(shape: inputs.shape, data: push))), &rng)
+      return softTargetCrossEntropy(pushed, targets: target).value.data[0]
+        - softTargetCrossEntropy(reading(inputs, &rng), targets: target).value.data[0]
+    }
+    first.variable.gradient = [Float](repeating: 0.5, count: width * 6)
+    second.variable.gradient = nil
+    let push = virtualAdversarialPush(
+      inputs: inputs, batch: batch, target: target, epsilon: 1, xi: 0.01, parameters: [first, second], rng: &rng,
+      reading: reading)
+    XCTAssertEqual(first.variable.gradient, [Float](repeating: 0.5, count: width * 6))
+    XCTAssertNil(second.variable.gradient)
+    for sequence in 0..<batch.size {
+      var squares: Float = 0
+      for step in 0..<batch.steps {
+        let row = step * batch.size + sequence
+        let values = push[(row * width)..<((row + 1) * width)]
+        if step >= batch.lengths[sequence] { XCTAssertEqual(Array(values), [0, 0, 0, 0]) }
+        squares += values.reduce(0) { $0 + $1 * $1 }
+      }
+      XCTAssertEqual(squares.squareRoot(), 1, accuracy: 1e-4)
+    }
+    let randomPush = adversarialPush(
+      (0..<push.count).map { _ in rng.normal() }, width: width, batch: batch, epsilon: 1)
+    XCTAssertGreaterThan(divergence(push), 2 * divergence(randomPush))
+
+    let model = ManyToOne(
+      embedding: Embedding(vocabulary: 9, width: 4, rng: &rng), cell: .gru, hidden: 5, classes: 2,
+      bidirectional: true, pooling: .max, rng: &rng)
+    let sequences = [[1, 2, 3, 4], [5, 6], [7]]
+    let labels = [0, 1, 1]
+    func gradients(_ body: () -> Void) -> [Float] {
+      for parameter in model.parameters() { parameter.variable.zeroGradient() }
+      body()
+      return model.parameters().flatMap {
+        $0.variable.gradient ?? [Float](repeating: 0, count: $0.variable.value.count)
+      }
+    }
+    var unused = SeededGenerator(seed: 0)
+    let clean = gradients { model.loss(sequences, labels: labels, rng: &unused).backward() }
+    let tiny = gradients {
+      _ = model.backwardWithAdversary(sequences, epsilon: 0, virtualEpsilon: 1e-4, rng: &unused) {
+        softmaxCrossEntropy($0, targets: labels)
+      }
+    }
+    for (a, b) in zip(tiny, clean) { XCTAssertEqual(a, b, accuracy: 1e-3 + 1e-3 * abs(b)) }
+    let virtual = gradients {
+      _ = model.backwardWithAdversary(sequences, epsilon: 0, virtualEpsilon: 2, rng: &unused) {
+        softmaxCrossEntropy($0, targets: labels)
+      }
+    }
+    XCTAssertGreaterThan(zip(virtual, clean).map { abs($0 - $1) }.max() ?? 0, 1e-3)
+  }
+
   /// Adversarial training reads each batch twice: the push has norm epsilon over each
   /// sequence's real steps (none on padding), the pushed reading's loss is higher, and
   /// both readings' gradients reach the parameters.

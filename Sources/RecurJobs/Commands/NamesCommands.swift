@@ -230,6 +230,7 @@ public struct TrainNamesCommand {
       "parameters": String(model.parameterCount), "tune_vectors": String(options.tuneVectors),
     ]
     if options.adversarialEpsilon > 0 { card.training?["adversarial_epsilon"] = String(options.adversarialEpsilon) }
+    if options.mentionSwaps > 0 { card.training?["mention_swaps"] = String(options.mentionSwaps) }
     var partialNotes: [String] = []
     let types = NamesData.types(sources.flatMap(\.sentences))
     for source in sources {

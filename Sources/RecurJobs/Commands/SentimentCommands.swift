@@ -303,6 +303,9 @@ public struct TrainSentimentCommand {
     }
     if options.spellingBuckets > 0 { settings["unknown_rate"] = String(options.unknownRate) }
     if options.adversarialEpsilon > 0 { settings["adversarial_epsilon"] = String(options.adversarialEpsilon) }
+    if options.virtualAdversarialEpsilon > 0 {
+      settings["virtual_adversarial_epsilon"] = String(options.virtualAdversarialEpsilon)
+    }
     for (index, teacher) in teacherModels.enumerated() {
       settings["teacher \(index + 1)"] = teacher.card.command
       settings["teacher \(index + 1) weights_sha256"] = teacher.card.files?.values.sorted().joined(separator: ",") ?? ""

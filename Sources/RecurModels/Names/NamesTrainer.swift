@@ -48,6 +48,9 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   /// this far (L2 over each sentence) the way that raises its loss most, and that loss is
   /// learned too (`ManyToMany.backwardWithAdversary`; 0: no second reading).
   public var adversarialEpsilon: Float = 0
+  /// The share of training sentences shown with each name replaced by another name of the
+  /// same type from the same source (`MentionSwaps`; drawn afresh every epoch; 0: none).
+  public var mentionSwaps: Float = 0
 
   public init() {}
 }
@@ -175,7 +178,9 @@ public struct NamesTrainer {
     var allowed: [[UInt64]] = []
     var ranges: [(range: Range<Int>, weight: Double)] = []
     var headOf: [Int] = []
-    for source in sources {
+    var sourceOf: [Int] = []
+    for (number, source) in sources.enumerated() {
+      sourceOf += Array(repeating: number, count: source.sentences.count)
       headOf += Array(repeating: headNames.firstIndex(of: source.head) ?? 0, count: source.sentences.count)
       let hidden = Self.partialTypes(of: source, modelTypes: types)
       let masks = HiddenNameMasks(tags: tags, hidden: hidden, tagIndex: tagIndex, anywhere: options.partialAnywhere)
@@ -192,6 +197,7 @@ public struct NamesTrainer {
       }
     }
     let anyPartial = allowed.contains { !$0.isEmpty }
+    let swaps = options.mentionSwaps > 0 ? MentionSwaps(sources: sources) : nil
     let parameters = network.parameters()
     progress(
       .started(
@@ -219,10 +225,22 @@ public struct NamesTrainer {
       if headNames.count > 1 { rng.shuffle(&batches) }
       var window = ProgressWindow(every: 50)
       for (number, batch) in batches.enumerated() {
+        var batchSentences = batch.map { sentences[$0] }
+        var batchGold = batch.map { gold[$0] }
+        var batchAllowed = anyPartial ? batch.map { allowed[$0] } : nil
+        if let swaps {
+          for (row, index) in batch.enumerated() where rng.nextUnit() < options.mentionSwaps {
+            let swapped = swaps.swapped(
+              batchSentences[row], allowed: allowed[index], source: sourceOf[index], tagIndex: tagIndex, rng: &rng)
+            batchSentences[row] = swapped.sentence
+            batchGold[row] = swapped.sentence.tags.map { tagIndex[$0] ?? 0 }
+            batchAllowed?[row] = swapped.allowed
+          }
+        }
         var input = model.input(
-          batch.map { index in
+          batchSentences.map { sentence in
             let draw = rng.nextUnit()
-            let tokens = sentences[index].tokens
+            let tokens = sentence.tokens
             if draw < options.caseVariants / 2 { return tokens.map { $0.lowercased() } }
             if draw < options.caseVariants { return tokens.map { $0.uppercased() } }
             return tokens
@@ -234,8 +252,6 @@ public struct NamesTrainer {
             }
           }
         }
-        let batchGold = batch.map { gold[$0] }
-        let batchAllowed = anyPartial ? batch.map { allowed[$0] } : nil
         let loss: Float
         if options.adversarialEpsilon > 0 {
           loss =
@@ -252,7 +268,7 @@ public struct NamesTrainer {
         optimizer.update(parameters)
         average?.update(parameters)
         if let report = window.add(
-          loss: Double(loss), tokens: batch.reduce(0) { $0 + sentences[$1].tokens.count },
+          loss: Double(loss), tokens: batchSentences.reduce(0) { $0 + $1.tokens.count },
           last: number == batches.count - 1)
         {
           progress(

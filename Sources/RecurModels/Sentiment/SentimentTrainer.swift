@@ -55,6 +55,10 @@ public struct SentimentTrainingOptions: Sendable, Equatable {
   /// this far (L2 over each text) the way that raises its loss most, and that loss is
   /// learned too (`ManyToOne.backwardWithAdversary`; 0: no second reading).
   public var adversarialEpsilon: Float = 0
+  /// Virtual adversarial training: each batch is also read with its word vectors pushed this
+  /// far the way that changes the output distribution most, and taught to keep the clean
+  /// reading's distribution there (`ManyToOne.backwardWithAdversary`; 0: off).
+  public var virtualAdversarialEpsilon: Float = 0
 
   public init() {}
 }
@@ -230,11 +234,12 @@ public struct SentimentTrainer {
             return { softTargetCrossEntropy($0, targets: batchTargets) }
           } ?? { [batchLabels = batch.map { labels[$0] }] in softmaxCrossEntropy($0, targets: batchLabels) }
         let loss: Float
-        if options.adversarialEpsilon > 0 {
+        if options.adversarialEpsilon > 0 || options.virtualAdversarialEpsilon > 0 {
           loss =
             network.backwardWithAdversary(
               batchSequences, features: batchFeatures, spellings: batchSpellings, head: heads[batch[0]],
-              epsilon: options.adversarialEpsilon, rng: &rng, loss: objective
+              epsilon: options.adversarialEpsilon, virtualEpsilon: options.virtualAdversarialEpsilon, rng: &rng,
+              loss: objective
             ).clean
         } else {
           let logits = network(

@@ -192,9 +192,15 @@ public final class ManyToOne: Layer {
   /// pushed vectors is back-propagated too. Parameters receive both gradients; the word
   /// ids, spellings and unknown words drawn for the batch are the same in both readings,
   /// dropout is drawn afresh. Returns the two losses.
+  ///
+  /// With `virtualEpsilon` above 0 the batch is also read with its word vectors pushed that
+  /// far the way that changes the network's output distribution most
+  /// (`virtualAdversarialPush`; no label needed), and the cross-entropy between the clean
+  /// reading's distribution (held fixed) and the pushed one's is back-propagated as well:
+  /// virtual adversarial training, which asks the output to stay put near each text.
   public func backwardWithAdversary(
     _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil, head: Int = 0,
-    epsilon: Float, rng: inout SeededGenerator, loss: (Variable) -> Variable
+    epsilon: Float, virtualEpsilon: Float = 0, rng: inout SeededGenerator, loss: (Variable) -> Variable
   ) -> (clean: Float, adversarial: Float) {
     let batch = SequenceBatch(lengths: sequences.map(\.count))
     guard batch.steps > 0 else {
@@ -206,10 +212,32 @@ public final class ManyToOne: Layer {
     let rest = featureCount > 0 ? batch.featureRows(features, width: featureCount) : nil
     let words = wordVectors(
       ids: ids, spelled: SpelledWords(spellings, batch: batch), training: true, rng: &rng)
-    return RecurNN.backwardWithAdversary(inputs: words, batch: batch, epsilon: epsilon, rng: &rng) { input, rng in
+    let reading = { (input: Variable, rng: inout SeededGenerator) -> Variable in
       let encoded = self.encode(words: input, rest: rest, batch: batch, training: true, rng: &rng)
-      return loss(self.head(head)(self.dropout(self.pool(encoded, batch: batch), training: true, rng: &rng)))
+      return self.head(head)(self.dropout(self.pool(encoded, batch: batch), training: true, rng: &rng))
     }
+    guard virtualEpsilon > 0 else {
+      return RecurNN.backwardWithAdversary(inputs: words, batch: batch, epsilon: epsilon, rng: &rng) { input, rng in
+        loss(reading(input, &rng))
+      }
+    }
+    let target = softmax(withoutGradients { reading(words, &rng) }.value).data
+    let push = virtualAdversarialPush(
+      inputs: words, batch: batch, target: target, epsilon: virtualEpsilon, xi: virtualEpsilon / 50,
+      parameters: parameters(), rng: &rng, reading: reading)
+    var losses: (clean: Float, adversarial: Float)
+    if epsilon > 0 {
+      losses = RecurNN.backwardWithAdversary(inputs: words, batch: batch, epsilon: epsilon, rng: &rng) {
+        input, rng in loss(reading(input, &rng))
+      }
+    } else {
+      let clean = loss(reading(words, &rng))
+      clean.backward()
+      losses = (clean.value.data[0], clean.value.data[0])
+    }
+    let pushed = add(words, Variable(Tensor(shape: words.shape, data: push)))
+    softTargetCrossEntropy(reading(pushed, &rng), targets: target).backward()
+    return losses
   }
 
   /// Each row's table vector plus its spelling vector, with gradients; when training, a

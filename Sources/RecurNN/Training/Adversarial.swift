@@ -39,3 +39,32 @@ func backwardWithAdversary(
   adversarial.backward()
   return (clean.value.data[0], adversarial.value.data[0])
 }
+
+/// The push of virtual adversarial training (Miyato, Maeda, Koyama and Ishii 2018; for text,
+/// Miyato, Dai and Goodfellow 2017): the direction in which a small change of the inputs
+/// moves the network's output distribution away from `target` (its reading of the clean
+/// inputs) most, found by one power iteration — a random direction of length `xi` a
+/// sequence, the gradient for it of the cross-entropy between `target` and the logits
+/// `reading` returns for the nudged inputs — and scaled to `epsilon` a sequence like
+/// `adversarialPush`. Needs no label. The parameters' gradients are as they were before the
+/// call (the iteration's own gradients are dropped).
+func virtualAdversarialPush(
+  inputs: Variable, batch: SequenceBatch, target: [Float], epsilon: Float, xi: Float, parameters: [Parameter],
+  rng: inout SeededGenerator, reading: (Variable, inout SeededGenerator) -> Variable
+) -> [Float] {
+  let random = (0..<inputs.value.count).map { _ in rng.normal() }
+  let nudge = Variable(
+    Tensor(shape: inputs.shape, data: adversarialPush(random, width: inputs.columns, batch: batch, epsilon: xi)),
+    requiresGradient: true)
+  let kept = parameters.map { parameter -> [Float]? in
+    let gradient = parameter.variable.gradient
+    parameter.variable.gradient = nil
+    return gradient
+  }
+  softTargetCrossEntropy(reading(add(inputs, nudge), &rng), targets: target).backward()
+  for (parameter, gradient) in zip(parameters, kept) {
+    parameter.variable.zeroGradient()
+    parameter.variable.gradient = gradient
+  }
+  return adversarialPush(nudge.gradient ?? [], width: inputs.columns, batch: batch, epsilon: epsilon)
+}
