@@ -461,6 +461,13 @@ struct TrainNames: ParsableCommand {
 
   @Option(
     help: """
+      The share of training sentences shown with their names in lower case and the other \
+      words as written (drawn afresh every epoch).
+      """)
+  var lowerCaseNames: Float = 0
+
+  @Option(
+    help: """
       Passes of language-model pretraining before the tagged epochs: the encoder learns to \
       tell each word's neighbours in the tagged sentences and in --pretrain-text (0: none).
       """)
@@ -526,6 +533,8 @@ struct TrainNames: ParsableCommand {
     options.adversarialEpsilon = adversarial
     guard (0...1).contains(swapNames) else { throw ValidationError("--swap-names must be in [0, 1]") }
     options.mentionSwaps = swapNames
+    guard (0...1).contains(lowerCaseNames) else { throw ValidationError("--lower-case-names must be in [0, 1]") }
+    options.lowerCaseNames = lowerCaseNames
     guard pretrainedWords >= 0 else { throw ValidationError("--pretrained-words must be 0 or more") }
     options.pretrainedWords = pretrainedWords
     options.partialAnywhere = partialAnywhere

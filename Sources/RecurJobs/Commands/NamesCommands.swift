@@ -231,6 +231,7 @@ public struct TrainNamesCommand {
     ]
     if options.adversarialEpsilon > 0 { card.training?["adversarial_epsilon"] = String(options.adversarialEpsilon) }
     if options.mentionSwaps > 0 { card.training?["mention_swaps"] = String(options.mentionSwaps) }
+    if options.lowerCaseNames > 0 { card.training?["lower_case_names"] = String(options.lowerCaseNames) }
     var partialNotes: [String] = []
     let types = NamesData.types(sources.flatMap(\.sentences))
     for source in sources {

@@ -51,6 +51,10 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   /// The share of training sentences shown with each name replaced by another name of the
   /// same type from the same source (`MentionSwaps`; drawn afresh every epoch; 0: none).
   public var mentionSwaps: Float = 0
+  /// The share of training sentences shown with their names' tokens lower-cased and the
+  /// rest as written (drawn afresh every epoch), so a name written in lower case amid
+  /// capitals — common in comments and posts — is still found.
+  public var lowerCaseNames: Float = 0
 
   public init() {}
 }
@@ -235,6 +239,13 @@ public struct NamesTrainer {
             batchSentences[row] = swapped.sentence
             batchGold[row] = swapped.sentence.tags.map { tagIndex[$0] ?? 0 }
             batchAllowed?[row] = swapped.allowed
+          }
+        }
+        if options.lowerCaseNames > 0 {
+          for row in batchSentences.indices where rng.nextUnit() < options.lowerCaseNames {
+            for (position, tag) in batchSentences[row].tags.enumerated() where tag != "O" {
+              batchSentences[row].tokens[position] = batchSentences[row].tokens[position].lowercased()
+            }
           }
         }
         var input = model.input(
