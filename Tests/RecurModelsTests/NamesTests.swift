@@ -232,8 +232,9 @@ final class NamesTests: XCTestCase {
     return (vectors, options)
   }
 
-  func trainToy(seed: UInt64 = 2) throws -> NamesModel {
-    let (vectors, options) = toySetup(seed: seed)
+  func trainToy(seed: UInt64 = 2, _ adjust: (inout NamesTrainingOptions) -> Void = { _ in }) throws -> NamesModel {
+    var (vectors, options) = toySetup(seed: seed)
+    adjust(&options)
     return NamesTrainer(options: options).train(
       sentences: toySentences(160, seed: 3), dev: toySentences(20, seed: 4), vectors: vectors,
       lists: NameLists(first: ["ANNA", "BRUNO"], last: ["SMITH"])
@@ -300,12 +301,7 @@ final class NamesTests: XCTestCase {
 
   /// Adversarial training learns the toy task too, and what it learns differs.
   func testAdversarialTrainingLearnsTheToyTask() throws {
-    var (vectors, options) = toySetup(seed: 2)
-    options.adversarialEpsilon = 1
-    let model = NamesTrainer(options: options).train(
-      sentences: toySentences(160, seed: 3), dev: toySentences(20, seed: 4), vectors: vectors,
-      lists: NameLists(first: ["ANNA", "BRUNO"], last: ["SMITH"])
-    ) { _ in }.model
+    let model = try trainToy { $0.adversarialEpsilon = 1 }
     XCTAssertGreaterThan(NamesTrainer.evaluate(model, on: toySentences(30, seed: 9)).overall.f1, 0.95)
     let plain = try trainToy()
     XCTAssertNotEqual(
@@ -355,12 +351,20 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(sentence, web.sentences[0])
     XCTAssertEqual(masks, [1 << UInt64(index["B-PER"]!), 1, hiddenPlace])
 
-    var (vectors, options) = toySetup(seed: 2)
-    options.mentionSwaps = 0.5
-    let model = NamesTrainer(options: options).train(
-      sentences: toySentences(160, seed: 3), dev: toySentences(20, seed: 4), vectors: vectors,
-      lists: NameLists(first: ["ANNA", "BRUNO"], last: ["SMITH"])
-    ) { _ in }.model
+    let model = try trainToy { $0.mentionSwaps = 0.5 }
+    XCTAssertGreaterThan(NamesTrainer.evaluate(model, on: toySentences(30, seed: 9)).overall.f1, 0.95)
+  }
+
+  /// A sentence shown with its names in lower case keeps every other token as written and
+  /// every tag; a toy tagger trained with such sentences still learns the task.
+  func testNamesCanBeShownInLowerCaseAmidWordsAsWritten() throws {
+    let sentence = TaggedSentence(
+      tokens: ["Then", "Anna", "McKay", "met", "IBM", "in", "Oslo", "."],
+      tags: ["O", "B-PER", "I-PER", "O", "B-ORG", "O", "B-LOC", "O"])
+    XCTAssertEqual(
+      NamesTrainer.lowerCasingNames(sentence),
+      TaggedSentence(tokens: ["Then", "anna", "mckay", "met", "ibm", "in", "oslo", "."], tags: sentence.tags))
+    let model = try trainToy { $0.lowerCaseNames = 0.3 }
     XCTAssertGreaterThan(NamesTrainer.evaluate(model, on: toySentences(30, seed: 9)).overall.f1, 0.95)
   }
 

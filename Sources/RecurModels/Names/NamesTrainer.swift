@@ -243,9 +243,7 @@ public struct NamesTrainer {
         }
         if options.lowerCaseNames > 0 {
           for row in batchSentences.indices where rng.nextUnit() < options.lowerCaseNames {
-            for (position, tag) in batchSentences[row].tags.enumerated() where tag != "O" {
-              batchSentences[row].tokens[position] = batchSentences[row].tokens[position].lowercased()
-            }
+            batchSentences[row] = Self.lowerCasingNames(batchSentences[row])
           }
         }
         var input = model.input(
@@ -353,6 +351,12 @@ public struct NamesTrainer {
         network.neighbourWordLoss(model.input(batch.map { sentences[rows[$0]] }), objective: objective, rng: &rng)
       },
       progress: { progress(.pretraining(epoch: $0, batch: $1, batches: $2, loss: $3, tokensPerSecond: $4)) })
+  }
+
+  /// `sentence` with its names' tokens in lower case and every other token as written.
+  static func lowerCasingNames(_ sentence: TaggedSentence) -> TaggedSentence {
+    TaggedSentence(
+      tokens: zip(sentence.tokens, sentence.tags).map { $1 == "O" ? $0 : $0.lowercased() }, tags: sentence.tags)
   }
 
   /// The model types a source's `O` may hide: those it names as such and those it never uses.
