@@ -197,7 +197,8 @@ public final class ManyToOne: Layer {
   /// far the way that changes the network's output distribution most
   /// (`virtualAdversarialPush`; no label needed), and the cross-entropy between the clean
   /// reading's distribution (held fixed) and the pushed one's is back-propagated as well:
-  /// virtual adversarial training, which asks the output to stay put near each text.
+  /// virtual adversarial training, which asks the output to stay put near each text. With
+  /// `epsilon` 0 beside it, the labelled loss is read once, from the clean vectors.
   public func backwardWithAdversary(
     _ sequences: [[Int]], features: [[[Float]]]? = nil, spellings: [[Int: [Int32]]]? = nil, head: Int = 0,
     epsilon: Float, virtualEpsilon: Float = 0, rng: inout SeededGenerator, loss: (Variable) -> Variable
