@@ -118,6 +118,21 @@ final class EngineBehaviourTests: XCTestCase {
     }
   }
 
+  /// A small max-pooled GRU classifier and a batch of three labelled sequences for it.
+  func smallClassifier(rng: inout SeededGenerator) -> (model: ManyToOne, sequences: [[Int]], labels: [Int]) {
+    let model = ManyToOne(
+      embedding: Embedding(vocabulary: 9, width: 4, rng: &rng), cell: .gru, hidden: 5, classes: 2,
+      bidirectional: true, pooling: .max, rng: &rng)
+    return (model, [[1, 2, 3, 4], [5, 6], [7]], [0, 1, 1])
+  }
+
+  /// Every parameter's gradient after `body` alone (zeros where none arrived).
+  func gradients(_ parameters: [Parameter], _ body: () -> Void) -> [Float] {
+    for parameter in parameters { parameter.variable.zeroGradient() }
+    body()
+    return parameters.flatMap { $0.variable.gradient ?? [Float](repeating: 0, count: $0.variable.value.count) }
+  }
+
   /// A small CRF tagger over words, characters and two features, and a batch of two
   /// sentences for it (the second a one-token sentence).
   func smallTagger(cell: CellKind, rng: inout SeededGenerator) -> (model: ManyToMany, input: ManyToMany.Input) {
@@ -266,27 +281,16 @@ final class EngineBehaviourTests: XCTestCase {
       (0..<push.count).map { _ in rng.normal() }, width: width, batch: batch, epsilon: 1)
     XCTAssertGreaterThan(divergence(push), 2 * divergence(randomPush))
 
-    let model = ManyToOne(
-      embedding: Embedding(vocabulary: 9, width: 4, rng: &rng), cell: .gru, hidden: 5, classes: 2,
-      bidirectional: true, pooling: .max, rng: &rng)
-    let sequences = [[1, 2, 3, 4], [5, 6], [7]]
-    let labels = [0, 1, 1]
-    func gradients(_ body: () -> Void) -> [Float] {
-      for parameter in model.parameters() { parameter.variable.zeroGradient() }
-      body()
-      return model.parameters().flatMap {
-        $0.variable.gradient ?? [Float](repeating: 0, count: $0.variable.value.count)
-      }
-    }
+    let (model, sequences, labels) = smallClassifier(rng: &rng)
     var unused = SeededGenerator(seed: 0)
-    let clean = gradients { model.loss(sequences, labels: labels, rng: &unused).backward() }
-    let tiny = gradients {
+    let clean = gradients(model.parameters()) { model.loss(sequences, labels: labels, rng: &unused).backward() }
+    let tiny = gradients(model.parameters()) {
       _ = model.backwardWithAdversary(sequences, epsilon: 0, virtualEpsilon: 1e-4, rng: &unused) {
         softmaxCrossEntropy($0, targets: labels)
       }
     }
     for (a, b) in zip(tiny, clean) { XCTAssertEqual(a, b, accuracy: 1e-3 + 1e-3 * abs(b)) }
-    let virtual = gradients {
+    let virtual = gradients(model.parameters()) {
       _ = model.backwardWithAdversary(sequences, epsilon: 0, virtualEpsilon: 2, rng: &unused) {
         softmaxCrossEntropy($0, targets: labels)
       }
@@ -309,17 +313,7 @@ final class EngineBehaviourTests: XCTestCase {
       [Float](repeating: 0, count: 12))
 
     var rng = SeededGenerator(seed: 3)
-    let model = ManyToOne(
-      embedding: Embedding(vocabulary: 9, width: 4, rng: &rng), cell: .gru, hidden: 5, classes: 2,
-      bidirectional: true, pooling: .max, rng: &rng)
-    let sequences = [[1, 2, 3, 4], [5, 6], [7]]
-    let labels = [0, 1, 1]
-    // Every parameter's gradient after `body` alone (zeros where none arrived).
-    func gradients(_ parameters: [Parameter], _ body: () -> Void) -> [Float] {
-      for parameter in parameters { parameter.variable.zeroGradient() }
-      body()
-      return parameters.flatMap { $0.variable.gradient ?? [Float](repeating: 0, count: $0.variable.value.count) }
-    }
+    let (model, sequences, labels) = smallClassifier(rng: &rng)
     var unused = SeededGenerator(seed: 0)
     let clean = gradients(model.parameters()) { model.loss(sequences, labels: labels, rng: &unused).backward() }
     var losses: (clean: Float, adversarial: Float) = (0, 0)

@@ -178,7 +178,8 @@ public struct NamesTrainer {
 
     let singletons =
       options.singletonUnknown > 0 ? Set(counts.filter { $0.value == 1 }.map { words.id($0.key) }) : []
-    let gold = sentences.map { $0.tags.map { tagIndex[$0] ?? 0 } }
+    func tagIDs(_ tags: [String]) -> [Int] { tags.map { tagIndex[$0] ?? 0 } }
+    let gold = sentences.map { tagIDs($0.tags) }
     var allowed: [[UInt64]] = []
     var ranges: [(range: Range<Int>, weight: Double)] = []
     var headOf: [Int] = []
@@ -237,7 +238,7 @@ public struct NamesTrainer {
             let swapped = swaps.swapped(
               batchSentences[row], allowed: allowed[index], source: sourceOf[index], tagIndex: tagIndex, rng: &rng)
             batchSentences[row] = swapped.sentence
-            batchGold[row] = swapped.sentence.tags.map { tagIndex[$0] ?? 0 }
+            batchGold[row] = tagIDs(swapped.sentence.tags)
             batchAllowed?[row] = swapped.allowed
           }
         }

@@ -217,17 +217,17 @@ public final class ManyToOne: Layer {
       let encoded = self.encode(words: input, rest: rest, batch: batch, training: true, rng: &rng)
       return self.head(head)(self.dropout(self.pool(encoded, batch: batch), training: true, rng: &rng))
     }
-    guard virtualEpsilon > 0 else {
-      return RecurNN.backwardWithAdversary(inputs: words, batch: batch, epsilon: epsilon, rng: &rng) { input, rng in
-        loss(reading(input, &rng))
-      }
+    // The virtual push is found first, while the parameters hold no gradient of this batch.
+    var virtual: (target: [Float], push: [Float])?
+    if virtualEpsilon > 0 {
+      let target = softmax(withoutGradients { reading(words, &rng) }.value).data
+      let push = virtualAdversarialPush(
+        inputs: words, batch: batch, target: target, epsilon: virtualEpsilon, xi: virtualEpsilon / 50,
+        parameters: parameters(), rng: &rng, reading: reading)
+      virtual = (target, push)
     }
-    let target = softmax(withoutGradients { reading(words, &rng) }.value).data
-    let push = virtualAdversarialPush(
-      inputs: words, batch: batch, target: target, epsilon: virtualEpsilon, xi: virtualEpsilon / 50,
-      parameters: parameters(), rng: &rng, reading: reading)
-    var losses: (clean: Float, adversarial: Float)
-    if epsilon > 0 {
+    let losses: (clean: Float, adversarial: Float)
+    if epsilon > 0 || virtual == nil {
       losses = RecurNN.backwardWithAdversary(inputs: words, batch: batch, epsilon: epsilon, rng: &rng) {
         input, rng in loss(reading(input, &rng))
       }
@@ -236,8 +236,10 @@ public final class ManyToOne: Layer {
       clean.backward()
       losses = (clean.value.data[0], clean.value.data[0])
     }
-    let pushed = add(words, Variable(Tensor(shape: words.shape, data: push)))
-    softTargetCrossEntropy(reading(pushed, &rng), targets: target).backward()
+    if let (target, push) = virtual {
+      let pushed = add(words, Variable(Tensor(shape: words.shape, data: push)))
+      softTargetCrossEntropy(reading(pushed, &rng), targets: target).backward()
+    }
     return losses
   }
 
