@@ -29,7 +29,10 @@ struct TrainSentiment: ParsableCommand {
       --mix FILE names the training sources, one a line: `file weight dev`, the file relative \
       to --data, the weight the number of times an epoch its rows are used (0.25: a fresh \
       quarter each epoch), dev `hold-out SHARE` (that share of the rows held out as its dev \
-      set, seed 13), a dev file, or `-`; then optionally `pages=TYPE,…` (the file is a \
+      set, seed 13), a dev file, or `-`; then optionally `negate=W` (a polarity file's rows \
+      of up to 15 tokens with one is/was/are/were, no negation, no comma or turn after it, \
+      also trained W times an epoch with `not` after that verb and the other label), \
+      `pages=TYPE,…` (the file is a \
       WCXB-layout index.tsv: the prose sentences of those page types' reference texts) and \
       `as subjective|objective` (every row an opinion example with that label; a CoNLL-style \
       names file gives its sentences). --train files are added with weight 1; one with no \

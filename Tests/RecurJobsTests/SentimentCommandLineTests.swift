@@ -174,10 +174,15 @@ final class SentimentCommandLineTests: XCTestCase {
     let plain = try RecurCLI.run(["label", "--model", path("mixed"), "--text", "The cast was lovely."])
     XCTAssertTrue(plain.out.contains("(opinion 0.") || plain.out.contains("(opinion 1."), plain.out)
 
-    // Leaving a source out trains without it and reports its dev score apart.
+    // Leaving a source out trains without it and reports its dev score apart; `negate=`
+    // trains a source's negated copies beside it.
+    try "train/train.tsv 1.5 dev/dev.tsv negate=0.5\nsubj/all.tsv 3 hold-out 0.25\n".write(
+      to: folder.appendingPathComponent("mix.txt"), createFolder: false)
     let left = try train(["--out", path("left"), "--leave-out", "subj/all.tsv", "--pretrained-words", "0"])
     XCTAssertEqual(left.status, 0, left.err)
     XCTAssertTrue(left.err.contains("left out of training"), left.err)
+    // Rows with one `was` (the filler word is not `was` either time) are copied.
+    XCTAssertTrue(left.err.contains("train/train.tsv negated: 80 rows, weight 0.5"), left.err)
     let leftCard =
       try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("left/card.json")))
       as! [String: Any]
@@ -194,6 +199,10 @@ final class SentimentCommandLineTests: XCTestCase {
       ("train/train.tsv 1 - pages= as objective\n", "mix.txt:1"),
       ("train/train.tsv 1 - pages=documentation as objective\n", "no page of type documentation"),
       ("missing/file.tsv 1 -\n", "missing/file.tsv"),
+      ("train/train.tsv 1 - negate=0\n", "mix.txt:1"),
+      ("train/train.tsv 1 - negate=often\n", "mix.txt:1"),
+      ("train/train.tsv 1 - negate=1 as objective\n", "mix.txt:1"),
+      ("train/train.tsv 0 dev/dev.tsv negate=1\n", "mix.txt:1"),
     ] {
       try text.write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
       let refused = try train(["--out", path("bad")])

@@ -75,6 +75,8 @@ public struct TrainSentimentCommand {
     var devSets: [DevSet] = []
     var notes: [String] = []
     var holdOuts: [String: Double] = [:]
+    // Sources whose negated copies train too (`negate=`): their index and the copies' weight.
+    var negations: [(source: Int, weight: Double)] = []
     do {
       let devFolders = Set(dev.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardized.path })
       for path in train {
@@ -121,6 +123,7 @@ public struct TrainSentimentCommand {
                 selects: !left))
           }
           if source.weight > 0 && !left {
+            if let weight = source.negatedWeight { negations.append((sources.count, weight)) }
             sources.append(
               TrainingSource(name: shortName(path) + relabelled, examples: training, weight: source.weight))
           } else if left {
@@ -142,14 +145,24 @@ public struct TrainSentimentCommand {
     devSets.removeAll { $0.examples.isEmpty }
     let devTexts = Set(devSets.flatMap { $0.examples.map { $0.text.lowercased() } })
     let tokenizer = Tokenizer()
+    var dropped = [Int](repeating: 0, count: sources.count)
     for index in sources.indices {
       let before = sources[index].examples.count
       sources[index].examples.removeAll { devTexts.contains($0.text.lowercased()) }
+      dropped[index] = before - sources[index].examples.count
+    }
+    // Negated copies of the rows left, so no dev row is copied either.
+    for (index, weight) in negations {
+      let copies = sources[index].examples.compactMap { SentimentNegation.negated($0, tokenizer: tokenizer) }
+      sources.append(TrainingSource(name: sources[index].name + " negated", examples: copies, weight: weight))
+      dropped.append(0)
+    }
+    for index in sources.indices {
       let examples = sources[index].examples
       let weight = sources[index].weight
       let tokens = examples.reduce(0) { $0 + min(options.maxTrainingTokens, tokenizer.tokenize($1.text).count) }
       var note = "\(sources[index].name): \(examples.count) rows"
-      if before > examples.count { note += " (\(before - examples.count) dropped: the text is also a dev row)" }
+      if dropped[index] > 0 { note += " (\(dropped[index]) dropped: the text is also a dev row)" }
       note += String(
         format: ", weight %g: about %.0f rows and %.0f tokens an epoch", weight, Double(examples.count) * weight,
         Double(tokens) * weight)

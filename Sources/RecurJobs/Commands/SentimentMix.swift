@@ -21,6 +21,9 @@ import RecurModels
 ///   with that label, whatever the file's own labels say: review sentences as opinion,
 ///   news or encyclopedia sentences as fact. Such a file may also be a CoNLL-style names
 ///   file (`token<TAB>tag`), whose sentences of at least five tokens are read.
+/// - **negate=W** (optional, polarity sources only): the source's short rows that one `not`
+///   after their copula turns around (`SentimentNegation`) are also trained on so negated,
+///   with the other label, W times an epoch.
 /// - **pages=TYPE,…** (optional, before `as`): the file is the `index.tsv` of a folder in
 ///   the WCXB layout, and the prose sentences of the reference main texts of the pages of
 ///   those types are the rows (`SentimentData.pageSentences`); it needs `as`.
@@ -39,6 +42,8 @@ public struct SentimentMix: Sendable, Equatable {
     public var opinionLabel: Int?
     /// The page types whose sentences are read, for a WCXB-layout `index.tsv` (`pages=`).
     public var pageTypes: [String]? = nil
+    /// The weight of the rows' negated copies (`negate=`), if any.
+    public var negatedWeight: Double? = nil
     /// The mix file's line, for messages.
     public var line: Int
   }
@@ -66,6 +71,18 @@ public struct SentimentMix: Sendable, Equatable {
             .usage, "`as` takes subjective or objective, found '\(fields[fields.count - 1])'", location: location)
         }
         fields.removeLast(2)
+      }
+      var negatedWeight: Double?
+      if let last = fields.last, last.hasPrefix("negate=") {
+        guard let weight = Double(last.dropFirst("negate=".count)), weight.isFinite, weight > 0, weight <= 100 else {
+          throw RecurError(
+            .usage, "`\(last)`: the negated copies' weight is a number above 0 and up to 100", location: location)
+        }
+        guard opinionLabel == nil else {
+          throw RecurError(.usage, "`negate=` copies polarity rows: it does not go with `as`", location: location)
+        }
+        negatedWeight = weight
+        fields.removeLast()
       }
       var pageTypes: [String]?
       if let last = fields.last, last.hasPrefix("pages=") {
@@ -106,12 +123,18 @@ public struct SentimentMix: Sendable, Equatable {
       }) {
         throw RecurError(.usage, "'\(fields[0])' is listed twice: give it one line and a weight", location: location)
       }
+      if weight == 0, negatedWeight != nil {
+        throw RecurError(
+          .usage, "'\(fields[0])' has weight 0: its rows are not trained on, so neither are their negated copies",
+          location: location)
+      }
       if weight == 0, dev == .none {
         throw RecurError(.usage, "'\(fields[0])' has weight 0 and no dev set: it would not be used", location: location)
       }
       sources.append(
         Source(
-          file: fields[0], weight: weight, dev: dev, opinionLabel: opinionLabel, pageTypes: pageTypes, line: index + 1))
+          file: fields[0], weight: weight, dev: dev, opinionLabel: opinionLabel, pageTypes: pageTypes,
+          negatedWeight: negatedWeight, line: index + 1))
     }
     guard sources.contains(where: { $0.weight > 0 }) else {
       throw RecurError(.usage, "the training mix names no source with a weight above 0", location: name)
