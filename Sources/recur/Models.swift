@@ -188,6 +188,14 @@ struct TrainSentiment: ParsableCommand {
       """)
   var virtualAdversarial: Float = 0
 
+  @Flag(
+    help: """
+      Weigh each polarity source's rows that hold a negation (not, no, never, n't, without, \
+      …) so that they are positive as often as the source's rows overall: the commoner class \
+      among them weighs less, and the negation tells the label no more than any word does.
+      """)
+  var balanceNegations = false
+
   @Option(help: "OpenBLAS threads.")
   var threads = 1
 
@@ -261,6 +269,7 @@ struct TrainSentiment: ParsableCommand {
     training.leaveOut = leaveOut
     training.devOut = devOut
     training.teachers = teacher
+    training.balanceNegations = balanceNegations
     let status = try training.run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }
   }

@@ -178,15 +178,20 @@ final class SentimentCommandLineTests: XCTestCase {
     // trains a source's negated copies beside it.
     try "train/train.tsv 1.5 dev/dev.tsv negate=0.5\nsubj/all.tsv 3 hold-out 0.25\n".write(
       to: folder.appendingPathComponent("mix.txt"), createFolder: false)
-    let left = try train(["--out", path("left"), "--leave-out", "subj/all.tsv", "--pretrained-words", "0"])
+    let left = try train([
+      "--out", path("left"), "--leave-out", "subj/all.tsv", "--pretrained-words", "0", "--balance-negations",
+    ])
     XCTAssertEqual(left.status, 0, left.err)
     XCTAssertTrue(left.err.contains("left out of training"), left.err)
     // Rows with one `was` (the filler word is not `was` either time) are copied.
-    XCTAssertTrue(left.err.contains("train/train.tsv negated: 80 rows, weight 0.5"), left.err)
+    // --balance-negations splits the copies (every one holds a negation) by class.
+    XCTAssertTrue(left.err.contains("train/train.tsv negated (positive rows with a negation): 30 rows"), left.err)
+    XCTAssertTrue(left.err.contains("train/train.tsv negated (negative rows with a negation): 50 rows"), left.err)
     let leftCard =
       try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("left/card.json")))
       as! [String: Any]
     XCTAssertEqual((leftCard["training"] as? [String: String])?["pretrained_words"], "0")
+    XCTAssertEqual((leftCard["training"] as? [String: String])?["balance_negations"], "true")
 
     // A mix that cannot be used is refused with its line.
     for (text, message) in [

@@ -50,6 +50,9 @@ public struct TrainSentimentCommand {
   /// Trained sentiment models whose mean probabilities the new one learns beside the labels
   /// (`options.distillation` of each target).
   public var teachers: [String] = []
+  /// Whether each polarity source's rows with a negation weigh so that they are positive as
+  /// often as the source's rows overall (`SentimentNegation.balanced`).
+  public var balanceNegations = false
 
   public static let holdOutSeed: UInt64 = 13
 
@@ -145,24 +148,26 @@ public struct TrainSentimentCommand {
     devSets.removeAll { $0.examples.isEmpty }
     let devTexts = Set(devSets.flatMap { $0.examples.map { $0.text.lowercased() } })
     let tokenizer = Tokenizer()
-    var dropped = [Int](repeating: 0, count: sources.count)
+    var dropped: [String: Int] = [:]
     for index in sources.indices {
       let before = sources[index].examples.count
       sources[index].examples.removeAll { devTexts.contains($0.text.lowercased()) }
-      dropped[index] = before - sources[index].examples.count
+      dropped[sources[index].name] = before - sources[index].examples.count
     }
     // Negated copies of the rows left, so no dev row is copied either.
     for (index, weight) in negations {
       let copies = sources[index].examples.compactMap { SentimentNegation.negated($0, tokenizer: tokenizer) }
       sources.append(TrainingSource(name: sources[index].name + " negated", examples: copies, weight: weight))
-      dropped.append(0)
     }
+    if balanceNegations { sources = sources.flatMap { SentimentNegation.balanced($0, tokenizer: tokenizer) } }
     for index in sources.indices {
       let examples = sources[index].examples
       let weight = sources[index].weight
       let tokens = examples.reduce(0) { $0 + min(options.maxTrainingTokens, tokenizer.tokenize($1.text).count) }
       var note = "\(sources[index].name): \(examples.count) rows"
-      if dropped[index] > 0 { note += " (\(dropped[index]) dropped: the text is also a dev row)" }
+      if let count = dropped[sources[index].name], count > 0 {
+        note += " (\(count) dropped: the text is also a dev row)"
+      }
       note += String(
         format: ", weight %g: about %.0f rows and %.0f tokens an epoch", weight, Double(examples.count) * weight,
         Double(tokens) * weight)
@@ -319,6 +324,7 @@ public struct TrainSentimentCommand {
     if options.virtualAdversarialEpsilon > 0 {
       settings["virtual_adversarial_epsilon"] = String(options.virtualAdversarialEpsilon)
     }
+    if balanceNegations { settings["balance_negations"] = "true" }
     for (index, teacher) in teacherModels.enumerated() {
       settings["teacher \(index + 1)"] = teacher.card.command
       settings["teacher \(index + 1) weights_sha256"] = teacher.card.files?.values.sorted().joined(separator: ",") ?? ""
