@@ -2,7 +2,7 @@
 # Both install the Debian/Ubuntu packages Recur builds against when missing.
 
 SWIFT        ?= swift
-SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev libopenblas-dev zlib1g-dev libsqlite3-dev libpq-dev pkg-config
+SYSTEM_DEPS  := libcurl4-openssl-dev libxml2-dev zlib1g-dev libsqlite3-dev libpq-dev pkg-config
 # The PostgreSQL server, for the tests of the PostgreSQL store (they start a throwaway one).
 TEST_DEPS    := postgresql
 CONFIG       ?= debug
@@ -39,13 +39,13 @@ release:
 	$(MAKE) build CONFIG=release
 
 # Tests build in release mode (with testing enabled): the network tests train small
-# models, about 8x faster optimised. One BLAS thread keeps small products quick.
+# models, about 8x faster optimised.
 TEST_FLAGS := -c release -Xswiftc -enable-testing
 
 test: deps
 	@$(MAKE) --no-print-directory deps SYSTEM_DEPS="$(TEST_DEPS)"
 	$(SWIFT) build $(TEST_FLAGS) --build-tests
-	OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
+	$(SWIFT) test $(TEST_FLAGS) --skip-build --disable-swift-testing
 
 # The whole suite under the thread sanitizer (the runner's fetch thread, parse workers and
 # label workers) and then the address sanitizer, each built in a folder of its own
@@ -60,7 +60,7 @@ test-sanitize: deps
 	  echo "== $$sanitizer sanitizer" && \
 	  $(SWIFT) build $(TEST_FLAGS) --build-tests --sanitize $$sanitizer --scratch-path .build/sanitize-$$sanitizer && \
 	  RECUR_SANITIZER=$$sanitizer TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" ASAN_OPTIONS="detect_leaks=0" \
-	  OPENBLAS_NUM_THREADS=1 $(SWIFT) test $(TEST_FLAGS) --skip-build --sanitize $$sanitizer \
+	  $(SWIFT) test $(TEST_FLAGS) --skip-build --sanitize $$sanitizer \
 	    --scratch-path .build/sanitize-$$sanitizer --disable-swift-testing \
 	    $(if $(SANITIZE_FILTER),--filter '$(SANITIZE_FILTER)') || exit 1; \
 	done

@@ -36,18 +36,13 @@ let package = Package(
       pkgConfig: "libcurl",
       providers: [.apt(["libcurl4-openssl-dev"])]
     ),
-    .systemLibrary(
-      name: "CBLAS",
-      pkgConfig: "openblas",
-      providers: [.apt(["libopenblas-dev"])]
-    ),
-    // The engine's own product and cell kernels, in C: compiled for AVX2 + FMA and for
-    // the baseline, chosen at run time (Swift code is built for the baseline only).
+    // The engine's own product and cell kernels, in C: compiled for AVX-512, for AVX2 + FMA
+    // and for the baseline, chosen at run time (Swift code is built for the baseline only).
     .target(name: "CRecurKernels"),
     // Model cards record each weights file's SHA-256, checked on load.
     .target(
       name: "RecurNN",
-      dependencies: ["CBLAS", "CRecurKernels", .product(name: "Crypto", package: "swift-crypto")]
+      dependencies: ["CRecurKernels", .product(name: "Crypto", package: "swift-crypto")]
     ),
     .systemLibrary(
       name: "CLibXML2",

@@ -142,8 +142,8 @@ KERNEL static void NAMED(rowBlock)(long rows, long start, long end, long k, cons
   }
 }
 
-KERNEL static void NAMED(gemm)(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c,
-                               long ldc, int accumulate) {
+KERNEL static void NAMED(gemmPart)(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                                   float *c, long ldc, int accumulate) {
   long full = n - n % LANES;
   if (m == 1) {
     // One row (a batch of one): eight vectors at a time keep eight independent chains.
@@ -171,6 +171,23 @@ KERNEL static void NAMED(gemm)(long m, long n, long k, const float *a, long lda,
     NAMED(tail)(m, n - full, k, a, lda, b + full, ldb, c + full, ldc, accumulate, padded);
     if (padded != stackPadded) free(padded);
   }
+}
+
+// A long k in parts of KC rows of B, each part's sums carried on from the last through C:
+// every element is still one chain over k in order (C holds the chain's exact value
+// between parts), and a part of B stays in cache while every row of A passes over it.
+#ifndef KC
+#define KC 256
+#endif
+
+KERNEL static void NAMED(gemm)(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c,
+                               long ldc, int accumulate) {
+  long start = 0;
+  do {
+    long part = k - start < KC ? k - start : KC;
+    NAMED(gemmPart)(m, n, part, a + start, lda, b + start * ldb, ldb, c, ldc, accumulate || start > 0);
+    start += part;
+  } while (start < k);
 }
 
 // One row against B packed by `packRows`: blocks of ROW_VECTORS vectors of columns, each

@@ -1,5 +1,6 @@
 #include "CRecurKernels.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,6 +121,62 @@ void CRecurKernels_gemm(long m, long n, long k, const float *a, long lda, const 
                         long ldc, int accumulate) {
   if (m <= 0 || n <= 0) return;
   DISPATCH(gemm, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+}
+
+// A transposed operand is copied into a buffer of the calling thread's own (one per
+// operand), kept and grown for the thread's life and freed when it ends.
+struct Scratch {
+  float *data;
+  long capacity;
+};
+
+static pthread_key_t scratchKeys[2];
+static pthread_once_t scratchKeysOnce = PTHREAD_ONCE_INIT;
+
+static void freeScratch(void *value) {
+  struct Scratch *scratch = value;
+  free(scratch->data);
+  free(scratch);
+}
+
+static void makeScratchKeys(void) {
+  if (pthread_key_create(&scratchKeys[0], freeScratch) || pthread_key_create(&scratchKeys[1], freeScratch)) abort();
+}
+
+static float *scratchBuffer(int operand, long count) {
+  pthread_once(&scratchKeysOnce, makeScratchKeys);
+  struct Scratch *scratch = pthread_getspecific(scratchKeys[operand]);
+  if (!scratch) {
+    scratch = calloc(1, sizeof *scratch);
+    if (!scratch || pthread_setspecific(scratchKeys[operand], scratch)) abort();
+  }
+  if (scratch->capacity < count) {
+    free(scratch->data);
+    scratch->data = malloc(sizeof(float) * count);
+    if (!scratch->data) abort();
+    scratch->capacity = count;
+  }
+  return scratch->data;
+}
+
+// `[rows, columns]` → `[columns, rows]`, in tiles of 16 × 16 so both sides stay in cache.
+static void transpose(long rows, long columns, const float *from, float *to) {
+  for (long top = 0; top < rows; top += 16) {
+    long bottom = top + 16 < rows ? top + 16 : rows;
+    for (long left = 0; left < columns; left += 16) {
+      long right = left + 16 < columns ? left + 16 : columns;
+      for (long i = top; i < bottom; i++) {
+        for (long j = left; j < right; j++) to[j * rows + i] = from[i * columns + j];
+      }
+    }
+  }
+}
+
+const float *CRecurKernels_transposed(long rows, long columns, const float *from, int operand) {
+  if (rows <= 0 || columns <= 0) return from;
+  float *copy = scratchBuffer(operand ? 1 : 0, rows * columns);
+  transpose(rows, columns, from, copy);
+  return copy;
 }
 
 #if defined(__x86_64__)

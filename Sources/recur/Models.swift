@@ -196,7 +196,7 @@ struct TrainSentiment: ParsableCommand {
       """)
   var balanceNegations = false
 
-  @Option(help: "OpenBLAS threads.")
+  @Option(help: "Threads for the large matrix products (the weights come out the same at every count).")
   var threads = 1
 
   mutating func run() throws {
@@ -210,7 +210,7 @@ struct TrainSentiment: ParsableCommand {
     guard (0..<1).contains(dropout), learningRate > 0 else {
       throw ValidationError("--dropout must be in [0, 1) and --learning-rate above 0")
     }
-    setBLASThreads(threads)
+    setProductThreads(threads)
     var options = SentimentTrainingOptions()
     options.cell = cell
     options.bidirectional = bidirectional
@@ -304,7 +304,6 @@ struct EvalSentiment: ParsableCommand {
   var json = false
 
   mutating func run() throws {
-    setBLASThreads(1)
     _ = try EvalSentimentCommand(
       data: data, model: model ?? defaultModelDirectory("sentiment"), json: json, heldOut: heldOut
     ).run(write: Console.out)
@@ -350,7 +349,6 @@ struct Label: ParsableCommand {
   var json = false
 
   mutating func run() throws {
-    setBLASThreads(1)
     var names = namesModel
     if names == nil && !noNames {
       let folder = defaultModelDirectory("names")
@@ -506,7 +504,7 @@ struct TrainNames: ParsableCommand {
       """)
   var members = 1
 
-  @Option(help: "OpenBLAS threads.")
+  @Option(help: "Threads for the large matrix products (the weights come out the same at every count).")
   var threads = 1
 
   mutating func run() throws {
@@ -523,7 +521,7 @@ struct TrainNames: ParsableCommand {
       throw ValidationError(
         "--epochs, --hidden, --char-hidden, --batch-size and --threads must be at least 1, --learning-rate above 0")
     }
-    setBLASThreads(threads)
+    setProductThreads(threads)
     var options = NamesTrainingOptions()
     options.cell = cell
     options.hidden = hidden
@@ -607,7 +605,6 @@ struct EvalNames: ParsableCommand {
   var predictions: String?
 
   mutating func run() throws {
-    setBLASThreads(1)
     _ = try EvalNamesCommand(
       data: data, mix: mix, model: model ?? defaultModelDirectory("names"), json: json, predictions: predictions
     ).run(write: Console.out)
@@ -728,8 +725,6 @@ struct TrainExtract: ParsableCommand {
     trainer.reading = reading
     trainer.taggerHidden = taggerHidden
     trainer.taggerEpochs = taggerEpochs
-    // One BLAS thread: the tagger's sums in one order, so a seed gives the same bytes.
-    setBLASThreads(1)
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     let status = try TrainExtractCommand(folders: data, out: out, folds: folds, trainer: trainer, command: command)
       .run(write: Console.out, progress: progressPrinter())

@@ -121,11 +121,13 @@ final class DeployRecipeTests: XCTestCase {
     XCTAssertTrue(text.contains("RECUR_MODELS=/usr/local/share/recur/models"))
     // Each system library the package links has its runtime package in the image.
     for (build, runtime) in [
-      ("libcurl4-openssl-dev", "libcurl4"), ("libxml2-dev", "libxml2"), ("libopenblas-dev", "libopenblas0"),
-      ("libpq-dev", "libpq5"), ("zlib1g-dev", "zlib1g"),
+      ("libcurl4-openssl-dev", "libcurl4"), ("libxml2-dev", "libxml2"), ("libpq-dev", "libpq5"),
+      ("zlib1g-dev", "zlib1g"),
     ] {
       XCTAssertTrue(text.contains(build), build)
       XCTAssertTrue(text.contains(" " + runtime), runtime)
     }
+    // And none it no longer links (the engine has no BLAS library since December 2026).
+    XCTAssertFalse(text.lowercased().contains("blas"))
   }
 }

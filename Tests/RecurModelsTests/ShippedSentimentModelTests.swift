@@ -118,8 +118,7 @@ final class ShippedSentimentModelTests: XCTestCase {
         + "Sadly the last act is a dull, confused and boring disaster.",
     ]
     let batched = labeler.label(documents)
-    // Same labels; the probabilities agree to rounding (BLAS sums a batch of 1 and of 64 in
-    // different orders).
+    // Same labels and, to rounding, the same probabilities alone and in a batch of 64.
     for (document, result) in zip(documents, batched) {
       let alone = labeler.label([document])[0]
       XCTAssertEqual(alone.label, result.label)

@@ -130,6 +130,79 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// The gradients' products (one operand transposed, copied first), with k past the
+  /// kernel's parts of 256 and products large enough to be split over two threads: against
+  /// a reference, and the same bits at one and two threads.
+  func testTransposedProductsMatchAReferenceAtEveryThreadCount() {
+    defer { setProductThreads(1) }
+    var rng = SeededGenerator(seed: 36)
+    for path in availablePaths {
+      path.select()
+      for (m, k, n) in [(7, 13, 37), (40, 700, 9), (96, 1100, 48), (1, 300, 17)] {
+        let a = randomValues(m * k, &rng)
+        let b = randomValues(k * n, &rng)
+        let start = randomValues(m * n, &rng)
+        // A stored [k, m] and B stored [n, k]: the transposes of a and b.
+        let storedA = (0..<(k * m)).map { a[($0 % m) * k + $0 / m] }
+        let storedB = (0..<(n * k)).map { b[($0 % k) * n + $0 / k] }
+        var results: [[UInt32]] = []
+        for (threads, transposeA) in [(1, true), (1, false), (2, true), (2, false)] {
+          setProductThreads(threads)
+          var c = start
+          (transposeA ? storedA : a).withUnsafeBufferPointer { pa in
+            (transposeA ? b : storedB).withUnsafeBufferPointer { pb in
+              c.withUnsafeMutableBufferPointer { pc in
+                gemm(
+                  pa.baseAddress!, pb.baseAddress!, pc.baseAddress!, m: m, n: n, k: k, transposeA: transposeA,
+                  transposeB: !transposeA, beta: 1)
+              }
+            }
+          }
+          for i in 0..<m {
+            for j in 0..<n {
+              var expected = Double(start[i * n + j])
+              for p in 0..<k { expected += Double(a[i * k + p]) * Double(b[p * n + j]) }
+              XCTAssertEqual(
+                Double(c[i * n + j]), expected, accuracy: 1e-5 * Double(k), "\(path.name) \(m)×\(k)×\(n) [\(i), \(j)]")
+            }
+          }
+          results.append(c.map(\.bitPattern))
+        }
+        for other in results.dropFirst() { XCTAssertEqual(other, results[0], "\(path.name) \(m)×\(k)×\(n)") }
+      }
+    }
+  }
+
+  /// Training steps of a bidirectional LSTM classifier, whose gradient products are split
+  /// over threads: the same weights on the AVX2 and AVX-512 paths and at one and two
+  /// threads, so a seed gives the same model file on every machine with AVX2.
+  func testTrainingGivesTheSameWeightsOnEveryWidePathAndThreadCount() throws {
+    defer { setProductThreads(1) }
+    let wide = availablePaths.filter { $0 != .baseline }
+    guard !wide.isEmpty else { throw XCTSkip("this CPU has no vector path with fused multiply-add") }
+    func train(_ path: KernelPath, threads: Int) -> [[UInt32]] {
+      path.select()
+      setProductThreads(threads)
+      var rng = SeededGenerator(seed: 37)
+      let model = ManyToOne(
+        embedding: Embedding(vocabulary: 200, width: 48, rng: &rng), cell: .lstm, hidden: 64, classes: 2,
+        bidirectional: true, pooling: .max, rng: &rng)
+      let optimizer = Adam.adamW(learningRate: 0.01)
+      let data = (0..<96).map { index in (0..<(30 + index % 20)).map { (index * 7 + $0 * 3) % 200 } }
+      for batch in lengthBucketedBatches(lengths: data.map(\.count), batchSize: 32, rng: &rng) {
+        model.loss(batch.map { data[$0] }, labels: batch.map { data[$0][0] % 2 }, rng: &rng).backward()
+        optimizer.update(model.parameters())
+      }
+      return model.parameters().map { $0.variable.value.data.map(\.bitPattern) }
+    }
+    let reference = train(wide[0], threads: 1)
+    for path in wide {
+      for threads in [1, 2] where (path, threads) != (wide[0], 1) {
+        XCTAssertEqual(train(path, threads: threads), reference, "\(path.name), \(threads) threads")
+      }
+    }
+  }
+
   /// A whole model on each path: the same probabilities to within rounding.
   func testEveryPathScoresAModelAlike() {
     var rng = SeededGenerator(seed: 34)

@@ -2,7 +2,7 @@
 // Embedding 20,000 × 100, hidden 128; sentiment (N → 1, softmax of the last state) over
 // lengths 40 and 400 at batch 1 and 32; a bidirectional tagger (N → N, Linear 256 → 9,
 // argmax) over length 30 at batch 1 and 32; training the sentiment model at batch 32,
-// length 40 with Adam (lr 1e-3) and cross-entropy. Every cell, at 1 and 2 BLAS threads.
+// length 40 with Adam (lr 1e-3) and cross-entropy. Every cell, at 1 and 2 product threads.
 // Each figure: warm-up calls, then `repeats` timed blocks of at least `min-block`
 // seconds; the median per-call time of the blocks, and the minor page faults per call
 // over the timed blocks (near zero once the engine's buffers are warm).
@@ -97,7 +97,7 @@ if !json {
   print("threads model     cell  batch  len   ms/call    tokens/s faults/call")
 }
 for threads in threadCounts {
-  setBLASThreads(threads)
+  setProductThreads(threads)
   for cell in cells {
     var rng = SeededGenerator(seed: 1)
     // A model per part, as the reference script builds them: each is gone (with its

@@ -20,6 +20,12 @@ int CRecurKernels_selectPath(int level);
 void CRecurKernels_gemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c,
                         long ldc, int accumulate);
 
+/// `from` `[rows, columns]` (contiguous) copied as `[columns, rows]` into a buffer of the
+/// calling thread's, one per `operand` (0 or 1), valid until that thread asks for the same
+/// operand again (`from` itself when empty): a transposed operand of a product, made ready
+/// for `CRecurKernels_gemm`.
+const float *CRecurKernels_transposed(long rows, long columns, const float *from, int operand);
+
 /// Floats `CRecurKernels_packRows` writes for a `[k, n]` B on the current path.
 long CRecurKernels_packedRowsSize(long k, long n);
 /// B `[k, n]` (contiguous) in the order the current path's one-row product reads it.

@@ -190,7 +190,7 @@ public final class JobRunner {
     var labellers = Labellers()
     guard stage >= .label else { return labellers }
     // The workers share the cores; each matrix product keeps to its worker's thread.
-    if Self.labelWorkers > 1 { setBLASThreads(1) }
+    if Self.labelWorkers > 1 { setProductThreads(1) }
     // The names model loads on a second thread while the sentiment model loads here
     // (each is a JSON card with a large vocabulary and megabytes of weights to check).
     let namesFolder = job.namesModel ?? defaultModelDirectory("names")
@@ -410,7 +410,7 @@ public final class JobRunner {
     return (document, stored + comments)
   }
 
-  /// Labelling workers: one per core (each with one BLAS thread), at most four.
+  /// Labelling workers: one per core (each runs its products on its own thread), at most four.
   static let labelWorkers = min(4, max(1, ProcessInfo.processInfo.activeProcessorCount))
 
   /// Labels the documents on every core: the documents are dealt to the workers by text

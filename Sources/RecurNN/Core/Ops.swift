@@ -1,5 +1,5 @@
-import CBLAS
 import CRecurKernels
+import Dispatch
 
 #if canImport(Glibc)
   import Glibc
@@ -11,35 +11,57 @@ import CRecurKernels
 // needs a gradient, records how to pass the output's gradient back. Shapes are
 // `[rows, columns]`; a sequence is time-major `[time × batch, features]`.
 
-/// `C = op(A) · op(B) + beta · C` on raw buffers (row-major), `beta` 0 or 1.
+/// `C = op(A) · op(B) + beta · C` on raw buffers (row-major, contiguous), `beta` 0 or 1.
 ///
-/// Products without a transpose (every forward product) run on the engine's own kernel:
-/// its speed does not depend on the CPU paths of the BLAS build, and each element is
-/// summed in the same order whatever the row count, so a sequence gets the same result
-/// alone or in a batch. The transposed products of the gradients go to BLAS, where they
-/// are large (k is every row of a batch) and its packing pays.
+/// Every product runs on the engine's own kernels: their speed does not depend on the
+/// CPU paths of a BLAS build, and each element is one sum over k in order whatever the
+/// row count, the CPU (AVX2 or AVX-512) and the thread count, so a sequence gets the same
+/// result alone or in a batch, and a training run the same weights on every such machine.
+/// A transposed operand (the gradients' products) is copied in order first. Products of at
+/// least `parallelWork` multiply-adds are split by rows over `setProductThreads`' threads.
 func gemm(
   _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
   m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false, beta: Float = 0
 ) {
   guard m > 0, n > 0 else { return }
   precondition(beta == 0 || beta == 1, "gemm: beta \(beta)")
-  if k == 0 {
-    if beta == 0 { c.update(repeating: 0, count: m * n) }
+  let a = transposeA ? CRecurKernels_transposed(k, m, a, 0)! : a
+  let b = transposeB ? CRecurKernels_transposed(n, k, b, 1)! : b
+  let accumulate: Int32 = beta == 1 ? 1 : 0
+  let parts = min(productThreads, m / 8)
+  guard parts > 1, m * n * k >= parallelWork else {
+    CRecurKernels_gemm(m, n, k, a, k, b, n, c, n, accumulate)
     return
   }
-  if !transposeA && !transposeB {
-    product(a, b, c, m: m, n: n, k: k, accumulate: beta == 1)
-    return
+  // Row blocks of a multiple of six (the kernel's block height) per thread.
+  let rowsPerPart = ((m + parts - 1) / parts + 5) / 6 * 6
+  let operands = ProductOperands(a: a, b: b, c: c)
+  DispatchQueue.concurrentPerform(iterations: parts) { part in
+    let start = part * rowsPerPart
+    let rows = min(rowsPerPart, m - start)
+    guard rows > 0 else { return }
+    CRecurKernels_gemm(
+      rows, n, k, operands.a + start * k, k, operands.b, n, operands.c + start * n, n, accumulate)
   }
-  cblas_sgemm(
-    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-    Int32(m), Int32(n), Int32(k), 1, a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), beta, c, Int32(n))
 }
 
-/// Sets how many threads OpenBLAS uses for the matrix products.
-public func setBLASThreads(_ count: Int) {
-  CBLAS_set_threads(Int32(max(1, count)))
+/// A product's buffers, shared by the threads of one split product: each writes its own
+/// rows of `c` and only reads `a` and `b`.
+private struct ProductOperands: @unchecked Sendable {
+  let a: UnsafePointer<Float>
+  let b: UnsafePointer<Float>
+  let c: UnsafeMutablePointer<Float>
+}
+
+/// Products below this many multiply-adds stay on the calling thread.
+let parallelWork = 1 << 22
+
+nonisolated(unsafe) private var productThreads = 1
+
+/// Sets how many threads the engine's large matrix products use (1 by default). The
+/// results are the same at every count.
+public func setProductThreads(_ count: Int) {
+  productThreads = max(1, count)
 }
 
 /// `[m, k] · [k, n] → [m, n]`.
@@ -86,7 +108,7 @@ private func accumulateProductGradients(_ grad: [Float], _ a: Variable, _ b: Var
   }
 }
 
-/// `base + a · w`: the product accumulated onto a copy of `base` in one BLAS call
+/// `base + a · w`: the product accumulated onto a copy of `base` in one kernel call
 /// (a recurrent step adds `h · W_h` to the precomputed input projection this way).
 public func addProduct(_ base: Variable, _ a: Variable, _ w: Variable) -> Variable {
   let m = a.rows

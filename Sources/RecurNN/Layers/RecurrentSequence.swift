@@ -1,4 +1,3 @@
-import CBLAS
 import CRecurKernels
 import Foundation
 
@@ -288,9 +287,9 @@ final class SequenceRun {
     if weight.requiresGradient {
       // dW_h = Σ_steps h_prevᵀ · dR, one product over every step's rows.
       weight.accumulate { target in
-        cblas_sgemm(
-          CblasRowMajor, CblasTrans, CblasNoTrans, Int32(hidden), Int32(width), Int32(steps * size), 1, savedState,
-          Int32(hidden), recurrentGradient, Int32(width), 1, target.baseAddress!, Int32(width))
+        gemm(
+          savedState, recurrentGradient, target.baseAddress!, m: hidden, n: width, k: steps * size, transposeA: true,
+          beta: 1)
       }
     }
     if let bias = cell.stepBias, bias.requiresGradient {
