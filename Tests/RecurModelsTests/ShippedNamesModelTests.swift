@@ -61,7 +61,10 @@ final class ShippedNamesModelTests: XCTestCase {
         XCTAssertEqual(Segmentation.text(scalars, entity.start, entity.end), entity.text, text)
       }
     }
-    XCTAssertEqual(results[0].entities.filter { $0.type == "MISC" }.map(\.text), ["iPhone 15 Pro"])
+    // The phone is named from its first word; whether `Pro` is in the name varies between
+    // trainings (the model of 2026-12-06 leaves it out, its card says so).
+    let phone = results[0].entities.filter { $0.type == "MISC" }.map(\.text)
+    XCTAssertTrue(phone == ["iPhone 15"] || phone == ["iPhone 15 Pro"], "\(phone)")
     XCTAssertEqual(results[0].people.count, 0)
     XCTAssertEqual(results[1].entities.filter { $0.type == "MISC" }.map(\.text), ["Vortex 900"])
     XCTAssertEqual(results[1].people.count, 0)

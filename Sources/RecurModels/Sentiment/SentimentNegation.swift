@@ -21,7 +21,7 @@ public enum SentimentNegation {
   public static func negated(_ example: SentimentExample, tokenizer: Tokenizer = Tokenizer()) -> SentimentExample? {
     guard example.task == .polarity else { return nil }
     let tokens = tokenizer.tokenize(example.text)
-    guard !tokens.isEmpty, tokens.count <= maximumTokens else { return nil }
+    guard tokens.count <= maximumTokens else { return nil }
     let words = tokens.map { $0.text.lowercased() }
     guard !words.contains(where: { SentimentFeature.negationCues.contains($0) || $0 == "?" }) else { return nil }
     let copulas = words.indices.filter { Self.copulas.contains(words[$0]) }
@@ -56,16 +56,18 @@ extension SentimentNegation {
     guard source.examples.allSatisfy({ $0.task == .polarity }) else { return [source] }
     var plain: [SentimentExample] = []
     var negated: [[SentimentExample]] = [[], []]
+    var positives = 0
     for example in source.examples {
+      positives += example.label
       if holdsNegation(example, tokenizer: tokenizer) {
         negated[example.label].append(example)
       } else {
         plain.append(example)
       }
     }
-    let positives = Double(source.examples.filter { $0.label == 1 }.count)
-    let share = positives / Double(max(1, source.examples.count))
-    guard !negated[0].isEmpty, !negated[1].isEmpty, share > 0, share < 1 else { return [source] }
+    // Both classes hold a negated row, so the source's positive share is strictly between 0 and 1.
+    guard !negated[0].isEmpty, !negated[1].isEmpty else { return [source] }
+    let share = Double(positives) / Double(source.examples.count)
     // Weights w0, w1 (the larger 1) with w1·n1 / (w0·n0 + w1·n1) = share.
     let ratio = share / (1 - share) * Double(negated[0].count) / Double(negated[1].count)
     let weights = ratio >= 1 ? [1 / ratio, 1] : [1, ratio]
