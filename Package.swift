@@ -90,7 +90,9 @@ let package = Package(
       resources: [.copy("Fixtures")]
     ),
     .testTarget(name: "RecurNNTests", dependencies: ["RecurNN", "CRecurKernels"]),
-    .testTarget(name: "RecurModelsTests", dependencies: ["RecurModels", "RecurNN", "RecurText"]),
+    // The fixtures are read from the repository by path, not bundled.
+    .testTarget(
+      name: "RecurModelsTests", dependencies: ["RecurModels", "RecurNN", "RecurText"], exclude: ["Fixtures"]),
     .testTarget(name: "RecurTextTests", dependencies: ["RecurText", "RecurNN"], resources: [.copy("Fixtures")]),
     .testTarget(
       name: "RecurJobsTests",

@@ -51,24 +51,26 @@ KERNEL static inline vec NAMED(sigmoidv)(vec value) { return 0.5f + 0.5f * NAMED
 KERNEL static inline float NAMED(sigmoid1)(float value) { return 0.5f + 0.5f * NAMED(tanh1)(0.5f * value); }
 
 // A block of MR rows by NV column vectors of C. MR and NV are constants at every
-// call, so the accumulators stay in registers.
-#define PRODUCT_BLOCK(MR, NV)                                                                            \
-  KERNEL static void NAMED(block_##MR##x##NV)(long k, const float *a, long lda, const float *b, long ldb,   \
-                                               float *c, long ldc, int accumulate) {                      \
-    vec acc[MR][NV];                                                                                      \
-    for (int i = 0; i < MR; i++)                                                                         \
-      for (int j = 0; j < NV; j++) acc[i][j] = accumulate ? VLOAD(c + i * ldc + LANES * j) : VSPLAT(0);       \
-    for (long p = 0; p < k; p++) {                                                                       \
-      const float *row = b + p * ldb;                                                                    \
-      vec bv[NV];                                                                                         \
-      for (int j = 0; j < NV; j++) bv[j] = VLOAD(row + LANES * j);                                           \
-      for (int i = 0; i < MR; i++) {                                                                     \
-        vec av = VSPLAT(a[i * lda + p]);                                                                   \
-        for (int j = 0; j < NV; j++) acc[i][j] = acc[i][j] + av * bv[j];                                 \
-      }                                                                                                  \
-    }                                                                                                    \
-    for (int i = 0; i < MR; i++)                                                                         \
-      for (int j = 0; j < NV; j++) VSTORE(c + i * ldc + LANES * j, acc[i][j]);                               \
+// call, so the accumulators stay in registers. Element (i, p) of A is `a[i·as + p·ak]`:
+// `as` = lda, `ak` = 1 for A as stored, `as` = 1, `ak` = lda for A stored transposed
+// (the gradients' `Xᵀ · dY`), read in place.
+#define PRODUCT_BLOCK(MR, NV)                                                                                     \
+  KERNEL static void NAMED(block_##MR##x##NV)(long k, const float *a, long as, long ak, const float *b, long ldb, \
+                                               float *c, long ldc, int accumulate) {                              \
+    vec acc[MR][NV];                                                                                              \
+    for (int i = 0; i < MR; i++)                                                                                  \
+      for (int j = 0; j < NV; j++) acc[i][j] = accumulate ? VLOAD(c + i * ldc + LANES * j) : VSPLAT(0);           \
+    for (long p = 0; p < k; p++) {                                                                                \
+      const float *row = b + p * ldb;                                                                             \
+      vec bv[NV];                                                                                                 \
+      for (int j = 0; j < NV; j++) bv[j] = VLOAD(row + LANES * j);                                                \
+      for (int i = 0; i < MR; i++) {                                                                              \
+        vec av = VSPLAT(a[i * as + p * ak]);                                                                      \
+        for (int j = 0; j < NV; j++) acc[i][j] = acc[i][j] + av * bv[j];                                          \
+      }                                                                                                           \
+    }                                                                                                             \
+    for (int i = 0; i < MR; i++)                                                                                  \
+      for (int j = 0; j < NV; j++) VSTORE(c + i * ldc + LANES * j, acc[i][j]);                                    \
   }
 
 PRODUCT_BLOCK(1, 8)
@@ -90,8 +92,8 @@ PRODUCT_BLOCK(6, 1)
 // column (`padded`, `[k, LANES]`), run through the vector blocks into a small block of
 // C, and the real columns copied back. Each element is still one chain over k in order,
 // as in the full vectors.
-KERNEL static void NAMED(tail)(long rows, long columns, long k, const float *a, long lda, const float *b, long ldb,
-                               float *c, long ldc, int accumulate, float *padded) {
+KERNEL static void NAMED(tail)(long rows, long columns, long k, const float *a, long as, long ak, const float *b,
+                               long ldb, float *c, long ldc, int accumulate, float *padded) {
   for (long p = 0; p < k; p++) {
     for (long j = 0; j < LANES; j++) padded[p * LANES + j] = j < columns ? b[p * ldb + j] : 0.0f;
   }
@@ -101,14 +103,14 @@ KERNEL static void NAMED(tail)(long rows, long columns, long k, const float *a, 
     for (long r = 0; r < count; r++) {
       for (long j = 0; j < LANES; j++) block[r * LANES + j] = accumulate && j < columns ? c[(i + r) * ldc + j] : 0.0f;
     }
-    const float *rowsOfA = a + i * lda;
+    const float *rowsOfA = a + i * as;
     switch (count) {
-    case 6: NAMED(block_6x1)(k, rowsOfA, lda, padded, LANES, block, LANES, 1); break;
-    case 5: NAMED(block_5x1)(k, rowsOfA, lda, padded, LANES, block, LANES, 1); break;
-    case 4: NAMED(block_4x1)(k, rowsOfA, lda, padded, LANES, block, LANES, 1); break;
-    case 3: NAMED(block_3x1)(k, rowsOfA, lda, padded, LANES, block, LANES, 1); break;
-    case 2: NAMED(block_2x1)(k, rowsOfA, lda, padded, LANES, block, LANES, 1); break;
-    default: NAMED(block_1x1)(k, rowsOfA, lda, padded, LANES, block, LANES, 1); break;
+    case 6: NAMED(block_6x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
+    case 5: NAMED(block_5x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
+    case 4: NAMED(block_4x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
+    case 3: NAMED(block_3x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
+    case 2: NAMED(block_2x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
+    default: NAMED(block_1x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
     }
     for (long r = 0; r < count; r++) {
       for (long j = 0; j < columns; j++) c[(i + r) * ldc + j] = block[r * LANES + j];
@@ -117,42 +119,42 @@ KERNEL static void NAMED(tail)(long rows, long columns, long k, const float *a, 
 }
 
 // MR rows (1…6) against the columns [start, end): two vectors at a time, then one, then the tail.
-KERNEL static void NAMED(rowBlock)(long rows, long start, long end, long k, const float *a, long lda,
+KERNEL static void NAMED(rowBlock)(long rows, long start, long end, long k, const float *a, long as, long ak,
                                    const float *b, long ldb, float *c, long ldc, int accumulate) {
   long j = start;
   for (; j + 2 * LANES <= end; j += 2 * LANES) {
     switch (rows) {
-    case 6: NAMED(block_6x2)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    case 5: NAMED(block_5x2)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    case 4: NAMED(block_4x2)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    case 3: NAMED(block_3x2)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    case 2: NAMED(block_2x2)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    default: NAMED(block_1x2)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
+    case 6: NAMED(block_6x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    case 5: NAMED(block_5x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    case 4: NAMED(block_4x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    case 3: NAMED(block_3x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    case 2: NAMED(block_2x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    default: NAMED(block_1x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
     }
   }
   for (; j + LANES <= end; j += LANES) {
     switch (rows) {
-    case 6: NAMED(block_6x1)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    case 5: NAMED(block_5x1)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    case 4: NAMED(block_4x1)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    case 3: NAMED(block_3x1)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    case 2: NAMED(block_2x1)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
-    default: NAMED(block_1x1)(k, a, lda, b + j, ldb, c + j, ldc, accumulate); break;
+    case 6: NAMED(block_6x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    case 5: NAMED(block_5x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    case 4: NAMED(block_4x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    case 3: NAMED(block_3x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    case 2: NAMED(block_2x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
+    default: NAMED(block_1x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
     }
   }
 }
 
-KERNEL static void NAMED(gemmPart)(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+KERNEL static void NAMED(gemmPart)(long m, long n, long k, const float *a, long as, long ak, const float *b, long ldb,
                                    float *c, long ldc, int accumulate) {
   long full = n - n % LANES;
   if (m == 1) {
     // One row (a batch of one): eight vectors at a time keep eight independent chains.
     long j = 0;
 #if LANES == 16
-    for (; j + 16 * LANES <= full; j += 16 * LANES) NAMED(block_1x16)(k, a, lda, b + j, ldb, c + j, ldc, accumulate);
+    for (; j + 16 * LANES <= full; j += 16 * LANES) NAMED(block_1x16)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate);
 #endif
-    for (; j + 8 * LANES <= full; j += 8 * LANES) NAMED(block_1x8)(k, a, lda, b + j, ldb, c + j, ldc, accumulate);
-    NAMED(rowBlock)(1, j, full, k, a, lda, b, ldb, c, ldc, accumulate);
+    for (; j + 8 * LANES <= full; j += 8 * LANES) NAMED(block_1x8)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate);
+    NAMED(rowBlock)(1, j, full, k, a, as, ak, b, ldb, c, ldc, accumulate);
   } else {
     // Panels of 64 columns (a panel of B stays in the first-level cache while every row
     // block passes over it), rows six at a time.
@@ -160,7 +162,7 @@ KERNEL static void NAMED(gemmPart)(long m, long n, long k, const float *a, long 
       long end = start + 64 < full ? start + 64 : full;
       for (long i = 0; i < m; i += 6) {
         long rows = m - i < 6 ? m - i : 6;
-        NAMED(rowBlock)(rows, start, end, k, a + i * lda, lda, b, ldb, c + i * ldc, ldc, accumulate);
+        NAMED(rowBlock)(rows, start, end, k, a + i * as, as, ak, b, ldb, c + i * ldc, ldc, accumulate);
       }
     }
   }
@@ -168,7 +170,7 @@ KERNEL static void NAMED(gemmPart)(long m, long n, long k, const float *a, long 
     float stackPadded[256 * LANES];
     float *padded = k <= 256 ? stackPadded : malloc(sizeof(float) * k * LANES);
     if (!padded) abort();
-    NAMED(tail)(m, n - full, k, a, lda, b + full, ldb, c + full, ldc, accumulate, padded);
+    NAMED(tail)(m, n - full, k, a, as, ak, b + full, ldb, c + full, ldc, accumulate, padded);
     if (padded != stackPadded) free(padded);
   }
 }
@@ -180,12 +182,12 @@ KERNEL static void NAMED(gemmPart)(long m, long n, long k, const float *a, long 
 #define KC 256
 #endif
 
-KERNEL static void NAMED(gemm)(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c,
-                               long ldc, int accumulate) {
+KERNEL static void NAMED(gemm)(long m, long n, long k, const float *a, long as, long ak, const float *b, long ldb,
+                               float *c, long ldc, int accumulate) {
   long start = 0;
   do {
     long part = k - start < KC ? k - start : KC;
-    NAMED(gemmPart)(m, n, part, a + start, lda, b + start * ldb, ldb, c, ldc, accumulate || start > 0);
+    NAMED(gemmPart)(m, n, part, a + start * ak, as, ak, b + start * ldb, ldb, c, ldc, accumulate || start > 0);
     start += part;
   } while (start < k);
 }
@@ -216,12 +218,12 @@ KERNEL static void NAMED(rowProduct)(long k, long n, const float *a, const float
   long j = 0;
   for (; j + width <= n; j += width) {
 #if LANES == 16
-    NAMED(block_1x16)(k, a, k, packed + j * k, width, c + j, n, accumulate);
+    NAMED(block_1x16)(k, a, k, 1, packed + j * k, width, c + j, n, accumulate);
 #else
-    NAMED(block_1x8)(k, a, k, packed + j * k, width, c + j, n, accumulate);
+    NAMED(block_1x8)(k, a, k, 1, packed + j * k, width, c + j, n, accumulate);
 #endif
   }
-  if (j < n) NAMED(gemm)(1, n - j, k, a, k, b + j, n, c + j, n, accumulate);
+  if (j < n) NAMED(gemm)(1, n - j, k, a, k, 1, b + j, n, c + j, n, accumulate);
 }
 #undef ROW_VECTORS
 

@@ -120,18 +120,24 @@ int CRecurKernels_selectPath(int level) {
 void CRecurKernels_gemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c,
                         long ldc, int accumulate) {
   if (m <= 0 || n <= 0) return;
-  DISPATCH(gemm, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
+  DISPATCH(gemm, m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
 }
 
-// A transposed operand is copied into a buffer of the calling thread's own (one per
-// operand), kept and grown for the thread's life and freed when it ends.
+void CRecurKernels_gemmTransposedA(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                                   float *c, long ldc, int accumulate) {
+  if (m <= 0 || n <= 0) return;
+  DISPATCH(gemm, m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate);
+}
+
+// A transposed B is copied into a buffer of the calling thread's own, kept and grown for
+// the thread's life and freed when it ends.
 struct Scratch {
   float *data;
   long capacity;
 };
 
-static pthread_key_t scratchKeys[2];
-static pthread_once_t scratchKeysOnce = PTHREAD_ONCE_INIT;
+static pthread_key_t scratchKey;
+static pthread_once_t scratchKeyOnce = PTHREAD_ONCE_INIT;
 
 static void freeScratch(void *value) {
   struct Scratch *scratch = value;
@@ -139,16 +145,16 @@ static void freeScratch(void *value) {
   free(scratch);
 }
 
-static void makeScratchKeys(void) {
-  if (pthread_key_create(&scratchKeys[0], freeScratch) || pthread_key_create(&scratchKeys[1], freeScratch)) abort();
+static void makeScratchKey(void) {
+  if (pthread_key_create(&scratchKey, freeScratch)) abort();
 }
 
-static float *scratchBuffer(int operand, long count) {
-  pthread_once(&scratchKeysOnce, makeScratchKeys);
-  struct Scratch *scratch = pthread_getspecific(scratchKeys[operand]);
+static float *scratchBuffer(long count) {
+  pthread_once(&scratchKeyOnce, makeScratchKey);
+  struct Scratch *scratch = pthread_getspecific(scratchKey);
   if (!scratch) {
     scratch = calloc(1, sizeof *scratch);
-    if (!scratch || pthread_setspecific(scratchKeys[operand], scratch)) abort();
+    if (!scratch || pthread_setspecific(scratchKey, scratch)) abort();
   }
   if (scratch->capacity < count) {
     free(scratch->data);
@@ -172,9 +178,9 @@ static void transpose(long rows, long columns, const float *from, float *to) {
   }
 }
 
-const float *CRecurKernels_transposed(long rows, long columns, const float *from, int operand) {
+const float *CRecurKernels_transposed(long rows, long columns, const float *from) {
   if (rows <= 0 || columns <= 0) return from;
-  float *copy = scratchBuffer(operand ? 1 : 0, rows * columns);
+  float *copy = scratchBuffer(rows * columns);
   transpose(rows, columns, from, copy);
   return copy;
 }

@@ -20,11 +20,16 @@ int CRecurKernels_selectPath(int level);
 void CRecurKernels_gemm(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c,
                         long ldc, int accumulate);
 
+/// `C = Aᵀ · B` or `C += Aᵀ · B` with A stored `[k, m]` (leading dimension `lda`), read in
+/// place: the same chain over k, and so the same bits, as `CRecurKernels_gemm` on the
+/// transposed copy.
+void CRecurKernels_gemmTransposedA(long m, long n, long k, const float *a, long lda, const float *b, long ldb,
+                                   float *c, long ldc, int accumulate);
+
 /// `from` `[rows, columns]` (contiguous) copied as `[columns, rows]` into a buffer of the
-/// calling thread's, one per `operand` (0 or 1), valid until that thread asks for the same
-/// operand again (`from` itself when empty): a transposed operand of a product, made ready
-/// for `CRecurKernels_gemm`.
-const float *CRecurKernels_transposed(long rows, long columns, const float *from, int operand);
+/// calling thread's, valid until that thread asks again (`from` itself when empty): a
+/// transposed B made ready for the products.
+const float *CRecurKernels_transposed(long rows, long columns, const float *from);
 
 /// Floats `CRecurKernels_packRows` writes for a `[k, n]` B on the current path.
 long CRecurKernels_packedRowsSize(long k, long n);

@@ -17,40 +17,54 @@ import Dispatch
 /// CPU paths of a BLAS build, and each element is one sum over k in order whatever the
 /// row count, the CPU (AVX2 or AVX-512) and the thread count, so a sequence gets the same
 /// result alone or in a batch, and a training run the same weights on every such machine.
-/// A transposed operand (the gradients' products) is copied in order first. Products of at
-/// least `parallelWork` multiply-adds are split by rows over `setProductThreads`' threads.
+/// A transposed A (the gradients' `Xᵀ · dY`) is read in place, a transposed B (`dY · Wᵀ`)
+/// copied in order first. Products of at least `parallelWork` multiply-adds are split by
+/// rows over `setProductThreads`' threads.
 func gemm(
   _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
   m: Int, n: Int, k: Int, transposeA: Bool = false, transposeB: Bool = false, beta: Float = 0
 ) {
   guard m > 0, n > 0 else { return }
   precondition(beta == 0 || beta == 1, "gemm: beta \(beta)")
-  let a = transposeA ? CRecurKernels_transposed(k, m, a, 0)! : a
-  let b = transposeB ? CRecurKernels_transposed(n, k, b, 1)! : b
-  let accumulate: Int32 = beta == 1 ? 1 : 0
+  let product = Product(
+    a: a, b: transposeB ? CRecurKernels_transposed(n, k, b)! : b, c: c, m: m, n: n, k: k,
+    transposedA: transposeA, accumulate: beta == 1)
   let parts = min(productThreads, m / 8)
   guard parts > 1, m * n * k >= parallelWork else {
-    CRecurKernels_gemm(m, n, k, a, k, b, n, c, n, accumulate)
+    product.rows(0..<m)
     return
   }
   // Row blocks of a multiple of six (the kernel's block height) per thread.
   let rowsPerPart = ((m + parts - 1) / parts + 5) / 6 * 6
-  let operands = ProductOperands(a: a, b: b, c: c)
   DispatchQueue.concurrentPerform(iterations: parts) { part in
     let start = part * rowsPerPart
-    let rows = min(rowsPerPart, m - start)
-    guard rows > 0 else { return }
-    CRecurKernels_gemm(
-      rows, n, k, operands.a + start * k, k, operands.b, n, operands.c + start * n, n, accumulate)
+    guard start < m else { return }
+    product.rows(start..<min(m, start + rowsPerPart))
   }
 }
 
-/// A product's buffers, shared by the threads of one split product: each writes its own
-/// rows of `c` and only reads `a` and `b`.
-private struct ProductOperands: @unchecked Sendable {
+/// One product's buffers and shape, shared by the threads of a split product: each writes
+/// its own rows of `c` and only reads `a` and `b`.
+private struct Product: @unchecked Sendable {
   let a: UnsafePointer<Float>
   let b: UnsafePointer<Float>
   let c: UnsafeMutablePointer<Float>
+  let m: Int
+  let n: Int
+  let k: Int
+  /// A is stored `[k, m]` and read in place.
+  let transposedA: Bool
+  let accumulate: Bool
+
+  /// Rows `range` of C.
+  func rows(_ range: Range<Int>) {
+    let start = range.lowerBound
+    if transposedA {
+      CRecurKernels_gemmTransposedA(range.count, n, k, a + start, m, b, n, c + start * n, n, accumulate ? 1 : 0)
+    } else {
+      CRecurKernels_gemm(range.count, n, k, a + start * k, k, b, n, c + start * n, n, accumulate ? 1 : 0)
+    }
+  }
 }
 
 /// Products below this many multiply-adds stay on the calling thread.
