@@ -88,6 +88,20 @@ PRODUCT_BLOCK(4, 1)
 PRODUCT_BLOCK(5, 1)
 PRODUCT_BLOCK(6, 1)
 
+// The block of `rows` (1…6) rows by NV vectors: the block sizes are constants of their
+// functions, so a switch picks one.
+#ifndef BLOCK_OF_ROWS
+#define BLOCK_OF_ROWS(rows, NV, ...)                                                                            \
+  switch (rows) {                                                                                               \
+  case 6: NAMED(block_6x##NV)(__VA_ARGS__); break;                                                              \
+  case 5: NAMED(block_5x##NV)(__VA_ARGS__); break;                                                              \
+  case 4: NAMED(block_4x##NV)(__VA_ARGS__); break;                                                              \
+  case 3: NAMED(block_3x##NV)(__VA_ARGS__); break;                                                              \
+  case 2: NAMED(block_2x##NV)(__VA_ARGS__); break;                                                              \
+  default: NAMED(block_1x##NV)(__VA_ARGS__); break;                                                             \
+  }
+#endif
+
 // The columns past the last full vector: B's columns copied into one zero-padded vector
 // column (`padded`, `[k, LANES]`), run through the vector blocks into a small block of
 // C, and the real columns copied back. Each element is still one chain over k in order,
@@ -104,14 +118,7 @@ KERNEL static void NAMED(tail)(long rows, long columns, long k, const float *a, 
       for (long j = 0; j < LANES; j++) block[r * LANES + j] = accumulate && j < columns ? c[(i + r) * ldc + j] : 0.0f;
     }
     const float *rowsOfA = a + i * as;
-    switch (count) {
-    case 6: NAMED(block_6x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
-    case 5: NAMED(block_5x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
-    case 4: NAMED(block_4x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
-    case 3: NAMED(block_3x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
-    case 2: NAMED(block_2x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
-    default: NAMED(block_1x1)(k, rowsOfA, as, ak, padded, LANES, block, LANES, 1); break;
-    }
+    BLOCK_OF_ROWS(count, 1, k, rowsOfA, as, ak, padded, LANES, block, LANES, 1)
     for (long r = 0; r < count; r++) {
       for (long j = 0; j < columns; j++) c[(i + r) * ldc + j] = block[r * LANES + j];
     }
@@ -123,27 +130,21 @@ KERNEL static void NAMED(rowBlock)(long rows, long start, long end, long k, cons
                                    const float *b, long ldb, float *c, long ldc, int accumulate) {
   long j = start;
   for (; j + 2 * LANES <= end; j += 2 * LANES) {
-    switch (rows) {
-    case 6: NAMED(block_6x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    case 5: NAMED(block_5x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    case 4: NAMED(block_4x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    case 3: NAMED(block_3x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    case 2: NAMED(block_2x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    default: NAMED(block_1x2)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    }
+    BLOCK_OF_ROWS(rows, 2, k, a, as, ak, b + j, ldb, c + j, ldc, accumulate)
   }
   for (; j + LANES <= end; j += LANES) {
-    switch (rows) {
-    case 6: NAMED(block_6x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    case 5: NAMED(block_5x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    case 4: NAMED(block_4x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    case 3: NAMED(block_3x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    case 2: NAMED(block_2x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    default: NAMED(block_1x1)(k, a, as, ak, b + j, ldb, c + j, ldc, accumulate); break;
-    }
+    BLOCK_OF_ROWS(rows, 1, k, a, as, ak, b + j, ldb, c + j, ldc, accumulate)
   }
 }
 
+// A long k in parts of KC rows of B, each part's sums carried on from the last through C:
+// every element is still one chain over k in order (C holds the chain's exact value
+// between parts), and a part of B stays in cache while every row of A passes over it.
+#ifndef KC
+#define KC 256
+#endif
+
+// A part: k is at most KC.
 KERNEL static void NAMED(gemmPart)(long m, long n, long k, const float *a, long as, long ak, const float *b, long ldb,
                                    float *c, long ldc, int accumulate) {
   long full = n - n % LANES;
@@ -167,20 +168,10 @@ KERNEL static void NAMED(gemmPart)(long m, long n, long k, const float *a, long 
     }
   }
   if (full < n) {
-    float stackPadded[256 * LANES];
-    float *padded = k <= 256 ? stackPadded : malloc(sizeof(float) * k * LANES);
-    if (!padded) abort();
+    float padded[KC * LANES];
     NAMED(tail)(m, n - full, k, a, as, ak, b + full, ldb, c + full, ldc, accumulate, padded);
-    if (padded != stackPadded) free(padded);
   }
 }
-
-// A long k in parts of KC rows of B, each part's sums carried on from the last through C:
-// every element is still one chain over k in order (C holds the chain's exact value
-// between parts), and a part of B stays in cache while every row of A passes over it.
-#ifndef KC
-#define KC 256
-#endif
 
 KERNEL static void NAMED(gemm)(long m, long n, long k, const float *a, long as, long ak, const float *b, long ldb,
                                float *c, long ldc, int accumulate) {

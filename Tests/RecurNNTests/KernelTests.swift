@@ -130,9 +130,9 @@ final class KernelTests: XCTestCase {
     }
   }
 
-  /// The gradients' products (one operand transposed, copied first), with k past the
-  /// kernel's parts of 256 and products large enough to be split over two threads: against
-  /// a reference, and the same bits at one and two threads.
+  /// The gradients' products (A transposed, read in place; or B transposed, copied first),
+  /// with k past the kernel's parts of 256 and products large enough to be split over two
+  /// threads: against a reference, and the same bits at one and two threads.
   func testTransposedProductsMatchAReferenceAtEveryThreadCount() {
     defer { setProductThreads(1) }
     var rng = SeededGenerator(seed: 36)
