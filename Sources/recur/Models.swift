@@ -303,9 +303,13 @@ struct EvalSentiment: ParsableCommand {
   @Flag(help: "Print one JSON object.")
   var json = false
 
+  @Option(help: "Write each row's gold label and probability to this file (`label<TAB>probability` a line).")
+  var predictions: String?
+
   mutating func run() throws {
     _ = try EvalSentimentCommand(
-      data: data, model: model ?? defaultModelDirectory("sentiment"), json: json, heldOut: heldOut
+      data: data, model: model ?? defaultModelDirectory("sentiment"), json: json, heldOut: heldOut,
+      predictions: predictions
     ).run(write: Console.out)
   }
 }

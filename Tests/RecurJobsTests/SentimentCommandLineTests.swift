@@ -78,6 +78,24 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertNotNil(report["docs_per_s"] as? Double)
     let plain = try RecurCLI.run(["eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("model")])
     XCTAssertTrue(plain.out.contains("accuracy") && plain.out.contains("confusion"), plain.out)
+    // --predictions writes each row's gold label and probability, which decide the accuracy.
+    let predicted = try RecurCLI.run([
+      "eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("model"), "--predictions",
+      path("predictions.tsv"),
+    ])
+    XCTAssertEqual(predicted.status, 0, predicted.err)
+    let predictions = try String(contentsOfFile: path("predictions.tsv"), encoding: .utf8).split(separator: "\n")
+      .map { $0.split(separator: "\t") }
+    XCTAssertEqual(predictions.count, 30)
+    XCTAssertEqual(predictions.first?.first, "positive", "the first dev row is positive")
+    let right = predictions.filter { ($0[0] == "positive") == (Double($0[1])! >= 0.5) }.count
+    XCTAssertEqual(Double(right) / 30, cardAccuracy, accuracy: 1e-4)
+    let unwritable = try RecurCLI.run([
+      "eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("model"), "--predictions",
+      path("no/such/folder/predictions.tsv"),
+    ])
+    XCTAssertEqual(unwritable.status, 3, "a predictions file that cannot be written is an error")
+    XCTAssertTrue(unwritable.err.contains("cannot write the predictions"), unwritable.err)
 
     let label = try RecurCLI.run([
       "label", "--model", path("model"), "--json", "--text", "The cast was lovely. The plot was great.",
@@ -208,6 +226,10 @@ final class SentimentCommandLineTests: XCTestCase {
       ("train/train.tsv 1 - negate=often\n", "mix.txt:1"),
       ("train/train.tsv 1 - negate=1 as objective\n", "mix.txt:1"),
       ("train/train.tsv 0 dev/dev.tsv negate=1\n", "mix.txt:1"),
+      ("train/train.tsv 1 - titles=0\n", "mix.txt:1"),
+      ("train/train.tsv 1 - titles=1 titles=2\n", "mix.txt:1"),
+      ("train/train.tsv 1 - titles=1 as subjective\n", "mix.txt:1"),
+      ("train/train.tsv 0 dev/dev.tsv titles=1\n", "mix.txt:1"),
     ] {
       try text.write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
       let refused = try train(["--out", path("bad")])
@@ -218,6 +240,47 @@ final class SentimentCommandLineTests: XCTestCase {
     let unknown = try train(["--out", path("bad"), "--leave-out", "books.tsv"])
     XCTAssertEqual(unknown.status, 2)
     XCTAssertTrue(unknown.err.contains("--leave-out 'books.tsv'"), unknown.err)
+  }
+
+  /// `titles=`: the titles of rows written `title. review` train as short rows of their own,
+  /// and the held-out rows' titles are a dev set that is reported, not selected on; a dev
+  /// title worded as a training text is dropped from it.
+  func testTitlesTrainAsRowsOfTheirOwn() throws {
+    let positive = ["good", "great", "lovely"]
+    let negative = ["bad", "awful", "dull"]
+    let filler = ["the", "film", "plot", "was", "cast", "and"]
+    let rows = (0..<60).map { index -> String in
+      let cues = index % 2 == 0 ? positive : negative
+      // Every row a different text: no held-out row repeats a training row.
+      let again = index >= 36 ? " again" : ""
+      let title =
+        index % 10 == 9 ? "the film" : "\(filler[index % 6]) \(filler[index / 6 % 6])\(again) \(cues[index % 3])"
+      return (index % 2 == 0 ? "pos" : "neg") + "\t\(title). the \(filler[index / 3 % 6]) was \(cues[index / 2 % 3]) ."
+    }
+    try (rows.joined(separator: "\n") + "\n").write(
+      to: folder.appendingPathComponent("reviews/all.tsv"), createFolder: true)
+    try "reviews/all.tsv 1 hold-out 0.25 titles=2 negate=1\n".write(
+      to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    let trained = try RecurCLI.run([
+      "train", "sentiment", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"), "--hidden", "6",
+      "--epochs", "2", "--batch-size", "8", "--seed", "3", "--out", path("titled"), "--dev-out", path("devsets"),
+    ])
+    XCTAssertEqual(trained.status, 0, trained.err)
+    XCTAssertTrue(trained.err.contains("reviews/all.tsv titles: 45 rows, weight 2"), trained.err)
+    XCTAssertTrue(trained.err.contains("reviews/all.tsv negated:"), trained.err)
+    XCTAssertTrue(trained.err.contains("reviews/all.tsv held out titles: "), trained.err)
+    XCTAssertTrue(trained.err.contains("dev (reported only)"), trained.err)
+    let held = try String(contentsOfFile: path("devsets/reviews-all-held-out.tsv"), encoding: .utf8).split(
+      separator: "\n")
+    let titles = try String(contentsOfFile: path("devsets/reviews-all-held-out-titles.tsv"), encoding: .utf8)
+      .split(separator: "\n")
+    XCTAssertEqual(held.count, 15)
+    // `the film` titles a tenth of the rows in training too, so it is no dev title.
+    XCTAssertFalse(titles.contains { $0.hasSuffix("\tthe film") }, "\(titles)")
+    XCTAssertEqual(titles.count, held.filter { !$0.contains("\tthe film. ") }.count)
+    for title in titles {
+      XCTAssertTrue(held.contains { $0.hasPrefix(title + ". ") }, "\(title) is the title of a held-out row")
+    }
   }
 
   /// With the shipped models: a URL is fetched and labelled; one that fails is reported

@@ -43,6 +43,20 @@ final class SentimentDataTests: XCTestCase {
     XCTAssertThrowsError(try SentimentData.load("/nonexistent/file.tsv"))
   }
 
+  func testTitlesAreTheTextBeforeTheFirstFullStop() {
+    XCTAssertEqual(SentimentData.title(of: "Works great. I use it every day."), "Works great")
+    XCTAssertEqual(SentimentData.title(of: "Not bad at all!. Cheap, and it does the job."), "Not bad at all!")
+    XCTAssertNil(SentimentData.title(of: "No title here, one sentence only."), "no review after the title")
+    XCTAssertNil(SentimentData.title(of: "A. Then the review."), "a one-letter title is a cut initial")
+    let long = (1...16).map { "word\($0)" }.joined(separator: " ")
+    XCTAssertNil(SentimentData.title(of: long + ". The review."), "more than fifteen words is no title")
+    let rows = [
+      SentimentExample(label: 1, text: "Five stars. Lovely kettle."),
+      SentimentExample(label: 0, text: "no title"),
+    ]
+    XCTAssertEqual(SentimentData.titles(rows), [SentimentExample(label: 1, text: "Five stars")])
+  }
+
   func testHoldOutIsFixedBySeedAndDropsRepeatedTexts() {
     var rows = (0..<100).map { SentimentExample(label: $0 % 2, text: "review \($0)") }
     rows.append(contentsOf: (0..<10).map { SentimentExample(label: $0 % 2, text: "review \($0)") })

@@ -80,6 +80,8 @@ public struct TrainSentimentCommand {
     var holdOuts: [String: Double] = [:]
     // Sources whose negated copies train too (`negate=`): their index and the copies' weight.
     var negations: [(source: Int, weight: Double)] = []
+    // Sources whose titles train too (`titles=`): their index and the titles' weight.
+    var titled: [(source: Int, weight: Double)] = []
     do {
       let devFolders = Set(dev.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardized.path })
       for path in train {
@@ -125,8 +127,13 @@ public struct TrainSentimentCommand {
                 examples: try Self.load(devPath, as: source.opinionLabel, pages: source.pageTypes),
                 selects: !left))
           }
+          if source.titleWeight != nil, source.dev != .none, let devSet = devSets.last {
+            devSets.append(
+              DevSet(name: devSet.name + " titles", examples: SentimentData.titles(devSet.examples), selects: false))
+          }
           if source.weight > 0 && !left {
             if let weight = source.negatedWeight { negations.append((sources.count, weight)) }
+            if let weight = source.titleWeight { titled.append((sources.count, weight)) }
             sources.append(
               TrainingSource(name: shortName(path) + relabelled, examples: training, weight: source.weight))
           } else if left {
@@ -146,7 +153,11 @@ public struct TrainSentimentCommand {
       notes.append("\(set.name): no rows left (every one repeats a training text), not scored")
     }
     devSets.removeAll { $0.examples.isEmpty }
-    let devTexts = Set(devSets.flatMap { $0.examples.map { $0.text.lowercased() } })
+    // Title dev sets are cleaned the other way round, below.
+    let devTexts = Set(
+      devSets.filter { $0.selects || !$0.name.hasSuffix(" titles") }.flatMap {
+        $0.examples.map { $0.text.lowercased() }
+      })
     let tokenizer = Tokenizer()
     var dropped: [String: Int] = [:]
     for index in sources.indices {
@@ -158,6 +169,19 @@ public struct TrainSentimentCommand {
     for (index, weight) in negations {
       let copies = sources[index].examples.compactMap { SentimentNegation.negated($0, tokenizer: tokenizer) }
       sources.append(TrainingSource(name: sources[index].name + " negated", examples: copies, weight: weight))
+    }
+    // Titles of the rows left; a dev title that is also a training text (`Works great`)
+    // is dropped from its dev set, which then scores titles worded as no training row.
+    for (index, weight) in titled {
+      let titles = SentimentData.titles(sources[index].examples)
+      sources.append(TrainingSource(name: sources[index].name + " titles", examples: titles, weight: weight))
+    }
+    let trainingTexts = titled.isEmpty ? [] : Set(sources.flatMap { $0.examples.map { $0.text.lowercased() } })
+    for index in devSets.indices where !devSets[index].selects && devSets[index].name.hasSuffix(" titles") {
+      let before = devSets[index].examples.count
+      devSets[index].examples.removeAll { trainingTexts.contains($0.text.lowercased()) }
+      let count = before - devSets[index].examples.count
+      if count > 0 { notes.append("\(devSets[index].name): \(count) dropped (also a training title)") }
     }
     if balanceNegations { sources = sources.flatMap { SentimentNegation.balanced($0, tokenizer: tokenizer) } }
     for index in sources.indices {
@@ -376,12 +400,15 @@ public struct EvalSentimentCommand {
   public var model: String
   public var json: Bool
   public var heldOut: Bool
+  /// Where to write each row's gold label and probability (`label<TAB>probability` a line).
+  public var predictions: String?
 
-  public init(data: String, model: String, json: Bool, heldOut: Bool) {
+  public init(data: String, model: String, json: Bool, heldOut: Bool, predictions: String? = nil) {
     self.data = data
     self.model = model
     self.json = json
     self.heldOut = heldOut
+    self.predictions = predictions
   }
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
@@ -418,6 +445,15 @@ public struct EvalSentimentCommand {
       labels: opinion ? SentimentData.opinionLabels : SentimentData.labels, gold: rows.map(\.label),
       predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
     let docsPerSecond = Double(rows.count) / seconds
+    if let predictions {
+      let labels = opinion ? SentimentData.opinionLabels : SentimentData.labels
+      let lines = zip(rows, probabilities).map { labels[$0.label] + "\t" + String(format: "%.6f", $1) }
+      do {
+        try (lines.joined(separator: "\n") + "\n").write(toFile: predictions, atomically: true, encoding: .utf8)
+      } catch {
+        throw RecurError(.fatal, "cannot write the predictions: \(error.localizedDescription)", location: predictions)
+      }
+    }
     if json {
       var object = JSONObjectWriter()
       object.add("data", data)

@@ -24,6 +24,11 @@ import RecurModels
 /// - **negate=W** (optional, polarity sources only): the source's short rows that one `not`
 ///   after their copula turns around (`SentimentNegation`) are also trained on so negated,
 ///   with the other label, W times an epoch.
+/// - **titles=W** (optional, polarity sources only): the rows' titles (the text before
+///   the first `". "` of a row written `title. review`, one to fifteen words;
+///   `SentimentData.title(of:)`) are also trained on as short rows of their own, with
+///   their review's label, W times an epoch; the dev rows' titles are scored as a dev set
+///   of their own that does not take part in selection.
 /// - **pages=TYPE,…** (optional, before `as`): the file is the `index.tsv` of a folder in
 ///   the WCXB layout, and the prose sentences of the reference main texts of the pages of
 ///   those types are the rows (`SentimentData.pageSentences`); it needs `as`.
@@ -44,6 +49,8 @@ public struct SentimentMix: Sendable, Equatable {
     public var pageTypes: [String]? = nil
     /// The weight of the rows' negated copies (`negate=`), if any.
     public var negatedWeight: Double? = nil
+    /// The weight of the rows' titles as rows of their own (`titles=`), if any.
+    public var titleWeight: Double? = nil
     /// The mix file's line, for messages.
     public var line: Int
   }
@@ -73,15 +80,21 @@ public struct SentimentMix: Sendable, Equatable {
         fields.removeLast(2)
       }
       var negatedWeight: Double?
-      if let last = fields.last, last.hasPrefix("negate=") {
-        guard let weight = Double(last.dropFirst("negate=".count)), weight.isFinite, weight > 0, weight <= 100 else {
-          throw RecurError(
-            .usage, "`\(last)`: the negated copies' weight is a number above 0 and up to 100", location: location)
+      var titleWeight: Double?
+      while let last = fields.last, let option = ["negate=", "titles=", "pages="].first(where: last.hasPrefix),
+        option != "pages="
+      {
+        let what = option == "negate=" ? "the negated copies' weight" : "the titles' weight"
+        guard let weight = Double(last.dropFirst(option.count)), weight.isFinite, weight > 0, weight <= 100 else {
+          throw RecurError(.usage, "`\(last)`: \(what) is a number above 0 and up to 100", location: location)
         }
         guard opinionLabel == nil else {
-          throw RecurError(.usage, "`negate=` copies polarity rows: it does not go with `as`", location: location)
+          throw RecurError(.usage, "`\(option)` adds polarity rows: it does not go with `as`", location: location)
         }
-        negatedWeight = weight
+        guard (option == "negate=" ? negatedWeight : titleWeight) == nil else {
+          throw RecurError(.usage, "`\(option)` is given twice", location: location)
+        }
+        if option == "negate=" { negatedWeight = weight } else { titleWeight = weight }
         fields.removeLast()
       }
       var pageTypes: [String]?
@@ -123,9 +136,10 @@ public struct SentimentMix: Sendable, Equatable {
       }) {
         throw RecurError(.usage, "'\(fields[0])' is listed twice: give it one line and a weight", location: location)
       }
-      if weight == 0, negatedWeight != nil {
+      if weight == 0, negatedWeight != nil || titleWeight != nil {
         throw RecurError(
-          .usage, "'\(fields[0])' has weight 0: its rows are not trained on, so neither are their negated copies",
+          .usage,
+          "'\(fields[0])' has weight 0: its rows are not trained on, so neither are their negated copies or titles",
           location: location)
       }
       if weight == 0, dev == .none {
@@ -134,7 +148,7 @@ public struct SentimentMix: Sendable, Equatable {
       sources.append(
         Source(
           file: fields[0], weight: weight, dev: dev, opinionLabel: opinionLabel, pageTypes: pageTypes,
-          negatedWeight: negatedWeight, line: index + 1))
+          negatedWeight: negatedWeight, titleWeight: titleWeight, line: index + 1))
     }
     guard sources.contains(where: { $0.weight > 0 }) else {
       throw RecurError(.usage, "the training mix names no source with a weight above 0", location: name)

@@ -164,6 +164,27 @@ public enum SentimentData {
     return out
   }
 
+  /// A review's title: the text before the first `". "` of a row written `title. review`
+  /// (the Blitzer and Amazon-instrument files), when it holds one to fifteen words and
+  /// a review follows; nil otherwise.
+  public static func title(of text: String) -> String? {
+    guard let end = text.range(of: ". ") else { return nil }
+    let title = text[..<end.lowerBound].trimmingCharacters(in: .whitespaces)
+    let review = text[end.upperBound...].trimmingCharacters(in: .whitespaces)
+    guard title.count >= 2, (1...15).contains(title.split(separator: " ").count), !review.isEmpty else {
+      return nil
+    }
+    return title
+  }
+
+  /// The titles of `examples` (those that have one, `title(of:)`) as rows of their own,
+  /// each with its review's label.
+  public static func titles(_ examples: [SentimentExample]) -> [SentimentExample] {
+    examples.compactMap { example in
+      title(of: example.text).map { SentimentExample(label: example.label, text: $0, task: example.task) }
+    }
+  }
+
   /// Splits off `fraction` of `examples` by a fixed `seed`, for a dev set. Texts that also
   /// occur in the training part are dropped from the dev part (IMDb repeats some reviews).
   public static func holdOut(
