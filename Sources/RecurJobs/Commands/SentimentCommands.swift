@@ -82,6 +82,8 @@ public struct TrainSentimentCommand {
     var negations: [(source: Int, weight: Double)] = []
     // Sources whose titles train too (`titles=`): their index and the titles' weight.
     var titled: [(source: Int, weight: Double)] = []
+    // The dev sets of held-out titles (`titles=`), by name: cleaned the other way round.
+    var titleDevSets = Set<String>()
     do {
       let devFolders = Set(dev.map { URL(fileURLWithPath: $0).deletingLastPathComponent().standardized.path })
       for path in train {
@@ -128,6 +130,7 @@ public struct TrainSentimentCommand {
                 selects: !left))
           }
           if source.titleWeight != nil, source.dev != .none, let devSet = devSets.last {
+            titleDevSets.insert(devSet.name + " titles")
             devSets.append(
               DevSet(name: devSet.name + " titles", examples: SentimentData.titles(devSet.examples), selects: false))
           }
@@ -153,11 +156,8 @@ public struct TrainSentimentCommand {
       notes.append("\(set.name): no rows left (every one repeats a training text), not scored")
     }
     devSets.removeAll { $0.examples.isEmpty }
-    // Title dev sets are cleaned the other way round, below.
     let devTexts = Set(
-      devSets.filter { $0.selects || !$0.name.hasSuffix(" titles") }.flatMap {
-        $0.examples.map { $0.text.lowercased() }
-      })
+      devSets.filter { !titleDevSets.contains($0.name) }.flatMap { $0.examples.map { $0.text.lowercased() } })
     let tokenizer = Tokenizer()
     var dropped: [String: Int] = [:]
     for index in sources.indices {
@@ -177,11 +177,11 @@ public struct TrainSentimentCommand {
       sources.append(TrainingSource(name: sources[index].name + " titles", examples: titles, weight: weight))
     }
     let trainingTexts = titled.isEmpty ? [] : Set(sources.flatMap { $0.examples.map { $0.text.lowercased() } })
-    for index in devSets.indices where !devSets[index].selects && devSets[index].name.hasSuffix(" titles") {
+    for index in devSets.indices where titleDevSets.contains(devSets[index].name) {
       let before = devSets[index].examples.count
       devSets[index].examples.removeAll { trainingTexts.contains($0.text.lowercased()) }
       let count = before - devSets[index].examples.count
-      if count > 0 { notes.append("\(devSets[index].name): \(count) dropped (also a training title)") }
+      if count > 0 { notes.append("\(devSets[index].name): \(count) dropped (also a training text)") }
     }
     if balanceNegations { sources = sources.flatMap { SentimentNegation.balanced($0, tokenizer: tokenizer) } }
     for index in sources.indices {
