@@ -278,21 +278,31 @@ struct TrainSentiment: ParsableCommand {
 struct EvalSentiment: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "sentiment",
-    abstract: "Accuracy of the sentiment model on a labelled file.",
+    abstract: "Accuracy of the sentiment model on a labelled file or a mix's dev sets.",
     discussion: """
       Every row is scored as one text with the binary decision P(positive) ≥ 0.5 (for a file \
       of subjective/objective rows, P(opinion) ≥ 0.5 from the model's opinion output). Prints \
       accuracy, per-class precision/recall/F1, the confusion matrix, documents/s and tokens/s \
       (tokenizing included); --json prints one object with data, model, held_out, n, accuracy \
       (a fraction), per_class, labels, confusion, docs_per_s and tokens_per_s. --held-out scores only the rows the model held out of this file in training \
-      (the dev slices of IMDb and the other files the model held out; seed and share are in its card).
+      (the dev slices of IMDb and the other files the model held out; seed and share are in its card). \
+      With --mix, --data is the folder the mix's paths are relative to, and every dev set of \
+      the mix is scored as training checks it (held-out shares, relabelled files, rows that \
+      repeat a training text dropped; accuracy, or for a set whose smaller class is under a \
+      fifth the mean of the two recalls), with the mean of those that select: --json then \
+      prints mix, model, selection_mean and sets [{name, n, accuracy, balanced_accuracy, \
+      score, selects}].
 
-      Example: recur eval sentiment --data ../shared/data/sst2/dev.tsv
+      Examples: recur eval sentiment --data ../shared/data/sst2/dev.tsv
+                recur eval sentiment --mix training/sentiment.mix --data ../shared/data
       """
   )
 
-  @Option(help: "A `label<TAB>text` or IMDb-layout file.")
+  @Option(help: "A `label<TAB>text` or IMDb-layout file, or with --mix the data folder.")
   var data: String
+
+  @Option(help: "A sentiment training mix whose dev sets to score.")
+  var mix: String?
 
   @Option(help: "The model folder (default: models/sentiment).")
   var model: String?
@@ -309,7 +319,7 @@ struct EvalSentiment: ParsableCommand {
   mutating func run() throws {
     _ = try EvalSentimentCommand(
       data: data, model: model ?? defaultModelDirectory("sentiment"), json: json, heldOut: heldOut,
-      predictions: predictions
+      predictions: predictions, mix: mix
     ).run(write: Console.out)
   }
 }

@@ -171,6 +171,27 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertEqual(written.split(separator: "\n").count, 20)
     XCTAssertTrue(written.hasPrefix("subjective\t") || written.hasPrefix("objective\t"))
 
+    // --mix scores the mix's dev sets as training checked them: the card's selection mean.
+    let mixEval = try RecurCLI.run([
+      "eval", "sentiment", "--mix", path("mix.txt"), "--data", path(""), "--model", path("mixed"), "--json",
+    ])
+    XCTAssertEqual(mixEval.status, 0, mixEval.err)
+    let mixReport = try JSONSerialization.jsonObject(with: Data(mixEval.out.utf8)) as! [String: Any]
+    XCTAssertEqual(mixReport["selection_mean"] as! Double, scores["selection mean"]!, accuracy: 1e-4)
+    let sets = mixReport["sets"] as! [[String: Any]]
+    XCTAssertEqual(sets.map { $0["name"] as! String }, ["dev/dev.tsv", "subj/all.tsv held out"])
+    XCTAssertEqual(sets[0]["accuracy"] as! Double, scores["accuracy dev/dev.tsv"]!, accuracy: 1e-4)
+    let mixText = try RecurCLI.run([
+      "eval", "sentiment", "--mix", path("mix.txt"), "--data", path(""), "--model", path("mixed"),
+    ])
+    XCTAssertTrue(mixText.out.contains("subj/all.tsv held out: 20 rows, accuracy "), mixText.out)
+    XCTAssertTrue(mixText.out.contains("selection mean "), mixText.out)
+    let mixWithHeldOut = try RecurCLI.run([
+      "eval", "sentiment", "--mix", path("mix.txt"), "--data", path(""), "--model", path("mixed"), "--held-out",
+    ])
+    XCTAssertEqual(mixWithHeldOut.status, 2, "--mix scores its own dev sets")
+    XCTAssertTrue(mixWithHeldOut.err.contains("--held-out"), mixWithHeldOut.err)
+
     // The opinion output scores subjective/objective files, and makes neutral labels.
     let eval = try RecurCLI.run([
       "eval", "sentiment", "--data", path("subj/all.tsv"), "--model", path("mixed"), "--held-out", "--json",
@@ -280,6 +301,36 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertEqual(titles.count, held.filter { !$0.contains("\tthe film. ") }.count)
     for title in titles {
       XCTAssertTrue(held.contains { $0.hasPrefix(title + ". ") }, "\(title) is the title of a held-out row")
+    }
+  }
+
+  /// Every dev score in the shipped card and its selection mean, recomputed by
+  /// `recur eval sentiment --mix` on the dev sets of the mix it was trained on.
+  func testTheShippedScoresOnEveryDevSetOfTheMixHold() throws {
+    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
+    let data = repository.deletingLastPathComponent().appendingPathComponent("shared/data").path
+    guard FileManager.default.fileExists(atPath: data + "/sst2/dev.tsv") else {
+      throw XCTSkip("\(data) is absent (a fresh clone without ../shared/data): the shipped-score check is skipped")
+    }
+    let model = repository.appendingPathComponent("models/sentiment")
+    let card =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: model.appendingPathComponent("card.json")))
+      as! [String: Any]
+    let scores = card["scores"] as! [String: Double]
+    let run = try RecurCLI.run([
+      "eval", "sentiment", "--mix", repository.appendingPathComponent("training/sentiment.mix").path, "--data", data,
+      "--model", model.path, "--json",
+    ])
+    XCTAssertEqual(run.status, 0, run.err)
+    let report = try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any]
+    XCTAssertEqual(report["selection_mean"] as! Double, try XCTUnwrap(scores["selection mean"]), accuracy: 1e-4)
+    let sets = report["sets"] as! [[String: Any]]
+    XCTAssertEqual(sets.filter { $0["selects"] as! Bool }.count, 13)
+    for set in sets {
+      let name = set["name"] as! String
+      let recorded = try XCTUnwrap(scores["accuracy " + name], "the card records no score for \(name)")
+      XCTAssertEqual(set["accuracy"] as! Double, recorded, accuracy: 1e-4, name)
     }
   }
 

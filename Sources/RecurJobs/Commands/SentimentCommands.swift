@@ -402,16 +402,28 @@ public struct EvalSentimentCommand {
   public var heldOut: Bool
   /// Where to write each row's gold label and probability (`label<TAB>probability` a line).
   public var predictions: String?
+  /// A training mix whose dev sets are scored as training checks them; `data` is then the
+  /// folder its paths are relative to.
+  public var mix: String?
 
-  public init(data: String, model: String, json: Bool, heldOut: Bool, predictions: String? = nil) {
+  public init(
+    data: String, model: String, json: Bool, heldOut: Bool, predictions: String? = nil, mix: String? = nil
+  ) {
     self.data = data
     self.model = model
     self.json = json
     self.heldOut = heldOut
     self.predictions = predictions
+    self.mix = mix
   }
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
+    if let mix {
+      guard !heldOut, predictions == nil else {
+        throw RecurError(.usage, "--mix scores the mix's own dev sets: it does not go with --held-out or --predictions")
+      }
+      return try runMix(mix, write: write)
+    }
     let loaded: SentimentModel
     var rows: [SentimentExample]
     do {
@@ -498,6 +510,69 @@ public struct EvalSentimentCommand {
             + row.map { String($0) }.joined(separator: "  "))
       }
       write(String(format: "%.1f documents/s, %.0f tokens/s", docsPerSecond, tokensPerSecond))
+    }
+    return .success
+  }
+}
+
+extension EvalSentimentCommand {
+  /// Every dev set of a training mix, built as `recur train sentiment` builds them (held-out
+  /// shares, relabelled files, rows that repeat a training text dropped) and scored as its
+  /// checks score them: the selection mean is the one the model's card records when the
+  /// model was trained on this mix.
+  func runMix(_ mix: String, write: (String) -> Void) throws(RecurError) -> ExitStatus {
+    let loaded: SentimentModel
+    do {
+      loaded = try SentimentModel.load(directory: model)
+    } catch {
+      throw RecurError(.usage, error.message)
+    }
+    var gathering = TrainSentimentCommand(
+      train: [], dev: [], vectors: "", out: "", holdOut: 0, options: SentimentTrainingOptions(), command: "")
+    gathering.mix = mix
+    gathering.dataFolder = data
+    let devSets = try gathering.gatherData().devSets
+    if devSets.contains(where: { $0.examples.first?.task == .opinion }) && !loaded.readsOpinion {
+      throw RecurError(
+        .usage, "the model has no opinion head to score the mix's subjective/objective sets", location: model)
+    }
+    var entries: [String] = []
+    var selection: [Double] = []
+    for set in devSets {
+      let inputs = set.examples.map { loaded.input(text: $0.text) }
+      let probabilities =
+        set.examples.first?.task == .opinion
+        ? loaded.opinionProbabilities(inputs) ?? [] : loaded.positiveProbabilities(inputs)
+      let score = DevSet.score(gold: set.examples.map(\.label), predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
+      let selected = score.usesBalanced ? score.balanced : score.accuracy
+      if set.selects { selection.append(selected) }
+      if json {
+        var entry = JSONObjectWriter()
+        entry.add("name", set.name)
+        entry.add("n", set.examples.count)
+        entry.add("accuracy", score.accuracy, decimals: 4)
+        entry.add("balanced_accuracy", score.balanced, decimals: 4)
+        entry.add("score", selected, decimals: 4)
+        entry.add("selects", set.selects)
+        entries.append(entry.json)
+      } else {
+        write(
+          String(
+            format: "%@: %d rows, %@%.4f%@", set.name, set.examples.count,
+            score.usesBalanced ? "balanced accuracy " : "accuracy ", selected,
+            set.selects ? "" : " (reported only)"))
+      }
+    }
+    let mean = selection.isEmpty ? 0 : selection.reduce(0, +) / Double(selection.count)
+    if json {
+      var object = JSONObjectWriter()
+      object.add("mix", mix)
+      object.add("model", model)
+      object.add("selection_mean", mean, decimals: 4)
+      object.add("sets", raw: "[" + entries.joined(separator: ",") + "]")
+      write(object.json)
+    } else {
+      write(String(format: "selection mean %.4f over %d dev sets", mean, selection.count))
     }
     return .success
   }
