@@ -572,7 +572,9 @@ extension EvalSentimentCommand {
       object.add("sets", raw: "[" + entries.joined(separator: ",") + "]")
       write(object.json)
     } else {
-      write(String(format: "selection mean %.4f over %d dev sets", mean, selection.count))
+      write(
+        String(format: "selection mean %.4f over %d dev set", mean, selection.count) + (selection.count == 1 ? "" : "s")
+      )
     }
     return .success
   }
