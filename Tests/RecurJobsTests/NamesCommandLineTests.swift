@@ -211,12 +211,8 @@ final class NamesCommandLineTests: XCTestCase {
 
   /// Every dev score in the shipped card, recomputed on the dev files of its mix.
   func testTheShippedScoresOnEveryDevFileOfTheMixHold() throws {
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent()
-    let data = repository.deletingLastPathComponent().appendingPathComponent("shared/data").path
-    guard FileManager.default.fileExists(atPath: data + "/wnut17/dev.tsv") else {
-      throw XCTSkip("\(data) is absent (a fresh clone without ../shared/data): the shipped-score check is skipped")
-    }
+    let repository = RecurCLI.repository
+    let data = try RecurCLI.sharedData(holding: "wnut17/dev.tsv")
     let model = try NamesModel.load(directory: repository.appendingPathComponent("models/names").path)
     let sources = try TrainNamesCommand.gatherSources(
       train: nil, dev: nil, mix: repository.appendingPathComponent("training/names.mix").path, dataFolder: data

@@ -3,6 +3,20 @@ import XCTest
 
 /// Runs the built `recur` executable as a user would.
 enum RecurCLI {
+  /// The repository's root folder.
+  static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+  /// `../shared/data` beside the repository when it holds `file`; otherwise the test is
+  /// skipped with a message (a user's fresh clone has no shared data).
+  static func sharedData(holding file: String) throws -> String {
+    let data = repository.deletingLastPathComponent().appendingPathComponent("shared/data").path
+    guard FileManager.default.fileExists(atPath: data + "/" + file) else {
+      throw XCTSkip("\(data) is absent (a fresh clone without ../shared/data): the shipped-score check is skipped")
+    }
+    return data
+  }
+
   static func binary() throws -> URL {
     // The test runner sits in the build products folder beside the executable.
     let products = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()

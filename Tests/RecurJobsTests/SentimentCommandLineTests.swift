@@ -307,12 +307,8 @@ final class SentimentCommandLineTests: XCTestCase {
   /// Every dev score in the shipped card and its selection mean, recomputed by
   /// `recur eval sentiment --mix` on the dev sets of the mix it was trained on.
   func testTheShippedScoresOnEveryDevSetOfTheMixHold() throws {
-    let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .deletingLastPathComponent()
-    let data = repository.deletingLastPathComponent().appendingPathComponent("shared/data").path
-    guard FileManager.default.fileExists(atPath: data + "/sst2/dev.tsv") else {
-      throw XCTSkip("\(data) is absent (a fresh clone without ../shared/data): the shipped-score check is skipped")
-    }
+    let repository = RecurCLI.repository
+    let data = try RecurCLI.sharedData(holding: "sst2/dev.tsv")
     let model = repository.appendingPathComponent("models/sentiment")
     let card =
       try JSONSerialization.jsonObject(with: Data(contentsOf: model.appendingPathComponent("card.json")))
