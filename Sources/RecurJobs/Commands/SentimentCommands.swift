@@ -458,8 +458,7 @@ public struct EvalSentimentCommand {
       predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
     let docsPerSecond = Double(rows.count) / seconds
     if let predictions {
-      let labels = opinion ? SentimentData.opinionLabels : SentimentData.labels
-      let lines = zip(rows, probabilities).map { labels[$0.label] + "\t" + String(format: "%.6f", $1) }
+      let lines = zip(rows, probabilities).map { report.labels[$0.label] + "\t" + String(format: "%.6f", $1) }
       do {
         try (lines.joined(separator: "\n") + "\n").write(toFile: predictions, atomically: true, encoding: .utf8)
       } catch {
@@ -539,27 +538,22 @@ extension EvalSentimentCommand {
     var entries: [String] = []
     var selection: [Double] = []
     for set in devSets {
-      let inputs = set.examples.map { loaded.input(text: $0.text) }
-      let probabilities =
-        set.examples.first?.task == .opinion
-        ? loaded.opinionProbabilities(inputs) ?? [] : loaded.positiveProbabilities(inputs)
-      let score = DevSet.score(gold: set.examples.map(\.label), predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
-      let selected = score.usesBalanced ? score.balanced : score.accuracy
-      if set.selects { selection.append(selected) }
+      let score = set.scored(by: loaded, inputs: set.examples.map { loaded.input(text: $0.text) })
+      if set.selects { selection.append(score.selected) }
       if json {
         var entry = JSONObjectWriter()
         entry.add("name", set.name)
         entry.add("n", set.examples.count)
         entry.add("accuracy", score.accuracy, decimals: 4)
         entry.add("balanced_accuracy", score.balanced, decimals: 4)
-        entry.add("score", selected, decimals: 4)
+        entry.add("score", score.selected, decimals: 4)
         entry.add("selects", set.selects)
         entries.append(entry.json)
       } else {
         write(
           String(
             format: "%@: %d rows, %@%.4f%@", set.name, set.examples.count,
-            score.usesBalanced ? "balanced accuracy " : "accuracy ", selected,
+            score.usesBalanced ? "balanced accuracy " : "accuracy ", score.selected,
             set.selects ? "" : " (reported only)"))
       }
     }

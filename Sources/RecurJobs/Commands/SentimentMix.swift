@@ -81,9 +81,7 @@ public struct SentimentMix: Sendable, Equatable {
       }
       var negatedWeight: Double?
       var titleWeight: Double?
-      while let last = fields.last, let option = ["negate=", "titles=", "pages="].first(where: last.hasPrefix),
-        option != "pages="
-      {
+      while let last = fields.last, let option = ["negate=", "titles="].first(where: last.hasPrefix) {
         let what = option == "negate=" ? "the negated copies' weight" : "the titles' weight"
         guard let weight = Double(last.dropFirst(option.count)), weight.isFinite, weight > 0, weight <= 100 else {
           throw RecurError(.usage, "`\(last)`: \(what) is a number above 0 and up to 100", location: location)

@@ -92,6 +92,19 @@ public struct DevSet: Sendable {
     let usesBalanced = Double(min(count[0], count[1])) < 0.2 * Double(total)
     return (accuracy, balanced, usesBalanced)
   }
+
+  /// This set scored by `model`, its rows read as `inputs`: polarity rows by P(positive)
+  /// ≥ 0.5, subjective/objective rows by the opinion output's P(opinion) ≥ 0.5 (none right
+  /// without that output). `selected` is the score selection uses.
+  public func scored(by model: SentimentModel, inputs: [SentimentModel.Input]) -> (
+    accuracy: Double, balanced: Double, usesBalanced: Bool, selected: Double
+  ) {
+    let probabilities =
+      examples.first?.task == .opinion
+      ? model.opinionProbabilities(inputs) ?? [] : model.positiveProbabilities(inputs)
+    let score = Self.score(gold: examples.map(\.label), predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
+    return (score.accuracy, score.balanced, score.usesBalanced, score.usesBalanced ? score.balanced : score.accuracy)
+  }
 }
 
 /// Training rows from one file, used `weight` times an epoch: the whole part of the weight
@@ -271,16 +284,11 @@ public struct SentimentTrainer {
           var selection: [Double] = []
           for (set, inputs) in zip(dev, devInputs) {
             guard !set.examples.isEmpty else { continue }
-            let probabilities =
-              set.examples[0].task == .opinion
-              ? model.opinionProbabilities(inputs) ?? [] : model.positiveProbabilities(inputs)
-            let score = DevSet.score(
-              gold: set.examples.map(\.label), predicted: probabilities.map { $0 >= 0.5 ? 1 : 0 })
+            let score = set.scored(by: model, inputs: inputs)
             scores["accuracy " + set.name] = score.accuracy
             if score.usesBalanced { scores["balanced accuracy " + set.name] = score.balanced }
-            let selected = score.usesBalanced ? score.balanced : score.accuracy
-            shown[set.name] = selected
-            if set.selects { selection.append(selected) }
+            shown[set.name] = score.selected
+            if set.selects { selection.append(score.selected) }
           }
           let mean = selection.isEmpty ? 0 : selection.reduce(0, +) / Double(selection.count)
           let improved = mean > stopping.best
