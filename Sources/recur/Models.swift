@@ -505,6 +505,18 @@ struct TrainNames: ParsableCommand {
   @Option(help: "At most this many sentences in pretraining (a seeded random choice).")
   var pretrainSentences = 300_000
 
+  @Option(
+    parsing: .upToNextOption,
+    help: """
+      Files of cased text, one text a line (label<TAB>text lines: the text): a word they \
+      mostly write capitalised inside a sentence (at least 3 times) is a feature of the \
+      name lists, read however the word is written.
+      """)
+  var capitalisationText: [String] = []
+
+  @Flag(help: "The --capitalisation-text words are a feature only of tokens written in lower case or all capitals.")
+  var capitalisationWhereUncased = false
+
   @Option(help: "Decay of the moving average of the weights that is checked and saved (0: the weights as trained).")
   var average: Float = 0.999
 
@@ -578,6 +590,11 @@ struct TrainNames: ParsableCommand {
       command: command)
     training.pretrainText = pretrainText
     training.pretrainSentences = pretrainSentences
+    guard !capitalisationWhereUncased || !capitalisationText.isEmpty else {
+      throw ValidationError("--capitalisation-where-uncased goes with --capitalisation-text")
+    }
+    training.capitalisationText = capitalisationText
+    training.capitalisationWhereUncased = capitalisationWhereUncased
     training.members = members
     let status = try training.run(write: Console.out, progress: progressPrinter())
     if status != .success { throw ExitCode(status.rawValue) }

@@ -111,6 +111,77 @@ final class NamesCommandLineTests: XCTestCase {
     XCTAssertEqual(both.status, 2)
   }
 
+  /// `--capitalisation-text`: the words the text writes capitalised are kept in the card,
+  /// read back with the model, and fed to the network as a feature of every token; without
+  /// name lists, or from a file that cannot be read, training is refused with the reason.
+  func testCapitalisationTextBecomesAFeatureOfTheModel() throws {
+    try "news/train.tsv  1  news/dev.tsv\n".write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    for (file, body) in [
+      ("names/dist.male.first", "BRUNO          3.318  3.318      1\n"),
+      ("names/dist.female.first", "ANNA           2.629  2.629      1\n"),
+      ("names/dist.all.last", "CHEN           1.006  1.006      1\n"),
+    ] {
+      try body.write(to: folder.appendingPathComponent(file), createFolder: true)
+    }
+    try """
+    pos\tWe met Dara in Oslo. Then Dara left for Lima with Elif.
+    neg\tAsk Dara or Elif about Lima and the market.
+    pos\tThe market in Lima opens when Elif and Femi say so, said Dara.
+    """.write(to: folder.appendingPathComponent("cased.tsv"), createFolder: false)
+    func train(_ extra: [String]) throws -> (status: Int32, out: String, err: String) {
+      try RecurCLI.run(
+        [
+          "train", "names", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"),
+          "--hidden", "8", "--epochs", "1", "--batch-size", "8", "--average", "0", "--out", path("cased"),
+        ] + extra)
+    }
+    let trained = try train(["--names", path("names"), "--capitalisation-text", path("cased.tsv")])
+    XCTAssertEqual(trained.status, 0, trained.err)
+    let card =
+      try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("cased/card.json")))
+      as! [String: Any]
+    XCTAssertEqual((card["architecture"] as? [String: String])?["capitalised"], "true")
+    XCTAssertEqual((card["vocabularies"] as? [String: [String]])?["capitalised"], ["DARA", "ELIF", "LIMA"])
+    let data = (card["trainingData"] as? [String]) ?? []
+    XCTAssertTrue(
+      data.contains { $0.hasSuffix("/cased.tsv: 4 sentences of cased text, 3 words usually capitalised (features)") },
+      "\(data)")
+    let model = try NamesModel.load(directory: path("cased"))
+    XCTAssertEqual(model.lists?.capitalised, ["DARA", "ELIF", "LIMA"])
+    XCTAssertEqual(model.network.featureCount, NameFeatures.count(readingCapitalisation: true))
+    let usually = NameFeatures.names.firstIndex(of: "usually_capitalised")!
+    let input = model.input([["met", "dara", "in", "LIMA"]])
+    XCTAssertEqual(input.features?[0].map { $0[usually] }, [0, 1, 0, 1])
+    XCTAssertEqual(model.tag([["met", "dara", "in", "LIMA"]])[0].tags.count, 4)
+    // A card whose `capitalised` is neither `true` nor `uncased` is refused by name.
+    let cardURL = folder.appendingPathComponent("cased/card.json")
+    let cardText = try String(contentsOf: cardURL, encoding: .utf8)
+    let edited = cardText.replacingOccurrences(of: "\"capitalised\" : \"true\"", with: "\"capitalised\" : \"yes\"")
+    XCTAssertNotEqual(edited, cardText)
+    try edited.write(to: cardURL, atomically: true, encoding: .utf8)
+    XCTAssertThrowsError(try NamesModel.load(directory: path("cased"))) { error in
+      XCTAssertTrue("\(error)".contains("'capitalised'"), "\(error)")
+    }
+    // Nor is one that reads the words but lost their list.
+    var object = try JSONSerialization.jsonObject(with: Data(cardText.utf8)) as! [String: Any]
+    var vocabularies = object["vocabularies"] as! [String: Any]
+    vocabularies["capitalised"] = nil
+    object["vocabularies"] = vocabularies
+    try JSONSerialization.data(withJSONObject: object).write(to: cardURL)
+    XCTAssertThrowsError(try NamesModel.load(directory: path("cased"))) { error in
+      XCTAssertTrue("\(error)".contains("capitalised words the card does not list"), "\(error)")
+    }
+    try cardText.write(to: cardURL, atomically: true, encoding: .utf8)
+    XCTAssertNoThrow(try NamesModel.load(directory: path("cased")))
+
+    let withoutLists = try train(["--no-name-lists", "--capitalisation-text", path("cased.tsv")])
+    XCTAssertEqual(withoutLists.status, 2, withoutLists.err)
+    XCTAssertTrue(withoutLists.err.contains("needs the name lists"), withoutLists.err)
+    let missing = try train(["--names", path("names"), "--capitalisation-text", path("no/such.tsv")])
+    XCTAssertEqual(missing.status, 2, missing.err)
+    XCTAssertTrue(missing.err.contains("no/such.tsv"), missing.err)
+  }
+
   /// `--members 2`: two networks from seeds 1 and 2 saved as one model, the card's scores
   /// those of the pair (each member's selection beside them), and `eval` reads the pair.
   func testMembersTrainApartAndTagTogether() throws {

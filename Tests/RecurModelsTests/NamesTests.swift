@@ -74,18 +74,53 @@ final class NamesTests: XCTestCase {
     }
   }
 
+  /// A word cased text writes capitalised inside sentences is `usually_capitalised` however
+  /// it is written; a sentence's first word, a word after a quote or colon, a word seen
+  /// capitalised fewer than three times or mostly in lower case is not.
+  func testWordsCasedTextWritesCapitalisedAreAFeature() {
+    let text = [
+      ["We", "met", "Dara", "at", "the", "Market", "."], ["Later", ",", "Dara", "'s", "sister", "came", "."],
+      ["Ask", "Dara", "and", "Bruno", "."], ["Market", "day", "with", "Bruno", "."],
+      ["She", "said", "\"", "Hello", "there", "\"", "and", "left", "."], ["Hello", "again", "."],
+      ["A", "Hello", "Kitty", "bag", "."], ["A", "Hello", "Kitty", "mug", "."], ["A", "Hello", "Kitty", "pen", "."],
+      ["hello", "said", "the", "hello", "girl", "hello", "hello", "hello"],
+      ["the", "OSLO", "trip", "and", "Oslo", "."],
+      ["to", "Oslo", "and", "Oslo", "again", "oslo"], ["Dara's", "way"],
+    ]
+    let words = NameLists.capitalised(in: text)
+    XCTAssertEqual(words, ["DARA", "KITTY", "OSLO"])
+    let lists = NameLists(first: ["DARA"], last: [], capitalised: words)
+    let features = NameFeatures.features(["dara", "KITTY", "Oslo's", "hello", "Bruno"], lists: lists)
+    XCTAssertEqual(features.map(\.count), Array(repeating: NameFeatures.count(readingCapitalisation: true), count: 5))
+    let usually = NameFeatures.names.firstIndex(of: "usually_capitalised")!
+    XCTAssertEqual(features.map { $0[usually] }, [1, 1, 1, 0, 0])
+    var uncased = lists
+    uncased.capitalisedWhereUncased = true
+    XCTAssertEqual(
+      NameFeatures.features(["dara", "KITTY", "Oslo's", "hello", "Bruno"], lists: uncased).map { $0[usually] },
+      [1, 1, 0, 0, 0], "a token written capitalised reads as without the words")
+    XCTAssertEqual(
+      NameFeatures.features(["dara"], lists: NameLists(first: ["DARA"], last: []))[0].count,
+      NameFeatures.count(readingCapitalisation: false), "lists without the words give the features before them")
+  }
+
   /// The byte path for printable ASCII tokens gives what the character path gives.
   func testASCIIFeaturesMatchTheCharacterPath() {
-    let lists = NameLists(first: ["MARY", "O'NEIL"], last: ["SMITH", "MCDONALD'S"])
+    let lists = NameLists(
+      first: ["MARY", "O'NEIL"], last: ["SMITH", "MCDONALD'S"], capitalised: ["SMITH", "ZOË", "3M"])
     let tokens = [
       "Mary", "MARY", "mary", "Smith's", "SMITH'S", "smith'S", "O'Neil", "McDonald's", "-", "'", "a-b", "-ab", "ab-",
       "x'", "3M", "1996-08-22", "$", "A", "AB", "aB", "Ab1", "'S", "S", "e-mail", "U.S.", "@handle", "#tag", "IBM's",
     ]
+    var uncased = lists
+    uncased.capitalisedWhereUncased = true
     for token in tokens {
       for first in [true, false] {
-        XCTAssertEqual(
-          NameFeatures.printableASCIIFeatures(token, first: first, lists: lists),
-          NameFeatures.characterFeatures(token, first: first, lists: lists), token)
+        for lists in [lists, uncased] {
+          XCTAssertEqual(
+            NameFeatures.printableASCIIFeatures(token, first: first, lists: lists),
+            NameFeatures.characterFeatures(token, first: first, lists: lists), token)
+        }
       }
     }
     XCTAssertNil(NameFeatures.printableASCIIFeatures("Zoë", first: false, lists: lists))
@@ -181,6 +216,11 @@ final class NamesTests: XCTestCase {
       XCTAssertFalse(phrase(name), name)
     }
     XCTAssertFalse(phrase("ishawna tink a hip hop dis song"), "no capital: case says nothing")
+    let tokens = tokenizer.tokenize("Watched it with marlon brando and Lee last night")
+    XCTAssertTrue(DocumentNames.readsAsPhrase(tokens[3..<5], in: tokens))
+    XCTAssertFalse(
+      DocumentNames.readsAsPhrase(tokens[3..<5], in: tokens, capitalised: ["MARLON", "BRANDO"]),
+      "words cased text writes capitalised are a name's, however written")
   }
 
   func testPeopleAreGroupedUnderTheLongestName() {

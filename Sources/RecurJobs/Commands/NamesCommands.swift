@@ -20,6 +20,11 @@ public struct TrainNamesCommand {
   public var pretrainText: [String] = []
   /// At most this many untagged sentences (a seeded random choice) are read in pretraining.
   public var pretrainSentences = 300_000
+  /// Files of cased text (one text a line) whose words written mostly capitalised become
+  /// the name lists' `capitalised` words (the `usually_capitalised` feature).
+  public var capitalisationText: [String] = []
+  /// The capitalised words are a feature only of tokens written in lower case or capitals.
+  public var capitalisationWhereUncased = false
   /// Networks trained apart, from seeds `options.seed`, `options.seed + 1`, …, that tag
   /// together (`TaggerEnsemble`); each is selected on the dev sets by itself, and the card's
   /// scores are those of all of them together.
@@ -143,6 +148,32 @@ public struct TrainNamesCommand {
     }
     var settings = options
     settings.useNameLists = options.useNameLists && lists != nil
+    var capitalisationNotes: [String] = []
+    if !capitalisationText.isEmpty {
+      guard settings.useNameLists else {
+        throw RecurError(.usage, "the capitalisation text feeds a name-list feature: it needs the name lists")
+      }
+      var sentences: [[String]] = []
+      for file in capitalisationText {
+        let read: [[String]]
+        do {
+          read = try NamesData.loadUntagged(file)
+        } catch {
+          throw RecurError(.usage, "the capitalisation text: " + error.message, location: file)
+        }
+        guard !read.isEmpty else {
+          throw RecurError(.usage, "the capitalisation text holds no sentences", location: file)
+        }
+        sentences += read
+      }
+      let words = NameLists.capitalised(in: sentences)
+      lists?.capitalised = words
+      lists?.capitalisedWhereUncased = capitalisationWhereUncased
+      capitalisationNotes.append(
+        capitalisationText.map(shortName).joined(separator: ", ")
+          + ": \(sentences.count) sentences of cased text, \(words.count) words usually capitalised (features)")
+      progress(capitalisationNotes[0], true)
+    }
     var untagged: [[String]] = []
     var pretrainNotes: [String] = []
     if options.pretrainEpochs > 0 {
@@ -217,6 +248,7 @@ public struct TrainNamesCommand {
     if settings.useNameLists, let names {
       card.trainingData.append("\(shortName(names)): census name lists (features)")
     }
+    card.trainingData += capitalisationNotes
     card.scores = scores
     if tokensPerSecond > 0 { card.scores["tagging tokens/s"] = tokensPerSecond.rounded() }
     card.trainingSeconds = seconds.rounded()

@@ -61,6 +61,7 @@ public struct DocumentNames {
       }
     }
     let tagged = model.tag(sentences.map { $0.map(\.text) })
+    let capitalised = model.lists?.capitalised ?? []
     var entities = [[EntityMention]](repeating: [], count: texts.count)
     for (sentence, (owner, result)) in zip(sentences, zip(owners, tagged)) {
       for var span in NamesData.entities(result.tags) {
@@ -71,7 +72,7 @@ public struct DocumentNames {
           guard word == "by" || span.type == "PER" && Self.titles.contains(word) else { break }
           span.start += 1
         }
-        if Self.readsAsPhrase(sentence[span.start..<span.end], in: sentence) { continue }
+        if Self.readsAsPhrase(sentence[span.start..<span.end], in: sentence, capitalised: capitalised) { continue }
         let start = sentence[span.start].start
         let end = sentence[span.end - 1].end
         let confidence = min(1, max(0, result.confidence[span.start..<span.end].min().map(Double.init) ?? 0))
@@ -198,14 +199,17 @@ public struct DocumentNames {
   /// prize`; `iPad` is not such a word), in a sentence written with capitals, is a heading
   /// or a phrase, not a name: the tagger learnt long spans from WikiANN's list items and
   /// reads sentence-case headings (`Future of human resources management system`) as ORG.
-  /// Where a sentence has no capital at all, case says nothing and the span stays.
-  static func readsAsPhrase(_ span: ArraySlice<Token>, in sentence: [Token]) -> Bool {
+  /// Where a sentence has no capital at all, case says nothing and the span stays; nor is
+  /// a word that cased text usually writes capitalised (`capitalised`, the model's list:
+  /// `marlon brando`) a phrase's word.
+  static func readsAsPhrase(_ span: ArraySlice<Token>, in sentence: [Token], capitalised: Set<String> = []) -> Bool {
     var lowerWords = 0
     for token in span {
       let scalars = token.text.unicodeScalars
       guard let first = scalars.first, first.properties.isLowercase,
         !scalars.contains(where: \.properties.isUppercase),
-        !NameFeatures.joiningWords.contains(token.text)
+        !NameFeatures.joiningWords.contains(token.text),
+        !capitalised.contains(NameFeatures.listKey(token.text))
       else { continue }
       lowerWords += 1
     }

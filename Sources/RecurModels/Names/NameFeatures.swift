@@ -6,10 +6,53 @@ import Foundation
 public struct NameLists: Sendable, Equatable {
   public var first: Set<String>
   public var last: Set<String>
+  /// Words (upper-case, as the census lists) that cased text mostly writes with a capital
+  /// inside a sentence (`capitalised(in:)`): a name's words, wherever they are written in
+  /// lower case or capitals. `nil`: models without the feature.
+  public var capitalised: Set<String>?
+  /// The `capitalised` words are a feature only where a token is written without a
+  /// capital or all in capitals, where its writing says nothing of its case; a token written
+  /// capitalised then reads as it would without the words.
+  public var capitalisedWhereUncased = false
 
-  public init(first: Set<String>, last: Set<String>) {
+  public init(
+    first: Set<String>, last: Set<String>, capitalised: Set<String>? = nil, capitalisedWhereUncased: Bool = false
+  ) {
     self.first = first
     self.last = last
+    self.capitalised = capitalised
+    self.capitalisedWhereUncased = capitalisedWhereUncased
+  }
+
+  /// The words that `sentences` of cased text (tokens as written) write capitalised —
+  /// `Dana`, not `DANA` or `dana` — at least `minimum` times inside a sentence and at least
+  /// `share` of the times they are written capitalised or in lower case there. A sentence's
+  /// first word and a word after a mark that starts a phrase (a quote, a colon, a bracket,
+  /// a dash) are not counted: a capital there says nothing of the word.
+  public static func capitalised(in sentences: [[String]], minimum: Int = 3, share: Double = 0.5) -> Set<String> {
+    var counts: [String: (capitalised: Int, lower: Int)] = [:]
+    for sentence in sentences {
+      for index in sentence.indices.dropFirst() {
+        let before = sentence[index - 1]
+        guard before.contains(where: { $0.isLetter || $0.isNumber || $0 == "," }) else { continue }
+        let token = sentence[index]
+        guard let initial = token.first, initial.isLetter else { continue }
+        let letters = token.filter(\.isLetter)
+        let upper = letters.filter(\.isUppercase).count
+        let key = NameFeatures.listKey(token)
+        if initial.isUppercase && upper < letters.count {
+          counts[key, default: (0, 0)].capitalised += 1
+        } else if upper == 0 {
+          counts[key, default: (0, 0)].lower += 1
+        }
+      }
+    }
+    var words: Set<String> = []
+    for (word, count) in counts
+    where count.capitalised >= minimum && Double(count.capitalised) >= share * Double(count.capitalised + count.lower) {
+      words.insert(word)
+    }
+    return words
   }
 
   /// Reads the three lists from `directory`, keeping the `maxLast` most frequent surnames
@@ -36,13 +79,24 @@ public struct NameLists: Sendable, Equatable {
 }
 
 /// Per-token features beside the word and character readings: the word's shape and
-/// whether the name lists know it.
+/// whether the name lists know it (and, for models that have it, whether cased text
+/// usually writes it capitalised).
 public enum NameFeatures {
   public static let names = [
     "all_caps", "capitalised", "lower", "has_digit", "no_letters", "inner_hyphen_or_apostrophe", "sentence_start",
-    "first_name", "last_name",
+    "first_name", "last_name", "usually_capitalised",
   ]
-  public static var count: Int { names.count }
+
+  /// How many features a token has: the last, `usually_capitalised`, only for lists that
+  /// hold those words (`NameLists.capitalised`).
+  public static func count(readingCapitalisation: Bool) -> Int { names.count - (readingCapitalisation ? 0 : 1) }
+
+  /// The key a token is looked up by in the lists: upper-case, without a final `'s`.
+  static func listKey(_ token: String) -> String {
+    var key = token.uppercased()
+    if key.hasSuffix("'S") || key.hasSuffix("’S") { key = String(key.dropLast(2)) }
+    return key
+  }
 
   /// Features of each token of a sentence.
   public static func features(_ tokens: [String], lists: NameLists?) -> [[Float]] {
@@ -75,11 +129,14 @@ public enum NameFeatures {
     let lower = !letters.isEmpty && upper == 0
     let digit = token.contains(where: \.isNumber)
     let inner = token.dropFirst().dropLast().contains { $0 == "-" || $0 == "'" || $0 == "’" }
-    var key = token.uppercased()
-    if key.hasSuffix("'S") || key.hasSuffix("’S") { key = String(key.dropLast(2)) }
+    let key = listKey(token)
     let firstName = lists?.first.contains(key) == true
     let lastName = lists?.last.contains(key) == true
-    return [allCaps, capitalised, lower, digit, letters.isEmpty, inner, first, firstName, lastName].map { $0 ? 1 : 0 }
+    var values = [allCaps, capitalised, lower, digit, letters.isEmpty, inner, first, firstName, lastName]
+    if let lists, let usually = lists.capitalised {
+      values.append((!lists.capitalisedWhereUncased || allCaps || lower) && usually.contains(key))
+    }
+    return values.map { $0 ? 1 : 0 }
   }
 
   /// The same features for a token of printable ASCII (most tokens), from its bytes: each
@@ -118,6 +175,10 @@ public enum NameFeatures {
     let name = String(decoding: key, as: UTF8.self)
     let firstName = lists?.first.contains(name) == true
     let lastName = lists?.last.contains(name) == true
-    return [allCaps, capitalised, lower, digit, letters == 0, inner, first, firstName, lastName].map { $0 ? 1 : 0 }
+    var values = [allCaps, capitalised, lower, digit, letters == 0, inner, first, firstName, lastName]
+    if let lists, let usually = lists.capitalised {
+      values.append((!lists.capitalisedWhereUncased || allCaps || lower) && usually.contains(name))
+    }
+    return values.map { $0 ? 1 : 0 }
   }
 }

@@ -68,6 +68,9 @@ public final class NamesModel {
     guard let cell = architecture["cell"].flatMap(CellKind.init(rawValue:)) else {
       throw DataFileError("the model card's architecture names no known cell (rnn, gru, lstm)")
     }
+    guard [nil, "true", "uncased"].contains(architecture["capitalised"]) else {
+      throw DataFileError("the model card's architecture has a 'capitalised' other than true or uncased")
+    }
     let useCharacters = architecture["characters"] == "true"
     let characterEncoder =
       useCharacters
@@ -79,7 +82,8 @@ public final class NamesModel {
         ? Embedding(vectors: Tensor(zeros: [words, try integer("width")]), trainable: true)
         : Embedding(vocabulary: words, width: try integer("width"), trainable: tuneWords, rng: &rng),
       characterEncoder: characterEncoder,
-      featureCount: architecture["features"] == "true" ? NameFeatures.count : 0, cell: cell,
+      featureCount: architecture["features"] == "true"
+        ? NameFeatures.count(readingCapitalisation: architecture["capitalised"] != nil) : 0, cell: cell,
       hidden: try integer("hidden"), tags: tags.count,
       layers: architecture["layers"] == nil ? 1 : try integer("layers", layerCounts),
       useCRF: architecture["crf"] == "true",
@@ -97,9 +101,14 @@ public final class NamesModel {
       throw DataFileError("\(directory)/\(cardFile): the tag list is not O followed by B-/I- tags")
     }
     var lists: NameLists?
+    if card.architecture["capitalised"] != nil, card.vocabularies["capitalised"] == nil {
+      throw DataFileError("\(directory)/\(cardFile): the architecture reads capitalised words the card does not list")
+    }
     if card.architecture["features"] == "true" {
       lists = NameLists(
-        first: Set(card.vocabularies["first_names"] ?? []), last: Set(card.vocabularies["last_names"] ?? []))
+        first: Set(card.vocabularies["first_names"] ?? []), last: Set(card.vocabularies["last_names"] ?? []),
+        capitalised: card.architecture["capitalised"] == nil ? nil : Set(card.vocabularies["capitalised"] ?? []),
+        capitalisedWhereUncased: card.architecture["capitalised"] == "uncased")
     }
     let memberCount = card.architecture["members"].map { Int($0) ?? 0 } ?? 1
     guard (1...16).contains(memberCount) else {

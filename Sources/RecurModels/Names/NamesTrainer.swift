@@ -158,6 +158,9 @@ public struct NamesTrainer {
       "char_hidden": String(options.characterHidden), "crf": String(options.useCRF), "features": String(useLists),
       "dropout": String(options.dropout),
     ]
+    if useLists, let lists, lists.capitalised != nil {
+      architecture["capitalised"] = lists.capitalisedWhereUncased ? "uncased" : "true"
+    }
     if headNames.count > 1 { architecture["heads"] = String(headNames.count) }
     if options.layers > 1 { architecture["layers"] = String(options.layers) }
     var rng = SeededGenerator(seed: options.seed)
@@ -169,6 +172,7 @@ public struct NamesTrainer {
     if useLists, let lists {
       vocabularies["first_names"] = lists.first.sorted()
       vocabularies["last_names"] = lists.last.sorted()
+      if let capitalised = lists.capitalised { vocabularies["capitalised"] = capitalised.sorted() }
     }
     let card = ModelCard(
       name: "names", version: "1", created: "", architecture: architecture, vocabularies: vocabularies, command: "",
