@@ -87,7 +87,9 @@ final class NamesTests: XCTestCase {
       ["the", "OSLO", "trip", "and", "Oslo", "."],
       ["to", "Oslo", "and", "Oslo", "again", "oslo"], ["Dara's", "way"],
     ]
-    let words = NameLists.capitalised(in: text)
+    var counts = CapitalisationCounts()
+    for sentence in text { counts.add(sentence) }
+    let words = counts.words(minimum: 3, share: 0.5)
     XCTAssertEqual(words, ["DARA", "KITTY", "OSLO"])
     let lists = NameLists(first: ["DARA"], last: [], capitalised: words)
     let features = NameFeatures.features(["dara", "KITTY", "Oslo's", "hello", "Bruno"], lists: lists)

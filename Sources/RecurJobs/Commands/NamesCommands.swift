@@ -153,25 +153,28 @@ public struct TrainNamesCommand {
       guard settings.useNameLists else {
         throw RecurError(.usage, "the capitalisation text feeds a name-list feature: it needs the name lists")
       }
-      var sentences: [[String]] = []
+      var counts = CapitalisationCounts()
+      var sentences = 0
       for file in capitalisationText {
-        let read: [[String]]
+        let before = sentences
         do {
-          read = try NamesData.loadUntagged(file)
+          try NamesData.forEachUntaggedSentence(inFile: file) { sentence in
+            counts.add(sentence)
+            sentences += 1
+          }
         } catch {
           throw RecurError(.usage, "the capitalisation text: " + error.message, location: file)
         }
-        guard !read.isEmpty else {
+        guard sentences > before else {
           throw RecurError(.usage, "the capitalisation text holds no sentences", location: file)
         }
-        sentences += read
       }
-      let words = NameLists.capitalised(in: sentences)
+      let words = counts.words(minimum: 3, share: 0.5)
       lists?.capitalised = words
       lists?.capitalisedWhereUncased = capitalisationWhereUncased
       capitalisationNotes.append(
         capitalisationText.map(shortName).joined(separator: ", ")
-          + ": \(sentences.count) sentences of cased text, \(words.count) words usually capitalised (features)")
+          + ": \(sentences) sentences of cased text, \(words.count) words usually capitalised (features)")
       progress(capitalisationNotes[0], true)
     }
     var untagged: [[String]] = []

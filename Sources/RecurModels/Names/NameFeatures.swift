@@ -7,7 +7,7 @@ public struct NameLists: Sendable, Equatable {
   public var first: Set<String>
   public var last: Set<String>
   /// Words (upper-case, as the census lists) that cased text mostly writes with a capital
-  /// inside a sentence (`capitalised(in:)`): a name's words, wherever they are written in
+  /// inside a sentence (`CapitalisationCounts`): a name's words, wherever they are written in
   /// lower case or capitals. `nil`: models without the feature.
   public var capitalised: Set<String>?
   /// The `capitalised` words are a feature only where a token is written without a
@@ -22,37 +22,6 @@ public struct NameLists: Sendable, Equatable {
     self.last = last
     self.capitalised = capitalised
     self.capitalisedWhereUncased = capitalisedWhereUncased
-  }
-
-  /// The words that `sentences` of cased text (tokens as written) write capitalised —
-  /// `Dana`, not `DANA` or `dana` — at least `minimum` times inside a sentence and at least
-  /// `share` of the times they are written capitalised or in lower case there. A sentence's
-  /// first word and a word after a mark that starts a phrase (a quote, a colon, a bracket,
-  /// a dash) are not counted: a capital there says nothing of the word.
-  public static func capitalised(in sentences: [[String]], minimum: Int = 3, share: Double = 0.5) -> Set<String> {
-    var counts: [String: (capitalised: Int, lower: Int)] = [:]
-    for sentence in sentences {
-      for index in sentence.indices.dropFirst() {
-        let before = sentence[index - 1]
-        guard before.contains(where: { $0.isLetter || $0.isNumber || $0 == "," }) else { continue }
-        let token = sentence[index]
-        guard let initial = token.first, initial.isLetter else { continue }
-        let letters = token.filter(\.isLetter)
-        let upper = letters.filter(\.isUppercase).count
-        let key = NameFeatures.listKey(token)
-        if initial.isUppercase && upper < letters.count {
-          counts[key, default: (0, 0)].capitalised += 1
-        } else if upper == 0 {
-          counts[key, default: (0, 0)].lower += 1
-        }
-      }
-    }
-    var words: Set<String> = []
-    for (word, count) in counts
-    where count.capitalised >= minimum && Double(count.capitalised) >= share * Double(count.capitalised + count.lower) {
-      words.insert(word)
-    }
-    return words
   }
 
   /// Reads the three lists from `directory`, keeping the `maxLast` most frequent surnames
@@ -75,6 +44,46 @@ public struct NameLists: Sendable, Equatable {
     }
     let first = try names("dist.male.first", limit: .max) + names("dist.female.first", limit: .max)
     return NameLists(first: Set(first), last: Set(try names("dist.all.last", limit: maxLast)))
+  }
+}
+
+/// How often each word of cased text is written capitalised — `Dana`, not `DANA` or
+/// `dana` — inside a sentence, and how often in lower case there. A sentence's first word
+/// and a word after a mark that starts a phrase (a quote, a colon, a bracket, a dash) are
+/// not counted: a capital there says nothing of the word. Counted sentence by sentence, so
+/// a large text need not be held.
+public struct CapitalisationCounts {
+  var counts: [String: (capitalised: Int, lower: Int)] = [:]
+
+  public init() {}
+
+  public mutating func add(_ sentence: [String]) {
+    for index in sentence.indices.dropFirst() {
+      let before = sentence[index - 1]
+      guard before.contains(where: { $0.isLetter || $0.isNumber || $0 == "," }) else { continue }
+      let token = sentence[index]
+      guard let initial = token.first, initial.isLetter else { continue }
+      let letters = token.filter(\.isLetter)
+      let upper = letters.filter(\.isUppercase).count
+      let key = NameFeatures.listKey(token)
+      if initial.isUppercase && upper < letters.count {
+        counts[key, default: (0, 0)].capitalised += 1
+      } else if upper == 0 {
+        counts[key, default: (0, 0)].lower += 1
+      }
+    }
+  }
+
+  /// The words (keys as the name lists': upper-case, no final `'s`) written capitalised at
+  /// least `minimum` times and at least `share` of the times they are written capitalised
+  /// or in lower case.
+  public func words(minimum: Int, share: Double) -> Set<String> {
+    var words: Set<String> = []
+    for (word, count) in counts
+    where count.capitalised >= minimum && Double(count.capitalised) >= share * Double(count.capitalised + count.lower) {
+      words.insert(word)
+    }
+    return words
   }
 }
 

@@ -42,17 +42,28 @@ public enum NamesData {
 
   /// The sentences of untagged text (`loadUntagged`).
   public static func untaggedSentences(_ contents: String) -> [[String]] {
-    let tokenizer = Tokenizer()
     var sentences: [[String]] = []
+    forEachUntaggedSentence(contents) { sentences.append($0) }
+    return sentences
+  }
+
+  /// Each sentence of a file of untagged text in turn (`forEachUntaggedSentence`).
+  public static func forEachUntaggedSentence(inFile path: String, _ body: ([String]) -> Void) throws(DataFileError) {
+    forEachUntaggedSentence(try readTextFile(path), body)
+  }
+
+  /// Each sentence of untagged text in turn, none kept: one text a line, of a
+  /// `label<TAB>text` line the text.
+  public static func forEachUntaggedSentence(_ contents: String, _ body: ([String]) -> Void) {
+    let tokenizer = Tokenizer()
     for line in contents.split(whereSeparator: \.isNewline) {
       let field = line.split(separator: "\t", omittingEmptySubsequences: false).last ?? ""
       let text = SentimentData.plainReview(String(field))
       let tokens = tokenizer.tokenize(text)
       for range in Segmentation.sentences(tokens, in: Array(text.unicodeScalars)) {
-        sentences.append(tokens[range].map(\.text))
+        body(tokens[range].map(\.text))
       }
     }
-    return sentences
   }
 
   public static func parse(_ contents: String, name: String) throws(DataFileError) -> [TaggedSentence] {
