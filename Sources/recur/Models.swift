@@ -580,6 +580,9 @@ struct TrainNames: ParsableCommand {
     guard pretrainText.isEmpty || pretrainEpochs > 0 else {
       throw ValidationError("--pretrain-text goes with --pretrain-epochs")
     }
+    guard !capitalisationWhereUncased || !capitalisationText.isEmpty else {
+      throw ValidationError("--capitalisation-where-uncased goes with --capitalisation-text")
+    }
     options.pretrainEpochs = pretrainEpochs
     let command = (["recur"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
     guard (train == nil) != (mix == nil) else { throw ValidationError("give either --train (with --dev) or --mix") }
@@ -590,9 +593,6 @@ struct TrainNames: ParsableCommand {
       command: command)
     training.pretrainText = pretrainText
     training.pretrainSentences = pretrainSentences
-    guard !capitalisationWhereUncased || !capitalisationText.isEmpty else {
-      throw ValidationError("--capitalisation-where-uncased goes with --capitalisation-text")
-    }
     training.capitalisationText = capitalisationText
     training.capitalisationWhereUncased = capitalisationWhereUncased
     training.members = members

@@ -116,15 +116,8 @@ public struct TrainNamesCommand {
     var sentences = sources.flatMap { $0.sentences.map(\.tokens) }
     var notes: [String] = []
     for file in pretrainText {
-      let read: [[String]]
-      do {
-        read = try NamesData.loadUntagged(file)
-      } catch {
-        throw RecurError(.usage, "the pretraining text: " + error.message, location: file)
-      }
-      guard !read.isEmpty else { throw RecurError(.usage, "the pretraining text holds no sentences", location: file) }
-      notes.append("\(shortName(file)): \(read.count) untagged sentences (pretraining)")
-      sentences += read
+      let count = try Self.readUntagged(file, for: "the pretraining text") { sentences.append($0) }
+      notes.append("\(shortName(file)): \(count) untagged sentences (pretraining)")
     }
     if sentences.count > pretrainSentences {
       var rng = SeededGenerator(seed: options.seed &+ 17)
@@ -134,6 +127,39 @@ public struct TrainNamesCommand {
     notes.append(
       "pretraining: \(options.pretrainEpochs) pass(es) over \(sentences.count) sentences (the tagged ones included)")
     return (sentences, notes)
+  }
+
+  /// Each sentence of a file of untagged text (`NamesData.forEachUntaggedSentence`), for
+  /// `what` (named in the errors): a file that cannot be read or holds no sentence is a
+  /// usage error. Returns how many sentences it held.
+  static func readUntagged(_ file: String, for what: String, _ body: ([String]) -> Void) throws(RecurError) -> Int {
+    var count = 0
+    do {
+      try NamesData.forEachUntaggedSentence(inFile: file) { sentence in
+        body(sentence)
+        count += 1
+      }
+    } catch {
+      throw RecurError(.usage, "\(what): " + error.message, location: file)
+    }
+    guard count > 0 else { throw RecurError(.usage, "\(what) holds no sentences", location: file) }
+    return count
+  }
+
+  /// The words the `capitalisationText` files write capitalised (`CapitalisationCounts`)
+  /// and the card's line about them.
+  func capitalisedWords() throws(RecurError) -> (words: Set<String>, note: String) {
+    var counts = CapitalisationCounts()
+    var sentences = 0
+    for file in capitalisationText {
+      sentences += try Self.readUntagged(file, for: "the capitalisation text") { counts.add($0) }
+    }
+    let words = counts.words(minimum: 3, share: 0.5)
+    return (
+      words,
+      capitalisationText.map(shortName).joined(separator: ", ")
+        + ": \(sentences) sentences of cased text, \(words.count) words usually capitalised (features)"
+    )
   }
 
   public func run(write: (String) -> Void, progress: (String, Bool) -> Void) throws(RecurError) -> ExitStatus {
@@ -148,34 +174,16 @@ public struct TrainNamesCommand {
     }
     var settings = options
     settings.useNameLists = options.useNameLists && lists != nil
-    var capitalisationNotes: [String] = []
+    var capitalisationNote: String?
     if !capitalisationText.isEmpty {
       guard settings.useNameLists else {
         throw RecurError(.usage, "the capitalisation text feeds a name-list feature: it needs the name lists")
       }
-      var counts = CapitalisationCounts()
-      var sentences = 0
-      for file in capitalisationText {
-        let before = sentences
-        do {
-          try NamesData.forEachUntaggedSentence(inFile: file) { sentence in
-            counts.add(sentence)
-            sentences += 1
-          }
-        } catch {
-          throw RecurError(.usage, "the capitalisation text: " + error.message, location: file)
-        }
-        guard sentences > before else {
-          throw RecurError(.usage, "the capitalisation text holds no sentences", location: file)
-        }
-      }
-      let words = counts.words(minimum: 3, share: 0.5)
+      let (words, note) = try capitalisedWords()
       lists?.capitalised = words
       lists?.capitalisedWhereUncased = capitalisationWhereUncased
-      capitalisationNotes.append(
-        capitalisationText.map(shortName).joined(separator: ", ")
-          + ": \(sentences) sentences of cased text, \(words.count) words usually capitalised (features)")
-      progress(capitalisationNotes[0], true)
+      capitalisationNote = note
+      progress(note, true)
     }
     var untagged: [[String]] = []
     var pretrainNotes: [String] = []
@@ -251,7 +259,7 @@ public struct TrainNamesCommand {
     if settings.useNameLists, let names {
       card.trainingData.append("\(shortName(names)): census name lists (features)")
     }
-    card.trainingData += capitalisationNotes
+    if let capitalisationNote { card.trainingData.append(capitalisationNote) }
     card.scores = scores
     if tokensPerSecond > 0 { card.scores["tagging tokens/s"] = tokensPerSecond.rounded() }
     card.trainingSeconds = seconds.rounded()

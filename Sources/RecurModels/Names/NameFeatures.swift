@@ -24,6 +24,14 @@ public struct NameLists: Sendable, Equatable {
     self.capitalisedWhereUncased = capitalisedWhereUncased
   }
 
+  /// The `usually_capitalised` feature of a token looked up by `key` (`NameFeatures.listKey`)
+  /// and written in lower case or all capitals (`uncased`) or not; `nil` for lists without
+  /// the words.
+  func usuallyCapitalised(_ key: String, uncased: Bool) -> Bool? {
+    guard let capitalised else { return nil }
+    return (!capitalisedWhereUncased || uncased) && capitalised.contains(key)
+  }
+
   /// Reads the three lists from `directory`, keeping the `maxLast` most frequent surnames
   /// (the list is ranked) so a model that stores them stays small.
   public static func load(directory: String, maxLast: Int = 20_000) throws(DataFileError) -> NameLists {
@@ -142,9 +150,7 @@ public enum NameFeatures {
     let firstName = lists?.first.contains(key) == true
     let lastName = lists?.last.contains(key) == true
     var values = [allCaps, capitalised, lower, digit, letters.isEmpty, inner, first, firstName, lastName]
-    if let lists, let usually = lists.capitalised {
-      values.append((!lists.capitalisedWhereUncased || allCaps || lower) && usually.contains(key))
-    }
+    if let usually = lists?.usuallyCapitalised(key, uncased: allCaps || lower) { values.append(usually) }
     return values.map { $0 ? 1 : 0 }
   }
 
@@ -185,9 +191,7 @@ public enum NameFeatures {
     let firstName = lists?.first.contains(name) == true
     let lastName = lists?.last.contains(name) == true
     var values = [allCaps, capitalised, lower, digit, letters == 0, inner, first, firstName, lastName]
-    if let lists, let usually = lists.capitalised {
-      values.append((!lists.capitalisedWhereUncased || allCaps || lower) && usually.contains(name))
-    }
+    if let usually = lists?.usuallyCapitalised(name, uncased: allCaps || lower) { values.append(usually) }
     return values.map { $0 ? 1 : 0 }
   }
 }
