@@ -331,8 +331,10 @@ final class NamesTests: XCTestCase {
   /// Pretraining text: one text a line, the part after a label's tab, cut into sentences
   /// and at `<br />` as a document is.
   func testUntaggedTextIsCutIntoSentences() {
-    let sentences = NamesData.untaggedSentences(
-      "pos\tAnna Berg wrote it.<br /><br />A heading\nplain text, no label! Second one.\n\n")
+    var sentences: [[String]] = []
+    NamesData.forEachUntaggedSentence(
+      "pos\tAnna Berg wrote it.<br /><br />A heading\nplain text, no label! Second one.\n\n"
+    ) { sentences.append($0) }
     XCTAssertEqual(
       sentences,
       [

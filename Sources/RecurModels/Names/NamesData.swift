@@ -33,13 +33,6 @@ public enum NamesData {
     try parse(readTextFile(path), name: path)
   }
 
-  /// The sentences of untagged text (`forEachUntaggedSentence`).
-  public static func untaggedSentences(_ contents: String) -> [[String]] {
-    var sentences: [[String]] = []
-    forEachUntaggedSentence(contents) { sentences.append($0) }
-    return sentences
-  }
-
   /// Each sentence of a file of untagged text in turn: one text a line (of a
   /// `label<TAB>…<TAB>text` line, the part after the last tab; `<br />` read as a paragraph
   /// break), cut into sentences as documents are (`Segmentation`), each as its tokens.
