@@ -385,7 +385,9 @@ struct TrainNames: ParsableCommand {
       Either one --train file with one --dev file (the weights with the best overall entity \
       F1 on it, checked after each epoch, are kept), or a --mix of several: one line a \
       file, `file weight dev [map=FROM:TO,…] [partial=TYPE,…] [select=METRIC:WEIGHT]`, \
-      paths relative to --data. `map` renames a file's types to the model's; where a file \
+      paths relative to --data; dev is a file, `-`, or `hold-out SHARE` (the file's last \
+      SHARE of sentences, in file order, are its dev set and the rest trains). `map` \
+      renames a file's types to the model's; where a file \
       does not mark a type (`partial`, and every type it never uses), its `O` may hide a \
       name of that type where a token is written like part of a name (a capital or a \
       digit; a joining word such as `of` inside one) and is trained as such (a partially \
@@ -395,7 +397,7 @@ struct TrainNames: ParsableCommand {
       OUT/card.json.
 
       The shipped model (make train-names; the defaults are its settings): recur train names \
-      --mix training/names.mix --data ../shared/data --out models/names --seed 1
+      --mix training/names.mix --data ../shared/data --out models/names --seed 2
       """
   )
 

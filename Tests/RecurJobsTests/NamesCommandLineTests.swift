@@ -111,6 +111,43 @@ final class NamesCommandLineTests: XCTestCase {
     XCTAssertEqual(both.status, 2)
   }
 
+  /// `hold-out SHARE`: the file's last sentences, in file order, are its dev set and the rest
+  /// trains; a share that leaves one side empty, or none, is refused with the mix's line.
+  func testAHeldOutShareIsTheFilesLastSentences() throws {
+    // Twenty sentences, each its own; the held-out ones are also in the news file but one.
+    let posts = (0..<20).map { "post\tO\n\($0)\tO\nby\tO\nAnna\tB-person\n" }
+    try posts.joined(separator: "\n").write(to: folder.appendingPathComponent("web/posts.tsv"), createFolder: false)
+    try posts[16].write(to: folder.appendingPathComponent("news/train.tsv"), createFolder: false)
+    try "news/train.tsv 1 - select=overall:2\nweb/posts.tsv 0.5 hold-out 0.25 map=person:PER select=PER:1\n".write(
+      to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    let (sources, notes) = try TrainNamesCommand.gatherSources(
+      train: nil, dev: nil, mix: path("mix.txt"), dataFolder: path(""))
+    let all = try NamesData.renamingTypes(NamesData.load(path("web/posts.tsv")), ["person": "PER"])
+    XCTAssertEqual(all.count, 20)
+    XCTAssertEqual(sources.map(\.devName), ["", "web/posts.tsv held out"])
+    XCTAssertEqual(sources[1].sentences, Array(all[..<15]))
+    XCTAssertEqual(sources[1].dev, Array(all[15...]).filter { $0.tokens[1] != "16" })
+    XCTAssertEqual(sources[1].metric, "PER")
+    XCTAssertEqual(sources[1].weight, 0.5)
+    XCTAssertTrue(notes.contains("web/posts.tsv: 15 sentences, weight 0.5, types person→PER"), "\(notes)")
+    XCTAssertTrue(
+      notes.contains { $0.hasPrefix("web/posts.tsv held out: 4 sentences") && $0.contains("1 that also occur") })
+
+    for (text, message) in [
+      ("web/posts.tsv 1 hold-out\n", "mix.txt:1"),
+      ("web/posts.tsv 1 hold-out 0.95\n", "mix.txt:1"),
+      ("web/posts.tsv 1 hold-out half\n", "mix.txt:1"),
+      ("web/posts.tsv 1 hold-out 0.01\n", "too few to hold 0.01 of them out"),
+    ] {
+      try text.write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+      XCTAssertThrowsError(
+        try TrainNamesCommand.gatherSources(train: nil, dev: nil, mix: path("mix.txt"), dataFolder: path(""))
+      ) { error in
+        XCTAssertTrue("\(error)".contains(message), "\(text): \(error)")
+      }
+    }
+  }
+
   /// `--capitalisation-text`: the words the text writes capitalised are kept in the card,
   /// read back with the model, and fed to the network as a feature of every token; without
   /// name lists, or from a file that cannot be read, training is refused with the reason.

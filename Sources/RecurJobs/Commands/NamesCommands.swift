@@ -54,20 +54,31 @@ public struct TrainNamesCommand {
     var notes: [String] = []
     guard mix != nil || train != nil else { throw RecurError(.usage, "give a --train file or a --mix") }
     let entries = try mix.map { path throws(RecurError) in try NamesMix.load(path).sources } ?? []
-    do {
+    do throws(DataFileError) {
       if mix != nil {
         for entry in entries {
           let path = TrainSentimentCommand.resolve(entry.file, in: dataFolder)
-          let sentences = NamesData.renamingTypes(try NamesData.load(path), entry.map)
-          let devPath = entry.dev.map { TrainSentimentCommand.resolve($0, in: dataFolder) }
-          let devSentences = try devPath.map { path throws(DataFileError) in
-            NamesData.renamingTypes(try NamesData.load(path), entry.map)
+          var sentences = NamesData.renamingTypes(try NamesData.load(path), entry.map)
+          var dev: [TaggedSentence] = []
+          var devName = ""
+          if let share = entry.holdOut {
+            let kept = sentences.count - Int((Double(sentences.count) * share).rounded())
+            guard kept > 0, kept < sentences.count else {
+              throw DataFileError("\(path) has \(sentences.count) sentence(s): too few to hold \(share) of them out")
+            }
+            dev = Array(sentences[kept...])
+            sentences.removeLast(sentences.count - kept)
+            devName = "\(shortName(path)) held out"
+          } else if let devFile = entry.dev {
+            let devPath = TrainSentimentCommand.resolve(devFile, in: dataFolder)
+            dev = NamesData.renamingTypes(try NamesData.load(devPath), entry.map)
+            devName = shortName(devPath)
           }
           sources.append(
             NamesSource(
               name: shortName(path), sentences: sentences, weight: entry.weight, partialTypes: entry.partial,
-              dev: devSentences ?? [], devName: devPath.map(shortName) ?? "", metric: entry.metric,
-              selectionWeight: entry.selectionWeight, head: entry.head))
+              dev: dev, devName: devName, metric: entry.metric, selectionWeight: entry.selectionWeight,
+              head: entry.head))
           var note = "\(shortName(path)): \(sentences.count) sentences, weight \(entry.weight)"
           if entry.head != "main" { note += ", head \(entry.head)" }
           if !entry.map.isEmpty {

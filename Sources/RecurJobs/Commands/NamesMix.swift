@@ -7,14 +7,17 @@ import RecurModels
 ///
 ///     # file               weight  dev                 options
 ///     conll2003/train.tsv  1       conll2003/dev.tsv   select=overall:2
-///     wnut17/train.tsv     2       wnut17/dev.tsv      map=person:PER,group:ORG partial=MISC select=PER:1
+///     wnut17/train.tsv     1       -                   map=person:PER,group:ORG partial=MISC
+///     wnut17/dev.tsv       1       hold-out 0.5        map=person:PER,group:ORG partial=MISC select=PER:1
 ///     wikiann_en/train.tsv 0.5     wikiann_en/dev.tsv  select=PER:1
 ///
 /// - **file**: a CoNLL-style `token<TAB>tag` file (IOB2), relative to the data folder.
 /// - **weight**: how many times an epoch its sentences are used (0.5 = a fresh half of them
 ///   each epoch).
-/// - **dev**: its dev file, or `-`. Dev sentences that also occur in a training file of the
-///   mix are dropped from it.
+/// - **dev**: its dev file, `-`, or `hold-out SHARE`: the file's last SHARE of sentences (in
+///   file order, so that the sentences of one post or thread stay on one side) are its dev
+///   set and the rest trains. Dev sentences that also occur in a training file of the mix
+///   are dropped from it.
 /// - **map=FROM:TO,…**: renames the file's entity types (train and dev) to the model's;
 ///   `FROM:-` drops a type's marks (its names read as `O`, which may then hide a name of
 ///   any type the file no longer uses): for a file whose marks of that type follow other
@@ -33,6 +36,8 @@ public struct NamesMix: Sendable, Equatable {
     public var file: String
     public var weight: Double
     public var dev: String?
+    /// The share of the file's sentences, its last ones, held out as its dev set (`hold-out SHARE`).
+    public var holdOut: Double? = nil
     public var map: [String: String] = [:]
     public var partial: Set<String> = []
     public var metric = "overall"
@@ -63,7 +68,16 @@ public struct NamesMix: Sendable, Equatable {
         throw RecurError(.usage, "weight '\(fields[1])' is not a number above 0 and at most 100", location: location)
       }
       var source = Source(file: fields[0], weight: weight, dev: fields[2] == "-" ? nil : fields[2], line: index + 1)
-      for option in fields.dropFirst(3) {
+      var optionStart = 3
+      if fields[2] == "hold-out" {
+        guard fields.count >= 4, let share = Double(fields[3]), share > 0, share < 0.9 else {
+          throw RecurError(.usage, "`hold-out` needs one share above 0 and below 0.9", location: location)
+        }
+        source.dev = nil
+        source.holdOut = share
+        optionStart = 4
+      }
+      for option in fields.dropFirst(optionStart) {
         let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[1].isEmpty else {
           throw RecurError(.usage, "expected map=, partial=, select= or head=, found '\(option)'", location: location)
