@@ -67,17 +67,12 @@ public struct NamesMix: Sendable, Equatable {
       guard let weight = Double(fields[1]), weight.isFinite, weight > 0, weight <= 100 else {
         throw RecurError(.usage, "weight '\(fields[1])' is not a number above 0 and at most 100", location: location)
       }
-      var source = Source(file: fields[0], weight: weight, dev: fields[2] == "-" ? nil : fields[2], line: index + 1)
-      var optionStart = 3
+      var source = Source(
+        file: fields[0], weight: weight, dev: ["-", "hold-out"].contains(fields[2]) ? nil : fields[2], line: index + 1)
       if fields[2] == "hold-out" {
-        guard fields.count >= 4, let share = Double(fields[3]), share > 0, share < 0.9 else {
-          throw RecurError(.usage, "`hold-out` needs one share above 0 and below 0.9", location: location)
-        }
-        source.dev = nil
-        source.holdOut = share
-        optionStart = 4
+        source.holdOut = try holdOutShare(fields.count > 3 ? fields[3] : nil, location: location)
       }
-      for option in fields.dropFirst(optionStart) {
+      for option in fields.dropFirst(source.holdOut == nil ? 3 : 4) {
         let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[1].isEmpty else {
           throw RecurError(.usage, "expected map=, partial=, select= or head=, found '\(option)'", location: location)

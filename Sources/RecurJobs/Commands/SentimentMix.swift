@@ -119,10 +119,7 @@ public struct SentimentMix: Sendable, Equatable {
         guard fields.count == 3 else { throw RecurError(.usage, "unexpected text after `-`", location: location) }
         dev = .none
       case "hold-out":
-        guard fields.count == 4, let share = Double(fields[3]), share > 0, share < 0.9 else {
-          throw RecurError(.usage, "`hold-out` needs one share above 0 and below 0.9", location: location)
-        }
-        dev = .holdOut(share)
+        dev = .holdOut(try holdOutShare(fields.count == 4 ? fields[3] : nil, location: location))
       default:
         guard fields.count == 3 else {
           throw RecurError(.usage, "unexpected text after the dev file '\(fields[2])'", location: location)
@@ -153,6 +150,15 @@ public struct SentimentMix: Sendable, Equatable {
     }
     return SentimentMix(sources: sources)
   }
+}
+
+/// The share of a mix line's `hold-out SHARE` (`text`: the field after `hold-out`, nil when
+/// there is none or more than the line allows), or a usage error at `location`.
+func holdOutShare(_ text: String?, location: String) throws(RecurError) -> Double {
+  guard let text, let share = Double(text), share > 0, share < 0.9 else {
+    throw RecurError(.usage, "`hold-out` needs one share above 0 and below 0.9", location: location)
+  }
+  return share
 }
 
 /// The text of a training-mix file, or a usage error naming it.
