@@ -32,7 +32,10 @@ struct TrainSentiment: ParsableCommand {
       set, seed 13), a dev file, or `-`; then optionally `negate=W` (a polarity file's rows \
       of up to 15 tokens with one is/was/are/were, no negation, no comma or turn after it, \
       also trained W times an epoch with `not` after that verb and the other label), \
-      `pages=TYPE,…` (the file is a \
+      `titles=W` (the titles of rows written `title. review`, one to fifteen words, trained \
+      as rows of their own with their review's label; the held-out titles are a reported \
+      dev set), `sentences=W` (the sentences of the rows, four to twenty tokens ending in . ! \
+      or ?, trained as rows of their own with their review's label), `pages=TYPE,…` (the file is a \
       WCXB-layout index.tsv: the prose sentences of those page types' reference texts) and \
       `as subjective|objective` (every row an opinion example with that label; a CoNLL-style \
       names file gives its sentences). --train files are added with weight 1; one with no \

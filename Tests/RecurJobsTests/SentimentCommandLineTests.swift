@@ -251,6 +251,10 @@ final class SentimentCommandLineTests: XCTestCase {
       ("train/train.tsv 1 - titles=1 titles=2\n", "mix.txt:1"),
       ("train/train.tsv 1 - titles=1 as subjective\n", "mix.txt:1"),
       ("train/train.tsv 0 dev/dev.tsv titles=1\n", "mix.txt:1"),
+      ("train/train.tsv 1 - sentences=-1\n", "mix.txt:1"),
+      ("train/train.tsv 1 - sentences=1 sentences=1\n", "mix.txt:1"),
+      ("train/train.tsv 1 - sentences=1 as objective\n", "mix.txt:1"),
+      ("train/train.tsv 0 dev/dev.tsv sentences=1\n", "mix.txt:1"),
     ] {
       try text.write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
       let refused = try train(["--out", path("bad")])
@@ -276,11 +280,11 @@ final class SentimentCommandLineTests: XCTestCase {
       let again = index >= 36 ? " again" : ""
       let title =
         index % 10 == 9 ? "the film" : "\(filler[index % 6]) \(filler[index / 6 % 6])\(again) \(cues[index % 3])"
-      return (index % 2 == 0 ? "pos" : "neg") + "\t\(title). the \(filler[index / 3 % 6]) was \(cues[index / 2 % 3]) ."
+      return (index % 2 == 0 ? "pos" : "neg") + "\t\(title). The \(filler[index / 3 % 6]) was \(cues[index / 2 % 3]) ."
     }
     try (rows.joined(separator: "\n") + "\n").write(
       to: folder.appendingPathComponent("reviews/all.tsv"), createFolder: true)
-    try "reviews/all.tsv 1 hold-out 0.25 titles=2 negate=1\n".write(
+    try "reviews/all.tsv 1 hold-out 0.25 titles=2 negate=1 sentences=0.5\n".write(
       to: folder.appendingPathComponent("mix.txt"), createFolder: false)
     let trained = try RecurCLI.run([
       "train", "sentiment", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"), "--hidden", "6",
@@ -289,6 +293,10 @@ final class SentimentCommandLineTests: XCTestCase {
     XCTAssertEqual(trained.status, 0, trained.err)
     XCTAssertTrue(trained.err.contains("reviews/all.tsv titles: 45 rows, weight 2"), trained.err)
     XCTAssertTrue(trained.err.contains("reviews/all.tsv negated:"), trained.err)
+    // Both sentences of each of the 45 training rows train on their own (`the cast good.`,
+    // four tokens; `The plot was good .`, five), but for the five titled `the film.`:
+    // three tokens are too few.
+    XCTAssertTrue(trained.err.contains("reviews/all.tsv sentences: 85 rows, weight 0.5"), trained.err)
     XCTAssertTrue(trained.err.contains("reviews/all.tsv held out titles: "), trained.err)
     XCTAssertTrue(trained.err.contains("dev (reported only)"), trained.err)
     let held = try String(contentsOfFile: path("devsets/reviews-all-held-out.tsv"), encoding: .utf8).split(

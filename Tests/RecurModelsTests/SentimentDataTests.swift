@@ -57,6 +57,25 @@ final class SentimentDataTests: XCTestCase {
     XCTAssertEqual(SentimentData.titles(rows), [SentimentExample(label: 1, text: "Five stars")])
   }
 
+  func testSentencesOfAReviewAreRowsWithItsLabel() {
+    let rows = [
+      SentimentExample(label: 1, text: "It wakes in less than a second. Great screen! Battery lasts all day, mostly"),
+      SentimentExample(label: 0, text: "The hinge cracked within a week."),
+      SentimentExample(label: 0, text: "Ok. Returned it after the keyboard failed twice. Would I buy again? No."),
+      SentimentExample(label: 1, text: "Subjective text, one sentence. Another one here.", task: .opinion),
+    ]
+    // A one-sentence review is its own sentence (no new row); a sentence of fewer than four
+    // tokens or one without a closing mark is left out; an opinion row gives none.
+    XCTAssertEqual(
+      SentimentData.sentences(rows),
+      [
+        SentimentExample(label: 1, text: "It wakes in less than a second."),
+        SentimentExample(label: 0, text: "Returned it after the keyboard failed twice."),
+        SentimentExample(label: 0, text: "Would I buy again?"),
+      ])
+    XCTAssertEqual(SentimentData.sentences(rows, tokens: 4...6).map(\.text), ["Would I buy again?"])
+  }
+
   func testHoldOutIsFixedBySeedAndDropsRepeatedTexts() {
     var rows = (0..<100).map { SentimentExample(label: $0 % 2, text: "review \($0)") }
     rows.append(contentsOf: (0..<10).map { SentimentExample(label: $0 % 2, text: "review \($0)") })

@@ -82,6 +82,8 @@ public struct TrainSentimentCommand {
     var negations: [(source: Int, weight: Double)] = []
     // Sources whose titles train too (`titles=`): their index and the titles' weight.
     var titled: [(source: Int, weight: Double)] = []
+    // Sources whose sentences train too (`sentences=`): their index and the sentences' weight.
+    var sentenced: [(source: Int, weight: Double)] = []
     // The dev sets of held-out titles (`titles=`), by name: cleaned the other way round.
     var titleDevSets = Set<String>()
     do {
@@ -137,6 +139,7 @@ public struct TrainSentimentCommand {
           if source.weight > 0 && !left {
             if let weight = source.negatedWeight { negations.append((sources.count, weight)) }
             if let weight = source.titleWeight { titled.append((sources.count, weight)) }
+            if let weight = source.sentenceWeight { sentenced.append((sources.count, weight)) }
             sources.append(
               TrainingSource(name: shortName(path) + relabelled, examples: training, weight: source.weight))
           } else if left {
@@ -175,6 +178,14 @@ public struct TrainSentimentCommand {
     for (index, weight) in titled {
       let titles = SentimentData.titles(sources[index].examples)
       sources.append(TrainingSource(name: sources[index].name + " titles", examples: titles, weight: weight))
+    }
+    // Sentences of the rows left: no dev row's sentence trains. A sentence worded as a dev
+    // row is dropped.
+    for (index, weight) in sentenced {
+      let sentences = SentimentData.sentences(sources[index].examples, tokenizer: tokenizer).filter {
+        !devTexts.contains($0.text.lowercased())
+      }
+      sources.append(TrainingSource(name: sources[index].name + " sentences", examples: sentences, weight: weight))
     }
     let trainingTexts = titled.isEmpty ? [] : Set(sources.flatMap { $0.examples.map { $0.text.lowercased() } })
     for index in devSets.indices where titleDevSets.contains(devSets[index].name) {

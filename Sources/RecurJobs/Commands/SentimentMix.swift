@@ -29,6 +29,9 @@ import RecurModels
 ///   `SentimentData.title(of:)`) are also trained on as short rows of their own, with
 ///   their review's label, W times an epoch; the dev rows' titles are scored as a dev set
 ///   of their own that does not take part in selection.
+/// - **sentences=W** (optional, polarity sources only): the sentences of the rows' texts
+///   (four to twenty tokens, ending in `.`, `!` or `?`; `SentimentData.sentences`) are also
+///   trained on as rows of their own, with their review's label, W times an epoch.
 /// - **pages=TYPE,…** (optional, before `as`): the file is the `index.tsv` of a folder in
 ///   the WCXB layout, and the prose sentences of the reference main texts of the pages of
 ///   those types are the rows (`SentimentData.pageSentences`); it needs `as`.
@@ -51,6 +54,8 @@ public struct SentimentMix: Sendable, Equatable {
     public var negatedWeight: Double? = nil
     /// The weight of the rows' titles as rows of their own (`titles=`), if any.
     public var titleWeight: Double? = nil
+    /// The weight of the rows' sentences as rows of their own (`sentences=`), if any.
+    public var sentenceWeight: Double? = nil
     /// The mix file's line, for messages.
     public var line: Int
   }
@@ -79,20 +84,22 @@ public struct SentimentMix: Sendable, Equatable {
         }
         fields.removeLast(2)
       }
-      var negatedWeight: Double?
-      var titleWeight: Double?
-      while let last = fields.last, let option = ["negate=", "titles="].first(where: last.hasPrefix) {
-        let what = option == "negate=" ? "the negated copies' weight" : "the titles' weight"
+      // The options that add polarity rows made from the source's own: their weights.
+      var added: [String: Double] = [:]
+      let what = [
+        "negate=": "the negated copies' weight", "titles=": "the titles' weight", "sentences=": "the sentences' weight",
+      ]
+      while let last = fields.last, let option = ["negate=", "titles=", "sentences="].first(where: last.hasPrefix) {
         guard let weight = Double(last.dropFirst(option.count)), weight.isFinite, weight > 0, weight <= 100 else {
-          throw RecurError(.usage, "`\(last)`: \(what) is a number above 0 and up to 100", location: location)
+          throw RecurError(.usage, "`\(last)`: \(what[option]!) is a number above 0 and up to 100", location: location)
         }
         guard opinionLabel == nil else {
           throw RecurError(.usage, "`\(option)` adds polarity rows: it does not go with `as`", location: location)
         }
-        guard (option == "negate=" ? negatedWeight : titleWeight) == nil else {
+        guard added[option] == nil else {
           throw RecurError(.usage, "`\(option)` is given twice", location: location)
         }
-        if option == "negate=" { negatedWeight = weight } else { titleWeight = weight }
+        added[option] = weight
         fields.removeLast()
       }
       var pageTypes: [String]?
@@ -131,10 +138,10 @@ public struct SentimentMix: Sendable, Equatable {
       }) {
         throw RecurError(.usage, "'\(fields[0])' is listed twice: give it one line and a weight", location: location)
       }
-      if weight == 0, negatedWeight != nil || titleWeight != nil {
+      if weight == 0, !added.isEmpty {
         throw RecurError(
           .usage,
-          "'\(fields[0])' has weight 0: its rows are not trained on, so neither are their negated copies or titles",
+          "'\(fields[0])' has weight 0: its rows are not trained on, so neither are their negated copies, titles or sentences",
           location: location)
       }
       if weight == 0, dev == .none {
@@ -143,7 +150,8 @@ public struct SentimentMix: Sendable, Equatable {
       sources.append(
         Source(
           file: fields[0], weight: weight, dev: dev, opinionLabel: opinionLabel, pageTypes: pageTypes,
-          negatedWeight: negatedWeight, titleWeight: titleWeight, line: index + 1))
+          negatedWeight: added["negate="], titleWeight: added["titles="], sentenceWeight: added["sentences="],
+          line: index + 1))
     }
     guard sources.contains(where: { $0.weight > 0 }) else {
       throw RecurError(.usage, "the training mix names no source with a weight above 0", location: name)
