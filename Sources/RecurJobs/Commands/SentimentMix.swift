@@ -84,14 +84,16 @@ public struct SentimentMix: Sendable, Equatable {
         }
         fields.removeLast(2)
       }
-      // The options that add polarity rows made from the source's own: their weights.
-      var added: [String: Double] = [:]
-      let what = [
-        "negate=": "the negated copies' weight", "titles=": "the titles' weight", "sentences=": "the sentences' weight",
+      // The options that add polarity rows made from the source's own, and their weights.
+      let adding = [
+        (prefix: "negate=", number: "the negated copies' weight"), (prefix: "titles=", number: "the titles' weight"),
+        (prefix: "sentences=", number: "the sentences' weight"),
       ]
-      while let last = fields.last, let option = ["negate=", "titles=", "sentences="].first(where: last.hasPrefix) {
+      var added: [String: Double] = [:]
+      while let last = fields.last, let adds = adding.first(where: { last.hasPrefix($0.prefix) }) {
+        let option = adds.prefix
         guard let weight = Double(last.dropFirst(option.count)), weight.isFinite, weight > 0, weight <= 100 else {
-          throw RecurError(.usage, "`\(last)`: \(what[option]!) is a number above 0 and up to 100", location: location)
+          throw RecurError(.usage, "`\(last)`: \(adds.number) is a number above 0 and up to 100", location: location)
         }
         guard opinionLabel == nil else {
           throw RecurError(.usage, "`\(option)` adds polarity rows: it does not go with `as`", location: location)
@@ -141,7 +143,8 @@ public struct SentimentMix: Sendable, Equatable {
       if weight == 0, !added.isEmpty {
         throw RecurError(
           .usage,
-          "'\(fields[0])' has weight 0: its rows are not trained on, so neither are their negated copies, titles or sentences",
+          "'\(fields[0])' has weight 0: its rows are not trained on, so neither are their negated copies, "
+            + "titles or sentences",
           location: location)
       }
       if weight == 0, dev == .none {
