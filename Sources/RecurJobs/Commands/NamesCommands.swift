@@ -61,7 +61,9 @@ public struct TrainNamesCommand {
           var sentences = NamesData.renamingTypes(try NamesData.load(path), entry.map)
           var dev: [TaggedSentence] = []
           var devName = ""
-          if let share = entry.holdOut {
+          switch entry.dev {
+          case .none: break
+          case .holdOut(let share):
             let kept = sentences.count - Int((Double(sentences.count) * share).rounded())
             guard kept > 0, kept < sentences.count else {
               throw DataFileError("\(path) has \(sentences.count) sentence(s): too few to hold \(share) of them out")
@@ -69,7 +71,7 @@ public struct TrainNamesCommand {
             dev = Array(sentences[kept...])
             sentences.removeLast(sentences.count - kept)
             devName = "\(shortName(path)) held out"
-          } else if let devFile = entry.dev {
+          case .file(let devFile):
             let devPath = TrainSentimentCommand.resolve(devFile, in: dataFolder)
             dev = NamesData.renamingTypes(try NamesData.load(devPath), entry.map)
             devName = shortName(devPath)

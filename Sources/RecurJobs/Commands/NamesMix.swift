@@ -35,9 +35,8 @@ public struct NamesMix: Sendable, Equatable {
   public struct Source: Sendable, Equatable {
     public var file: String
     public var weight: Double
-    public var dev: String?
-    /// The share of the file's sentences, its last ones, held out as its dev set (`hold-out SHARE`).
-    public var holdOut: Double? = nil
+    /// Its dev set: none, a dev file, or a share of the file's sentences, its last ones (`hold-out SHARE`).
+    public var dev: MixDev
     public var map: [String: String] = [:]
     public var partial: Set<String> = []
     public var metric = "overall"
@@ -67,12 +66,14 @@ public struct NamesMix: Sendable, Equatable {
       guard let weight = Double(fields[1]), weight.isFinite, weight > 0, weight <= 100 else {
         throw RecurError(.usage, "weight '\(fields[1])' is not a number above 0 and at most 100", location: location)
       }
-      var source = Source(
-        file: fields[0], weight: weight, dev: ["-", "hold-out"].contains(fields[2]) ? nil : fields[2], line: index + 1)
-      if fields[2] == "hold-out" {
-        source.holdOut = try holdOutShare(fields.count > 3 ? fields[3] : nil, location: location)
+      let dev: MixDev
+      switch fields[2] {
+      case "-": dev = .none
+      case "hold-out": dev = .holdOut(try holdOutShare(fields.count > 3 ? fields[3] : nil, location: location))
+      default: dev = .file(fields[2])
       }
-      for option in fields.dropFirst(source.holdOut == nil ? 3 : 4) {
+      var source = Source(file: fields[0], weight: weight, dev: dev, line: index + 1)
+      for option in fields.dropFirst(fields[2] == "hold-out" ? 4 : 3) {
         let parts = option.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[1].isEmpty else {
           throw RecurError(.usage, "expected map=, partial=, select= or head=, found '\(option)'", location: location)

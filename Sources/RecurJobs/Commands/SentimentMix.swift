@@ -36,16 +36,10 @@ import RecurModels
 ///   the WCXB layout, and the prose sentences of the reference main texts of the pages of
 ///   those types are the rows (`SentimentData.pageSentences`); it needs `as`.
 public struct SentimentMix: Sendable, Equatable {
-  public enum Dev: Sendable, Equatable {
-    case none
-    case holdOut(Double)
-    case file(String)
-  }
-
   public struct Source: Sendable, Equatable {
     public var file: String
     public var weight: Double
-    public var dev: Dev
+    public var dev: MixDev
     /// The opinion label every row gets (`as subjective`: 1, `as objective`: 0), if any.
     public var opinionLabel: Int?
     /// The page types whose sentences are read, for a WCXB-layout `index.tsv` (`pages=`).
@@ -122,7 +116,7 @@ public struct SentimentMix: Sendable, Equatable {
       guard let weight = Double(fields[1]), weight.isFinite, weight >= 0, weight <= 100 else {
         throw RecurError(.usage, "weight '\(fields[1])' is not a number from 0 to 100", location: location)
       }
-      let dev: Dev
+      let dev: MixDev
       switch fields[2] {
       case "-":
         guard fields.count == 3 else { throw RecurError(.usage, "unexpected text after `-`", location: location) }
@@ -161,6 +155,14 @@ public struct SentimentMix: Sendable, Equatable {
     }
     return SentimentMix(sources: sources)
   }
+}
+
+/// A training-mix line's dev field (sentiment and names mixes): none (`-`), a share of the
+/// file held out (`hold-out SHARE`), or a dev file of its own.
+public enum MixDev: Sendable, Equatable {
+  case none
+  case holdOut(Double)
+  case file(String)
 }
 
 /// The share of a mix line's `hold-out SHARE` (`text`: the field after `hold-out`, nil when
