@@ -294,6 +294,24 @@ KERNEL static void NAMED(gruBackward)(long rows, long hidden, const float *saved
   }
 }
 
+// One vector of LSTM units: `g` holds the four gates' pre-activations `stride` apart,
+// overwritten by their activations; the new cell state and output go to `c` and `h`.
+KERNEL static inline void NAMED(lstmUnits)(float *g, long stride, const float *cp, float *c, float *h) {
+  vec i = NAMED(sigmoidv)(VLOAD(g));
+  vec f = NAMED(sigmoidv)(VLOAD(g + stride));
+  vec candidate = NAMED(tanhv)(VLOAD(g + 2 * stride));
+  vec o = NAMED(sigmoidv)(VLOAD(g + 3 * stride));
+  vec cell = f * VLOAD(cp) + i * candidate;
+  VSTORE(c, cell);
+  VSTORE(h, o * NAMED(tanhv)(cell));
+  VSTORE(g, i);
+  VSTORE(g + stride, f);
+  VSTORE(g + 2 * stride, candidate);
+  VSTORE(g + 3 * stride, o);
+}
+
+// The units past the last whole vector run as one vector padded with zeros (their lanes
+// compute what the scalar functions would, with no scalar division per unit).
 KERNEL static void NAMED(lstmForward)(long rows, long hidden, float *gates, const float *cPrev, float *c, float *h) {
   for (long row = 0; row < rows; row++) {
     float *g = gates + row * 4 * hidden;
@@ -301,31 +319,19 @@ KERNEL static void NAMED(lstmForward)(long rows, long hidden, float *gates, cons
     float *cr = c + row * hidden;
     float *hr = h + row * hidden;
     long u = 0;
-    for (; u + LANES <= hidden; u += LANES) {
-      vec i = NAMED(sigmoidv)(VLOAD(g + u));
-      vec f = NAMED(sigmoidv)(VLOAD(g + hidden + u));
-      vec candidate = NAMED(tanhv)(VLOAD(g + 2 * hidden + u));
-      vec o = NAMED(sigmoidv)(VLOAD(g + 3 * hidden + u));
-      vec cell = f * VLOAD(cp + u) + i * candidate;
-      VSTORE(cr + u, cell);
-      VSTORE(hr + u, o * NAMED(tanhv)(cell));
-      VSTORE(g + u, i);
-      VSTORE(g + hidden + u, f);
-      VSTORE(g + 2 * hidden + u, candidate);
-      VSTORE(g + 3 * hidden + u, o);
+    for (; u + LANES <= hidden; u += LANES) NAMED(lstmUnits)(g + u, hidden, cp + u, cr + u, hr + u);
+    long tail = hidden - u;
+    if (tail == 0) continue;
+    float pg[4 * LANES], pcp[LANES], pc[LANES], ph[LANES];
+    for (long l = 0; l < LANES; l++) {
+      for (long gate = 0; gate < 4; gate++) pg[gate * LANES + l] = l < tail ? g[gate * hidden + u + l] : 0.0f;
+      pcp[l] = l < tail ? cp[u + l] : 0.0f;
     }
-    for (; u < hidden; u++) {
-      float i = NAMED(sigmoid1)(g[u]);
-      float f = NAMED(sigmoid1)(g[hidden + u]);
-      float candidate = NAMED(tanh1)(g[2 * hidden + u]);
-      float o = NAMED(sigmoid1)(g[3 * hidden + u]);
-      float cell = f * cp[u] + i * candidate;
-      cr[u] = cell;
-      hr[u] = o * NAMED(tanh1)(cell);
-      g[u] = i;
-      g[hidden + u] = f;
-      g[2 * hidden + u] = candidate;
-      g[3 * hidden + u] = o;
+    NAMED(lstmUnits)(pg, LANES, pcp, pc, ph);
+    for (long l = 0; l < tail; l++) {
+      for (long gate = 0; gate < 4; gate++) g[gate * hidden + u + l] = pg[gate * LANES + l];
+      cr[u + l] = pc[l];
+      hr[u + l] = ph[l];
     }
   }
 }

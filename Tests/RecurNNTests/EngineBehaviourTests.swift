@@ -199,6 +199,35 @@ final class EngineBehaviourTests: XCTestCase {
     XCTAssertEqual(cachedAfterChange.map(\.bitPattern), changed.map(\.bitPattern))
   }
 
+  /// Without gradients a layer above the first reads the two directions below where they
+  /// are, and a batch already longest first runs its steps in place: the same bits as
+  /// with gradients (the outputs joined, every row copied), for each cell, with hidden
+  /// sizes past a whole vector, batches in order and not, and a padded batch.
+  func testStackedLayersGiveTheSameBitsWithoutGradients() {
+    for kind in CellKind.allCases {
+      var rng = SeededGenerator(seed: 27)
+      let model = ManyToMany(
+        embedding: Embedding(vocabulary: 60, width: 9, rng: &rng),
+        characterEncoder: CharacterEncoder(alphabet: 12, width: 5, hidden: 19, kind: kind, rng: &rng),
+        featureCount: 2, cell: kind, hidden: 21, tags: 5, layers: 3, useCRF: false, rng: &rng)
+      let batches = [
+        [[1, 2, 3, 4, 5], [6, 7, 8], [9, 10, 11], [12]],  // longest first
+        [[12], [1, 2, 3, 4, 5], [6, 7], [9, 10, 11, 13]],  // not
+        [[4, 5, 6, 7]],
+      ]
+      for words in batches {
+        let input = ManyToMany.Input(
+          words: words, characters: words.map { $0.map { [($0 % 11) + 1, ($0 % 4) + 1, 3] } },
+          features: words.map { $0.map { [Float($0 % 2), Float($0) / 60] } })
+        var unused = SeededGenerator(seed: 0)
+        // Without gradients first: its buffers hold nothing a run with gradients left.
+        let without = withoutGradients { model.emissions(input, rng: &unused).scores.value.data }
+        let withGradients = model.emissions(input, rng: &unused).scores.value.data
+        XCTAssertEqual(without.map(\.bitPattern), withGradients.map(\.bitPattern), "\(kind) \(words)")
+      }
+    }
+  }
+
   /// Label workers run one model on several threads: each run takes its own workspace.
   func testOneModelOnManyThreadsAtOnce() {
     var rng = SeededGenerator(seed: 26)

@@ -113,6 +113,35 @@ final class KernelTests: XCTestCase {
     }
   }
 
+  /// An LSTM unit past the last whole vector (hidden 21, 25, 100) gets the bits it gets
+  /// inside one: the same row computed with hidden widened to whole vectors.
+  func testLSTMUnitsPastTheLastVectorGetTheSameBits() {
+    var rng = SeededGenerator(seed: 38)
+    for path in availablePaths {
+      path.select()
+      for hidden in [21, 25, 100] {
+        let wide = (hidden + 15) / 16 * 16
+        let gates = randomValues(4 * hidden, &rng).map { $0 * 6 }
+        let previous = randomValues(hidden, &rng)
+        func run(_ width: Int) -> [UInt32] {
+          var g = [Float](repeating: 0, count: 4 * width)
+          var cp = [Float](repeating: 0, count: width)
+          for gate in 0..<4 {
+            for unit in 0..<hidden { g[gate * width + unit] = gates[gate * hidden + unit] }
+          }
+          for unit in 0..<hidden { cp[unit] = previous[unit] }
+          var c = [Float](repeating: 0, count: width)
+          var h = [Float](repeating: 0, count: width)
+          CRecurKernels_lstmForward(1, width, &g, cp, &c, &h)
+          let units = 0..<hidden
+          let activations = (0..<4).flatMap { gate in units.map { g[gate * width + $0] } }
+          return (activations + units.map { c[$0] } + units.map { h[$0] }).map(\.bitPattern)
+        }
+        XCTAssertEqual(run(hidden), run(wide), "\(path.name) hidden \(hidden)")
+      }
+    }
+  }
+
   func testTheWidePathsGiveTheSameBits() throws {
     let wide = availablePaths.filter { $0 != .baseline }
     guard wide.count == 2 else { throw XCTSkip("this CPU has one vector path: \(wide.map(\.name))") }

@@ -251,7 +251,8 @@ public final class NamesModel {
   /// The result does not depend on how sentences are batched.
   public func tag(_ sentences: [[String]], batchSize: Int = 64) -> [(tags: [String], confidence: [Float])] {
     var result = [(tags: [String], confidence: [Float])](repeating: ([], []), count: sentences.count)
-    let order = sentences.indices.filter { !sentences[$0].isEmpty }.sorted { sentences[$0].count < sentences[$1].count }
+    // Longest first: each batch is then in the order its recurrent runs take (no copies).
+    let order = sentences.indices.filter { !sentences[$0].isEmpty }.sorted { sentences[$0].count > sentences[$1].count }
     var start = 0
     while start < order.count {
       let chunk = Array(order[start..<min(start + batchSize, order.count)])

@@ -153,31 +153,38 @@ public func affine(parts: [Variable], _ weight: Variable, _ bias: Variable) -> V
 
 /// The bias rows with each part's product accumulated onto them, part by part.
 func affineValues(_ parts: [Variable], _ weight: Variable, _ bias: Variable) -> [Float] {
-  let m = parts[0].rows
+  let count = parts[0].rows * weight.columns
+  return [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+    if count > 0 { affineRows(parts, weight, bias, rows: 0..<parts[0].rows, into: buffer.baseAddress!) }
+    initialized = count
+  }
+}
+
+/// `affineValues`' rows `rows` written to `out` (`rows.count × weight.columns` floats):
+/// each the same bits as among all the rows.
+func affineRows(
+  _ parts: [Variable], _ weight: Variable, _ bias: Variable, rows: Range<Int>, into out: UnsafeMutablePointer<Float>
+) {
   let n = weight.columns
   precondition(
-    parts.allSatisfy { $0.rows == m } && parts.reduce(0) { $0 + $1.columns } == weight.rows
-      && bias.value.count == n, "affine: \(parts.map(\.shape)) · \(weight.shape) + \(bias.shape)")
-  var out = [Float](unsafeUninitializedCapacity: m * n) { buffer, initialized in
-    bias.value.data.withUnsafeBufferPointer { pb in
-      for row in 0..<m { (buffer.baseAddress! + row * n).update(from: pb.baseAddress!, count: n) }
-    }
-    initialized = m * n
+    parts.allSatisfy { $0.rows == parts[0].rows } && rows.upperBound <= parts[0].rows
+      && parts.reduce(0) { $0 + $1.columns } == weight.rows && bias.value.count == n,
+    "affine: \(parts.map(\.shape)) · \(weight.shape) + \(bias.shape), rows \(rows)")
+  let m = rows.count
+  bias.value.data.withUnsafeBufferPointer { pb in
+    for row in 0..<m { (out + row * n).update(from: pb.baseAddress!, count: n) }
   }
-  guard m > 0 && n > 0 else { return out }
+  guard m > 0 && n > 0 else { return }
   var offset = 0
   for part in parts {
     let k = part.columns
     part.value.data.withUnsafeBufferPointer { px in
       weight.value.data.withUnsafeBufferPointer { pw in
-        out.withUnsafeMutableBufferPointer { po in
-          gemm(px.baseAddress!, pw.baseAddress! + offset * n, po.baseAddress!, m: m, n: n, k: k, beta: 1)
-        }
+        gemm(px.baseAddress! + rows.lowerBound * k, pw.baseAddress! + offset * n, out, m: m, n: n, k: k, beta: 1)
       }
     }
     offset += k
   }
-  return out
 }
 
 /// `x · W + b`: `[m, k] · [k, n] + [n]`, the product accumulated onto the bias rows.

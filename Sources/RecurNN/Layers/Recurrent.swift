@@ -45,6 +45,34 @@ public final class Recurrent: Layer {
       cell, projected: cell.projectInputs(x), batch: batch, initialState: initialState, reverse: reverse)
   }
 
+  /// Without gradients, fed by the column blocks `parts` of the input (`[time × batch, …]`
+  /// each, as a bidirectional layer below gives them), never put side by side: the same
+  /// as `self(x, …)` with `x` the parts joined. When the batch is in order each step
+  /// projects its own rows as it runs; otherwise every row is projected first.
+  public func callAsFunction(parts: [Variable], batch: SequenceBatch, initialState: [Variable]? = nil) -> (
+    outputs: Variable, final: [Variable]
+  ) {
+    precondition(!GradientMode.isEnabled, "Recurrent: parts are read only without gradients")
+    guard batch.steps > 0 else {
+      return (Variable(Tensor(zeros: [0, cell.hiddenSize])), initialState ?? cell.initialState(batch: batch.size))
+    }
+    let weight = cell.inputWeight
+    let bias = cell.inputBias
+    return runSequenceWithoutGradients(cell, batch: batch, initialState: initialState, reverse: reverse) { run in
+      if run.inOrder {
+        return (
+          .eachStep { time, rows, gates in
+            affineRows(parts, weight, bias, rows: (time * batch.size)..<(time * batch.size + rows), into: gates)
+          }, run
+        )
+      }
+      let width = weight.columns
+      let out = run.workspace.projected.reserve(batch.rows * width)
+      affineRows(parts, weight, bias, rows: 0..<batch.rows, into: out)
+      return (.rows((0..<batch.rows).map { UnsafePointer(out + $0 * width) }), run)
+    }
+  }
+
   /// Input projections of word-table rows, remembered for inference.
   let projections = ProjectionCache()
 
@@ -78,7 +106,8 @@ public final class Recurrent: Layer {
       for (index, position) in given.positions.enumerated() { ids[position] = -2 - given.rowOfPosition[index] }
     }
     return runSequenceWithoutGradients(cell, batch: batch, initialState: initialState, reverse: reverse) {
-      space in
+      run in
+      let space = run.workspace
       var words = projections.rows(
         ids: ids, table: table, weight: weight, bias: cell.inputBias, overflow: &space.overflow)
       if let given, !given.positions.isEmpty {
@@ -91,7 +120,7 @@ public final class Recurrent: Layer {
           words.pointers[position] = UnsafePointer(out + given.rowOfPosition[index] * width)
         }
       }
-      guard let rest, rest.columns > 0 else { return (words.pointers, words.keepAlive) }
+      guard let rest, rest.columns > 0 else { return (.rows(words.pointers), words.keepAlive) }
       // Features beside the words: the rest of the sum, continued in the same order
       // (rows tableWidth… of W_x) onto a copy of the words' rows — once for each distinct
       // word-and-features row (a word form read the same way projects the same), which
@@ -109,7 +138,7 @@ public final class Recurrent: Layer {
           product(
             packed, pw.baseAddress! + tableWidth * width, out, m: firsts.count, n: width, k: columns, accumulate: true)
         }
-        return (slots.map { UnsafePointer(out + $0 * width) }, words.keepAlive)
+        return (.rows(slots.map { UnsafePointer(out + $0 * width) }), words.keepAlive)
       }
     }
   }
@@ -239,15 +268,21 @@ public final class RecurrentEncoder: Layer {
     var input: [Variable] = []
     var summary: Variable?
     var finalState: [Variable] = []
+    // Without gradients a layer reads the two directions below where they are.
+    let inference = !GradientMode.isEnabled
     for index in forwardLayers.indices {
-      let below = input.first
-      let forward = below.map { forwardLayers[index]($0, batch: batch) } ?? firstLayer(forwardLayers[index])
+      let below = input
+      func run(_ layer: Recurrent) -> (outputs: Variable, final: [Variable]) {
+        if below.isEmpty { return firstLayer(layer) }
+        return inference ? layer(parts: below, batch: batch) : layer(below[0], batch: batch)
+      }
+      let forward = run(forwardLayers[index])
       finalState = forward.final
       if bidirectional {
-        let backward = below.map { backwardLayers[index]($0, batch: batch) } ?? firstLayer(backwardLayers[index])
+        let backward = run(backwardLayers[index])
         let last = index == forwardLayers.count - 1
         input =
-          last && !joinLast
+          (last ? !joinLast : inference)
           ? [forward.outputs, backward.outputs] : [concatColumns([forward.outputs, backward.outputs])]
         summary = concatColumns([forward.final[0], backward.final[0]])
       } else {

@@ -25,7 +25,7 @@ func runSequence(
   let saving = GradientMode.isEnabled && inputs.contains { $0.requiresGradient }
   let outputs = projected.value.data.withUnsafeBufferPointer { pp in
     run.forward(
-      projectedRows: (0..<batch.rows).map { pp.baseAddress! + $0 * run.width }, initial: initial.map(\.value.data),
+      .rows((0..<batch.rows).map { pp.baseAddress! + $0 * run.width }), initial: initial.map(\.value.data),
       saving: saving)
   }
   let result = Variable(Tensor(shape: [batch.rows, cell.hiddenSize], data: outputs), inputs: inputs) { result in
@@ -34,19 +34,29 @@ func runSequence(
   return (result, run.finalStates(result))
 }
 
-/// `runSequence` without gradients, each row of the projected inputs (`[time × batch]`
-/// rows of `gates × hidden`) given by `project` as a pointer, valid while the object it
-/// returns lives: the projections are read where they are (a cache of word projections)
-/// instead of gathered into one matrix first.
+/// Where a run reads its projected inputs (`gates × hidden` floats per row).
+enum ProjectedInputs {
+  /// Each row's projection, time-major in the batch's order, read where it is (a cache
+  /// of word projections) and copied into the step's gates.
+  case rows([UnsafePointer<Float>])
+  /// Each step's projections written by a function of (time, running rows, gates) when
+  /// the step runs, into its gates: the step's first rows in the batch's order, which
+  /// must be the run's (`SequenceRun.inOrder`). A step's rows stay in cache from their
+  /// projection to their cell. Without gradients only.
+  case eachStep((_ time: Int, _ rows: Int, _ gates: UnsafeMutablePointer<Float>) -> Void)
+}
+
+/// `runSequence` without gradients, the projected inputs given by `project` (which may
+/// use the run's workspace), valid while the object it returns lives.
 func runSequenceWithoutGradients(
   _ cell: any RecurrentCell, batch: SequenceBatch, initialState: [Variable]?, reverse: Bool,
-  project: (SequenceWorkspace) -> (rows: [UnsafePointer<Float>], keepAlive: AnyObject)
+  project: (SequenceRun) -> (inputs: ProjectedInputs, keepAlive: AnyObject)
 ) -> (outputs: Variable, final: [Variable]) {
   let run = SequenceRun(cell: cell, batch: batch, reverse: reverse)
   let initial = initialState ?? cell.initialState(batch: batch.size)
-  let projected = project(run.workspace)
+  let projected = project(run)
   let outputs = withExtendedLifetime(projected.keepAlive) {
-    run.forward(projectedRows: projected.rows, initial: initial.map(\.value.data), saving: false)
+    run.forward(projected.inputs, initial: initial.map(\.value.data), saving: false)
   }
   let result = Variable(Tensor(shape: [batch.rows, cell.hiddenSize], data: outputs))
   return (result, run.finalStates(result))
@@ -63,6 +73,8 @@ final class SequenceRun {
   let width: Int
   /// Sequence indices from the longest to the shortest (ties by index).
   let order: [Int]
+  /// The batch's sequences are already longest first: `order` is every index in turn.
+  let inOrder: Bool
   /// The time step of each processing step (backwards for a reverse run).
   let times: [Int]
   /// How many of the ordered rows are running at each processing step.
@@ -81,6 +93,7 @@ final class SequenceRun {
     width = cell.gateCount * cell.hiddenSize
     let lengths = batch.lengths
     order = lengths.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
+    inOrder = order.elementsEqual(lengths.indices)
     times = reverse ? Array((0..<batch.steps).reversed()) : Array(0..<batch.steps)
     let sortedLengths = order.map { lengths[$0] }
     running = times.map { time in sortedLengths.firstIndex { $0 <= time } ?? sortedLengths.count }
@@ -106,13 +119,18 @@ final class SequenceRun {
   }
 
   /// - Returns: the outputs `[time × batch, hidden]`, time-major in the batch's own order.
-  /// - projectedRows: each row's projected input (`gates × hidden` floats), time-major.
-  func forward(projectedRows: [UnsafePointer<Float>], initial: [[Float]], saving: Bool) -> [Float] {
+  ///
+  /// Without saving, in a batch already in order, each step writes its outputs where they
+  /// go and the next step reads them there (the rows not running carry theirs over): the
+  /// state is never copied.
+  func forward(_ projected: ProjectedInputs, initial: [[Float]], saving: Bool) -> [Float] {
     let size = batch.size
     let steps = batch.steps
     let hidden = hidden
     let width = width
     let space = workspace
+    let direct = inOrder && !saving
+    if case .eachStep = projected { precondition(direct, "SequenceRun: projections by step need an ordered run") }
     let state = space.state.reserve(size * hidden)
     let cellState = space.cellState.reserve(size * hidden)
     let gates = space.gates.reserve(size * width)
@@ -151,26 +169,37 @@ final class SequenceRun {
           let weight = pw.baseAddress!
           for (step, time) in times.enumerated() {
             let rows = running[step]
-            let stepGates = saving ? savedGates + step * size * width : gates
+            // This step's outputs, and the state it starts from.
+            let block = po.baseAddress! + time * size * hidden
+            let previous = direct && step > 0 ? po.baseAddress! + times[step - 1] * size * hidden : state
+            let next = direct ? block : state
+            let stepGates: UnsafeMutablePointer<Float>
+            switch projected {
+            case .eachStep(let project):
+              stepGates = gates
+              project(time, rows, gates)
+            case .rows(let projectedRows):
+              stepGates = saving ? savedGates + step * size * width : gates
+              // The step's input rows, in the running order.
+              for row in 0..<rows {
+                (stepGates + row * width).update(from: projectedRows[time * size + order[row]], count: width)
+              }
+            }
             if saving {
               (savedState + step * size * hidden).update(from: state, count: size * hidden)
             }
-            // The step's input rows, in the running order.
-            for row in 0..<rows {
-              (stepGates + row * width).update(from: projectedRows[time * size + order[row]], count: width)
-            }
             let stepProduct = { (output: UnsafeMutablePointer<Float>) in
               if rows == 1, let packed {
-                CRecurKernels_rowProduct(hidden, width, state, weight, packed.pointer, output, 1)
+                CRecurKernels_rowProduct(hidden, width, previous, weight, packed.pointer, output, 1)
               } else {
-                product(state, weight, output, m: rows, n: width, k: hidden, accumulate: true)
+                product(previous, weight, output, m: rows, n: width, k: hidden, accumulate: true)
               }
             }
             switch kind {
             case .rnn:
               stepProduct(stepGates)
               CRecurKernels_rnnForward(rows, hidden, stepGates)
-              state.update(from: stepGates, count: rows * hidden)
+              next.update(from: stepGates, count: rows * hidden)
             case .gru:
               let stepRecurrent = saving ? savedRecurrent + step * size * width : recurrent
               bias!.withUnsafeBufferPointer { pb in
@@ -178,16 +207,21 @@ final class SequenceRun {
               }
               stepProduct(stepRecurrent)
               // The gates' slots keep z, ρ, n once the input part has been read.
-              CRecurKernels_gruForward(rows, hidden, stepGates, stepRecurrent, state, state, saving ? stepGates : nil)
+              CRecurKernels_gruForward(
+                rows, hidden, stepGates, stepRecurrent, previous, next, saving ? stepGates : nil)
             case .lstm:
               stepProduct(stepGates)
-              CRecurKernels_lstmForward(rows, hidden, stepGates, cellState, cellState, state)
+              CRecurKernels_lstmForward(rows, hidden, stepGates, cellState, cellState, next)
               if saving {
                 (savedCell + step * size * hidden).update(from: cellState, count: size * hidden)
               }
             }
-            for (row, sequence) in order.enumerated() {
-              (po.baseAddress! + (time * size + sequence) * hidden).update(from: state + row * hidden, count: hidden)
+            if direct {
+              (block + rows * hidden).update(from: previous + rows * hidden, count: (size - rows) * hidden)
+            } else {
+              for (row, sequence) in order.enumerated() {
+                (po.baseAddress! + (time * size + sequence) * hidden).update(from: state + row * hidden, count: hidden)
+              }
             }
           }
         }
