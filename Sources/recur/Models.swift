@@ -399,8 +399,9 @@ struct TrainNames: ParsableCommand {
       that also occur in training are dropped. Writes OUT/model.safetensors and \
       OUT/card.json.
 
-      The shipped model (make train-names; the defaults are its settings): recur train names \
-      --mix training/names.mix --data ../shared/data --out models/names --seed 2
+      The shipped model (make train-names; the defaults but for the names swapped and the \
+      epochs): recur train names --mix training/names.mix --data ../shared/data --out models/names \
+      --seed 2 --swap-names 0.3 --epochs 40
       """
   )
 
