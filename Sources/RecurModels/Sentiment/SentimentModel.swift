@@ -150,7 +150,8 @@ public final class SentimentModel {
   /// inputs are batched.
   func headProbabilities(_ inputs: [Input], heads: [Int], batchSize: Int) -> [[Double]] {
     var result = heads.map { _ in [Double](repeating: 0.5, count: inputs.count) }
-    let order = inputs.indices.sorted { inputs[$0].ids.count < inputs[$1].ids.count }
+    // Longest first: each batch is then in the order its recurrent runs take (no copies).
+    let order = inputs.indices.sorted { inputs[$0].ids.count > inputs[$1].ids.count }
     var start = 0
     while start < order.count {
       let chunk = Array(order[start..<min(start + batchSize, order.count)])
