@@ -38,9 +38,7 @@ public final class Recurrent: Layer {
   public func callAsFunction(
     _ x: Variable, batch: SequenceBatch, initialState: [Variable]? = nil
   ) -> (outputs: Variable, final: [Variable]) {
-    guard batch.steps > 0 else {
-      return (Variable(Tensor(zeros: [0, cell.hiddenSize])), initialState ?? cell.initialState(batch: batch.size))
-    }
+    guard batch.steps > 0 else { return withoutSteps(batch: batch, initialState: initialState) }
     return runSequence(
       cell, projected: cell.projectInputs(x), batch: batch, initialState: initialState, reverse: reverse)
   }
@@ -53,9 +51,7 @@ public final class Recurrent: Layer {
     outputs: Variable, final: [Variable]
   ) {
     precondition(!GradientMode.isEnabled, "Recurrent: parts are read only without gradients")
-    guard batch.steps > 0 else {
-      return (Variable(Tensor(zeros: [0, cell.hiddenSize])), initialState ?? cell.initialState(batch: batch.size))
-    }
+    guard batch.steps > 0 else { return withoutSteps(batch: batch, initialState: initialState) }
     let weight = cell.inputWeight
     let bias = cell.inputBias
     return runSequenceWithoutGradients(cell, batch: batch, initialState: initialState, reverse: reverse) { run in
@@ -71,6 +67,13 @@ public final class Recurrent: Layer {
       affineRows(parts, weight, bias, rows: 0..<batch.rows, into: out)
       return (.rows((0..<batch.rows).map { UnsafePointer(out + $0 * width) }), run)
     }
+  }
+
+  /// The result of a batch with no steps: no outputs, and the initial state as the final one.
+  private func withoutSteps(batch: SequenceBatch, initialState: [Variable]?) -> (
+    outputs: Variable, final: [Variable]
+  ) {
+    (Variable(Tensor(zeros: [0, cell.hiddenSize])), initialState ?? cell.initialState(batch: batch.size))
   }
 
   /// Input projections of word-table rows, remembered for inference.
@@ -90,9 +93,7 @@ public final class Recurrent: Layer {
       let words = gatherRows(table, ids)
       return self(rest.map { concatColumns([words, $0]) } ?? words, batch: batch, initialState: initialState)
     }
-    guard batch.steps > 0 else {
-      return (Variable(Tensor(zeros: [0, cell.hiddenSize])), initialState ?? cell.initialState(batch: batch.size))
-    }
+    guard batch.steps > 0 else { return withoutSteps(batch: batch, initialState: initialState) }
     let weight = cell.inputWeight
     let width = weight.columns
     let tableWidth = table.columns
