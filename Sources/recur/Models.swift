@@ -35,7 +35,9 @@ struct TrainSentiment: ParsableCommand {
       `titles=W` (the titles of rows written `title. review`, one to fifteen words, trained \
       as rows of their own with their review's label; the held-out titles are a reported \
       dev set), `sentences=W` (the sentences of the rows, four to twenty tokens ending in . ! \
-      or ?, trained as rows of their own with their review's label), `pages=TYPE,…` (the file is a \
+      or ?, trained as rows of their own with their review's label), `smooth=S` (the file's rows \
+      and those made of them taught as 1 - S/2 their label and S/2 the other: label smoothing \
+      for noisy labels, 0 < S < 1), `pages=TYPE,…` (the file is a \
       WCXB-layout index.tsv: the prose sentences of those page types' reference texts) and \
       `as subjective|objective` (every row an opinion example with that label; a CoNLL-style \
       names file gives its sentences). --train files are added with weight 1; one with no \

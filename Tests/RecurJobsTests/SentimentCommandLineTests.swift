@@ -255,6 +255,9 @@ final class SentimentCommandLineTests: XCTestCase {
       ("train/train.tsv 1 - sentences=1 sentences=1\n", "mix.txt:1"),
       ("train/train.tsv 1 - sentences=1 as objective\n", "mix.txt:1"),
       ("train/train.tsv 0 dev/dev.tsv sentences=1\n", "mix.txt:1"),
+      ("train/train.tsv 1 - smooth=0\n", "mix.txt:1"),
+      ("train/train.tsv 1 - smooth=1\n", "mix.txt:1"),
+      ("train/train.tsv 1 - smooth=0.1 negate=1 smooth=0.2\n", "mix.txt:1"),
     ] {
       try text.write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
       let refused = try train(["--out", path("bad")])
@@ -284,15 +287,17 @@ final class SentimentCommandLineTests: XCTestCase {
     }
     try (rows.joined(separator: "\n") + "\n").write(
       to: folder.appendingPathComponent("reviews/all.tsv"), createFolder: true)
-    try "reviews/all.tsv 1 hold-out 0.25 titles=2 negate=1 sentences=0.5\n".write(
+    try "reviews/all.tsv 1 hold-out 0.25 titles=2 smooth=0.2 negate=1 sentences=0.5\n".write(
       to: folder.appendingPathComponent("mix.txt"), createFolder: false)
     let trained = try RecurCLI.run([
       "train", "sentiment", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"), "--hidden", "6",
       "--epochs", "2", "--batch-size", "8", "--seed", "3", "--out", path("titled"), "--dev-out", path("devsets"),
     ])
     XCTAssertEqual(trained.status, 0, trained.err)
+    // `smooth=` reaches the source's rows and the rows made of them.
     XCTAssertTrue(trained.err.contains("reviews/all.tsv titles: 45 rows, weight 2"), trained.err)
     XCTAssertTrue(trained.err.contains("reviews/all.tsv negated:"), trained.err)
+    XCTAssertEqual(trained.err.components(separatedBy: ", targets smoothed 0.2").count - 1, 4, trained.err)
     // Both sentences of each of the 45 training rows train on their own (`the cast good.`,
     // four tokens; `The plot was good .`, five), but for the five titled `the film.`:
     // three tokens are too few.

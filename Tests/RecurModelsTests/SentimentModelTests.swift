@@ -36,7 +36,7 @@ final class SentimentModelTests: XCTestCase {
 
   func trainToy(
     seed: UInt64 = 5, layers: Int = 1, teachers: [SentimentModel] = [], flipLabels: Bool = false,
-    examples given: [SentimentExample]? = nil, dev givenDev: [SentimentExample]? = nil,
+    smoothing: Float = 0, examples given: [SentimentExample]? = nil, dev givenDev: [SentimentExample]? = nil,
     configure: (inout SentimentTrainingOptions) -> Void = { _ in }
   ) throws -> SentimentModel {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("recur-vectors-\(UUID().uuidString)")
@@ -57,7 +57,8 @@ final class SentimentModelTests: XCTestCase {
     var examples = given ?? toyExamples(count: 200, seed: 1)
     if flipLabels { for index in examples.indices { examples[index].label = 1 - examples[index].label } }
     return SentimentTrainer(options: options).train(
-      sources: [TrainingSource(name: "toy", examples: examples)], dev: [dev], vectors: vectors, teachers: teachers
+      sources: [TrainingSource(name: "toy", examples: examples, smoothing: smoothing)], dev: [dev], vectors: vectors,
+      teachers: teachers
     ) { _ in }.model
   }
 
@@ -127,6 +128,26 @@ final class SentimentModelTests: XCTestCase {
     XCTAssertLessThan(misled.positiveProbabilities(texts: ["the plot was superb."])[0], 0.5)
     let averaged = try trainToy { $0.averaging = 0.9 }
     XCTAssertGreaterThan(averaged.positiveProbabilities(texts: ["a lovely film."])[0], 0.7)
+  }
+
+  /// Label smoothing: a source's rows taught as 0.7 their label and 0.3 the other still
+  /// teach which way a text leans, but not to be sure of it; without smoothing (and with
+  /// no teachers) the plain labels are the targets.
+  func testSmoothedRowsTeachTheDirectionNotCertainty() throws {
+    let trainer = SentimentTrainer(options: SentimentTrainingOptions())
+    XCTAssertNil(trainer.smoothedTargets(nil, labels: [0, 1], smoothing: [0, 0]))
+    XCTAssertEqual(trainer.smoothedTargets(nil, labels: [0, 1], smoothing: [0.5, 0]), [[0.75, 0.25], [0, 1]])
+    XCTAssertEqual(trainer.smoothedTargets([[0.5, 0.5]], labels: [1], smoothing: [0]), [[0.5, 0.5]])
+    let sure = try trainToy().positiveProbabilities(texts: ["the plot was superb.", "the cast was awful."])
+    let smoothed = try trainToy(smoothing: 0.6).positiveProbabilities(texts: [
+      "the plot was superb.", "the cast was awful.",
+    ])
+    XCTAssertGreaterThan(sure[0], 0.9)
+    XCTAssertLessThan(sure[1], 0.1)
+    XCTAssertGreaterThan(smoothed[0], 0.55)
+    XCTAssertLessThan(smoothed[0], 0.8)
+    XCTAssertLessThan(smoothed[1], 0.45)
+    XCTAssertGreaterThan(smoothed[1], 0.2)
   }
 
   /// Adversarial training learns the toy task too, with the teachers' targets as well, and

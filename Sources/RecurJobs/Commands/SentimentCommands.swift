@@ -141,7 +141,9 @@ public struct TrainSentimentCommand {
             if let weight = source.titleWeight { titled.append((sources.count, weight)) }
             if let weight = source.sentenceWeight { sentenced.append((sources.count, weight)) }
             sources.append(
-              TrainingSource(name: shortName(path) + relabelled, examples: training, weight: source.weight))
+              TrainingSource(
+                name: shortName(path) + relabelled, examples: training, weight: source.weight,
+                smoothing: Float(source.smoothing ?? 0)))
           } else if left {
             notes.append("\(shortName(path)): left out of training (its dev set is scored, not used for selection)")
           }
@@ -171,13 +173,18 @@ public struct TrainSentimentCommand {
     // Negated copies of the rows left, so no dev row is copied either.
     for (index, weight) in negations {
       let copies = sources[index].examples.compactMap { SentimentNegation.negated($0, tokenizer: tokenizer) }
-      sources.append(TrainingSource(name: sources[index].name + " negated", examples: copies, weight: weight))
+      sources.append(
+        TrainingSource(
+          name: sources[index].name + " negated", examples: copies, weight: weight, smoothing: sources[index].smoothing)
+      )
     }
     // Titles of the rows left; a dev title that is also a training text (`Works great`)
     // is dropped from its dev set, which then scores titles worded as no training row.
     for (index, weight) in titled {
       let titles = SentimentData.titles(sources[index].examples)
-      sources.append(TrainingSource(name: sources[index].name + " titles", examples: titles, weight: weight))
+      sources.append(
+        TrainingSource(
+          name: sources[index].name + " titles", examples: titles, weight: weight, smoothing: sources[index].smoothing))
     }
     // Sentences of the rows left: no dev row's sentence trains. A sentence worded as a dev
     // row is dropped.
@@ -185,7 +192,10 @@ public struct TrainSentimentCommand {
       let sentences = SentimentData.sentences(sources[index].examples, tokenizer: tokenizer).filter {
         !devTexts.contains($0.text.lowercased())
       }
-      sources.append(TrainingSource(name: sources[index].name + " sentences", examples: sentences, weight: weight))
+      sources.append(
+        TrainingSource(
+          name: sources[index].name + " sentences", examples: sentences, weight: weight,
+          smoothing: sources[index].smoothing))
     }
     let trainingTexts = titled.isEmpty ? [] : Set(sources.flatMap { $0.examples.map { $0.text.lowercased() } })
     for index in devSets.indices where titleDevSets.contains(devSets[index].name) {
@@ -206,6 +216,7 @@ public struct TrainSentimentCommand {
       note += String(
         format: ", weight %g: about %.0f rows and %.0f tokens an epoch", weight, Double(examples.count) * weight,
         Double(tokens) * weight)
+      if sources[index].smoothing > 0 { note += String(format: ", targets smoothed %g", sources[index].smoothing) }
       notes.append(note)
     }
     for set in devSets {

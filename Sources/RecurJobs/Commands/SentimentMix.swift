@@ -32,6 +32,10 @@ import RecurModels
 /// - **sentences=W** (optional, polarity sources only): the sentences of the rows' texts
 ///   (four to twenty tokens, ending in `.`, `!` or `?`; `SentimentData.sentences`) are also
 ///   trained on as rows of their own, with their review's label, W times an epoch.
+/// - **smooth=S** (optional): the source's rows (and the rows `negate=`, `titles=` and
+///   `sentences=` make of them) are taught with a share S of each target spread evenly over
+///   the two classes (label smoothing), for labels that are often wrong — a sentence
+///   labelled by its review's stars. 0 < S < 1.
 /// - **pages=TYPE,…** (optional, before `as`): the file is the `index.tsv` of a folder in
 ///   the WCXB layout, and the prose sentences of the reference main texts of the pages of
 ///   those types are the rows (`SentimentData.pageSentences`); it needs `as`.
@@ -50,6 +54,8 @@ public struct SentimentMix: Sendable, Equatable {
     public var titleWeight: Double? = nil
     /// The weight of the rows' sentences as rows of their own (`sentences=`), if any.
     public var sentenceWeight: Double? = nil
+    /// The share of each target spread over the classes (`smooth=`), if any.
+    public var smoothing: Double? = nil
     /// The mix file's line, for messages.
     public var line: Int
   }
@@ -84,7 +90,18 @@ public struct SentimentMix: Sendable, Equatable {
         (prefix: "sentences=", number: "the sentences' weight"),
       ]
       var added: [String: Double] = [:]
-      while let last = fields.last, let adds = adding.first(where: { last.hasPrefix($0.prefix) }) {
+      var smoothing: Double?
+      while let last = fields.last, last.hasPrefix("smooth=") || adding.contains(where: { last.hasPrefix($0.prefix) }) {
+        if last.hasPrefix("smooth=") {
+          guard smoothing == nil else { throw RecurError(.usage, "`smooth=` is given twice", location: location) }
+          guard let share = Double(last.dropFirst("smooth=".count)), share > 0, share < 1 else {
+            throw RecurError(.usage, "`\(last)`: the smoothing is a share above 0 and below 1", location: location)
+          }
+          smoothing = share
+          fields.removeLast()
+          continue
+        }
+        let adds = adding.first(where: { last.hasPrefix($0.prefix) })!
         let option = adds.prefix
         guard let weight = Double(last.dropFirst(option.count)), weight.isFinite, weight > 0, weight <= 100 else {
           throw RecurError(.usage, "`\(last)`: \(adds.number) is a number above 0 and up to 100", location: location)
@@ -148,7 +165,7 @@ public struct SentimentMix: Sendable, Equatable {
         Source(
           file: fields[0], weight: weight, dev: dev, opinionLabel: opinionLabel, pageTypes: pageTypes,
           negatedWeight: added["negate="], titleWeight: added["titles="], sentenceWeight: added["sentences="],
-          line: index + 1))
+          smoothing: smoothing, line: index + 1))
     }
     guard sources.contains(where: { $0.weight > 0 }) else {
       throw RecurError(.usage, "the training mix names no source with a weight above 0", location: name)

@@ -113,10 +113,15 @@ public struct TrainingSource: Sendable {
   public var name: String
   public var examples: [SentimentExample]
   public var weight: Double
-  public init(name: String, examples: [SentimentExample], weight: Double = 1) {
+  /// The share of each row's target spread evenly over the classes (label smoothing,
+  /// Szegedy et al. 2016): for a source whose labels are noisy (a sentence labelled by its
+  /// review's stars), a row is taught as `1 − smoothing/2` its label, not certainly.
+  public var smoothing: Float
+  public init(name: String, examples: [SentimentExample], weight: Double = 1, smoothing: Float = 0) {
     self.name = name
     self.examples = examples
     self.weight = weight
+    self.smoothing = smoothing
   }
 }
 
@@ -210,8 +215,9 @@ public struct SentimentTrainer {
     let spellings = spelling == nil ? nil : inputs.map(\.spellings)
     let labels = examples.map(\.label)
     let heads = examples.map(\.task.rawValue)
-    let taught =
-      teachers.isEmpty ? nil : teacherTargets(teachers, tokenized: tokenized, labels: labels, heads: heads)
+    let taught = smoothedTargets(
+      teachers.isEmpty ? nil : teacherTargets(teachers, tokenized: tokenized, labels: labels, heads: heads),
+      labels: labels, smoothing: sources.flatMap { Array(repeating: $0.smoothing, count: $0.examples.count) })
     var sourceRanges: [(range: Range<Int>, weight: Double)] = []
     var offset = 0
     for source in sources {
@@ -338,6 +344,17 @@ public struct SentimentTrainer {
           spellings: spellings.map { all in picked.map { all[$0] } }, objective: objective, rng: &rng)
       },
       progress: { progress(.pretraining(epoch: $0, batch: $1, batches: $2, loss: $3, tokensPerSecond: $4)) })
+  }
+
+  /// The rows' targets with each row's `smoothing` share spread evenly over the two
+  /// classes: the teachers' targets when there are any, else the one-hot labels; nil
+  /// (plain labels) when there are no teachers and no row is smoothed.
+  func smoothedTargets(_ taught: [[Float]]?, labels: [Int], smoothing: [Float]) -> [[Float]]? {
+    guard taught != nil || smoothing.contains(where: { $0 > 0 }) else { return nil }
+    return labels.indices.map { row in
+      let target = taught?[row] ?? (0..<2).map { $0 == labels[row] ? 1 : 0 }
+      return target.map { (1 - smoothing[row]) * $0 + smoothing[row] / 2 }
+    }
   }
 
   /// Each row's training target, `[negative, positive]` or `[objective, subjective]`: the
