@@ -163,10 +163,10 @@ train-sentiment: release
 eval-sentiment: release
 	.build/release/recur eval sentiment --mix training/sentiment.mix --data $(DATA) --model models/sentiment
 
-# Reproduces models/names from the mix, options and seed in its card (about 21 minutes on 2 cores),
+# Reproduces models/names from the mix, options and seed in its card (about 27 minutes on 2 cores),
 # then scores it on every dev file of the mix.
 train-names: release
-	.build/release/recur train names --mix training/names.mix --data $(DATA) --out models/names --seed 2 --swap-names 0.3 --epochs 40
+	.build/release/recur train names --mix training/names.mix --data $(DATA) --out models/names --seed 2 --swap-names 0.3 --epochs 50
 	$(MAKE) eval-names
 
 eval-names: release

@@ -403,7 +403,7 @@ struct TrainNames: ParsableCommand {
 
       The shipped model (make train-names; the defaults but for the names swapped and the \
       epochs): recur train names --mix training/names.mix --data ../shared/data --out models/names \
-      --seed 2 --swap-names 0.3 --epochs 40
+      --seed 2 --swap-names 0.3 --epochs 50
       """
   )
 
