@@ -173,18 +173,13 @@ public struct TrainSentimentCommand {
     // Negated copies of the rows left, so no dev row is copied either.
     for (index, weight) in negations {
       let copies = sources[index].examples.compactMap { SentimentNegation.negated($0, tokenizer: tokenizer) }
-      sources.append(
-        TrainingSource(
-          name: sources[index].name + " negated", examples: copies, weight: weight, smoothing: sources[index].smoothing)
-      )
+      sources.append(sources[index].derived(" negated", examples: copies, weight: weight))
     }
     // Titles of the rows left; a dev title that is also a training text (`Works great`)
     // is dropped from its dev set, which then scores titles worded as no training row.
     for (index, weight) in titled {
       let titles = SentimentData.titles(sources[index].examples)
-      sources.append(
-        TrainingSource(
-          name: sources[index].name + " titles", examples: titles, weight: weight, smoothing: sources[index].smoothing))
+      sources.append(sources[index].derived(" titles", examples: titles, weight: weight))
     }
     // Sentences of the rows left: no dev row's sentence trains. A sentence worded as a dev
     // row is dropped.
@@ -192,10 +187,7 @@ public struct TrainSentimentCommand {
       let sentences = SentimentData.sentences(sources[index].examples, tokenizer: tokenizer).filter {
         !devTexts.contains($0.text.lowercased())
       }
-      sources.append(
-        TrainingSource(
-          name: sources[index].name + " sentences", examples: sentences, weight: weight,
-          smoothing: sources[index].smoothing))
+      sources.append(sources[index].derived(" sentences", examples: sentences, weight: weight))
     }
     let trainingTexts = titled.isEmpty ? [] : Set(sources.flatMap { $0.examples.map { $0.text.lowercased() } })
     for index in devSets.indices where titleDevSets.contains(devSets[index].name) {

@@ -91,7 +91,7 @@ public struct SentimentMix: Sendable, Equatable {
       ]
       var added: [String: Double] = [:]
       var smoothing: Double?
-      while let last = fields.last, last.hasPrefix("smooth=") || adding.contains(where: { last.hasPrefix($0.prefix) }) {
+      while let last = fields.last {
         if last.hasPrefix("smooth=") {
           guard smoothing == nil else { throw RecurError(.usage, "`smooth=` is given twice", location: location) }
           guard let share = Double(last.dropFirst("smooth=".count)), share > 0, share < 1 else {
@@ -101,7 +101,7 @@ public struct SentimentMix: Sendable, Equatable {
           fields.removeLast()
           continue
         }
-        let adds = adding.first(where: { last.hasPrefix($0.prefix) })!
+        guard let adds = adding.first(where: { last.hasPrefix($0.prefix) }) else { break }
         let option = adds.prefix
         guard let weight = Double(last.dropFirst(option.count)), weight.isFinite, weight > 0, weight <= 100 else {
           throw RecurError(.usage, "`\(last)`: \(adds.number) is a number above 0 and up to 100", location: location)

@@ -71,12 +71,12 @@ extension SentimentNegation {
     // Weights w0, w1 (the larger 1) with w1·n1 / (w0·n0 + w1·n1) = share.
     let ratio = share / (1 - share) * Double(negated[0].count) / Double(negated[1].count)
     let weights = ratio >= 1 ? [1 / ratio, 1] : [1, ratio]
-    var parts = [TrainingSource(name: source.name, examples: plain, weight: source.weight, smoothing: source.smoothing)]
+    var parts = [source.derived("", examples: plain, weight: source.weight)]
     for label in [1, 0] {
       parts.append(
-        TrainingSource(
-          name: source.name + (label == 1 ? " (positive rows with a negation)" : " (negative rows with a negation)"),
-          examples: negated[label], weight: source.weight * weights[label], smoothing: source.smoothing))
+        source.derived(
+          label == 1 ? " (positive rows with a negation)" : " (negative rows with a negation)",
+          examples: negated[label], weight: source.weight * weights[label]))
     }
     return parts.filter { !$0.examples.isEmpty }
   }

@@ -123,6 +123,12 @@ public struct TrainingSource: Sendable {
     self.weight = weight
     self.smoothing = smoothing
   }
+
+  /// A source of rows made from this one's (its negated copies, titles, sentences, a
+  /// share of its rows): named after it, taught as it is (its smoothing).
+  public func derived(_ suffix: String, examples: [SentimentExample], weight: Double) -> TrainingSource {
+    TrainingSource(name: name + suffix, examples: examples, weight: weight, smoothing: smoothing)
+  }
 }
 
 /// What the trainer reports as it goes.
@@ -346,13 +352,16 @@ public struct SentimentTrainer {
       progress: { progress(.pretraining(epoch: $0, batch: $1, batches: $2, loss: $3, tokensPerSecond: $4)) })
   }
 
+  /// A label as a target over the two classes.
+  static func oneHot(_ label: Int) -> [Float] { label == 1 ? [0, 1] : [1, 0] }
+
   /// The rows' targets with each row's `smoothing` share spread evenly over the two
   /// classes: the teachers' targets when there are any, else the one-hot labels; nil
   /// (plain labels) when there are no teachers and no row is smoothed.
   func smoothedTargets(_ taught: [[Float]]?, labels: [Int], smoothing: [Float]) -> [[Float]]? {
     guard taught != nil || smoothing.contains(where: { $0 > 0 }) else { return nil }
     return labels.indices.map { row in
-      let target = taught?[row] ?? (0..<2).map { $0 == labels[row] ? 1 : 0 }
+      let target = taught?[row] ?? Self.oneHot(labels[row])
       return target.map { (1 - smoothing[row]) * $0 + smoothing[row] / 2 }
     }
   }
@@ -361,7 +370,7 @@ public struct SentimentTrainer {
   /// teachers' mean probability for the row's cut text (on the head of the row's task)
   /// mixed with the one-hot label. A task no teacher reads keeps its labels.
   func teacherTargets(_ teachers: [SentimentModel], tokenized: [[String]], labels: [Int], heads: [Int]) -> [[Float]] {
-    var targets = labels.map { $0 == 1 ? [Float(0), 1] : [Float(1), 0] }
+    var targets = labels.map(Self.oneHot)
     for head in Set(heads).sorted() {
       let readers = teachers.filter { head == 0 || $0.readsOpinion }
       guard !readers.isEmpty else { continue }
