@@ -1,6 +1,9 @@
 #include "CRecurKernels.h"
 
 #include <pthread.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -235,3 +238,16 @@ void CRecurKernels_adam(long count, float *w, const float *g, float *m, float *v
 void CRecurKernels_add(long count, const float *x, float *y) { DISPATCH(add, count, x, y); }
 
 void CRecurKernels_maxInto(long count, const float *x, float *y) { DISPATCH(maxInto, count, x, y); }
+
+int CRecurKernels_retainFreedMemory(long mapLimit, long keep) {
+#if defined(__GLIBC__)
+  // The trim threshold first: setting either fixes both (glibc stops moving them itself).
+  int kept = mallopt(M_TRIM_THRESHOLD, (int)(keep > 0x7fffffffL ? 0x7fffffffL : keep));
+  int mapped = mallopt(M_MMAP_THRESHOLD, (int)(mapLimit > 0x7fffffffL ? 0x7fffffffL : mapLimit));
+  return kept == 1 && mapped == 1;
+#else
+  (void)mapLimit;
+  (void)keep;
+  return 0;
+#endif
+}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import RecurFetch
 import RecurJobs
+import RecurNN
 
 #if canImport(Glibc)
   import Glibc
@@ -30,6 +31,8 @@ struct Recur: ParsableCommand {
     // Past a file-size limit (`ulimit -f`), a write fails with EFBIG and the store or the
     // report says so, instead of the signal killing the process mid-write.
     signal(SIGXFSZ, SIG_IGN)
+    // Buffers freed by one training or tagging step are reused by the next, not mapped anew.
+    FreedMemory.retain()
     do {
       var command = try parseAsRoot()
       try command.run()

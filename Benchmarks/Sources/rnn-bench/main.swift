@@ -34,6 +34,8 @@ while arguments.count >= 2 {
   default: break
   }
 }
+// As `recur` does: freed step buffers stay in the heap for the next step.
+FreedMemory.retain()
 let json = ProcessInfo.processInfo.environment["JSON"] == "1"
 let vocabulary = 20_000
 let width = 100

@@ -75,4 +75,12 @@ void CRecurKernels_add(long count, const float *x, float *y);
 
 /// `y = x > y ? x : y` over `count` values.
 void CRecurKernels_maxInto(long count, const float *x, float *y);
+
+/// Asks the C allocator (glibc's; elsewhere nothing is done and 0 returned) to serve
+/// blocks up to `mapLimit` bytes from its heap instead of fresh mappings, and to give freed
+/// memory back to the system only when more than `keep` bytes lie free at the heap's top.
+/// A training step's buffers of a few megabytes are then reused by the next step instead
+/// of being mapped, faulted in page by page and unmapped each time. Returns 1 when both
+/// were set.
+int CRecurKernels_retainFreedMemory(long mapLimit, long keep);
 #endif
