@@ -493,6 +493,13 @@ struct TrainNames: ParsableCommand {
 
   @Option(
     help: """
+      Of the people --swap-names puts in, the share drawn from every training file's people \
+      instead of the sentence's own file's.
+      """)
+  var swapPeopleAcross: Float = 0
+
+  @Option(
+    help: """
       The share of training sentences shown with their names in lower case and the other \
       words as written (drawn afresh every epoch).
       """)
@@ -577,6 +584,11 @@ struct TrainNames: ParsableCommand {
     options.adversarialEpsilon = adversarial
     guard (0...1).contains(swapNames) else { throw ValidationError("--swap-names must be in [0, 1]") }
     options.mentionSwaps = swapNames
+    guard (0...1).contains(swapPeopleAcross) else { throw ValidationError("--swap-people-across must be in [0, 1]") }
+    guard swapPeopleAcross == 0 || swapNames > 0 else {
+      throw ValidationError("--swap-people-across needs --swap-names")
+    }
+    options.peopleSwappedAcross = swapPeopleAcross
     guard (0...1).contains(lowerCaseNames) else { throw ValidationError("--lower-case-names must be in [0, 1]") }
     options.lowerCaseNames = lowerCaseNames
     guard pretrainedWords >= 0 else { throw ValidationError("--pretrained-words must be 0 or more") }

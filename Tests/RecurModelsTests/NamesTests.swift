@@ -399,6 +399,45 @@ final class NamesTests: XCTestCase {
     XCTAssertGreaterThan(NamesTrainer.evaluate(model, on: toySentences(30, seed: 9)).overall.f1, 0.95)
   }
 
+  /// With a cross share, a swapped person may come from any source's people (distinct, in
+  /// source order); other types stay within their source, and without the share the draws
+  /// are the same as before it existed.
+  func testPeopleCanBeSwappedAcrossSources() {
+    let tags = NamesModel.tags(types: ["LOC", "PER"])
+    let index = Dictionary(uniqueKeysWithValues: tags.enumerated().map { ($0.element, $0.offset) })
+    let news = NamesSource(
+      name: "news",
+      sentences: [
+        TaggedSentence(tokens: ["Anna", "Berg", "visited", "Oslo", "."], tags: ["B-PER", "I-PER", "O", "B-LOC", "O"])
+      ])
+    let wiki = NamesSource(
+      name: "wiki",
+      sentences: [
+        TaggedSentence(tokens: ["Chidi", "Okoro", "of", "Lagos"], tags: ["B-PER", "I-PER", "O", "B-LOC"]),
+        TaggedSentence(tokens: ["Anna", "Berg", "again"], tags: ["B-PER", "I-PER", "O"]),
+      ])
+    let across = MentionSwaps(sources: [news, wiki], crossShare: 1)
+    XCTAssertEqual(across.people, [["Anna", "Berg"], ["Chidi", "Okoro"]])
+    var rng = SeededGenerator(seed: 6)
+    var people: Set<[String]> = []
+    for _ in 0..<40 {
+      let sentence = across.swapped(news.sentences[0], allowed: [], source: 0, tagIndex: index, rng: &rng).sentence
+      let spans = NamesData.entities(sentence.tags)
+      XCTAssertEqual(spans.map(\.type), ["PER", "LOC"])
+      people.insert(Array(sentence.tokens[spans[0].start..<spans[0].end]))
+      XCTAssertEqual(sentence.tokens[spans[1].start..<spans[1].end], ["Oslo"], "places stay within their source")
+    }
+    XCTAssertEqual(people, [["Anna", "Berg"], ["Chidi", "Okoro"]])
+    // No share: one draw a name, as before the share existed, so a command without it
+    // swaps (and trains) as it did.
+    let own = MentionSwaps(sources: [news, wiki])
+    var drawn = SeededGenerator(seed: 8)
+    var expected = drawn
+    _ = own.swapped(wiki.sentences[0], allowed: [], source: 1, tagIndex: index, rng: &drawn)
+    _ = (expected.next(), expected.next())
+    XCTAssertEqual(drawn.next(), expected.next())
+  }
+
   /// A sentence shown with its names in lower case keeps every other token as written and
   /// every tag; a toy tagger trained with such sentences still learns the task.
   func testNamesCanBeShownInLowerCaseAmidWordsAsWritten() throws {

@@ -287,6 +287,9 @@ public struct TrainNamesCommand {
     ]
     if options.adversarialEpsilon > 0 { card.training?["adversarial_epsilon"] = String(options.adversarialEpsilon) }
     if options.mentionSwaps > 0 { card.training?["mention_swaps"] = String(options.mentionSwaps) }
+    if options.peopleSwappedAcross > 0 {
+      card.training?["people_swapped_across"] = String(options.peopleSwappedAcross)
+    }
     if options.lowerCaseNames > 0 { card.training?["lower_case_names"] = String(options.lowerCaseNames) }
     var partialNotes: [String] = []
     let types = NamesData.types(sources.flatMap(\.sentences))

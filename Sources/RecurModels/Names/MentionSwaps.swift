@@ -4,14 +4,21 @@ import RecurNN
 /// replaced by another name its source marks with the same type, so the tagger learns a name
 /// from its context and its letters rather than remembering which strings were names.
 /// Names are drawn from the same source, whose conventions they follow (WNUT-17's people
-/// are often written in lower case or as handles, CoNLL's in capitals).
+/// are often written in lower case or as handles, CoNLL's in capitals) — but a person may
+/// come from every source's people (`crossShare`), so newswire sentences also meet the
+/// many nations' names of Wikipedia and the handles of comments.
 struct MentionSwaps {
   /// Per source, per type: the distinct names its sentences mark, as written, in the order
   /// first met.
   let pools: [[String: [[String]]]]
+  /// Every source's people, distinct, in source order.
+  let people: [[String]]
+  /// The share of swapped people drawn from `people` instead of their own source's.
+  let crossShare: Float
 
-  init(sources: [NamesSource]) {
-    pools = sources.map { source in
+  init(sources: [NamesSource], crossShare: Float = 0) {
+    self.crossShare = crossShare
+    let pools = sources.map { source in
       var seen: [String: Set<[String]>] = [:]
       var pool: [String: [[String]]] = [:]
       for sentence in source.sentences {
@@ -22,6 +29,9 @@ struct MentionSwaps {
       }
       return pool
     }
+    var seen = Set<[String]>()
+    people = pools.flatMap { $0["PER"] ?? [] }.filter { seen.insert($0).inserted }
+    self.pools = pools
   }
 
   /// `sentence` with every name replaced by one drawn from `source`'s names of its type,
@@ -41,8 +51,10 @@ struct MentionSwaps {
     }
     for span in NamesData.entities(sentence.tags) {
       keep(upTo: span.start)
-      guard let names = pools[source][span.type], !names.isEmpty else { continue }
+      guard var names = pools[source][span.type], !names.isEmpty else { continue }
       next = span.end
+      // No draw without the option: the swaps of a command without it stay as they were.
+      if span.type == "PER" && crossShare > 0 && rng.nextUnit() < crossShare { names = people }
       let name = names[Int(rng.next() % UInt64(names.count))]
       result.tokens += name
       result.tags += name.indices.map { ($0 == 0 ? "B-" : "I-") + span.type }

@@ -51,6 +51,9 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   /// The share of training sentences shown with each name replaced by another name of the
   /// same type from the same source (`MentionSwaps`; drawn afresh every epoch; 0: none).
   public var mentionSwaps: Float = 0
+  /// Of the people those swaps put in, the share drawn from every source's people instead
+  /// of the sentence's own source (`MentionSwaps.crossShare`; 0: all from its own).
+  public var peopleSwappedAcross: Float = 0
   /// The share of training sentences shown with their names' tokens lower-cased and the
   /// rest as written (drawn afresh every epoch), so a name written in lower case amid
   /// capitals — common in comments and posts — is still found.
@@ -206,7 +209,7 @@ public struct NamesTrainer {
       }
     }
     let anyPartial = allowed.contains { !$0.isEmpty }
-    let swaps = options.mentionSwaps > 0 ? MentionSwaps(sources: sources) : nil
+    let swaps = options.mentionSwaps > 0 ? MentionSwaps(sources: sources, crossShare: options.peopleSwappedAcross) : nil
     let parameters = network.parameters()
     progress(
       .started(
