@@ -70,8 +70,9 @@ public enum KernelPath: Int32, CaseIterable, Sendable {
 /// How the C allocator treats freed memory. By default glibc maps each block over a
 /// threshold of its own (128 KB, rising with what is freed) and hands memory back to the
 /// system once a little lies free; a training step's gradient buffers of a few megabytes
-/// were then mapped, faulted in page by page and unmapped every step (5–8 % of a sentiment
-/// training's time in the kernel, `perf`: the zeroing of `SequenceRun.backward`'s buffers).
+/// were then mapped, faulted in page by page and unmapped every step (at 128 units, 12–17 %
+/// of a sentiment training's time in the kernel, most under the zeroing of
+/// `SequenceRun.backward`'s buffers; `docs/recurnn.md`).
 public enum FreedMemory {
   /// Serves blocks up to `mapLimit` bytes from the heap and keeps up to `keep` bytes free
   /// there for the next step instead of returning them (glibc only; elsewhere it does
