@@ -11,7 +11,7 @@ struct MentionSwaps {
   /// Per source, per type: the distinct names its sentences mark, as written, in the order
   /// first met.
   let pools: [[String: [[String]]]]
-  /// Every source's people, distinct, in source order.
+  /// Every source's people, distinct, in source order (empty when `crossShare` is 0).
   let people: [[String]]
   /// The share of swapped people drawn from `people` instead of their own source's.
   let crossShare: Float
@@ -30,7 +30,7 @@ struct MentionSwaps {
       return pool
     }
     var seen = Set<[String]>()
-    people = pools.flatMap { $0["PER"] ?? [] }.filter { seen.insert($0).inserted }
+    people = crossShare > 0 ? pools.flatMap { $0["PER"] ?? [] }.filter { seen.insert($0).inserted } : []
     self.pools = pools
   }
 
