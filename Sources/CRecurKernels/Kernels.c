@@ -239,11 +239,16 @@ void CRecurKernels_add(long count, const float *x, float *y) { DISPATCH(add, cou
 
 void CRecurKernels_maxInto(long count, const float *x, float *y) { DISPATCH(maxInto, count, x, y); }
 
+#if defined(__GLIBC__)
+/// A byte count as mallopt's int, at most INT_MAX.
+static int mallocSetting(long bytes) { return (int)(bytes > 0x7fffffffL ? 0x7fffffffL : bytes); }
+#endif
+
 int CRecurKernels_retainFreedMemory(long mapLimit, long keep) {
 #if defined(__GLIBC__)
   // The trim threshold first: setting either fixes both (glibc stops moving them itself).
-  int kept = mallopt(M_TRIM_THRESHOLD, (int)(keep > 0x7fffffffL ? 0x7fffffffL : keep));
-  int mapped = mallopt(M_MMAP_THRESHOLD, (int)(mapLimit > 0x7fffffffL ? 0x7fffffffL : mapLimit));
+  int kept = mallopt(M_TRIM_THRESHOLD, mallocSetting(keep));
+  int mapped = mallopt(M_MMAP_THRESHOLD, mallocSetting(mapLimit));
   return kept == 1 && mapped == 1;
 #else
   (void)mapLimit;
