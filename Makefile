@@ -166,7 +166,7 @@ eval-sentiment: release
 # Reproduces models/names from the mix, options and seed in its card (about 27 minutes on 2 cores),
 # then scores it on every dev file of the mix.
 train-names: release
-	.build/release/recur train names --mix training/names.mix --data $(DATA) --out models/names --seed 2 --swap-names 0.3 --epochs 50
+	.build/release/recur train names --mix training/names.mix --data $(DATA) --out models/names --seed 2 --swap-names 0.3 --epochs 50 --reading-words 100000
 	$(MAKE) eval-names
 
 eval-names: release

@@ -401,9 +401,9 @@ struct TrainNames: ParsableCommand {
       that also occur in training are dropped. Writes OUT/model.safetensors and \
       OUT/card.json.
 
-      The shipped model (make train-names; the defaults but for the names swapped and the \
-      epochs): recur train names --mix training/names.mix --data ../shared/data --out models/names \
-      --seed 2 --swap-names 0.3 --epochs 50
+      The shipped model (make train-names; the defaults but for the names swapped, the \
+      epochs and the words read): recur train names --mix training/names.mix --data \
+      ../shared/data --out models/names --seed 2 --swap-names 0.3 --epochs 50 --reading-words 100000
       """
   )
 
@@ -472,6 +472,16 @@ struct TrainNames: ParsableCommand {
 
   @Option(help: "The pretrained vectors' most frequent words kept in the vocabulary even when training never saw them.")
   var pretrainedWords = NamesTrainingOptions().pretrainedWords
+
+  @Option(
+    help: """
+      The pretrained vectors' most frequent words up to this rank that the vocabulary still \
+      lacks join it after its random draws, as loaded (training sentences hold none of \
+      them, so training runs as without them): the tagger reads such a word, most often a \
+      rarer name, by its own vector instead of the unknown word's. 0: none. Needs the \
+      vectors as loaded.
+      """)
+  var readingWords = NamesTrainingOptions().readingWords
 
   @Flag(help: "Where a file does not mark a type, let any token it marks O be one (not only capitalised ones).")
   var partialAnywhere = false
@@ -593,6 +603,13 @@ struct TrainNames: ParsableCommand {
     options.lowerCaseNames = lowerCaseNames
     guard pretrainedWords >= 0 else { throw ValidationError("--pretrained-words must be 0 or more") }
     options.pretrainedWords = pretrainedWords
+    guard readingWords >= 0 else { throw ValidationError("--reading-words must be 0 or more") }
+    guard readingWords == 0 || !tuneVectors else {
+      throw ValidationError(
+        "--reading-words adds words as loaded, which a network trained on tuned vectors does not read alike: "
+          + "leave out --tune-vectors")
+    }
+    options.readingWords = readingWords
     options.partialAnywhere = partialAnywhere
     guard pretrainEpochs >= 0, pretrainSentences >= 1 else {
       throw ValidationError("--pretrain-epochs must be 0 or more and --pretrain-sentences at least 1")

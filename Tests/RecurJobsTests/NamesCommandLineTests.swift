@@ -253,6 +253,33 @@ final class NamesCommandLineTests: XCTestCase {
     XCTAssertEqual(refused.status, 2)
   }
 
+  /// `--reading-words`: the vectors' words no training sentence holds join the saved
+  /// vocabulary with their rows as loaded, and the card records it; with tuned vectors, or
+  /// below 0, it is refused.
+  func testWordsTrainingNeverSeesJoinTheVocabularyAsLoaded() throws {
+    try "news/train.tsv  1  news/dev.tsv\n".write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    let base = [
+      "train", "names", "--mix", path("mix.txt"), "--data", path(""), "--vectors", path("vectors"),
+      "--no-name-lists", "--hidden", "8", "--epochs", "1", "--batch-size", "8", "--pretrained-words", "2",
+    ]
+    let trained = try RecurCLI.run(base + ["--reading-words", "9", "--out", path("reading")])
+    XCTAssertEqual(trained.status, 0, trained.err)
+    let model = try NamesModel.load(directory: path("reading"))
+    XCTAssertEqual(model.card.training?["reading_words"], "9")
+    // `at`, `smith`, `bought` and `a` are in no news sentence: they join, in the vectors' order.
+    XCTAssertEqual(Array(model.words.words.suffix(4)), ["at", "smith", "bought", "a"])
+    let table = model.network.embedding.table.value
+    XCTAssertEqual(table.rows, model.words.count)
+    let row = model.words.id("bought")
+    let loaded: [Float] = (0..<4).map { column in Float((35 + column * 3) % 7) / 7 - 0.5 }
+    XCTAssertEqual(Array(table.data[(row * 4)..<(row * 4 + 4)]), loaded)
+    for flags in [["--reading-words", "9", "--tune-vectors"], ["--reading-words", "-1"]] {
+      let refused = try RecurCLI.run(base + flags + ["--out", path("bad")])
+      XCTAssertEqual(refused.status, 2, "\(flags)")
+      XCTAssertTrue(refused.err.contains("--reading-words"), refused.err)
+    }
+  }
+
   /// `--layers 2 --no-tune-vectors`: the card records both, the loaded vectors are the
   /// word table's rows as given, and the model loads and tags; `eval --predictions`
   /// writes each token with its gold and predicted tag, which score as `eval` reports.

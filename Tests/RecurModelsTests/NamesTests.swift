@@ -352,6 +352,43 @@ final class NamesTests: XCTestCase {
       model.network.parameters().last?.variable.value.data, plain.network.parameters().last?.variable.value.data)
   }
 
+  /// `readingWords`: the vectors' words training never sees join the vocabulary with their
+  /// rows as loaded, after the random draws, so the network trains exactly as without them
+  /// and reads such a word by its vector, not as the unknown word.
+  func testWordsTrainingNeverSeesAreReadByTheirVectorsWithoutChangingTraining() throws {
+    var (vectors, options) = toySetup(seed: 2)
+    vectors = WordVectors(
+      words: vectors.words + ["rome", "tokyo"], width: 4,
+      values: vectors.values + [0.1, 0.2, 0.3, 0.4, -0.4, -0.3, -0.2, -0.1])
+    options.tuneVectors = false
+    options.pretrainedWords = 2
+    func trained(reading: Int) -> NamesModel {
+      var options = options
+      options.readingWords = reading
+      return NamesTrainer(options: options).train(
+        sentences: toySentences(160, seed: 3), dev: toySentences(20, seed: 4), vectors: vectors, lists: nil
+      ) { _ in }.model
+    }
+    let plain = trained(reading: 0)
+    let reading = trained(reading: 7)
+    // Of the first seven words only `rome` is no training word; `tokyo` is the eighth.
+    XCTAssertEqual(reading.words.words, plain.words.words + ["rome"])
+    XCTAssertEqual(plain.words.id("rome"), 0)
+    XCTAssertEqual(reading.words.id("tokyo"), 0)
+    let table = reading.network.embedding.table.value
+    XCTAssertEqual(table.rows, reading.words.count)
+    let rome = reading.words.id("rome")
+    XCTAssertEqual(Array(table.data[(rome * 4)..<(rome * 4 + 4)]), [0.1, 0.2, 0.3, 0.4])
+    let plainTable = plain.network.embedding.table.value.data
+    XCTAssertEqual(Array(table.data[..<plainTable.count]), plainTable)
+    for (mine, theirs) in zip(reading.network.parameters().dropFirst(), plain.network.parameters().dropFirst()) {
+      XCTAssertEqual(mine.key, theirs.key)
+      XCTAssertEqual(mine.variable.value.data, theirs.variable.value.data, mine.key)
+    }
+    XCTAssertEqual(reading.card.vocabularies["words"], reading.words.words)
+    XCTAssertEqual(reading.input([["Rome"]]).words, [[rome]])
+  }
+
   /// Mention replacement swaps each name for one its source marks with the same type, keeps
   /// every other token and tag, and rewrites a partially labelled sentence's masks; a toy
   /// tagger trained with it still learns the task.

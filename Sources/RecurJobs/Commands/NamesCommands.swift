@@ -291,6 +291,7 @@ public struct TrainNamesCommand {
       card.training?["people_swapped_across"] = String(options.peopleSwappedAcross)
     }
     if options.lowerCaseNames > 0 { card.training?["lower_case_names"] = String(options.lowerCaseNames) }
+    if options.readingWords > 0 { card.training?["reading_words"] = String(options.readingWords) }
     var partialNotes: [String] = []
     let types = NamesData.types(sources.flatMap(\.sentences))
     for source in sources {

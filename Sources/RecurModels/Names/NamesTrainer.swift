@@ -22,6 +22,14 @@ public struct NamesTrainingOptions: Sendable, Equatable {
   public var seed: UInt64 = 1
   /// The pretrained vectors' most frequent words are kept even when training never saw them.
   public var pretrainedWords = 50_000
+  /// The pretrained vectors' most frequent words up to this rank that the vocabulary still
+  /// lacks join it after training's random draws, with their vectors as loaded. Training
+  /// sentences hold none of them — but for a case variant that spells another word
+  /// (`Aydın` shown upper-case, `AYDIN`, reads as `aydin`) — so training runs as without
+  /// them; the tagger then reads such a word (most often a rarer name) by its own vector
+  /// instead of the unknown word's, a row training never shows. 0: none beyond
+  /// `pretrainedWords`.
+  public var readingWords = 0
   public var maxGradientNorm: Float = 5
   /// The share of training sentences shown all lower-case or all upper-case (half each,
   /// drawn afresh every epoch; tags unchanged), so names are still found where the
@@ -125,6 +133,22 @@ public struct NamesTrainer {
       lists: lists, progress: progress)
   }
 
+  /// `vocabulary` with those of `candidates` it lacks appended, and `network`'s word table
+  /// with their rows from `vectors` (`readingWords`); nothing is drawn at random.
+  static func adding(
+    _ candidates: ArraySlice<String>, of vectors: WordVectors, to vocabulary: Vocabulary, network: ManyToMany
+  ) -> Vocabulary {
+    var seen = Set<String>()
+    let added = candidates.filter { !vocabulary.contains($0) && vectors.vector($0) != nil && seen.insert($0).inserted }
+    guard !added.isEmpty else { return vocabulary }
+    let table = network.embedding.table
+    var values = table.value.data
+    values.reserveCapacity(values.count + added.count * vectors.width)
+    for word in added { values += vectors.vector(word) ?? [] }
+    table.value = Tensor(shape: [vocabulary.count + added.count, vectors.width], data: values)
+    return Vocabulary(words: Array(vocabulary.words.dropFirst()) + added)
+  }
+
   /// Scores are keyed `f1 TYPE DEVNAME` (and `f1 overall DEVNAME`) for each dev set, plus
   /// `selection`, at the selected epoch. `untagged`: tokenized sentences for pretraining
   /// (with `pretrainEpochs` above 0).
@@ -146,7 +170,7 @@ public struct NamesTrainer {
       }
     }
     let trainingWords = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
-    let words = Vocabulary(words: trainingWords + vectors.words.prefix(options.pretrainedWords))
+    let trainedWords = Vocabulary(words: trainingWords + vectors.words.prefix(options.pretrainedWords))
     let characters = Vocabulary(
       words: characterCounts.filter { $0.value >= 2 }.sorted {
         $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key
@@ -168,9 +192,10 @@ public struct NamesTrainer {
     if options.layers > 1 { architecture["layers"] = String(options.layers) }
     var rng = SeededGenerator(seed: options.seed)
     let network = try! NamesModel.network(
-      architecture, words: words.count, characters: characters.count, tags: tags, tuneWords: options.tuneVectors,
-      rng: &rng)
-    network.embedding.table.value = words.embeddingTable(from: vectors, rng: &rng)
+      architecture, words: trainedWords.count, characters: characters.count, tags: tags,
+      tuneWords: options.tuneVectors, rng: &rng)
+    network.embedding.table.value = trainedWords.embeddingTable(from: vectors, rng: &rng)
+    let words = Self.adding(vectors.words.prefix(options.readingWords), of: vectors, to: trainedWords, network: network)
     var vocabularies = ["words": words.words, "characters": characters.words, "tags": tags]
     if useLists, let lists {
       vocabularies["first_names"] = lists.first.sorted()
