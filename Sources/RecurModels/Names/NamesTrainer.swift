@@ -138,13 +138,16 @@ public struct NamesTrainer {
   static func adding(
     _ candidates: ArraySlice<String>, of vectors: WordVectors, to vocabulary: Vocabulary, network: ManyToMany
   ) -> Vocabulary {
-    var seen = Set<String>()
-    let added = candidates.filter { !vocabulary.contains($0) && vectors.vector($0) != nil && seen.insert($0).inserted }
-    guard !added.isEmpty else { return vocabulary }
     let table = network.embedding.table
     var values = table.value.data
-    values.reserveCapacity(values.count + added.count * vectors.width)
-    for word in added { values += vectors.vector(word) ?? [] }
+    var added: [String] = []
+    var seen = Set<String>()
+    for word in candidates where !vocabulary.contains(word) && seen.insert(word).inserted {
+      guard let vector = vectors.vector(word) else { continue }
+      added.append(word)
+      values += vector
+    }
+    guard !added.isEmpty else { return vocabulary }
     table.value = Tensor(shape: [vocabulary.count + added.count, vectors.width], data: values)
     return Vocabulary(words: Array(vocabulary.words.dropFirst()) + added)
   }
