@@ -303,7 +303,8 @@ struct EvalSentiment: ParsableCommand {
       """
   )
 
-  @Option(help: "A `label<TAB>text` or IMDb-layout file, or with --mix the data folder.")
+  @Option(
+    help: "A `label<TAB>text`, `text<TAB>label` or IMDb-layout file, or with --mix the data folder.")
   var data: String
 
   @Option(help: "A sentiment training mix whose dev sets to score.")
@@ -643,20 +644,22 @@ struct EvalNames: ParsableCommand {
     commandName: "names",
     abstract: "Entity-level precision, recall and F1 of the names model on a tagged file or a mix's dev files.",
     discussion: """
-      CoNLL evaluation rules: an entity counts when its span and type are exact. A file whose \
-      tags use other type names is scored on the types it has. With --mix, --data is the \
+      CoNLL evaluation rules: an entity counts when its span and type are exact. A file is \
+      scored on the types it has: a WNUT-17 file's six are renamed onto the model's as the \
+      shipped mix does, --map renames any other's (a type the model does not tag scores 0, \
+      and the report says so). With --mix, --data is the \
       folder the mix's paths are relative to, and every dev file of the mix is scored as \
       training checks it (types renamed by its map, sentences that occur in training \
       dropped). --json prints one object a file: data, model, sentences, tokens, overall \
       {precision, recall, f1, support}, per_type {TYPE: {…}}, tokens_per_s (fractions, not \
-      percentages).
+      percentages), and where they apply types_renamed {FROM: TO} and types_not_tagged.
 
       Examples: recur eval names --data ../shared/data/conll2003/dev.tsv
                 recur eval names --mix training/names.mix --data ../shared/data
       """
   )
 
-  @Option(help: "A `token<TAB>tag` file, or with --mix the data folder.")
+  @Option(help: "A `token<TAB>tag` file (or CoNLL-2003's `token POS chunk tag`), or with --mix the data folder.")
   var data: String
 
   @Option(help: "A names training mix whose dev files to score.")
@@ -672,9 +675,18 @@ struct EvalNames: ParsableCommand {
     help: "Write each token with its gold and predicted tag to this file (`token gold predicted`, as conlleval reads).")
   var predictions: String?
 
+  @Option(
+    help: """
+      Rename the file's entity types before scoring, FROM:TO,… (FROM:- drops a type's marks). \
+      Without it a file in WNUT-17's six types is renamed as the shipped mix does (person:PER, \
+      location:LOC, corporation:ORG, group:ORG, product:MISC, creative-work:MISC).
+      """)
+  var map: String?
+
   mutating func run() throws {
     _ = try EvalNamesCommand(
-      data: data, mix: mix, model: model ?? defaultModelDirectory("names"), json: json, predictions: predictions
+      data: data, mix: mix, model: model ?? defaultModelDirectory("names"), json: json, predictions: predictions,
+      typeMap: map.map { text throws(RecurError) in try NamesMix.typeMap(text) }
     ).run(write: Console.out)
   }
 }

@@ -107,6 +107,14 @@ final class JobFileTests: XCTestCase {
       "\(String(describing: problem))")
   }
 
+  func testAJobFileWithWindowsLineEndsIsReadAndItsLinesNamed() throws {
+    let job = try parse("version = 1\r\n[sources]\r\nurls = [\"https://example.org/a\"]\r\n")
+    XCTAssertEqual(job.urls, ["https://example.org/a"])
+    let problem = error(
+      "version = 1\r\n[sources]\r\nurls = [\"https://example.org/\"]\r\n[fetch]\r\nconcurency = 4\r\n")
+    XCTAssertEqual(problem?.line, 5)
+  }
+
   func testWrongTypeIsNamedWithItsLine() {
     let problem = error(
       """

@@ -91,6 +91,13 @@ final class NamesCommandLineTests: XCTestCase {
     let webF1 = ((reports[1]["per_type"] as! [String: Any])["PER"] as! [String: Any])["f1"] as! Double
     XCTAssertEqual(webF1, scores["f1 PER web/dev.tsv"]!, accuracy: 1e-4)
 
+    // The same mix written with Windows line ends reads as the same sources.
+    XCTAssertEqual(
+      try NamesMix.parse(
+        "# toy mix\r\nnews/train.tsv  1    news/dev.tsv  select=overall:2\r\nweb/train.tsv 0.5 web/dev.tsv map=person:PER select=PER:1\r\n",
+        name: "m"),
+      try NamesMix.load(path("mix.txt")))
+
     // A mix that cannot be used is refused with its line.
     for (text, message) in [
       ("news/train.tsv 1 -\nnews/train.tsv 2 -\n", "mix.txt:2"),
@@ -109,6 +116,45 @@ final class NamesCommandLineTests: XCTestCase {
     }
     let both = try train(["--out", path("bad"), "--train", path("news/train.tsv")])
     XCTAssertEqual(both.status, 2)
+
+    // A file written in WNUT-17's types (`person` here) is scored through the shipped mix's
+    // map without being told; --map renames any file's types, and a type the model does not
+    // tag is named in the report.
+    func evaluate(_ extra: [String]) throws -> (status: Int32, out: String, err: String) {
+      try RecurCLI.run(["eval", "names", "--data", path("web/dev.tsv"), "--model", path("model")] + extra)
+    }
+    func report(_ extra: [String]) throws -> [String: Any] {
+      let run = try evaluate(["--json"] + extra)
+      XCTAssertEqual(run.status, 0, run.err)
+      return try JSONSerialization.jsonObject(with: Data(run.out.utf8)) as! [String: Any]
+    }
+    let told = try report([])
+    XCTAssertEqual(told["types_renamed"] as? [String: String], NamesData.wnut17Types.filter { $0.key == "person" })
+    XCTAssertEqual((told["per_type"] as? [String: Any]).map { Array($0.keys) }, ["PER"])
+    XCTAssertGreaterThan((((told["per_type"] as! [String: Any])["PER"]) as! [String: Any])["f1"] as! Double, 0)
+    let mapped = try report(["--map", "person:PER"])
+    XCTAssertEqual(mapped["types_renamed"] as? [String: String], ["person": "PER"])
+    XCTAssertEqual(
+      NSDictionary(dictionary: mapped["per_type"] as! [String: Any]),
+      NSDictionary(dictionary: told["per_type"] as! [String: Any]))
+    let unknown = try report(["--map", "person:HUMAN"])
+    XCTAssertEqual(unknown["types_not_tagged"] as? [String], ["HUMAN"])
+    let text = try evaluate(["--map", "person:HUMAN"])
+    XCTAssertTrue(text.out.contains("the model tags no HUMAN"), text.out)
+    // A news file in the model's types is scored as it is.
+    let news = try RecurCLI.run([
+      "eval", "names", "--data", path("news/dev.tsv"), "--model", path("model"), "--json",
+    ])
+    XCTAssertFalse(news.out.contains("types_renamed"), news.out)
+    for bad in ["person", "person:PER,person:LOC", "per son:PER", ""] {
+      let refused = try evaluate(["--map", bad])
+      XCTAssertEqual(refused.status, 2, bad)
+      XCTAssertTrue(refused.err.contains("FROM:TO"), "\(bad): \(refused.err)")
+    }
+    let withMix = try RecurCLI.run([
+      "eval", "names", "--mix", path("mix.txt"), "--data", path(""), "--model", path("model"), "--map", "person:PER",
+    ])
+    XCTAssertEqual(withMix.status, 2, withMix.err)
   }
 
   /// `hold-out SHARE`: the file's last sentences, in file order, are its dev set and the rest

@@ -21,6 +21,18 @@ final class NamesTests: XCTestCase {
       XCTAssertTrue("\(error)".contains("t.tsv:1"), "\(error)")
     }
     XCTAssertThrowsError(try NamesData.parse("\n\n", name: "empty.tsv"))
+    // The original CoNLL-2003 layout: `token POS chunk tag`, spaces between, IOB1 tags.
+    let original = try NamesData.parse(
+      "-DOCSTART- -X- -X- O\n\nEU NNP B-NP I-ORG\nrejects VBZ B-VP O\nGerman JJ B-NP I-MISC\n", name: "eng.testa")
+    XCTAssertEqual(
+      original, [TaggedSentence(tokens: ["EU", "rejects", "German"], tags: ["I-ORG", "O", "I-MISC"])])
+    XCTAssertEqual(NamesData.entities(original[0].tags).map(\.type), ["ORG", "MISC"])
+    // Windows line ends read as the same sentences.
+    XCTAssertEqual(
+      try NamesData.parse(
+        "-DOCSTART-\tO\r\n\r\nPeter\tB-PER\r\nBlackburn\tI-PER\r\n\r\nBRUSSELS\tB-LOC\r\n1996-08-22\tO\r\n",
+        name: "t.tsv"),
+      sentences)
   }
 
   func testEntitiesFollowTheCoNLLRules() {

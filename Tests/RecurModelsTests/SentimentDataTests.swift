@@ -31,6 +31,25 @@ final class SentimentDataTests: XCTestCase {
     XCTAssertEqual(imdb[0].text, "Great.\n\n\n\nLoved it\tand tabs")
   }
 
+  /// `text<TAB>label` rows (the UCI labelled sentences) and GLUE's `sentence<TAB>label`
+  /// header are read as the same rows written label first.
+  func testFilesWrittenTextFirstAreRead() throws {
+    let labelFirst = try SentimentData.parse("1\tWorks great.\n0\tBroke in a week.\n", name: "a.tsv")
+    XCTAssertEqual(labelFirst.map(\.label), [1, 0])
+    let uci = try SentimentData.parse("Works great.\t1\r\nBroke in a week.\t0\r\n\n", name: "amazon.txt")
+    XCTAssertEqual(uci, labelFirst)
+    XCTAssertEqual(try SentimentData.parse("1\tWorks great.\r\n0\tBroke in a week.\r\n", name: "w.tsv"), labelFirst)
+    let glue = try SentimentData.parse("sentence\tlabel\nworks great .\t1\nbroke in a week .\t0\n", name: "dev.tsv")
+    XCTAssertEqual(glue.map(\.label), [1, 0])
+    XCTAssertEqual(glue.map(\.text), ["works great.", "broke in a week."])
+    XCTAssertThrowsError(try SentimentData.parse("Works great.\t1\nBroke.\tmeh\n", name: "u.txt")) { error in
+      XCTAssertTrue("\(error)".contains("u.txt:2"), "\(error)")
+    }
+    XCTAssertThrowsError(try SentimentData.parse("sentence\tlabel\nfine\t1\nno label here\n", name: "g.tsv")) {
+      error in XCTAssertTrue("\(error)".contains("g.tsv:3") && "\(error)".contains("text<TAB>label"), "\(error)")
+    }
+  }
+
   func testMalformedFilesAreRefusedWithTheLine() {
     XCTAssertThrowsError(try SentimentData.parse("pos\tgood\nmaybe\tfine\n", name: "x.tsv")) { error in
       XCTAssertTrue("\(error)".contains("x.tsv:2"), "\(error)")

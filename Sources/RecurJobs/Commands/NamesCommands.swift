@@ -338,14 +338,35 @@ public struct EvalNamesCommand {
   /// predicted`, a blank line between sentences: the layout `conlleval` reads), the
   /// scored files one after another.
   public var predictions: String?
+  /// Renames the file's entity types before scoring (`FROM:TO`; `FROM:-` drops a type).
+  /// Without it, a file written in WNUT-17's six types is renamed as the shipped mix does
+  /// (`NamesData.wnut17Types`); any other file is scored on its types as they are.
+  public var typeMap: [String: String]?
 
   /// `data`: the tagged file, or with `mix` the folder the mix's paths are relative to.
-  public init(data: String, mix: String? = nil, model: String, json: Bool, predictions: String? = nil) {
+  public init(
+    data: String, mix: String? = nil, model: String, json: Bool, predictions: String? = nil,
+    typeMap: [String: String]? = nil
+  ) {
     self.data = data
     self.mix = mix
     self.model = model
     self.json = json
     self.predictions = predictions
+    self.typeMap = typeMap
+  }
+
+  /// The map a tagged file is scored through: the one given, else WNUT-17's (for the types
+  /// the file uses) when every type of the file is one of its six and none is a type the
+  /// model tags, else none.
+  static func typeMap(for sentences: [TaggedSentence], given: [String: String]?, modelTypes: Set<String>)
+    -> [String: String]
+  {
+    if let given { return given }
+    let types = Set(NamesData.types(sentences))
+    let wnut = Set(NamesData.wnut17Types.keys)
+    guard !types.isEmpty, types.isSubset(of: wnut), types.isDisjoint(with: modelTypes) else { return [:] }
+    return NamesData.wnut17Types.filter { types.contains($0.key) }
   }
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
@@ -355,21 +376,25 @@ public struct EvalNamesCommand {
     } catch {
       throw RecurError(.usage, error.message)
     }
-    var sets: [(name: String, sentences: [TaggedSentence])] = []
+    var sets: [(name: String, sentences: [TaggedSentence], renamed: [String: String])] = []
     if let mix {
+      guard typeMap == nil else { throw RecurError(.usage, "--map renames a file's types; a mix has its own map=") }
       let sources = try TrainNamesCommand.gatherSources(train: nil, dev: nil, mix: mix, dataFolder: data).sources
-      sets = sources.filter { !$0.dev.isEmpty }.map { ($0.devName, $0.dev) }
+      sets = sources.filter { !$0.dev.isEmpty }.map { ($0.devName, $0.dev, [:]) }
       guard !sets.isEmpty else { throw RecurError(.usage, "the mix names no dev file", location: mix) }
     } else {
       do {
-        sets = [(data, try NamesData.load(data))]
+        let sentences = try NamesData.load(data)
+        let map = Self.typeMap(
+          for: sentences, given: typeMap, modelTypes: Set(loaded.tags.map { String($0.dropFirst(2)) }))
+        sets = [(data, NamesData.renamingTypes(sentences, map), map)]
       } catch {
         throw RecurError(.usage, error.message)
       }
     }
     var tagged = ""
     for set in sets {
-      let predicted = report(loaded, set.name, set.sentences, write: write)
+      let predicted = report(loaded, set.name, set.sentences, renamed: set.renamed, write: write)
       guard predictions != nil else { continue }
       for (sentence, tags) in zip(set.sentences, predicted) {
         for (index, token) in sentence.tokens.enumerated() {
@@ -389,10 +414,13 @@ public struct EvalNamesCommand {
   }
 
   /// Scores `sentences` and writes the report; returns the predicted tags.
-  func report(_ loaded: NamesModel, _ data: String, _ sentences: [TaggedSentence], write: (String) -> Void)
-    -> [[String]]
-  {
+  func report(
+    _ loaded: NamesModel, _ data: String, _ sentences: [TaggedSentence], renamed: [String: String],
+    write: (String) -> Void
+  ) -> [[String]] {
     let types = Set(NamesData.types(sentences))
+    let untagged = types.subtracting(loaded.tags.map { String($0.dropFirst(2)) }).sorted()
+    let renaming = renamed.sorted { $0.key < $1.key }.map { "\($0.key)→\($0.value)" }
     let clock = Date()
     let (evaluation, predicted) = NamesTrainer.tagAndEvaluate(loaded, on: sentences, types: types)
     let tokens = sentences.reduce(0) { $0 + $1.tokens.count }
@@ -411,6 +439,14 @@ public struct EvalNamesCommand {
       object.add("model", model)
       object.add("sentences", sentences.count)
       object.add("tokens", tokens)
+      if !renamed.isEmpty {
+        var map = JSONObjectWriter()
+        for (from, to) in renamed.sorted(by: { $0.key < $1.key }) { map.add(from, to) }
+        object.add("types_renamed", raw: map.json)
+      }
+      if !untagged.isEmpty {
+        object.add("types_not_tagged", raw: "[" + untagged.map(JSONObjectWriter.quote).joined(separator: ",") + "]")
+      }
       object.add("overall", raw: scores(evaluation.overall))
       var perType = JSONObjectWriter()
       for type in types.sorted() { perType.add(type, raw: scores(evaluation.perType[type] ?? .init())) }
@@ -419,6 +455,10 @@ public struct EvalNamesCommand {
       write(object.json)
     } else {
       write("\(data): \(sentences.count) sentences, \(tokens) tokens")
+      if !renaming.isEmpty { write("types renamed: " + renaming.joined(separator: ", ")) }
+      if !untagged.isEmpty {
+        write("the model tags no \(untagged.joined(separator: ", ")): each scores 0 (rename them with --map)")
+      }
       write("type     precision  recall  f1      entities")
       for type in types.sorted() + ["overall"] {
         let counts = type == "overall" ? evaluation.overall : evaluation.perType[type] ?? .init()

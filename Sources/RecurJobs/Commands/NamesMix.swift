@@ -1,5 +1,6 @@
 import Foundation
 import RecurModels
+import RecurText
 
 /// A names training mix: which tagged files train the tagger, how much each weighs, how
 /// their entity types map onto the model's, and how each dev file counts in model
@@ -54,7 +55,7 @@ public struct NamesMix: Sendable, Equatable {
 
   public static func parse(_ text: String, name: String) throws(RecurError) -> NamesMix {
     var sources: [Source] = []
-    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (index, raw) in text.fileLines.enumerated() {
       let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
       let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
       guard !fields.isEmpty else { continue }
@@ -81,15 +82,11 @@ public struct NamesMix: Sendable, Equatable {
         let items = parts[1].split(separator: ",").map(String.init)
         switch parts[0] {
         case "map":
-          for item in items {
-            let pair = item.split(separator: ":").map(String.init)
-            guard pair.count == 2, isTypeName(pair[0]), isTypeName(pair[1]) || pair[1] == "-",
-              source.map[pair[0]] == nil
-            else {
-              throw RecurError(
-                .usage, "map entries are FROM:TO type names, each FROM once; found '\(item)'", location: location)
+          for (from, to) in try typeMap(parts[1], location: location) {
+            guard source.map[from] == nil else {
+              throw RecurError(.usage, "map renames '\(from)' twice", location: location)
             }
-            source.map[pair[0]] = pair[1]
+            source.map[from] = to
           }
         case "partial":
           guard items.allSatisfy(isTypeName) else {
@@ -120,6 +117,20 @@ public struct NamesMix: Sendable, Equatable {
     }
     guard !sources.isEmpty else { throw RecurError(.usage, "the training mix names no file", location: name) }
     return NamesMix(sources: sources)
+  }
+
+  /// A type map written `FROM:TO,…` (`FROM:-` drops a type's marks), each FROM once.
+  public static func typeMap(_ text: String, location: String? = nil) throws(RecurError) -> [String: String] {
+    var map: [String: String] = [:]
+    for item in text.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+      let pair = item.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+      guard pair.count == 2, isTypeName(pair[0]), isTypeName(pair[1]) || pair[1] == "-", map[pair[0]] == nil else {
+        throw RecurError(
+          .usage, "map entries are FROM:TO type names, each FROM once; found '\(item)'", location: location)
+      }
+      map[pair[0]] = pair[1]
+    }
+    return map
   }
 
   static func isTypeName(_ text: String) -> Bool {

@@ -1,5 +1,6 @@
 import Foundation
 import RecurModels
+import RecurText
 
 /// A sentiment training mix: which files train the model, how much each weighs, and what
 /// each is checked on. One source a line, `#` starts a comment:
@@ -68,7 +69,7 @@ public struct SentimentMix: Sendable, Equatable {
 
   public static func parse(_ text: String, name: String) throws(RecurError) -> SentimentMix {
     var sources: [Source] = []
-    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (index, raw) in text.fileLines.enumerated() {
       let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false)[0]
       var fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" }).map(String.init)
       guard !fields.isEmpty else { continue }

@@ -1,6 +1,7 @@
 import Foundation
 import RecurFetch
 import RecurStore
+import RecurText
 import TOMLKit
 
 /// A job file (`jobs/NAME.toml`, schema version 1; every key is documented with its
@@ -125,7 +126,7 @@ struct KeyLocator {
 
   init(_ text: String) {
     var table = ""
-    for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (index, raw) in text.fileLines.enumerated() {
       let line = raw.trimmingCharacters(in: .whitespaces)
       if line.hasPrefix("[") {
         table = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t")).components(separatedBy: "#")[0]

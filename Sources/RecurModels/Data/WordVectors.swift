@@ -1,5 +1,6 @@
 import Foundation
 import RecurNN
+import RecurText
 
 /// Pretrained word vectors in the layout of `../shared/data/glove6b50d`: a vocabulary
 /// file (one word a line, line i is row i) and a raw little-endian float32 matrix,
@@ -35,7 +36,7 @@ public struct WordVectors: Sendable {
   }
 
   public static func load(vocabulary: String, matrix: String) throws(DataFileError) -> WordVectors {
-    var words = try readTextFile(vocabulary).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var words = try readTextFile(vocabulary).fileLines.map(String.init)
     if words.last == "" { words.removeLast() }
     guard !words.isEmpty else { throw DataFileError("\(vocabulary) lists no words") }
     guard let data = FileManager.default.contents(atPath: matrix) else {

@@ -23,8 +23,9 @@ public struct EntitySpan: Sendable, Hashable {
   }
 }
 
-/// CoNLL-style files: `token<TAB>tag` a line (further columns before the tag are ignored),
-/// a blank line between sentences, tags `O`, `B-TYPE`, `I-TYPE`. Lines starting
+/// CoNLL-style files: `token<TAB>tag` a line (further columns before the tag are ignored;
+/// a line without a tab is split at spaces, as in the original CoNLL-2003 files' `token POS
+/// chunk tag`), a blank line between sentences, tags `O`, `B-TYPE`, `I-TYPE`. Lines starting
 /// `-DOCSTART-` are skipped. HTML character references left in tokens of text taken from
 /// web pages (`&amp;`, `&quot;`, `&#39;` …, as in WNUT-17) are read as the characters
 /// they stand for, as Recur sees them on a page.
@@ -57,7 +58,7 @@ public enum NamesData {
   public static func parse(_ contents: String, name: String) throws(DataFileError) -> [TaggedSentence] {
     var sentences: [TaggedSentence] = []
     var current = TaggedSentence(tokens: [], tags: [])
-    for (offset, rawLine) in contents.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+    for (offset, rawLine) in contents.fileLines.enumerated() {
       let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
       if line.allSatisfy(\.isWhitespace) {
         if !current.tokens.isEmpty { sentences.append(current) }
@@ -65,7 +66,9 @@ public enum NamesData {
         continue
       }
       if line.hasPrefix("-DOCSTART-") { continue }
-      let fields = line.split(separator: "\t", omittingEmptySubsequences: false)
+      let fields =
+        line.contains("\t")
+        ? line.split(separator: "\t", omittingEmptySubsequences: false) : line.split(separator: " ")
       guard fields.count >= 2, !fields[0].isEmpty else {
         throw DataFileError("\(name):\(offset + 1): expected token<TAB>tag")
       }
@@ -108,6 +111,14 @@ public enum NamesData {
       return renamed
     }
   }
+
+  /// WNUT-17's six entity types onto the CoNLL types the shipped tagger uses (as
+  /// `training/names.mix` maps them): a corporation or group is ORG, a product or creative
+  /// work MISC.
+  public static let wnut17Types: [String: String] = [
+    "person": "PER", "location": "LOC", "corporation": "ORG", "group": "ORG", "product": "MISC",
+    "creative-work": "MISC",
+  ]
 
   /// The entity types a set of sentences uses, sorted.
   public static func types(_ sentences: [TaggedSentence]) -> [String] {

@@ -21,7 +21,8 @@ public struct SentimentExample: Sendable, Equatable {
 }
 
 /// The sentiment files the project reads:
-/// - `label<TAB>text` per line, label `pos`/`neg` (polarity) or `subjective`/`objective`
+/// - `label<TAB>text` per line (or `text<TAB>label`, as the UCI labelled sentences), label
+///   `pos`/`neg`/`1`/`0` (polarity) or `subjective`/`objective`
 ///   (opinion). The text is raw, or tokenized and lower-cased SST style (`it 's`,
 ///   `-lrb-`): a file whose rows mostly look tokenized is turned back into plain text so
 ///   that RecurText's tokenizer gives the tokens it gives for raw text, and the number
@@ -55,7 +56,7 @@ public enum SentimentData {
   public static func parse(
     _ contents: String, name: String, tokenized: Bool? = nil
   ) throws(DataFileError) -> [SentimentExample] {
-    var lines = contents.split(separator: "\n", omittingEmptySubsequences: false)
+    var lines = contents.fileLines
     var textColumn = 1
     var raw = false
     if let header = lines.first, header.hasPrefix("label\t") {
@@ -68,22 +69,37 @@ public enum SentimentData {
       lines.removeFirst()
     }
     var rows: [(line: Int, label: Int, task: SentimentExample.Task, text: Substring)] = []
+    // `text<TAB>label` (as the UCI labelled-sentence files are written) when the first row's
+    // first field is no label and its last one is, or under a `sentence<TAB>label` header
+    // (GLUE's); every row then follows that layout.
+    var labelLast: Bool?
+    var skipped = 0
+    let header = lines.first?.lowercased().split(separator: "\t").map {
+      $0.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+    if !raw, let header, header.count == 2, ["sentence", "text", "review"].contains(header[0]), header[1] == "label" {
+      labelLast = true
+      skipped = 1
+      lines.removeFirst()
+    }
     for (offset, line) in lines.enumerated() {
-      let lineNumber = offset + (raw ? 2 : 1)
+      let lineNumber = offset + (raw ? 2 : 1) + skipped
       let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
       if trimmed.allSatisfy(\.isWhitespace) { continue }
-      let fields = trimmed.split(separator: "\t", maxSplits: raw ? textColumn : 1, omittingEmptySubsequences: false)
-      guard fields.count > textColumn else {
-        throw DataFileError("\(name):\(lineNumber): expected label<TAB>text, found \(fields.count) field(s)")
+      if labelLast == nil {
+        labelLast =
+          !raw && labelAndTask(trimmed.prefix { $0 != "\t" }) == nil && trimmed.contains("\t")
+          && labelAndTask(trimmed.split(separator: "\t", omittingEmptySubsequences: false).last ?? "") != nil
       }
-      let label: Int
-      var task = SentimentExample.Task.polarity
-      switch fields[0].lowercased() {
-      case "pos", "positive", "1": label = 1
-      case "neg", "negative", "0": label = 0
-      case "subjective", "subj": (label, task) = (1, .opinion)
-      case "objective", "obj": (label, task) = (0, .opinion)
-      default:
+      var fields = trimmed.split(separator: "\t", maxSplits: raw ? textColumn : 1, omittingEmptySubsequences: false)
+      if labelLast == true, let tab = trimmed.lastIndex(of: "\t") {
+        fields = [trimmed[trimmed.index(after: tab)...], trimmed[..<tab]]
+      }
+      guard fields.count > textColumn else {
+        let layout = labelLast == true ? "text<TAB>label" : "label<TAB>text"
+        throw DataFileError("\(name):\(lineNumber): expected \(layout), found \(fields.count) field(s)")
+      }
+      guard let (label, task) = labelAndTask(fields[0]) else {
         throw DataFileError(
           "\(name):\(lineNumber): label '\(fields[0].prefix(20))' is none of pos, neg, subjective, objective")
       }
@@ -100,6 +116,17 @@ public enum SentimentData {
     }
     guard !examples.isEmpty else { throw DataFileError("\(name) holds no labelled rows") }
     return examples
+  }
+
+  /// A row's label and task from its label field (`pos`, `positive`, `1`, `neg`, …), or nil.
+  static func labelAndTask(_ field: Substring) -> (Int, SentimentExample.Task)? {
+    switch field.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() {
+    case "pos", "positive", "1": (1, .polarity)
+    case "neg", "negative", "0": (0, .polarity)
+    case "subjective", "subj": (1, .opinion)
+    case "objective", "obj": (0, .opinion)
+    default: nil
+    }
   }
 
   /// IMDb review text with its `<br />` tags as paragraph breaks.

@@ -203,3 +203,12 @@ extension ArraySlice where Element == UInt8 {
     return nil
   }
 }
+
+extension StringProtocol {
+  /// The text's lines, empty ones kept, split at `\n` and at `\r\n` — one `Character` in
+  /// Swift, which a split at `"\n"` alone passes over, so a file saved with Windows line
+  /// ends would read as one line.
+  public var fileLines: [SubSequence] {
+    split(omittingEmptySubsequences: false) { $0 == "\n" || $0 == "\r\n" }
+  }
+}
