@@ -27,7 +27,14 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(
       original, [TaggedSentence(tokens: ["EU", "rejects", "German"], tags: ["I-ORG", "O", "I-MISC"])])
     XCTAssertEqual(NamesData.entities(original[0].tags).map(\.type), ["ORG", "MISC"])
-    // Windows line ends read as the same sentences.
+    // Windows line ends, and a byte-order mark before the first line, read as the same sentences.
+    let marked = FileManager.default.temporaryDirectory.appendingPathComponent("recur-bom-\(UUID().uuidString).tsv")
+    defer { try? FileManager.default.removeItem(at: marked) }
+    try Data(
+      "\u{FEFF}-DOCSTART-\tO\r\n\r\nPeter\tB-PER\r\nBlackburn\tI-PER\r\n\r\nBRUSSELS\tB-LOC\r\n1996-08-22\tO\r\n".utf8
+    )
+    .write(to: marked)
+    XCTAssertEqual(try NamesData.load(marked.path), sentences)
     XCTAssertEqual(
       try NamesData.parse(
         "-DOCSTART-\tO\r\n\r\nPeter\tB-PER\r\nBlackburn\tI-PER\r\n\r\nBRUSSELS\tB-LOC\r\n1996-08-22\tO\r\n",

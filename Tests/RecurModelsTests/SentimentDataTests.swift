@@ -1,3 +1,4 @@
+import Foundation
 import RecurModels
 import RecurText
 import XCTest
@@ -39,6 +40,11 @@ final class SentimentDataTests: XCTestCase {
     let uci = try SentimentData.parse("Works great.\t1\r\nBroke in a week.\t0\r\n\n", name: "amazon.txt")
     XCTAssertEqual(uci, labelFirst)
     XCTAssertEqual(try SentimentData.parse("1\tWorks great.\r\n0\tBroke in a week.\r\n", name: "w.tsv"), labelFirst)
+    // A byte-order mark before the first row (as editors on Windows write) is not part of it.
+    let marked = FileManager.default.temporaryDirectory.appendingPathComponent("recur-bom-\(UUID().uuidString).tsv")
+    defer { try? FileManager.default.removeItem(at: marked) }
+    try Data("\u{FEFF}1\tWorks great.\r\n0\tBroke in a week.\r\n".utf8).write(to: marked)
+    XCTAssertEqual(try SentimentData.load(marked.path), labelFirst)
     let glue = try SentimentData.parse("sentence\tlabel\nworks great .\t1\nbroke in a week .\t0\n", name: "dev.tsv")
     XCTAssertEqual(glue.map(\.label), [1, 0])
     XCTAssertEqual(glue.map(\.text), ["works great.", "broke in a week."])

@@ -7,7 +7,8 @@ public struct DataFileError: Error, CustomStringConvertible, Equatable, Sendable
   public var description: String { message }
 }
 
-/// Reads a whole text file as UTF-8 (invalid bytes become U+FFFD rather than failing the run).
+/// Reads a whole text file as UTF-8 (invalid bytes become U+FFFD rather than failing the run;
+/// a byte-order mark, which editors on Windows write first, is dropped).
 func readTextFile(_ path: String, maxBytes: Int = 1 << 31) throws(DataFileError) -> String {
   guard let handle = FileHandle(forReadingAtPath: path) else {
     throw DataFileError("cannot read \(path): no such file or not readable")
@@ -17,5 +18,6 @@ func readTextFile(_ path: String, maxBytes: Int = 1 << 31) throws(DataFileError)
   guard size <= maxBytes else { throw DataFileError("\(path) is \(size) bytes, over the \(maxBytes)-byte limit") }
   try? handle.seek(toOffset: 0)
   let data = (try? handle.readToEnd()) ?? Data()
-  return String(decoding: data, as: UTF8.self)
+  let text = String(decoding: data, as: UTF8.self)
+  return text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
 }
