@@ -27,6 +27,13 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(
       original, [TaggedSentence(tokens: ["EU", "rejects", "German"], tags: ["I-ORG", "O", "I-MISC"])])
     XCTAssertEqual(NamesData.entities(original[0].tags).map(\.type), ["ORG", "MISC"])
+    // BIOES (and BILOU) tags read as the IOB2 tags of the same names.
+    XCTAssertEqual(
+      try NamesData.parse("Peter\tB-PER\nBlackburn\tE-PER\n\nBRUSSELS\tS-LOC\n1996-08-22\tO\n", name: "t.tsv"),
+      sentences)
+    XCTAssertEqual(
+      try NamesData.parse("Peter\tB-PER\nBlackburn\tL-PER\n\nBRUSSELS\tU-LOC\n1996-08-22\tO\n", name: "t.tsv"),
+      sentences)
     // Windows line ends, and a byte-order mark before the first line, read as the same sentences.
     let marked = FileManager.default.temporaryDirectory.appendingPathComponent("recur-bom-\(UUID().uuidString).tsv")
     defer { try? FileManager.default.removeItem(at: marked) }

@@ -25,7 +25,9 @@ public struct EntitySpan: Sendable, Hashable {
 
 /// CoNLL-style files: `token<TAB>tag` a line (further columns before the tag are ignored;
 /// a line without a tab is split at spaces, as in the original CoNLL-2003 files' `token POS
-/// chunk tag`), a blank line between sentences, tags `O`, `B-TYPE`, `I-TYPE`. Lines starting
+/// chunk tag`), a blank line between sentences, tags `O`, `B-TYPE`, `I-TYPE` (IOB2, or IOB1
+/// where `I-` after `O` begins a name; BIOES's and BILOU's `S-`/`U-` are read as `B-`, their
+/// `E-`/`L-` as `I-`). Lines starting
 /// `-DOCSTART-` are skipped. HTML character references left in tokens of text taken from
 /// web pages (`&amp;`, `&quot;`, `&#39;` …, as in WNUT-17) are read as the characters
 /// they stand for, as Recur sees them on a page.
@@ -72,9 +74,14 @@ public enum NamesData {
       guard fields.count >= 2, !fields[0].isEmpty else {
         throw DataFileError("\(name):\(offset + 1): expected token<TAB>tag")
       }
-      let tag = String(fields[fields.count - 1]).trimmingCharacters(in: .whitespaces)
+      var tag = String(fields[fields.count - 1]).trimmingCharacters(in: .whitespaces)
+      // BIOES and BILOU: a single-token name (S-, U-) begins one, its last token (E-, L-) continues it.
+      if tag.count > 2, let scheme = tag.first, "SUEL".contains(scheme), tag.dropFirst().first == "-" {
+        tag = ("SU".contains(scheme) ? "B" : "I") + tag.dropFirst()
+      }
       guard tag == "O" || ((tag.hasPrefix("B-") || tag.hasPrefix("I-")) && tag.count > 2) else {
-        throw DataFileError("\(name):\(offset + 1): tag '\(tag.prefix(20))' is not O, B-TYPE or I-TYPE")
+        throw DataFileError(
+          "\(name):\(offset + 1): tag '\(tag.prefix(20))' is not O, B-TYPE or I-TYPE (nor BIOES's S- and E-)")
       }
       current.tokens.append(unescaped(fields[0]))
       current.tags.append(tag)
