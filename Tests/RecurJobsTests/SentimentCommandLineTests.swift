@@ -429,7 +429,15 @@ final class SentimentCommandLineTests: XCTestCase {
   func testBadInputsExitTwoWithAReason() throws {
     let noModel = try RecurCLI.run(["eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("nowhere")])
     XCTAssertEqual(noModel.status, 2)
-    XCTAssertTrue(noModel.err.contains("not a sentiment model"), noModel.err)
+    XCTAssertTrue(
+      noModel.err.contains("no sentiment model at") && noModel.err.contains("--model DIR"), noModel.err)
+    try FileManager.default.createDirectory(
+      at: folder.appendingPathComponent("empty"), withIntermediateDirectories: true)
+    let emptyFolder = try RecurCLI.run([
+      "eval", "sentiment", "--data", path("dev/dev.tsv"), "--model", path("empty"),
+    ])
+    XCTAssertEqual(emptyFolder.status, 2)
+    XCTAssertTrue(emptyFolder.err.contains("not a sentiment model"), emptyFolder.err)
     try "pos\tfine\nsideways\tno\n".write(
       to: folder.appendingPathComponent("bad.tsv"), atomically: true, encoding: .utf8)
     let badData = try RecurCLI.run([

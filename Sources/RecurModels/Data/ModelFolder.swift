@@ -9,6 +9,12 @@ public enum ModelFolder {
 
   /// The card of the model in `directory`, which must be a `name` model.
   public static func card(_ directory: String, name: String) throws(DataFileError) -> ModelCard {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+      throw DataFileError(
+        "no \(name) model at \(directory) (no such folder): give --model DIR, or set RECUR_MODELS to the folder"
+          + " that holds the models (the repository's models/)")
+    }
     let card: ModelCard
     do {
       card = try ModelCard.read(path: directory + "/" + cardFile)
