@@ -66,6 +66,9 @@ final class SentimentDataTests: XCTestCase {
     XCTAssertThrowsError(try SentimentData.parse("\n\n", name: "empty.tsv"))
     XCTAssertThrowsError(try SentimentData.parse("label\trating\tid\nneg\t1\t2\n", name: "h.tsv"))
     XCTAssertThrowsError(try SentimentData.load("/nonexistent/file.tsv"))
+    XCTAssertThrowsError(try SentimentData.load(FileManager.default.temporaryDirectory.path)) { error in
+      XCTAssertTrue("\(error)".contains("is a folder, not a file"), "\(error)")
+    }
   }
 
   func testTitlesAreTheTextBeforeTheFirstFullStop() {

@@ -10,6 +10,10 @@ public struct DataFileError: Error, CustomStringConvertible, Equatable, Sendable
 /// Reads a whole text file as UTF-8 (invalid bytes become U+FFFD rather than failing the run;
 /// a byte-order mark, which editors on Windows write first, is dropped).
 func readTextFile(_ path: String, maxBytes: Int = 1 << 31) throws(DataFileError) -> String {
+  var isFolder: ObjCBool = false
+  if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+    throw DataFileError("\(path) is a folder, not a file")
+  }
   guard let handle = FileHandle(forReadingAtPath: path) else {
     throw DataFileError("cannot read \(path): no such file or not readable")
   }
