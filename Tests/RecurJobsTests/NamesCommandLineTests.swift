@@ -116,6 +116,12 @@ final class NamesCommandLineTests: XCTestCase {
     }
     let both = try train(["--out", path("bad"), "--train", path("news/train.tsv")])
     XCTAssertEqual(both.status, 2)
+    // A model folder that cannot be written is refused before training, not after it.
+    try "news/train.tsv 1 news/dev.tsv\n".write(to: folder.appendingPathComponent("mix.txt"), createFolder: false)
+    let unwritable = try train(["--out", path("news/train.tsv") + "/model"])
+    XCTAssertEqual(unwritable.status, 2)
+    XCTAssertTrue(unwritable.err.contains("cannot create"), unwritable.err)
+    XCTAssertFalse(unwritable.err.contains("epoch"), unwritable.err)
 
     // A file written in WNUT-17's types (`person` here) is scored through the shipped mix's
     // map without being told; --map renames any file's types, and a type the model does not

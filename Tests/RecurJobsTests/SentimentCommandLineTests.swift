@@ -449,6 +449,21 @@ final class SentimentCommandLineTests: XCTestCase {
       "train", "sentiment", "--train", path("train/train.tsv"), "--vectors", path("nothing"), "--out", path("m3"),
     ])
     XCTAssertEqual(noVectors.status, 2)
+    // A model folder that cannot be written is refused before training, not after it.
+    let unwritable = try RecurCLI.run([
+      "train", "sentiment", "--train", path("train/train.tsv"), "--vectors", path("vectors"), "--out",
+      path("bad.tsv") + "/model",
+    ])
+    XCTAssertEqual(unwritable.status, 2)
+    XCTAssertTrue(unwritable.err.contains("cannot create"), unwritable.err)
+    XCTAssertFalse(unwritable.err.contains("training on"), unwritable.err)
+    // Training rows that are all dev rows leave nothing to train on.
+    let sameFile = try RecurCLI.run([
+      "train", "sentiment", "--train", path("train/train.tsv"), "--dev", path("train/train.tsv"), "--vectors",
+      path("vectors"), "--out", path("m4"),
+    ])
+    XCTAssertEqual(sameFile.status, 2)
+    XCTAssertTrue(sameFile.err.contains("nothing is left to train on"), sameFile.err)
     let both = try RecurCLI.run(["label", "--model", path("model"), "--text", "x", path("page.html")])
     XCTAssertEqual(both.status, 2)
   }

@@ -170,6 +170,11 @@ public struct TrainSentimentCommand {
       sources[index].examples.removeAll { devTexts.contains($0.text.lowercased()) }
       dropped[sources[index].name] = before - sources[index].examples.count
     }
+    guard sources.contains(where: { !$0.examples.isEmpty }) else {
+      throw RecurError(
+        .usage,
+        "every training row is also a dev row: nothing is left to train on (give another --dev file or --hold-out)")
+    }
     // Negated copies of the rows left, so no dev row is copied either.
     for (index, weight) in negations {
       let copies = sources[index].examples.compactMap { SentimentNegation.negated($0, tokenizer: tokenizer) }
@@ -282,6 +287,11 @@ public struct TrainSentimentCommand {
   public func run(write: (String) -> Void, progress: (String, Bool) -> Void) throws(RecurError) -> ExitStatus {
     guard !train.isEmpty || mix != nil else { throw RecurError(.usage, "give at least one --train file or a --mix") }
     guard (0..<0.9).contains(holdOut) else { throw RecurError(.usage, "--hold-out must be in [0, 0.9)") }
+    do {
+      try ModelFolder.prepareOutput(out)
+    } catch {
+      throw RecurError(.usage, error.message)
+    }
     let wordVectors: WordVectors
     do {
       wordVectors = try WordVectors.load(directory: vectors)

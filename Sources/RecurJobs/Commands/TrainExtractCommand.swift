@@ -1,4 +1,5 @@
 import Foundation
+import RecurModels
 import RecurNN
 import RecurText
 
@@ -33,6 +34,11 @@ public struct TrainExtractCommand {
     }
     guard Set(folders.map(Self.datasetName)).count == folders.count else {
       throw RecurError(.usage, "two training folders share a name: \(folders.joined(separator: ", "))")
+    }
+    do {
+      try ModelFolder.prepareOutput(out)
+    } catch {
+      throw RecurError(.usage, error.message)
     }
     guard (2...20).contains(folds) else { throw RecurError(.usage, "--folds must be 2 to 20") }
     let started = Date()

@@ -42,6 +42,22 @@ public enum ModelFolder {
     }
   }
 
+  /// Makes sure a model can be written to `directory` before training begins (a run can
+  /// take half an hour): the folder is created if missing, and a file is written there and
+  /// removed again.
+  public static func prepareOutput(_ directory: String) throws(DataFileError) {
+    do {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    } catch {
+      throw DataFileError("cannot create \(directory): \(error.localizedDescription)")
+    }
+    let probe = directory + "/.recur-write-check-\(getpid())"
+    guard FileManager.default.createFile(atPath: probe, contents: Data()) else {
+      throw DataFileError("cannot write in \(directory)")
+    }
+    try? FileManager.default.removeItem(atPath: probe)
+  }
+
   public static func save(_ directory: String, parameters: [Parameter], card: ModelCard) throws(DataFileError) {
     do {
       try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
