@@ -177,16 +177,16 @@ public struct TrainNamesCommand {
 
   public func run(write: (String) -> Void, progress: (String, Bool) -> Void) throws(RecurError) -> ExitStatus {
     let (sources, notes) = try Self.gatherSources(train: train, dev: dev, mix: mix, dataFolder: dataFolder)
-    do {
-      try ModelFolder.prepareOutput(out)
-    } catch {
-      throw RecurError(.usage, error.message)
-    }
     let wordVectors: WordVectors
     var lists: NameLists?
     do {
       wordVectors = try WordVectors.load(directory: vectors)
       if options.useNameLists, let names { lists = try NameLists.load(directory: names) }
+    } catch {
+      throw RecurError(.usage, error.message)
+    }
+    do {
+      try ModelFolder.prepareOutput(out)
     } catch {
       throw RecurError(.usage, error.message)
     }

@@ -287,11 +287,6 @@ public struct TrainSentimentCommand {
   public func run(write: (String) -> Void, progress: (String, Bool) -> Void) throws(RecurError) -> ExitStatus {
     guard !train.isEmpty || mix != nil else { throw RecurError(.usage, "give at least one --train file or a --mix") }
     guard (0..<0.9).contains(holdOut) else { throw RecurError(.usage, "--hold-out must be in [0, 0.9)") }
-    do {
-      try ModelFolder.prepareOutput(out)
-    } catch {
-      throw RecurError(.usage, error.message)
-    }
     let wordVectors: WordVectors
     do {
       wordVectors = try WordVectors.load(directory: vectors)
@@ -307,6 +302,11 @@ public struct TrainSentimentCommand {
       }
     }
     let (sources, devSets, dataNotes, holdOuts) = try gatherData()
+    do {
+      try ModelFolder.prepareOutput(out)
+    } catch {
+      throw RecurError(.usage, error.message)
+    }
     if let devOut { try writeDevSets(devSets, to: devOut) }
     for note in dataNotes { progress(note, true) }
     var trainingData = dataNotes
