@@ -94,7 +94,8 @@ final class NamesCommandLineTests: XCTestCase {
     // The same mix written with Windows line ends reads as the same sources.
     XCTAssertEqual(
       try NamesMix.parse(
-        "# toy mix\r\nnews/train.tsv  1    news/dev.tsv  select=overall:2\r\nweb/train.tsv 0.5 web/dev.tsv map=person:PER select=PER:1\r\n",
+        "# toy mix\r\nnews/train.tsv  1    news/dev.tsv  select=overall:2\r\n"
+          + "web/train.tsv 0.5 web/dev.tsv map=person:PER select=PER:1\r\n",
         name: "m"),
       try NamesMix.load(path("mix.txt")))
 
