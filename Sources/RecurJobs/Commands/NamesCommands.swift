@@ -390,8 +390,7 @@ public struct EvalNamesCommand {
     } else {
       do {
         let sentences = try NamesData.load(data)
-        let map = Self.typeMap(
-          for: sentences, given: typeMap, modelTypes: Set(loaded.tags.map { String($0.dropFirst(2)) }))
+        let map = Self.typeMap(for: sentences, given: typeMap, modelTypes: loaded.types)
         sets = [(data, NamesData.renamingTypes(sentences, map), map)]
       } catch {
         throw RecurError(.usage, error.message)
@@ -424,7 +423,7 @@ public struct EvalNamesCommand {
     write: (String) -> Void
   ) -> [[String]] {
     let types = Set(NamesData.types(sentences))
-    let untagged = types.subtracting(loaded.tags.map { String($0.dropFirst(2)) }).sorted()
+    let untagged = types.subtracting(loaded.types).sorted()
     let renaming = renamed.sorted { $0.key < $1.key }.map { "\($0.key)→\($0.value)" }
     let clock = Date()
     let (evaluation, predicted) = NamesTrainer.tagAndEvaluate(loaded, on: sentences, types: types)

@@ -82,7 +82,7 @@ public struct DocumentNames {
             confidence: confidence))
       }
     }
-    let types = Set(model.tags.filter { $0.hasPrefix("B-") }.map { String($0.dropFirst(2)) })
+    let types = model.types
     return entities.enumerated().map { index, mentions in
       let pageSubjects = Self.subjects(subjects, index)
       let found = subjectMentions(

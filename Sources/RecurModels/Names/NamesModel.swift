@@ -23,6 +23,8 @@ public final class NamesModel {
   /// Characters; id 0 is any character training never saw.
   public let characters: Vocabulary
   public let tags: [String]
+  /// The entity types the model tags (`PER` of `B-PER`, …).
+  public var types: Set<String> { Set(tags.filter { $0.hasPrefix("B-") }.map { String($0.dropFirst(2)) }) }
   public let lists: NameLists?
   public var card: ModelCard
 
