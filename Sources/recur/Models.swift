@@ -23,8 +23,10 @@ struct TrainSentiment: ParsableCommand {
       Files are `label<TAB>text`, label pos/neg (polarity) or subjective/objective (whether \
       the text expresses an opinion: with such rows the model gets a second output, which \
       `recur label` uses to call texts neutral), with raw or SST-style tokenized text (told \
-      apart per file and turned back into plain text), or the IMDb layout (header `label \
-      rating id text`). The words are read lower-cased, so case never matters.
+      apart per file and turned back into plain text), the IMDb layout (header `label \
+      rating id text`), or a `.csv` file as spreadsheets export it (a header naming the text \
+      and label columns: text/review/sentence, label/sentiment/polarity). The words are read \
+      lower-cased, so case never matters.
 
       --mix FILE names the training sources, one a line: `file weight dev`, the file relative \
       to --data, the weight the number of times an epoch its rows are used (0.25: a fresh \
@@ -304,7 +306,7 @@ struct EvalSentiment: ParsableCommand {
   )
 
   @Option(
-    help: "A `label<TAB>text`, `text<TAB>label` or IMDb-layout file, or with --mix the data folder.")
+    help: "A `label<TAB>text`, `text<TAB>label`, IMDb-layout or .csv file, or with --mix the data folder.")
   var data: String
 
   @Option(help: "A sentiment training mix whose dev sets to score.")

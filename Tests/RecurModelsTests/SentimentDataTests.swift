@@ -56,6 +56,38 @@ final class SentimentDataTests: XCTestCase {
     }
   }
 
+  func testSpreadsheetCSVFilesAreRead() throws {
+    let csv =
+      "id,review,sentiment\r\n7,\"Loud, but it works.<br /><br />Five stars.\",positive\r\n"
+      + "8,\"The \"\"quiet\"\" mode\nis not quiet.\",negative\r\n\r\n9,Fine,POSITIVE\r\n"
+    let rows = try SentimentData.parse(csv, name: "shop.CSV")
+    XCTAssertEqual(rows.map(\.label), [1, 0, 1])
+    XCTAssertEqual(
+      rows.map(\.text), ["Loud, but it works.\n\n\n\nFive stars.", "The \"quiet\" mode\nis not quiet.", "Fine"])
+    let bare = try SentimentData.parse("\"Loud, but it works.\",1\nBroke in a week.,0", name: "b.csv")
+    XCTAssertEqual(bare.map(\.label), [1, 0])
+    XCTAssertEqual(try SentimentData.parse("pos,\"Loud, but it works.\"\nneg,Broke in a week.\n", name: "c.csv"), bare)
+    let semicolons = try SentimentData.parse(
+      "Text;Label\nLoud, but it works.;pos\nBroke in a week.;neg\n", name: "d.csv")
+    XCTAssertEqual(semicolons, bare)
+    // SST-style tokenized text in a CSV file is made plain, as in a TSV file.
+    XCTAssertEqual(
+      try SentimentData.parse("sentence,label\nit 's fine .,1\n", name: "e.csv").map(\.text), ["it's fine."])
+    let refused: [(String, String)] = [
+      ("review,label\nfine,pos\n\"never closed,neg\nmore,pos\n", "f.csv:3: a quoted field opens here"),
+      ("id,review,stars\n1,fine,5\n", "the header must name a text column"),
+      ("review,label\n\"two\nlines\",pos\nfine,maybe\n", "f.csv:4: label 'maybe'"),
+      ("review,label\nfine\n", "f.csv:2: expected at least 2 fields"),
+      ("Review Text,Stars\nfine,5\n", "f.csv:1: the first row is neither a header"),
+      ("review,label\n", "holds no labelled rows"),
+    ]
+    for (contents, message) in refused {
+      XCTAssertThrowsError(try SentimentData.parse(contents, name: "f.csv")) { error in
+        XCTAssertTrue("\(error)".contains(message), "\(error)")
+      }
+    }
+  }
+
   func testMalformedFilesAreRefusedWithTheLine() {
     XCTAssertThrowsError(try SentimentData.parse("pos\tgood\nmaybe\tfine\n", name: "x.tsv")) { error in
       XCTAssertTrue("\(error)".contains("x.tsv:2"), "\(error)")

@@ -28,7 +28,9 @@ public struct SentimentExample: Sendable, Equatable {
 ///   that RecurText's tokenizer gives the tokens it gives for raw text, and the number
 ///   placeholders of such sets (`_num_`, `num_num`) become a number;
 /// - the IMDb layout: a header `label<TAB>rating<TAB>id<TAB>text`, raw review text
-///   with literal `<br />` line breaks, which become paragraph breaks.
+///   with literal `<br />` line breaks, which become paragraph breaks;
+/// - a file named `*.csv`: comma- (or semicolon-) separated values as spreadsheets export
+///   them, with a header naming the text and label columns (`parseCSV`).
 public enum SentimentData {
   public static let labels = ["negative", "positive"]
   public static let opinionLabels = ["objective", "subjective"]
@@ -56,6 +58,7 @@ public enum SentimentData {
   public static func parse(
     _ contents: String, name: String, tokenized: Bool? = nil
   ) throws(DataFileError) -> [SentimentExample] {
+    if name.lowercased().hasSuffix(".csv") { return try parseCSV(contents, name: name, tokenized: tokenized) }
     var lines = contents.fileLines
     var textColumn = 1
     var raw = false
@@ -108,14 +111,83 @@ public enum SentimentData {
       }
       rows.append((lineNumber, label, task, fields[textColumn]))
     }
+    return try examples(rows.map { ($0.label, $0.task, $0.text) }, raw: raw, name: name, tokenized: tokenized)
+  }
+
+  /// A file's rows as examples: raw review text with its `<br />` breaks as paragraphs,
+  /// or tokenized text made plain again (`looksTokenized`, unless `tokenized` says).
+  static func examples(
+    _ rows: [(label: Int, task: SentimentExample.Task, text: Substring)], raw: Bool, name: String, tokenized: Bool?
+  ) throws(DataFileError) -> [SentimentExample] {
+    guard !rows.isEmpty else { throw DataFileError("\(name) holds no labelled rows") }
     let treebank = !raw && (tokenized ?? looksTokenized(rows.map(\.text)))
-    let examples = rows.map { row in
+    return rows.map { row in
       let text = String(row.text)
       return SentimentExample(
         label: row.label, text: raw ? plainReview(text) : treebank ? plainFromTreebank(text) : text, task: row.task)
     }
-    guard !examples.isEmpty else { throw DataFileError("\(name) holds no labelled rows") }
-    return examples
+  }
+
+  /// Header names of a CSV file's text and label columns (compared in lower case).
+  static let csvTextColumns = ["text", "review", "sentence", "content", "body", "comment"]
+  static let csvLabelColumns = ["label", "sentiment", "polarity", "class"]
+
+  /// A CSV file as a spreadsheet exports it (`csvRecords`; fields split at `;` when the
+  /// first line holds semicolons and no comma): a header naming the text column (`text`,
+  /// `review`, `sentence`, …) and the label column (`label`, `sentiment`, `polarity`,
+  /// `class`), other columns ignored; or no header and two columns, label and text in
+  /// either order (decided by the first row). The text is read as raw text (a review's
+  /// `<br />` breaks become paragraphs) unless the rows look tokenized.
+  static func parseCSV(_ contents: String, name: String, tokenized: Bool?) throws(DataFileError)
+    -> [SentimentExample]
+  {
+    let firstLine = contents.prefix { $0 != "\n" && $0 != "\r\n" && $0 != "\r" }
+    let separator: Unicode.Scalar = firstLine.contains(";") && !firstLine.contains(",") ? ";" : ","
+    var records = try csvRecords(contents, separator: separator, name: name)
+    guard let first = records.first else { throw DataFileError("\(name) holds no labelled rows") }
+    let names = first.fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
+    var textColumn = 1
+    var labelColumn = 0
+    if let text = names.firstIndex(where: csvTextColumns.contains),
+      let label = names.firstIndex(where: csvLabelColumns.contains)
+    {
+      (textColumn, labelColumn) = (text, label)
+      records.removeFirst()
+    } else if names.contains(where: { csvTextColumns.contains($0) || csvLabelColumns.contains($0) }) {
+      throw DataFileError(
+        "\(name):\(first.line): the header must name a text column (\(csvTextColumns.joined(separator: ", "))) "
+          + "and a label column (\(csvLabelColumns.joined(separator: ", "))); it names \(names.joined(separator: ", "))"
+      )
+    } else if first.fields.count == 2, labelAndTask(first.fields[0][...]) == nil,
+      labelAndTask(first.fields[1][...]) != nil
+    {
+      (textColumn, labelColumn) = (0, 1)
+    } else if first.fields.count < 2 || labelAndTask(first.fields[0][...]) == nil {
+      throw DataFileError(
+        "\(name):\(first.line): the first row is neither a header naming the text column "
+          + "(\(csvTextColumns.joined(separator: ", "))) and the label column "
+          + "(\(csvLabelColumns.joined(separator: ", "))) nor a label and a text")
+    }
+    var rows: [(label: Int, task: SentimentExample.Task, text: Substring)] = []
+    for record in records {
+      guard record.fields.count > max(textColumn, labelColumn) else {
+        throw DataFileError(
+          "\(name):\(record.line): expected at least \(max(textColumn, labelColumn) + 1) fields, "
+            + "found \(record.fields.count)")
+      }
+      let field = record.fields[labelColumn]
+      guard let (label, task) = labelAndTask(field[...]) else {
+        throw DataFileError(
+          "\(name):\(record.line): label '\(field.prefix(20))' is none of pos, neg, positive, negative, 1, 0, "
+            + "subjective, objective")
+      }
+      if let first = rows.first, first.task != task {
+        throw DataFileError("\(name):\(record.line): polarity and subjectivity labels in one file")
+      }
+      rows.append((label, task, record.fields[textColumn][...]))
+    }
+    let treebank = tokenized ?? looksTokenized(rows.map(\.text))
+    return try examples(rows, raw: !treebank, name: name, tokenized: treebank)
   }
 
   /// A row's label and task from its label field (`pos`, `positive`, `1`, `neg`, …), or nil.
