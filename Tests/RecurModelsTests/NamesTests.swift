@@ -251,6 +251,33 @@ final class NamesTests: XCTestCase {
       "words cased text writes capitalised are a name's, however written")
   }
 
+  /// Code and handles are no names, a web address is a site: what documentation pages and
+  /// forums put where the tagger looks for people.
+  func testCodeAndHandlesAreNoNamesAndAnAddressIsASite() {
+    let tokenizer = Tokenizer()
+    func written(_ text: String) -> DocumentNames.WrittenAs? {
+      let tokens = tokenizer.tokenize(text)
+      return DocumentNames.writtenAs(tokens[...])
+    }
+    for code in [
+      "fmt.Errorf", "console.log", "zip_longest", "Mr_Enigmatic", "SOME_MACRO", "Promise.all", "json.dumps",
+      "torchwood.ThresholdPolicy", "NetworkManager.service", "task.info", "www.example.it", "stripe.js", "README.md",
+    ] {
+      XCTAssertEqual(written(code), .code, code)
+    }
+    for site in [
+      "Booking.com", "Judge.me", "sanasanacerveza.com", "RadioRewind.co.uk", "www.booking.com", "Levels.fyi",
+    ] {
+      XCTAssertEqual(written(site), .site, site)
+    }
+    for name in [
+      "J.K. Rowling", "St.Louis", "Mr.Smith", "Smith.He", "U.S.", "Ph.D.", "Lantern Kettle 1.7 L", "2026.12",
+      "Ana-Maria", "O'Neill", "K.Will", "A.de", "Node.js", "Vue.js",
+    ] {
+      XCTAssertNil(written(name), name)
+    }
+  }
+
   func testPeopleAreGroupedUnderTheLongestName() {
     func mention(_ text: String, _ type: String = "PER") -> EntityMention {
       EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)
