@@ -648,20 +648,32 @@ struct EvalNames: ParsableCommand {
     discussion: """
       CoNLL evaluation rules: an entity counts when its span and type are exact. A file is \
       scored on the types it has: a WNUT-17 file's six are renamed onto the model's as the \
-      shipped mix does, --map renames any other's (a type the model does not tag scores 0, \
-      and the report says so). With --mix, --data is the \
+      shipped mix does, OntoNotes' eighteen (spaCy's) as the CoNLL guidelines place them \
+      (PERSON PER, GPE and FAC LOC, NORP, PRODUCT, EVENT, WORK_OF_ART, LAW and LANGUAGE MISC, \
+      dates and amounts dropped), --map renames any other's (a type the model does not tag \
+      scores 0, and the report says so). A .jsonl file holds texts whose names are marked \
+      by offsets, one JSON object a line, as annotation tools export them: {"text": …, \
+      "label": [[start, end, "TYPE"], …]} (or "entities"/"spans", or {"start", "end", \
+      "label"} objects; offsets in Unicode scalars); each text is tokenized and cut into \
+      sentences as Recur reads a page, and the report counts the marks that do not fall on \
+      token boundaries. With --mix, --data is the \
       folder the mix's paths are relative to, and every dev file of the mix is scored as \
       training checks it (types renamed by its map, sentences that occur in training \
       dropped). --json prints one object a file: data, model, sentences, tokens, overall \
       {precision, recall, f1, support}, per_type {TYPE: {…}}, tokens_per_s (fractions, not \
-      percentages), and where they apply types_renamed {FROM: TO} and types_not_tagged.
+      percentages), and where they apply types_renamed {FROM: TO}, types_not_tagged and \
+      (a .jsonl file) names_widened, names_overlapping, names_split.
 
       Examples: recur eval names --data ../shared/data/conll2003/dev.tsv
                 recur eval names --mix training/names.mix --data ../shared/data
       """
   )
 
-  @Option(help: "A `token<TAB>tag` file (or CoNLL-2003's `token POS chunk tag`), or with --mix the data folder.")
+  @Option(
+    help: """
+      A `token<TAB>tag` file (or CoNLL-2003's `token POS chunk tag`), a .jsonl file of texts with \
+      names marked by offsets, or with --mix the data folder.
+      """)
   var data: String
 
   @Option(help: "A names training mix whose dev files to score.")

@@ -153,6 +153,30 @@ final class NamesCommandLineTests: XCTestCase {
       "eval", "names", "--data", path("news/dev.tsv"), "--model", path("model"), "--json",
     ])
     XCTAssertFalse(news.out.contains("types_renamed"), news.out)
+    // Texts marked by offsets (an annotation tool's JSON lines) in OntoNotes' types, as
+    // spaCy tags them: renamed onto the model's, dates dropped, the marks' fit reported.
+    let marked = [
+      #"{"text": "Anna met Bruno in Paris on Monday.", "label": [[0, 4, "PERSON"], [9, 14, "PERSON"], "#
+        + #"[18, 23, "GPE"], [27, 33, "DATE"]]}"#,
+      #"{"text": "Chen met Dara in Oslo.", "spans": [{"start": 0, "end": 4, "label": "PERSON"}, "#
+        + #"{"start": 9, "end": 12, "label": "PERSON"}]}"#,
+    ].joined(separator: "\r\n")
+    try marked.write(to: folder.appendingPathComponent("web/marked.jsonl"), createFolder: false)
+    let offsets = try RecurCLI.run([
+      "eval", "names", "--data", path("web/marked.jsonl"), "--model", path("model"), "--json",
+    ])
+    XCTAssertEqual(offsets.status, 0, offsets.err)
+    let read = try JSONSerialization.jsonObject(with: Data(offsets.out.utf8)) as! [String: Any]
+    XCTAssertEqual(read["sentences"] as? Int, 2)
+    XCTAssertEqual(read["types_renamed"] as? [String: String], ["PERSON": "PER", "GPE": "LOC", "DATE": "-"])
+    XCTAssertEqual((read["per_type"] as? [String: Any]).map { Set($0.keys) }, ["PER", "LOC"])
+    XCTAssertEqual((((read["per_type"] as! [String: Any])["PER"]) as! [String: Any])["support"] as? Int, 4)
+    XCTAssertEqual(read["names_widened"] as? Int, 1, "`Dar` of `Dara` is tagged on its token")
+    try #"{"text": "Anna met Bruno.", "label": [[0, 40, "PERSON"]]}"#.write(
+      to: folder.appendingPathComponent("web/bad.jsonl"), createFolder: false)
+    let outside = try RecurCLI.run(["eval", "names", "--data", path("web/bad.jsonl"), "--model", path("model")])
+    XCTAssertEqual(outside.status, 2)
+    XCTAssertTrue(outside.err.contains("bad.jsonl:1") && outside.err.contains("≤ 15"), outside.err)
     for bad in ["person", "person:PER,person:LOC", "per son:PER", ""] {
       let refused = try evaluate(["--map", bad])
       XCTAssertEqual(refused.status, 2, bad)

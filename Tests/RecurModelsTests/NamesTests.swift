@@ -251,6 +251,48 @@ final class NamesTests: XCTestCase {
       "words cased text writes capitalised are a name's, however written")
   }
 
+  /// Texts marked by offsets are tagged on Recur's own tokens and sentences: a mark inside a
+  /// token widens to it, an overlapping one is left out, one cut by a sentence end is two.
+  func testTextsMarkedByOffsetsAreTaggedOnTheirTokens() throws {
+    let lines = [
+      #"{"text": "Dr. Anna Lind met Bruno’s team at Nordic Ltd.", "label": [[4, 13, "PER"], [18, 23, "PER"], "#
+        + #"[34, 44, "ORG"], [34, 40, "LOC"]]}"#,
+      #"{"text": "We saw Mount Kor. Ra was there.", "entities": [{"start": 7, "end": 20, "label": "LOC"}]}"#,
+      "",
+      #"{"text": "No names here.", "label": []}"#,
+    ]
+    let read = try NamesData.parseOffsets(lines.joined(separator: "\n"), name: "m.jsonl")
+    XCTAssertEqual(
+      read.sentences,
+      [
+        TaggedSentence(
+          tokens: ["Dr.", "Anna", "Lind", "met", "Bruno", "’s", "team", "at", "Nordic", "Ltd."],
+          tags: ["O", "B-PER", "I-PER", "O", "B-PER", "O", "O", "O", "B-ORG", "I-ORG"]),
+        TaggedSentence(tokens: ["We", "saw", "Mount", "Kor", "."], tags: ["O", "O", "B-LOC", "I-LOC", "I-LOC"]),
+        TaggedSentence(tokens: ["Ra", "was", "there", "."], tags: ["B-LOC", "O", "O", "O"]),
+        TaggedSentence(tokens: ["No", "names", "here", "."], tags: ["O", "O", "O", "O"]),
+      ])
+    XCTAssertEqual(read.widened, 1, "`Nordic Ltd` marked without the full stop of its token `Ltd.`")
+    XCTAssertEqual(read.overlapping, 1)
+    XCTAssertEqual(read.split, 1)
+    let refused: [(String, String)] = [
+      ("[1, 2]", "m.jsonl:1: not a JSON object"),
+      (#"{"label": []}"#, "no \"text\""),
+      (#"{"text": "Anna", "label": [[0, 5, "PER"]]}"#, "≤ 4"),
+      (#"{"text": "Anna", "label": [[2, 1, "PER"]]}"#, "start < end"),
+      (#"{"text": "Anna", "label": [[0, true, "PER"]]}"#, "start < end"),
+      (#"{"text": "Anna", "label": [[0.5, 4, "PER"]]}"#, "start < end"),
+      (#"{"text": "Anna", "label": [[0, 4, ""]]}"#, "no type"),
+      (#"{"text": "Anna", "label": [[0, 4]]}"#, "neither"),
+      ("", "holds no text"),
+    ]
+    for (line, message) in refused {
+      XCTAssertThrowsError(try NamesData.parseOffsets(line, name: "m.jsonl")) { error in
+        XCTAssertTrue("\(error)".contains(message), "\(line): \(error)")
+      }
+    }
+  }
+
   /// Code and handles are no names, a web address is a site: what documentation pages and
   /// forums put where the tagger looks for people.
   func testCodeAndHandlesAreNoNamesAndAnAddressIsASite() {

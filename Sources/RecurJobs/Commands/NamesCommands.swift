@@ -363,15 +363,21 @@ public struct EvalNamesCommand {
 
   /// The map a tagged file is scored through: the one given, else WNUT-17's (for the types
   /// the file uses) when every type of the file is one of its six and none is a type the
-  /// model tags, else none.
+  /// model tags, else OntoNotes' when every type is one of its eighteen and one of them
+  /// (`PERSON`, `GPE`, …) is no type the model tags, else none.
   static func typeMap(for sentences: [TaggedSentence], given: [String: String]?, modelTypes: Set<String>)
     -> [String: String]
   {
     if let given { return given }
     let types = Set(NamesData.types(sentences))
-    let wnut = Set(NamesData.wnut17Types.keys)
-    guard !types.isEmpty, types.isSubset(of: wnut), types.isDisjoint(with: modelTypes) else { return [:] }
-    return NamesData.wnut17Types.filter { types.contains($0.key) }
+    guard !types.subtracting(modelTypes).isEmpty else { return [:] }
+    if types.isSubset(of: NamesData.wnut17Types.keys), types.isDisjoint(with: modelTypes) {
+      return NamesData.wnut17Types.filter { types.contains($0.key) }
+    }
+    if types.isSubset(of: NamesData.ontoNotesTypes.keys) {
+      return NamesData.ontoNotesTypes.filter { types.contains($0.key) }
+    }
+    return [:]
   }
 
   public func run(write: (String) -> Void) throws(RecurError) -> ExitStatus {
@@ -381,24 +387,25 @@ public struct EvalNamesCommand {
     } catch {
       throw RecurError(.usage, error.message)
     }
-    var sets: [(name: String, sentences: [TaggedSentence], renamed: [String: String])] = []
+    var sets: [(name: String, sentences: [TaggedSentence], renamed: [String: String], marks: OffsetAnnotations?)] = []
     if let mix {
       guard typeMap == nil else { throw RecurError(.usage, "--map renames a file's types; a mix has its own map=") }
       let sources = try TrainNamesCommand.gatherSources(train: nil, dev: nil, mix: mix, dataFolder: data).sources
-      sets = sources.filter { !$0.dev.isEmpty }.map { ($0.devName, $0.dev, [:]) }
+      sets = sources.filter { !$0.dev.isEmpty }.map { ($0.devName, $0.dev, [:], nil) }
       guard !sets.isEmpty else { throw RecurError(.usage, "the mix names no dev file", location: mix) }
     } else {
       do {
-        let sentences = try NamesData.load(data)
+        let marks = NamesData.isOffsetFile(data) ? try NamesData.loadOffsets(data) : nil
+        let sentences = if let marks { marks.sentences } else { try NamesData.load(data) }
         let map = Self.typeMap(for: sentences, given: typeMap, modelTypes: loaded.types)
-        sets = [(data, NamesData.renamingTypes(sentences, map), map)]
+        sets = [(data, NamesData.renamingTypes(sentences, map), map, marks)]
       } catch {
         throw RecurError(.usage, error.message)
       }
     }
     var tagged = ""
     for set in sets {
-      let predicted = report(loaded, set.name, set.sentences, renamed: set.renamed, write: write)
+      let predicted = report(loaded, set.name, set.sentences, renamed: set.renamed, marks: set.marks, write: write)
       guard predictions != nil else { continue }
       for (sentence, tags) in zip(set.sentences, predicted) {
         for (index, token) in sentence.tokens.enumerated() {
@@ -420,7 +427,7 @@ public struct EvalNamesCommand {
   /// Scores `sentences` and writes the report; returns the predicted tags.
   func report(
     _ loaded: NamesModel, _ data: String, _ sentences: [TaggedSentence], renamed: [String: String],
-    write: (String) -> Void
+    marks: OffsetAnnotations? = nil, write: (String) -> Void
   ) -> [[String]] {
     let types = Set(NamesData.types(sentences))
     let untagged = types.subtracting(loaded.types).sorted()
@@ -451,6 +458,11 @@ public struct EvalNamesCommand {
       if !untagged.isEmpty {
         object.add("types_not_tagged", raw: "[" + untagged.map(JSONObjectWriter.quote).joined(separator: ",") + "]")
       }
+      if let marks {
+        object.add("names_widened", marks.widened)
+        object.add("names_overlapping", marks.overlapping)
+        object.add("names_split", marks.split)
+      }
       object.add("overall", raw: scores(evaluation.overall))
       var perType = JSONObjectWriter()
       for type in types.sorted() { perType.add(type, raw: scores(evaluation.perType[type] ?? .init())) }
@@ -460,6 +472,12 @@ public struct EvalNamesCommand {
     } else {
       write("\(data): \(sentences.count) sentences, \(tokens) tokens")
       if !renaming.isEmpty { write("types renamed: " + renaming.joined(separator: ", ")) }
+      if let marks, marks.widened + marks.overlapping + marks.split > 0 {
+        write(
+          "names marked by offsets: \(marks.widened) begin or end inside a token (tagged on the tokens they "
+            + "touch), \(marks.overlapping) overlap another (left out), \(marks.split) cut by a sentence end "
+            + "(each part a name)")
+      }
       if !untagged.isEmpty {
         write("the model tags no \(untagged.joined(separator: ", ")): each scores 0 (rename them with --map)")
       }

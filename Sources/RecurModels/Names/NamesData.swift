@@ -32,8 +32,17 @@ public struct EntitySpan: Sendable, Hashable {
 /// web pages (`&amp;`, `&quot;`, `&#39;` …, as in WNUT-17) are read as the characters
 /// they stand for, as Recur sees them on a page.
 public enum NamesData {
+  /// A tagged file's sentences; a `.jsonl` file is read as texts marked by offsets
+  /// (`parseOffsets`).
   public static func load(_ path: String) throws(DataFileError) -> [TaggedSentence] {
-    try parse(readTextFile(path), name: path)
+    isOffsetFile(path) ? try loadOffsets(path).sentences : try parse(readTextFile(path), name: path)
+  }
+
+  /// Whether a file is read as JSON lines of texts marked by offsets: its name ends `.jsonl`.
+  public static func isOffsetFile(_ path: String) -> Bool { path.lowercased().hasSuffix(".jsonl") }
+
+  public static func loadOffsets(_ path: String) throws(DataFileError) -> OffsetAnnotations {
+    try parseOffsets(readTextFile(path), name: path)
   }
 
   /// Each sentence of a file of untagged text in turn: one text a line (of a
@@ -125,6 +134,16 @@ public enum NamesData {
   public static let wnut17Types: [String: String] = [
     "person": "PER", "location": "LOC", "corporation": "ORG", "group": "ORG", "product": "MISC",
     "creative-work": "MISC",
+  ]
+
+  /// OntoNotes' eighteen entity types (spaCy's English pipelines tag them) onto the CoNLL
+  /// types, as the CoNLL guidelines place them: a nationality, religious or political group
+  /// (NORP), event, product, work, law or language is MISC, a building or facility (FAC) and a
+  /// country, city or state (GPE) a place; dates, times and amounts are no names (`-`).
+  public static let ontoNotesTypes: [String: String] = [
+    "PERSON": "PER", "NORP": "MISC", "FAC": "LOC", "ORG": "ORG", "GPE": "LOC", "LOC": "LOC", "PRODUCT": "MISC",
+    "EVENT": "MISC", "WORK_OF_ART": "MISC", "LAW": "MISC", "LANGUAGE": "MISC", "DATE": "-", "TIME": "-",
+    "PERCENT": "-", "MONEY": "-", "QUANTITY": "-", "ORDINAL": "-", "CARDINAL": "-",
   ]
 
   /// The entity types a set of sentences uses, sorted.
