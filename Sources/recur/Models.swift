@@ -25,7 +25,8 @@ struct TrainSentiment: ParsableCommand {
       `recur label` uses to call texts neutral), with raw or SST-style tokenized text (told \
       apart per file and turned back into plain text), the IMDb layout (header `label \
       rating id text`), or a `.csv` file as spreadsheets export it (a header naming the text \
-      and label columns: text/review/sentence, label/sentiment/polarity). The words are read \
+      and label columns: text/review/sentence, label/sentiment/polarity) or a .jsonl file \
+      (one {"text": …, "label": …} object a line, the label a string or 0/1). The words are read \
       lower-cased, so case never matters.
 
       --mix FILE names the training sources, one a line: `file weight dev`, the file relative \
@@ -306,7 +307,7 @@ struct EvalSentiment: ParsableCommand {
   )
 
   @Option(
-    help: "A `label<TAB>text`, `text<TAB>label`, IMDb-layout or .csv file, or with --mix the data folder.")
+    help: "A `label<TAB>text`, `text<TAB>label`, IMDb-layout, .csv or .jsonl file, or with --mix the data folder.")
   var data: String
 
   @Option(help: "A sentiment training mix whose dev sets to score.")
@@ -656,7 +657,8 @@ struct EvalNames: ParsableCommand {
       "label": [[start, end, "TYPE"], …]} (or "entities"/"spans", or {"start", "end", \
       "label"} objects; offsets in Unicode scalars); each text is tokenized and cut into \
       sentences as Recur reads a page, and the report counts the marks that do not fall on \
-      token boundaries. With --mix, --data is the \
+      token boundaries; a line may instead hold {"tokens": […], "ner_tags": ["B-PER", …]}. \
+      With --mix, --data is the \
       folder the mix's paths are relative to, and every dev file of the mix is scored as \
       training checks it (types renamed by its map, sentences that occur in training \
       dropped). --json prints one object a file: data, model, sentences, tokens, overall \

@@ -260,6 +260,7 @@ final class NamesTests: XCTestCase {
       #"{"text": "We saw Mount Kor. Ra was there.", "entities": [{"start": 7, "end": 20, "label": "LOC"}]}"#,
       "",
       #"{"text": "No names here.", "label": []}"#,
+      #"{"id": 7, "tokens": ["Oslo", "won", "."], "ner_tags": ["S-LOC", "O", "O"]}"#,
     ]
     let read = try NamesData.parseOffsets(lines.joined(separator: "\n"), name: "m.jsonl")
     XCTAssertEqual(
@@ -271,6 +272,7 @@ final class NamesTests: XCTestCase {
         TaggedSentence(tokens: ["We", "saw", "Mount", "Kor", "."], tags: ["O", "O", "B-LOC", "I-LOC", "I-LOC"]),
         TaggedSentence(tokens: ["Ra", "was", "there", "."], tags: ["B-LOC", "O", "O", "O"]),
         TaggedSentence(tokens: ["No", "names", "here", "."], tags: ["O", "O", "O", "O"]),
+        TaggedSentence(tokens: ["Oslo", "won", "."], tags: ["B-LOC", "O", "O"]),
       ])
     XCTAssertEqual(read.widened, 1, "`Nordic Ltd` marked without the full stop of its token `Ltd.`")
     XCTAssertEqual(read.overlapping, 1)
@@ -285,6 +287,9 @@ final class NamesTests: XCTestCase {
       (#"{"text": "Anna", "label": [[0, 4, ""]]}"#, "no type"),
       (#"{"text": "Anna", "label": [[0, 4]]}"#, "neither"),
       ("", "holds no text"),
+      (#"{"tokens": ["Oslo", "won"], "ner_tags": [5, 0]}"#, "the tags are numbers"),
+      (#"{"tokens": ["Oslo", "won"], "ner_tags": ["B-LOC"]}"#, "one tag a token"),
+      (#"{"tokens": ["Oslo"], "tags": ["X-LOC"]}"#, "m.jsonl:1: tag 'X-LOC'"),
     ]
     for (line, message) in refused {
       XCTAssertThrowsError(try NamesData.parseOffsets(line, name: "m.jsonl")) { error in

@@ -88,6 +88,29 @@ final class SentimentDataTests: XCTestCase {
     }
   }
 
+  func testJSONLinesAsDatasetLibrariesExportThemAreRead() throws {
+    let lines = [
+      #"{"text": "Loud, but it works.<br /><br />Five stars.", "label": 1, "idx": 0}"#, "",
+      #"{"sentence": "Broke in a week.", "sentiment": "negative"}"#,
+    ]
+    let rows = try SentimentData.parse(lines.joined(separator: "\r\n"), name: "hub.jsonl")
+    XCTAssertEqual(rows.map(\.label), [1, 0])
+    XCTAssertEqual(rows.map(\.text), ["Loud, but it works.\n\n\n\nFive stars.", "Broke in a week."])
+    let refused: [(String, String)] = [
+      (#"{"text": "fine", "label": 3}"#, "j.jsonl:1: label 3 is none of"),
+      (#"{"text": "fine", "label": true}"#, "is none of"),
+      (#"{"text": "fine"}"#, "no label under"),
+      (#"{"title": "fine", "label": 1}"#, "no text string"),
+      ("pos\tfine", "j.jsonl:1: not a JSON object"),
+      (#"{"text": "fine", "label": 1}"# + "\n" + #"{"text": "a fact", "label": "objective"}"#, "j.jsonl:2: polarity"),
+    ]
+    for (contents, message) in refused {
+      XCTAssertThrowsError(try SentimentData.parse(contents, name: "j.jsonl")) { error in
+        XCTAssertTrue("\(error)".contains(message), "\(contents): \(error)")
+      }
+    }
+  }
+
   func testMalformedFilesAreRefusedWithTheLine() {
     XCTAssertThrowsError(try SentimentData.parse("pos\tgood\nmaybe\tfine\n", name: "x.tsv")) { error in
       XCTAssertTrue("\(error)".contains("x.tsv:2"), "\(error)")

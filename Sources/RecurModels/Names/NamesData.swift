@@ -83,21 +83,27 @@ public enum NamesData {
       guard fields.count >= 2, !fields[0].isEmpty else {
         throw DataFileError("\(name):\(offset + 1): expected token<TAB>tag")
       }
-      var tag = String(fields[fields.count - 1]).trimmingCharacters(in: .whitespaces)
-      // BIOES and BILOU: a single-token name (S-, U-) begins one, its last token (E-, L-) continues it.
-      if tag.count > 2, let scheme = tag.first, "SUEL".contains(scheme), tag.dropFirst().first == "-" {
-        tag = ("SU".contains(scheme) ? "B" : "I") + tag.dropFirst()
-      }
-      guard tag == "O" || ((tag.hasPrefix("B-") || tag.hasPrefix("I-")) && tag.count > 2) else {
-        throw DataFileError(
-          "\(name):\(offset + 1): tag '\(tag.prefix(20))' is not O, B-TYPE or I-TYPE (nor BIOES's S- and E-)")
-      }
+      let tag = try iob2(String(fields[fields.count - 1]), at: "\(name):\(offset + 1)")
       current.tokens.append(unescaped(fields[0]))
       current.tags.append(tag)
     }
     if !current.tokens.isEmpty { sentences.append(current) }
     guard !sentences.isEmpty else { throw DataFileError("\(name) holds no tagged sentences") }
     return sentences
+  }
+
+  /// A tag as IOB2 reads it: BIOES's and BILOU's single-token name (`S-`, `U-`) begins one,
+  /// its last token (`E-`, `L-`) continues it; anything but `O`, `B-TYPE` and `I-TYPE` then is
+  /// refused (`at` names the line).
+  static func iob2(_ written: String, at: String) throws(DataFileError) -> String {
+    var tag = written.trimmingCharacters(in: .whitespaces)
+    if tag.count > 2, let scheme = tag.first, "SUEL".contains(scheme), tag.dropFirst().first == "-" {
+      tag = ("SU".contains(scheme) ? "B" : "I") + tag.dropFirst()
+    }
+    guard tag == "O" || ((tag.hasPrefix("B-") || tag.hasPrefix("I-")) && tag.count > 2) else {
+      throw DataFileError("\(at): tag '\(tag.prefix(20))' is not O, B-TYPE or I-TYPE (nor BIOES's S- and E-)")
+    }
+    return tag
   }
 
   static let references: [(String, String)] = [

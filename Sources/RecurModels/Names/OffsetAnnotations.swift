@@ -6,7 +6,8 @@ import RecurText
 /// `label`, `labels`, `entities` or `spans`, each `[start, end, "TYPE"]` or `{"start": …,
 /// "end": …, "label": "TYPE"}`, offsets counting Unicode scalars (Python's string indices),
 /// end exclusive. Each text is tokenized and cut into sentences as Recur reads a page, and a
-/// name's tokens are tagged `B-`/`I-`.
+/// name's tokens are tagged `B-`/`I-`. A line may instead give a tokenized sentence and its
+/// tags (`{"tokens": [...], "ner_tags": ["B-PER", ...]}`), read as it is.
 public struct OffsetAnnotations: Sendable, Equatable {
   public var sentences: [TaggedSentence]
   /// Names that begin or end inside a token (`Smith` marked in `Smiths`): tagged on every
@@ -28,15 +29,16 @@ extension NamesData {
   public static func parseOffsets(_ contents: String, name: String) throws(DataFileError) -> OffsetAnnotations {
     let tokenizer = Tokenizer()
     var result = OffsetAnnotations(sentences: [])
-    for (offset, rawLine) in contents.fileLines.enumerated() {
-      let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
-      guard !line.isEmpty else { continue }
-      let at = "\(name):\(offset + 1)"
-      guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else {
-        throw DataFileError(
-          "\(at): not a JSON object (one text a line: {\"text\": …, \"label\": [[start, end, TYPE]]})")
+    let example = #"{"text": …, "label": [[start, end, TYPE]]}"#
+    for (line, object) in try jsonLineObjects(contents, name: name, example: example) {
+      let at = "\(name):\(line)"
+      if let tokens = object["tokens"] as? [Any] {
+        result.sentences.append(try taggedTokens(tokens, object["ner_tags"] ?? object["tags"], at: at))
+        continue
       }
-      guard let text = object["text"] as? String else { throw DataFileError("\(at): no \"text\" string") }
+      guard let text = object["text"] as? String else {
+        throw DataFileError("\(at): no \"text\" string (nor \"tokens\" and \"ner_tags\")")
+      }
       let marks = offsetKeys.lazy.compactMap { object[$0] as? [Any] }.first ?? []
       let scalars = Array(text.unicodeScalars)
       var names: [(start: Int, end: Int, type: String)] = []
@@ -49,7 +51,7 @@ extension NamesData {
         } else {
           throw DataFileError("\(at): a name is neither [start, end, TYPE] nor {start, end, label}")
         }
-        guard let start = wholeNumber(fields.0), let end = wholeNumber(fields.1), 0 <= start, start < end,
+        guard let start = jsonWholeNumber(fields.0), let end = jsonWholeNumber(fields.1), 0 <= start, start < end,
           end <= scalars.count
         else {
           throw DataFileError("\(at): a name's start and end are not offsets 0 ≤ start < end ≤ \(scalars.count)")
@@ -85,11 +87,21 @@ extension NamesData {
     return result
   }
 
-  /// A JSON number that is a whole number, as an Int (`true` is none).
-  static func wholeNumber(_ value: Any?) -> Int? {
-    // JSONSerialization gives `true` and `false` as numbers that also read as 1 and 0; their
-    // Objective-C type is `c` (char), a number's `i`, `q` or `d`.
-    guard let number = value as? NSNumber, String(cString: number.objCType) != "c" else { return nil }
-    return value as? Int
+  /// A sentence given as its tokens and their tags (`{"tokens": [...], "ner_tags": [...]}`,
+  /// as dataset libraries export tagged sets), the tags as strings.
+  static func taggedTokens(_ tokens: [Any], _ tags: Any?, at: String) throws(DataFileError) -> TaggedSentence {
+    guard let words = tokens as? [String], !words.isEmpty else {
+      throw DataFileError("\(at): \"tokens\" is not a list of strings")
+    }
+    guard let written = tags as? [Any], written.count == words.count else {
+      throw DataFileError("\(at): \"ner_tags\" (or \"tags\") is not a list of one tag a token")
+    }
+    guard let strings = written as? [String] else {
+      throw DataFileError(
+        "\(at): the tags are numbers, whose names depend on the data set: write them as O, B-TYPE, I-TYPE")
+    }
+    var sentence = TaggedSentence(tokens: words, tags: [])
+    for tag in strings { sentence.tags.append(try iob2(tag, at: at)) }
+    return sentence
   }
 }

@@ -30,7 +30,9 @@ public struct SentimentExample: Sendable, Equatable {
 /// - the IMDb layout: a header `label<TAB>rating<TAB>id<TAB>text`, raw review text
 ///   with literal `<br />` line breaks, which become paragraph breaks;
 /// - a file named `*.csv`: comma- (or semicolon-) separated values as spreadsheets export
-///   them, with a header naming the text and label columns (`parseCSV`).
+///   them, with a header naming the text and label columns (`parseCSV`);
+/// - a file named `*.jsonl`: one JSON object a row, as dataset libraries export them
+///   (`parseJSONLines`).
 public enum SentimentData {
   public static let labels = ["negative", "positive"]
   public static let opinionLabels = ["objective", "subjective"]
@@ -59,6 +61,9 @@ public enum SentimentData {
     _ contents: String, name: String, tokenized: Bool? = nil
   ) throws(DataFileError) -> [SentimentExample] {
     if name.lowercased().hasSuffix(".csv") { return try parseCSV(contents, name: name, tokenized: tokenized) }
+    if name.lowercased().hasSuffix(".jsonl") {
+      return try parseJSONLines(contents, name: name, tokenized: tokenized)
+    }
     var lines = contents.fileLines
     var textColumn = 1
     var raw = false
@@ -131,6 +136,40 @@ public enum SentimentData {
   /// Header names of a CSV file's text and label columns (compared in lower case).
   static let csvTextColumns = ["text", "review", "sentence", "content", "body", "comment"]
   static let csvLabelColumns = ["label", "sentiment", "polarity", "class"]
+
+  /// A JSON-lines file, one object a row, as dataset libraries export them (`{"text": "…",
+  /// "label": 1}`): the text under one of the CSV header names (`text`, `review`, `sentence`,
+  /// …), the label under `label`, `sentiment`, `polarity` or `class`, a string (`pos`,
+  /// `negative`, `subjective`, …) or the number 0 or 1. Other keys are ignored.
+  static func parseJSONLines(_ contents: String, name: String, tokenized: Bool?) throws(DataFileError)
+    -> [SentimentExample]
+  {
+    var rows: [(label: Int, task: SentimentExample.Task, text: Substring)] = []
+    for (line, object) in try jsonLineObjects(contents, name: name, example: #"{"text": …, "label": …}"#) {
+      let at = "\(name):\(line)"
+      guard let text = csvTextColumns.lazy.compactMap({ object[$0] as? String }).first else {
+        throw DataFileError("\(at): no text string under \(csvTextColumns.joined(separator: ", "))")
+      }
+      guard let value = csvLabelColumns.lazy.compactMap({ object[$0] }).first else {
+        throw DataFileError("\(at): no label under \(csvLabelColumns.joined(separator: ", "))")
+      }
+      let field: String? =
+        if let string = value as? String { string } else if let number = jsonWholeNumber(value) {
+          String(number)
+        } else { nil }
+      guard let field, let (label, task) = labelAndTask(field[...]) else {
+        throw DataFileError(
+          "\(at): label \(String(describing: value).prefix(20)) is none of pos, neg, positive, negative, 1, 0, "
+            + "subjective, objective")
+      }
+      if let first = rows.first, first.task != task {
+        throw DataFileError("\(at): polarity and subjectivity labels in one file")
+      }
+      rows.append((label, task, text[...]))
+    }
+    let treebank = tokenized ?? looksTokenized(rows.map(\.text))
+    return try examples(rows, raw: !treebank, name: name, tokenized: treebank)
+  }
 
   /// A CSV file as a spreadsheet exports it (`csvRecords`; fields split at `;` when the
   /// first line holds semicolons and no comma): a header naming the text column (`text`,
