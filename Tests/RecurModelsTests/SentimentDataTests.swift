@@ -97,7 +97,7 @@ final class SentimentDataTests: XCTestCase {
     XCTAssertEqual(rows.map(\.label), [1, 0])
     XCTAssertEqual(rows.map(\.text), ["Loud, but it works.\n\n\n\nFive stars.", "Broke in a week."])
     let refused: [(String, String)] = [
-      (#"{"text": "fine", "label": 3}"#, "j.jsonl:1: label 3 is none of"),
+      (#"{"text": "fine", "label": 3}"#, "j.jsonl:1: label '3' is none of"),
       (#"{"text": "fine", "label": true}"#, "is none of"),
       (#"{"text": "fine"}"#, "no label under"),
       (#"{"title": "fine", "label": 1}"#, "no text string"),

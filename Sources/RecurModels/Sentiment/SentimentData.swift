@@ -157,16 +157,32 @@ public enum SentimentData {
         if let string = value as? String { string } else if let number = jsonWholeNumber(value) {
           String(number)
         } else { nil }
-      guard let field, let (label, task) = labelAndTask(field[...]) else {
-        throw DataFileError(
-          "\(at): label \(String(describing: value).prefix(20)) is none of pos, neg, positive, negative, 1, 0, "
-            + "subjective, objective")
-      }
-      if let first = rows.first, first.task != task {
-        throw DataFileError("\(at): polarity and subjectivity labels in one file")
-      }
-      rows.append((label, task, text[...]))
+      try append(&rows, label: field, shown: String(describing: value), text: text[...], at: at)
     }
+    return try examples(ofTexts: rows, name: name, tokenized: tokenized)
+  }
+
+  /// Appends a row of a CSV or JSON-lines file; a label none of the known ones (`shown` as
+  /// written), or of the other task than the rows before, is refused.
+  static func append(
+    _ rows: inout [(label: Int, task: SentimentExample.Task, text: Substring)], label field: String?, shown: String,
+    text: Substring, at: String
+  ) throws(DataFileError) {
+    guard let field, let (label, task) = labelAndTask(field[...]) else {
+      throw DataFileError(
+        "\(at): label '\(shown.prefix(20))' is none of pos, neg, positive, negative, 1, 0, subjective, objective")
+    }
+    if let first = rows.first, first.task != task {
+      throw DataFileError("\(at): polarity and subjectivity labels in one file")
+    }
+    rows.append((label, task, text))
+  }
+
+  /// Rows of a file that says nothing of how its text is written: plain text, unless the
+  /// rows look tokenized (or `tokenized` says).
+  static func examples(
+    ofTexts rows: [(label: Int, task: SentimentExample.Task, text: Substring)], name: String, tokenized: Bool?
+  ) throws(DataFileError) -> [SentimentExample] {
     let treebank = tokenized ?? looksTokenized(rows.map(\.text))
     return try examples(rows, raw: !treebank, name: name, tokenized: treebank)
   }
@@ -215,18 +231,9 @@ public enum SentimentData {
             + "found \(record.fields.count)")
       }
       let field = record.fields[labelColumn]
-      guard let (label, task) = labelAndTask(field[...]) else {
-        throw DataFileError(
-          "\(name):\(record.line): label '\(field.prefix(20))' is none of pos, neg, positive, negative, 1, 0, "
-            + "subjective, objective")
-      }
-      if let first = rows.first, first.task != task {
-        throw DataFileError("\(name):\(record.line): polarity and subjectivity labels in one file")
-      }
-      rows.append((label, task, record.fields[textColumn][...]))
+      try append(&rows, label: field, shown: field, text: record.fields[textColumn][...], at: "\(name):\(record.line)")
     }
-    let treebank = tokenized ?? looksTokenized(rows.map(\.text))
-    return try examples(rows, raw: !treebank, name: name, tokenized: treebank)
+    return try examples(ofTexts: rows, name: name, tokenized: tokenized)
   }
 
   /// A row's label and task from its label field (`pos`, `positive`, `1`, `neg`, …), or nil.
