@@ -285,6 +285,7 @@ final class NamesTests: XCTestCase {
       (#"{"text": "Anna", "label": [[0, true, "PER"]]}"#, "start < end"),
       (#"{"text": "Anna", "label": [[0.5, 4, "PER"]]}"#, "start < end"),
       (#"{"text": "Anna", "label": [[0, 4, ""]]}"#, "no type"),
+      (#"{"text": "Anna  Lind", "label": [[4, 6, "PER"]]}"#, "marks no word"),
       (#"{"text": "Anna", "label": [[0, 4]]}"#, "neither"),
       ("", "holds no text"),
       (#"{"tokens": ["Oslo", "won"], "ner_tags": [5, 0]}"#, "the tags are numbers"),

@@ -70,6 +70,12 @@ final class SentimentDataTests: XCTestCase {
     let semicolons = try SentimentData.parse(
       "Text;Label\nLoud, but it works.;pos\nBroke in a week.;neg\n", name: "d.csv")
     XCTAssertEqual(semicolons, bare)
+    // Excel's separator line first.
+    let excel = "sep=;\r\nText;Label\r\nLoud, but it works.;pos\r\nBroke in a week.;neg\r\n"
+    XCTAssertEqual(try SentimentData.parse(excel, name: "x.csv"), bare)
+    XCTAssertThrowsError(try SentimentData.parse("sep=;\nText;Label\nfine;pos\nfine;maybe\n", name: "x.csv")) {
+      error in XCTAssertTrue("\(error)".contains("x.csv:4: label 'maybe'"), "\(error)")
+    }
     // SST-style tokenized text in a CSV file is made plain, as in a TSV file.
     XCTAssertEqual(
       try SentimentData.parse("sentence,label\nit 's fine .,1\n", name: "e.csv").map(\.text), ["it's fine."])

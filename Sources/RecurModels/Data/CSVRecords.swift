@@ -9,15 +9,16 @@ public struct CSVRecord: Equatable, Sendable {
 /// (`""` for `"`); a record ends at a line break (`\n`, `\r\n` or `\r`) outside quotes. A quote
 /// inside an unquoted field (`a 5" screen`) is kept as written, as is text after a closing
 /// quote. Blank lines are no records. A quoted field still open at the end of the file is
-/// refused with the line it opened on (`name` names the file).
-public func csvRecords(_ contents: String, separator: Unicode.Scalar, name: String) throws(DataFileError)
-  -> [CSVRecord]
+/// refused with the line it opened on (`name` names the file; `firstLine` is the number of
+/// the first line of `contents` in it).
+public func csvRecords(_ contents: String, separator: Unicode.Scalar, name: String, firstLine: Int = 1)
+  throws(DataFileError) -> [CSVRecord]
 {
   var records: [CSVRecord] = []
   var fields: [String] = []
   var field = String.UnicodeScalarView()
-  var line = 1
-  var recordLine = 1
+  var line = firstLine
+  var recordLine = firstLine
   var quoteLine = 0
   var inQuotes = false
   // The field was quoted and its closing quote seen: a doubled quote continues it.

@@ -24,8 +24,8 @@ extension NamesData {
   static let offsetKeys = ["label", "labels", "entities", "spans"]
 
   /// Reads a JSON-lines file of offset-marked texts (`OffsetAnnotations`). A line that is no
-  /// JSON object, lacks `text`, or marks a name outside its text or with no type, is refused
-  /// with its line number.
+  /// JSON object, lacks `text`, or marks a name outside its text, over spaces only or with no
+  /// type, is refused with its line number.
   public static func parseOffsets(_ contents: String, name: String) throws(DataFileError) -> OffsetAnnotations {
     let tokenizer = Tokenizer()
     var result = OffsetAnnotations(sentences: [])
@@ -66,7 +66,9 @@ extension NamesData {
       var tags = [String](repeating: "O", count: tokens.count)
       for name in names {
         let touched = tokens.indices.filter { tokens[$0].end > name.start && tokens[$0].start < name.end }
-        guard let first = touched.first, let last = touched.last else { continue }
+        guard let first = touched.first, let last = touched.last else {
+          throw DataFileError("\(at): the name at \(name.start)–\(name.end) marks no word, only spaces")
+        }
         guard touched.allSatisfy({ tags[$0] == "O" }) else {
           result.overlapping += 1
           continue

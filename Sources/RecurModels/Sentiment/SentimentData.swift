@@ -197,8 +197,18 @@ public enum SentimentData {
     -> [SentimentExample]
   {
     let firstLine = contents.prefix { $0 != "\n" && $0 != "\r\n" && $0 != "\r" }
-    let separator: Unicode.Scalar = firstLine.contains(";") && !firstLine.contains(",") ? ";" : ","
-    var records = try csvRecords(contents, separator: separator, name: name)
+    var separator: Unicode.Scalar = firstLine.contains(";") && !firstLine.contains(",") ? ";" : ","
+    var body = contents
+    var firstLineNumber = 1
+    // Excel may write the separator on a line of its own first: `sep=;`.
+    if firstLine.unicodeScalars.count == 5, firstLine.lowercased().hasPrefix("sep="),
+      let given = firstLine.unicodeScalars.last
+    {
+      separator = given
+      body = String(contents.dropFirst(firstLine.count + 1))
+      firstLineNumber = 2
+    }
+    var records = try csvRecords(body, separator: separator, name: name, firstLine: firstLineNumber)
     guard let first = records.first else { throw DataFileError("\(name) holds no labelled rows") }
     let names = first.fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() }
     var textColumn = 1
