@@ -650,8 +650,8 @@ struct EvalNames: ParsableCommand {
       CoNLL evaluation rules: an entity counts when its span and type are exact. A file is \
       scored on the types it has: a WNUT-17 file's six are renamed onto the model's as the \
       shipped mix does, OntoNotes' eighteen (spaCy's) as the CoNLL guidelines place them \
-      (PERSON PER, GPE and FAC LOC, NORP, PRODUCT, EVENT, WORK_OF_ART, LAW and LANGUAGE MISC, \
-      dates and amounts dropped), --map renames any other's (a type the model does not tag \
+      (PERSON → PER; GPE, LOC, FAC → LOC; NORP, PRODUCT, EVENT, WORK_OF_ART, LAW, LANGUAGE → \
+      MISC; dates and amounts dropped), --map renames any other's (a type the model does not tag \
       scores 0, and the report says so). A .jsonl file holds texts whose names are marked \
       by offsets, one JSON object a line, as annotation tools export them: {"text": …, \
       "label": [[start, end, "TYPE"], …]} (or "entities"/"spans", or {"start", "end", \
