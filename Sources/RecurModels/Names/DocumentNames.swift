@@ -226,7 +226,7 @@ public struct DocumentNames {
   /// joined by `_` (`zip_longest`, `Mr_Enigmatic`, `SOME_MACRO`) or by a dot between three
   /// letters or digits and two (`console.log`, `json.dumps`, `fmt.Errorf`, `Promise.all`) is
   /// code or a handle, and no name (documentation pages are full of them: on WCXB's 1,356
-  /// pages the tagger read 232 such spans as people). A dot before a capital after a
+  /// pages the tagger read 204 such spans as people). A dot before a capital after a
   /// capitalised word (`Smith.He`, a space left out) and initials (`J.K.`, `St.Louis`) are
   /// not code, nor is a library named as its makers write it (`Node.js`). A word ending in
   /// a web domain (`Booking.com`, `Judge.me`, `Levels.fyi`) is a site.
