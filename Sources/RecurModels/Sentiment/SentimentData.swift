@@ -76,7 +76,7 @@ public enum SentimentData {
       raw = true
       lines.removeFirst()
     }
-    var rows: [(line: Int, label: Int, task: SentimentExample.Task, text: Substring)] = []
+    var rows: [(label: Int, task: SentimentExample.Task, text: Substring)] = []
     // `text<TAB>label` (as the UCI labelled-sentence files are written) when the first row's
     // first field is no label and its last one is, or under a `sentence<TAB>label` header
     // (GLUE's); every row then follows that layout.
@@ -107,16 +107,10 @@ public enum SentimentData {
         let layout = labelLast == true ? "text<TAB>label" : "label<TAB>text"
         throw DataFileError("\(name):\(lineNumber): expected \(layout), found \(fields.count) field(s)")
       }
-      guard let (label, task) = labelAndTask(fields[0]) else {
-        throw DataFileError(
-          "\(name):\(lineNumber): label '\(fields[0].prefix(20))' is none of pos, neg, subjective, objective")
-      }
-      if let first = rows.first, first.task != task {
-        throw DataFileError("\(name):\(lineNumber): polarity and subjectivity labels in one file")
-      }
-      rows.append((lineNumber, label, task, fields[textColumn]))
+      let label = String(fields[0])
+      try append(&rows, label: label, shown: label, text: fields[textColumn], at: "\(name):\(lineNumber)")
     }
-    return try examples(rows.map { ($0.label, $0.task, $0.text) }, raw: raw, name: name, tokenized: tokenized)
+    return try examples(rows, raw: raw, name: name, tokenized: tokenized)
   }
 
   /// A file's rows as examples: raw review text with its `<br />` breaks as paragraphs,
@@ -162,8 +156,8 @@ public enum SentimentData {
     return try examples(ofTexts: rows, name: name, tokenized: tokenized)
   }
 
-  /// Appends a row of a CSV or JSON-lines file; a label none of the known ones (`shown` as
-  /// written), or of the other task than the rows before, is refused.
+  /// Appends a row of a labelled file; a label none of the known ones (`shown` as written),
+  /// or of the other task than the rows before, is refused.
   static func append(
     _ rows: inout [(label: Int, task: SentimentExample.Task, text: Substring)], label field: String?, shown: String,
     text: Substring, at: String
