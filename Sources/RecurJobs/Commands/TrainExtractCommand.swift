@@ -35,11 +35,6 @@ public struct TrainExtractCommand {
     guard Set(folders.map(Self.datasetName)).count == folders.count else {
       throw RecurError(.usage, "two training folders share a name: \(folders.joined(separator: ", "))")
     }
-    do {
-      try ModelFolder.prepareOutput(out)
-    } catch {
-      throw RecurError(.usage, error.message)
-    }
     guard (2...20).contains(folds) else { throw RecurError(.usage, "--folds must be 2 to 20") }
     let started = Date()
     var pages: [BlockTrainingPage] = []
@@ -70,6 +65,11 @@ public struct TrainExtractCommand {
       progress(trainingData.last!, true)
     }
     guard pages.count >= folds else { throw RecurError(.usage, "too few pages to train on") }
+    do {
+      try ModelFolder.prepareOutput(out)
+    } catch {
+      throw RecurError(.usage, error.message)
+    }
     let datasets = folders.map(Self.datasetName)
 
     // Cross-validation: each site's pages in one fold, so a score is on sites not trained on.
