@@ -252,7 +252,8 @@ final class NamesTests: XCTestCase {
   }
 
   /// Texts marked by offsets are tagged on Recur's own tokens and sentences: a mark inside a
-  /// token widens to it, an overlapping one is left out, one cut by a sentence end is two.
+  /// token widens to it, an overlapping one is left out, one cut by a sentence end is two;
+  /// tokenized lines read HTML references as the TSV reader does.
   func testTextsMarkedByOffsetsAreTaggedOnTheirTokens() throws {
     let lines = [
       #"{"text": "Dr. Anna Lind met Bruno’s team at Nordic Ltd.", "label": [[4, 13, "PER"], [18, 23, "PER"], "#
@@ -260,7 +261,7 @@ final class NamesTests: XCTestCase {
       #"{"text": "We saw Mount Kor. Ra was there.", "entities": [{"start": 7, "end": 20, "label": "LOC"}]}"#,
       "",
       #"{"text": "No names here.", "label": []}"#,
-      #"{"id": 7, "tokens": ["Oslo", "won", "."], "ner_tags": ["S-LOC", "O", "O"]}"#,
+      #"{"id": 7, "tokens": ["Oslo", "beat", "AT&amp;T", "."], "ner_tags": ["S-LOC", "O", "B-ORG", "O"]}"#,
     ]
     let read = try NamesData.parseOffsets(lines.joined(separator: "\n"), name: "m.jsonl")
     XCTAssertEqual(
@@ -272,7 +273,7 @@ final class NamesTests: XCTestCase {
         TaggedSentence(tokens: ["We", "saw", "Mount", "Kor", "."], tags: ["O", "O", "B-LOC", "I-LOC", "I-LOC"]),
         TaggedSentence(tokens: ["Ra", "was", "there", "."], tags: ["B-LOC", "O", "O", "O"]),
         TaggedSentence(tokens: ["No", "names", "here", "."], tags: ["O", "O", "O", "O"]),
-        TaggedSentence(tokens: ["Oslo", "won", "."], tags: ["B-LOC", "O", "O"]),
+        TaggedSentence(tokens: ["Oslo", "beat", "AT&T", "."], tags: ["B-LOC", "O", "B-ORG", "O"]),
       ])
     XCTAssertEqual(read.widened, 1, "`Nordic Ltd` marked without the full stop of its token `Ltd.`")
     XCTAssertEqual(read.overlapping, 1)
@@ -628,10 +629,16 @@ final class NamesTests: XCTestCase {
 
     let card = folder.appendingPathComponent(NamesModel.cardFile)
     let original = try String(contentsOf: card, encoding: .utf8)
-    try original.replacingOccurrences(of: "\"B-PER\"", with: "\"PER\"").write(
-      to: card, atomically: true, encoding: .utf8)
-    XCTAssertThrowsError(try NamesModel.load(directory: folder.path)) { error in
-      XCTAssertTrue("\(error)".contains("tag list"), "\(error)")
+    // A tag that is no B-/I- tag, or one listed twice (its rows would be read as another's).
+    for edited in [
+      original.replacingOccurrences(of: "\"B-PER\"", with: "\"PER\""),
+      original.replacingOccurrences(of: "\"I-PER\"", with: "\"B-PER\""),
+    ] {
+      XCTAssertNotEqual(edited, original)
+      try edited.write(to: card, atomically: true, encoding: .utf8)
+      XCTAssertThrowsError(try NamesModel.load(directory: folder.path)) { error in
+        XCTAssertTrue("\(error)".contains("tag list"), "\(error)")
+      }
     }
   }
 

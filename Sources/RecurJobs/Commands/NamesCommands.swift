@@ -185,11 +185,7 @@ public struct TrainNamesCommand {
     } catch {
       throw RecurError(.usage, error.message)
     }
-    do {
-      try ModelFolder.prepareOutput(out)
-    } catch {
-      throw RecurError(.usage, error.message)
-    }
+    try prepareModelOutput(out)
     var settings = options
     settings.useNameLists = options.useNameLists && lists != nil
     var capitalisationNote: String?

@@ -29,6 +29,17 @@ func shortName(_ path: String) -> String {
   return parts.suffix(2).joined(separator: "/")
 }
 
+/// Creates a trainer's output folder and checks it can be written, before hours of training
+/// (a usage error otherwise). Each trainer calls it once its data has been read, so a bad
+/// data option leaves no empty folder.
+func prepareModelOutput(_ out: String) throws(RecurError) {
+  do {
+    try ModelFolder.prepareOutput(out)
+  } catch {
+    throw RecurError(.usage, error.message)
+  }
+}
+
 /// `recur train sentiment`.
 public struct TrainSentimentCommand {
   public var train: [String]
@@ -302,11 +313,7 @@ public struct TrainSentimentCommand {
       }
     }
     let (sources, devSets, dataNotes, holdOuts) = try gatherData()
-    do {
-      try ModelFolder.prepareOutput(out)
-    } catch {
-      throw RecurError(.usage, error.message)
-    }
+    try prepareModelOutput(out)
     if let devOut { try writeDevSets(devSets, to: devOut) }
     for note in dataNotes { progress(note, true) }
     var trainingData = dataNotes

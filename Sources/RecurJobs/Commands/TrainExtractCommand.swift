@@ -65,11 +65,7 @@ public struct TrainExtractCommand {
       progress(trainingData.last!, true)
     }
     guard pages.count >= folds else { throw RecurError(.usage, "too few pages to train on") }
-    do {
-      try ModelFolder.prepareOutput(out)
-    } catch {
-      throw RecurError(.usage, error.message)
-    }
+    try prepareModelOutput(out)
     let datasets = folders.map(Self.datasetName)
 
     // Cross-validation: each site's pages in one fold, so a score is on sites not trained on.

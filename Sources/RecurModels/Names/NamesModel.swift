@@ -98,9 +98,10 @@ public final class NamesModel {
     let words = try Vocabulary(stored: card.vocabularies["words"] ?? [])
     let characters = try Vocabulary(stored: card.vocabularies["characters"] ?? [])
     let tags = card.vocabularies["tags"] ?? []
-    guard tags.first == "O", tags.count >= 3, tags.dropFirst().allSatisfy({ $0.hasPrefix("B-") || $0.hasPrefix("I-") })
+    guard tags.first == "O", tags.count >= 3, tags.dropFirst().allSatisfy({ $0.hasPrefix("B-") || $0.hasPrefix("I-") }),
+      Set(tags).count == tags.count
     else {
-      throw DataFileError("\(directory)/\(cardFile): the tag list is not O followed by B-/I- tags")
+      throw DataFileError("\(directory)/\(cardFile): the tag list is not O followed by distinct B-/I- tags")
     }
     var lists: NameLists?
     if card.architecture["capitalised"] != nil, card.vocabularies["capitalised"] == nil {

@@ -65,7 +65,16 @@ extension NamesData {
       let tokens = tokenizer.tokenize(text)
       var tags = [String](repeating: "O", count: tokens.count)
       for name in names {
-        let touched = tokens.indices.filter { tokens[$0].end > name.start && tokens[$0].start < name.end }
+        // Tokens are in text order: the first one ending after the name's start, found by halving.
+        var low = 0
+        var high = tokens.count
+        while low < high {
+          let middle = (low + high) / 2
+          if tokens[middle].end > name.start { high = middle } else { low = middle + 1 }
+        }
+        var past = low
+        while past < tokens.count, tokens[past].start < name.end { past += 1 }
+        let touched = low..<past
         guard let first = touched.first, let last = touched.last else {
           throw DataFileError("\(at): the name at \(name.start)–\(name.end) marks no word, only spaces")
         }
@@ -90,7 +99,8 @@ extension NamesData {
   }
 
   /// A sentence given as its tokens and their tags (`{"tokens": [...], "ner_tags": [...]}`,
-  /// as dataset libraries export tagged sets), the tags as strings.
+  /// as dataset libraries export tagged sets), the tags as strings. HTML character references
+  /// left in tokens (`&amp;`) are read as the TSV reader reads them.
   static func taggedTokens(_ tokens: [Any], _ tags: Any?, at: String) throws(DataFileError) -> TaggedSentence {
     guard let words = tokens as? [String], !words.isEmpty else {
       throw DataFileError("\(at): \"tokens\" is not a list of strings")
@@ -102,7 +112,7 @@ extension NamesData {
       throw DataFileError(
         "\(at): the tags are numbers, whose names depend on the data set: write them as O, B-TYPE, I-TYPE")
     }
-    var sentence = TaggedSentence(tokens: words, tags: [])
+    var sentence = TaggedSentence(tokens: words.map { unescaped(Substring($0)) }, tags: [])
     for tag in strings { sentence.tags.append(try iob2(tag, at: at)) }
     return sentence
   }
