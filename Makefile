@@ -67,13 +67,14 @@ test-sanitize: deps
 
 # libFuzzer harnesses (Fuzz/): every reader of outside bytes — HTML parse + extract,
 # tokenizer + sentence splitter, feed/sitemap parser, robots.txt parser, safetensors
-# reader, job-file reader — built with the fuzzer and address sanitizers and the coverage
+# reader, job-file reader, labelled data files (sentiment TSV, CSV and JSON lines; names
+# TSV and offset-marked JSON lines) and training mixes — built with the fuzzer and address sanitizers and the coverage
 # libFuzzer reads from every module (SwiftPM's --sanitize fuzzer alone instruments none
 # of the library code), each run for
 # FUZZ_SECONDS from its committed seed corpus (Fuzz/Corpus/NAME; the corpus grown and any
 # crash go to Fuzz/.work/NAME). Not part of `make test`.
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= html tokenizer feed robots safetensors jobfile
+FUZZ_TARGETS ?= html tokenizer feed robots safetensors jobfile datafiles
 # Seeds beside the corpus: the demo pages and job files are written for the project too.
 FUZZ_SEEDS_html = jobs/demo/pages
 FUZZ_SEEDS_jobfile = jobs

@@ -27,6 +27,10 @@ let package = Package(
       name: "fuzz-safetensors", dependencies: [.product(name: "RecurNN", package: recur)], swiftSettings: harness),
     .executableTarget(
       name: "fuzz-jobfile", dependencies: [.product(name: "RecurJobs", package: recur)], swiftSettings: harness),
+    .executableTarget(
+      name: "fuzz-datafiles",
+      dependencies: [.product(name: "RecurJobs", package: recur), .product(name: "RecurModels", package: recur)],
+      swiftSettings: harness),
   ],
   swiftLanguageModes: [.v6]
 )
