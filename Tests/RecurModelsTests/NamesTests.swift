@@ -229,6 +229,29 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(DocumentNames.people(agreed).first?.mentions, 2)
   }
 
+  /// A lone lower-case word the tagger reads as a person in fewer than half of its uses in a
+  /// document is the page's ordinary word; once, or mostly read as a person, it stays.
+  func testALowerCaseWordMostlyUsedAsAWordIsNoPerson() {
+    let tokenizer = Tokenizer()
+    var uses = DocumentNames.LowerCaseUses()
+    for (sentence, tags) in [
+      ("Update with pacman and restart nginx", ["O", "O", "B-PER", "O", "O", "O"]),
+      ("Then run pacman again , as felixen said of pacman", ["O", "O", "O", "O", "O", "O", "B-PER", "O", "O", "O"]),
+      ("hi , daniel here and felixen wrote this", ["O", "O", "B-PER", "O", "O", "B-PER", "O", "O"]),
+      ("Ask Pacman Jones about nginx", ["O", "B-PER", "I-PER", "O", "B-PER"]),
+    ] {
+      let tokens = tokenizer.tokenize(sentence)
+      XCTAssertEqual(tokens.count, tags.count, sentence)
+      uses.add(tokens, tags: tags)
+    }
+    XCTAssertTrue(uses.readsAsWord("pacman"), "read as a person once in three uses (`Pacman` is another word)")
+    XCTAssertFalse(uses.readsAsWord("nginx"), "one use of two read as a person: not fewer than half")
+    XCTAssertFalse(uses.readsAsWord("daniel"), "used once")
+    XCTAssertFalse(uses.readsAsWord("felixen"), "read as a person in both uses")
+    XCTAssertFalse(uses.readsAsWord("Pacman"), "not written in lower case")
+    XCTAssertFalse(uses.readsAsWord("unseen"))
+  }
+
   /// Two lower-case words that join nothing make a span a phrase, where the sentence has
   /// capitals: headings and list items are not names; `of`, `the` and `iPad` do not count.
   func testALowerCasePhraseIsNoName() {
