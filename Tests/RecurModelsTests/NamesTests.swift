@@ -230,7 +230,8 @@ final class NamesTests: XCTestCase {
   }
 
   /// A lone lower-case word the tagger reads as a person in fewer than half of its uses in a
-  /// document is the page's ordinary word; once, or mostly read as a person, it stays.
+  /// document is the page's ordinary word; once, or mostly read as a person, or in a document
+  /// mostly without capitals, it stays.
   func testALowerCaseWordMostlyUsedAsAWordIsNoPerson() {
     let tokenizer = Tokenizer()
     var uses = DocumentNames.LowerCaseUses()
@@ -250,6 +251,12 @@ final class NamesTests: XCTestCase {
     XCTAssertFalse(uses.readsAsWord("felixen"), "read as a person in both uses")
     XCTAssertFalse(uses.readsAsWord("Pacman"), "not written in lower case")
     XCTAssertFalse(uses.readsAsWord("unseen"))
+    // A document written mostly without capitals: case says nothing, every reading stays.
+    for sentence in ["then run pacman again", "pacman keeps a cache", "ask pacman", "so does apt"] {
+      let tokens = tokenizer.tokenize(sentence)
+      uses.add(tokens, tags: [String](repeating: "O", count: tokens.count))
+    }
+    XCTAssertFalse(uses.readsAsWord("pacman"))
   }
 
   /// Two lower-case words that join nothing make a span a phrase, where the sentence has

@@ -233,15 +233,22 @@ public struct DocumentNames {
   /// the tagger reads it as a person or part of one. A lone lower-case word read as a person
   /// in fewer than half of its uses is the word the page means everywhere else, not someone
   /// (`pacman`, `nginx` and `sudo` in a how-to, `orange` in a code sample, `bill` in `your
-  /// monthly power bill`): over WCXB's 1,356 pages this drops 158 of the 438 lone lower-case
-  /// people the tagger read, and 46 of the pages' 6,506 people, every one a program, a command,
+  /// monthly power bill`): over WCXB's 1,356 pages this drops 157 of the 438 lone lower-case
+  /// people the tagger read, and 45 of the pages' 6,506 people, every one a program, a command,
   /// a word of code or prose, or a forum handle (which, like an @handle, is no name here). A
   /// word written once is left as read (`hi, i'm daniel`), as is one the tagger reads as a
-  /// person in most of its uses.
+  /// person in most of its uses, and every word of a document most of whose sentences have
+  /// no capital at all (where case says nothing of a word).
   struct LowerCaseUses {
     var counts: [String: (uses: Int, asPerson: Int)] = [:]
+    var sentences = 0
+    var casedSentences = 0
 
     mutating func add(_ sentence: [Token], tags: [String]) {
+      sentences += 1
+      if sentence.contains(where: { $0.text.unicodeScalars.contains(where: \.properties.isUppercase) }) {
+        casedSentences += 1
+      }
       for (token, tag) in zip(sentence, tags) where Self.isLowerCase(token.text) {
         counts[token.text, default: (0, 0)].uses += 1
         if tag.hasSuffix("-PER") { counts[token.text, default: (0, 0)].asPerson += 1 }
@@ -249,7 +256,7 @@ public struct DocumentNames {
     }
 
     func readsAsWord(_ word: String) -> Bool {
-      guard let count = counts[word] else { return false }
+      guard 2 * casedSentences > sentences, let count = counts[word] else { return false }
       return 2 * count.asPerson < count.uses
     }
 
