@@ -229,6 +229,23 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(DocumentNames.people(agreed).first?.mentions, 2)
   }
 
+  /// A person every mention of whom the tagger is unsure of is left out, with the mentions;
+  /// one sure mention keeps every form of the person; other types are never dropped.
+  func testAPersonTheTaggerIsUnsureOfIsLeftOut() {
+    func mention(_ type: String, _ text: String, _ start: Int, _ confidence: Double) -> EntityMention {
+      EntityMention(type: type, text: text, start: start, end: start + text.count, confidence: confidence)
+    }
+    let mentions = [
+      mention("PER", "Fitness Buddy", 0, 0.35), mention("PER", "Buddy", 30, 0.2),
+      mention("PER", "Odile Ferrand", 50, 0.93), mention("PER", "Ferrand", 80, 0.3),
+      mention("ORG", "Grafana Labs", 100, 0.1), mention("PER", "Renoir", 120, 0.4),
+    ]
+    let kept = DocumentNames.unsurePeopleDropped(mentions)
+    XCTAssertEqual(kept.map(\.text), ["Odile Ferrand", "Ferrand", "Grafana Labs", "Renoir"])
+    XCTAssertEqual(DocumentNames.people(kept).map(\.name), ["Odile Ferrand", "Renoir"])
+    XCTAssertEqual(DocumentNames.unsurePeopleDropped([]), [])
+  }
+
   /// A lone lower-case word the tagger reads as a person in fewer than half of its uses in a
   /// document is the page's ordinary word; once, or mostly read as a person, or in a document
   /// mostly without capitals, it stays.
