@@ -349,7 +349,8 @@ public struct DocumentNames {
   /// products, software, headings and words run together (`Fitness Buddy`, `Grafana`,
   /// `Full-text Search`, `useState('Edward`). Each dev sentence read as a document, PER F1
   /// rises on every source: CoNLL-2003 96.90 → 96.98, WNUT-17 (held-out half) 72.2 → 72.6,
-  /// WikiANN 80.7 → 81.4 (3,000 of its dev sentences); a cut at 0.5 would cost WNUT-17 0.7.
+  /// WikiANN 80.8 → 81.4 (4,000 of its dev sentences; `Benchmarks/scripts/
+  /// people_as_documents.py`); a cut at 0.5 would cost WNUT-17 0.7.
   public static func unsurePeopleDropped(_ mentions: [EntityMention]) -> [EntityMention] {
     let unsure = Set(people(mentions).filter { $0.confidence < leastPersonConfidence }.flatMap(\.forms))
     guard !unsure.isEmpty else { return mentions }
