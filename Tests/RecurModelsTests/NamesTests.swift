@@ -244,6 +244,13 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(kept.map(\.text), ["Odile Ferrand", "Ferrand", "Grafana Labs", "Renoir"])
     XCTAssertEqual(DocumentNames.people(kept).map(\.name), ["Odile Ferrand", "Renoir"])
     XCTAssertEqual(DocumentNames.unsurePeopleDropped([]), [])
+
+    // A short form joins the first-made person holding all of its words, in order, however
+    // many other people share one of them; a form none holds starts a person.
+    let forms = ["Anna Berg", "Anna Maria Lind", "Lind", "Anna", "Maria Lind", "Lind Anna", "Berg"]
+    let grouped = DocumentNames.people(forms.enumerated().map { mention("PER", $1, 20 * $0, 0.9) })
+    XCTAssertEqual(grouped.map(\.name), ["Anna Maria Lind", "Anna Berg", "Lind Anna"])
+    XCTAssertEqual(grouped.map(\.mentions), [4, 2, 1])
   }
 
   /// A lone lower-case word the tagger reads as a person in fewer than half of its uses in a

@@ -435,16 +435,22 @@ public struct DocumentNames {
     let lengths = persons.map { words($0.text).count }
     let order = persons.indices.sorted { lengths[$0] != lengths[$1] ? lengths[$0] > lengths[$1] : $0 < $1 }
     var groups: [(words: [String], person: Person, first: Int)] = []
+    // The groups holding each word, in the order they were made: a name's group holds every
+    // word of it, so only the groups of its rarest word are tried (a page of thousands of
+    // names stays fast).
+    var holding: [String: [Int]] = [:]
     for index in order {
       let mention = persons[index]
       let key = words(mention.text)
       guard !key.isEmpty else { continue }
-      if let group = groups.indices.first(where: { isPart(key, of: groups[$0].words) }) {
+      let candidates = key.map { holding[$0] ?? [] }.min { $0.count < $1.count } ?? []
+      if let group = candidates.first(where: { isPart(key, of: groups[$0].words) }) {
         groups[group].person.mentions += 1
         if !groups[group].person.forms.contains(mention.text) { groups[group].person.forms.append(mention.text) }
         groups[group].person.confidence = max(groups[group].person.confidence, mention.confidence)
         groups[group].first = min(groups[group].first, index)
       } else {
+        for word in Set(key) { holding[word, default: []].append(groups.count) }
         groups.append(
           (key, Person(name: mention.text, mentions: 1, forms: [mention.text], confidence: mention.confidence), index))
       }
