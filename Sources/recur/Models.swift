@@ -658,16 +658,21 @@ struct EvalNames: ParsableCommand {
       "label"} objects; offsets in Unicode scalars); each text is tokenized and cut into \
       sentences as Recur reads a page, and the report counts the marks that do not fall on \
       token boundaries; a line may instead hold {"tokens": […], "ner_tags": ["B-PER", …]}. \
-      With --mix, --data is the \
+      With --documents each text is read as a page, as `recur label` reads it (names made to \
+      agree within the text; code, handles, lower-case words the text uses as words and \
+      people below 0.4 confidence left out): the score of what label and run write, where \
+      the default scores the tagger alone, sentence by sentence. With --mix, --data is the \
       folder the mix's paths are relative to, and every dev file of the mix is scored as \
       training checks it (types renamed by its map, sentences that occur in training \
       dropped). --json prints one object a file: data, model, sentences, tokens, overall \
       {precision, recall, f1, support}, per_type {TYPE: {…}}, tokens_per_s (fractions, not \
       percentages), and where they apply types_renamed {FROM: TO}, types_not_tagged and \
-      (a .jsonl file) names_widened, names_overlapping, names_split.
+      (a .jsonl file) names_widened, names_overlapping, names_split, and with --documents the \
+      number of texts (documents).
 
       Examples: recur eval names --data ../shared/data/conll2003/dev.tsv
                 recur eval names --mix training/names.mix --data ../shared/data
+                recur eval names --data pages.jsonl --documents
       """
   )
 
@@ -699,10 +704,13 @@ struct EvalNames: ParsableCommand {
       """)
   var map: String?
 
+  @Flag(help: "Read each text of a .jsonl file as a page, with the document rules recur label applies.")
+  var documents = false
+
   mutating func run() throws {
     _ = try EvalNamesCommand(
       data: data, mix: mix, model: model ?? defaultModelDirectory("names"), json: json, predictions: predictions,
-      typeMap: map.map { text throws(RecurError) in try NamesMix.typeMap(text) }
+      typeMap: map.map { text throws(RecurError) in try NamesMix.typeMap(text) }, documents: documents
     ).run(write: Console.out)
   }
 }

@@ -172,6 +172,29 @@ final class NamesCommandLineTests: XCTestCase {
     XCTAssertEqual((read["per_type"] as? [String: Any]).map { Set($0.keys) }, ["PER", "LOC"])
     XCTAssertEqual((((read["per_type"] as! [String: Any])["PER"]) as! [String: Any])["support"] as? Int, 4)
     XCTAssertEqual(read["names_widened"] as? Int, 1, "`Dar` of `Dara` is tagged on its token")
+    XCTAssertNil(read["documents"])
+    // Each text read as a page, as recur label reads it: the same sentences and marks.
+    let pages = try RecurCLI.run([
+      "eval", "names", "--data", path("web/marked.jsonl"), "--model", path("model"), "--json", "--documents",
+    ])
+    XCTAssertEqual(pages.status, 0, pages.err)
+    let asPages = try JSONSerialization.jsonObject(with: Data(pages.out.utf8)) as! [String: Any]
+    XCTAssertEqual(asPages["documents"] as? Int, 2)
+    XCTAssertEqual(asPages["sentences"] as? Int, 2)
+    XCTAssertEqual((((asPages["per_type"] as! [String: Any])["PER"]) as! [String: Any])["support"] as? Int, 4)
+    let pagesText = try RecurCLI.run([
+      "eval", "names", "--data", path("web/marked.jsonl"), "--model", path("model"), "--documents",
+    ])
+    XCTAssertTrue(pagesText.out.contains("2 texts, each read as a page"), pagesText.out)
+    try #"{"tokens": ["Anna", "won"], "ner_tags": ["B-PER", "O"]}"#.write(
+      to: folder.appendingPathComponent("web/tokens.jsonl"), createFolder: false)
+    for (file, message) in [("web/tokens.jsonl", "no pages"), ("news/dev.tsv", "marked by offsets")] {
+      let refused = try RecurCLI.run([
+        "eval", "names", "--data", path(file), "--model", path("model"), "--documents",
+      ])
+      XCTAssertEqual(refused.status, 2, file)
+      XCTAssertTrue(refused.err.contains(message), refused.err)
+    }
     try #"{"text": "Anna met Bruno.", "label": [[0, 40, "PERSON"]]}"#.write(
       to: folder.appendingPathComponent("web/bad.jsonl"), createFolder: false)
     let outside = try RecurCLI.run(["eval", "names", "--data", path("web/bad.jsonl"), "--model", path("model")])

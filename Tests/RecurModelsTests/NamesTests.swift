@@ -253,6 +253,21 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(grouped.map(\.mentions), [4, 2, 1])
   }
 
+  /// Entities found in a text become its sentences' tags again, on the tokens they cover.
+  func testEntitiesBecomeTheirTokensTags() {
+    let text = "Anna Lind met Bruno. Oslo Ltd won."
+    let tokens = Tokenizer().tokenize(text)
+    let entities = [
+      EntityMention(type: "PER", text: "Anna Lind", start: 0, end: 9, confidence: 0.9),
+      EntityMention(type: "PER", text: "Bruno", start: 14, end: 19, confidence: 0.9),
+      EntityMention(type: "ORG", text: "Oslo Ltd", start: 21, end: 29, confidence: 0.9),
+    ]
+    XCTAssertEqual(
+      DocumentNames.tokenTags(entities, tokens: tokens, ranges: [0..<5, 5..<9]),
+      [["B-PER", "I-PER", "O", "B-PER", "O"], ["B-ORG", "I-ORG", "O", "O"]])
+    XCTAssertEqual(DocumentNames.tokenTags([], tokens: tokens, ranges: [0..<9]), [Array(repeating: "O", count: 9)])
+  }
+
   /// A lone lower-case word the tagger reads as a person in fewer than half of its uses in a
   /// document is the page's ordinary word; once, or mostly read as a person, or in a document
   /// mostly without capitals, it stays.

@@ -343,11 +343,14 @@ public struct EvalNamesCommand {
   /// Without it, a file written in WNUT-17's six types is renamed as the shipped mix does
   /// (`NamesData.wnut17Types`); any other file is scored on its types as they are.
   public var typeMap: [String: String]?
+  /// Reads each text of an offset-marked file as a page, as `recur label` does: the
+  /// document rules applied (`DocumentNames`), so the score is of what label and run write.
+  public var documents: Bool
 
   /// `data`: the tagged file, or with `mix` the folder the mix's paths are relative to.
   public init(
     data: String, mix: String? = nil, model: String, json: Bool, predictions: String? = nil,
-    typeMap: [String: String]? = nil
+    typeMap: [String: String]? = nil, documents: Bool = false
   ) {
     self.data = data
     self.mix = mix
@@ -355,6 +358,7 @@ public struct EvalNamesCommand {
     self.json = json
     self.predictions = predictions
     self.typeMap = typeMap
+    self.documents = documents
   }
 
   /// The map a tagged file is scored through: the one given, else WNUT-17's (for the types
@@ -386,12 +390,21 @@ public struct EvalNamesCommand {
     var sets: [(name: String, sentences: [TaggedSentence], renamed: [String: String], marks: OffsetAnnotations?)] = []
     if let mix {
       guard typeMap == nil else { throw RecurError(.usage, "--map renames a file's types; a mix has its own map=") }
+      guard !documents else { throw RecurError(.usage, "--documents reads the texts of one .jsonl file, not a mix") }
       let sources = try TrainNamesCommand.gatherSources(train: nil, dev: nil, mix: mix, dataFolder: data).sources
       sets = sources.filter { !$0.dev.isEmpty }.map { ($0.devName, $0.dev, [:], nil) }
       guard !sets.isEmpty else { throw RecurError(.usage, "the mix names no dev file", location: mix) }
     } else {
-      do {
+      do throws(DataFileError) {
         let marks = NamesData.isOffsetFile(data) ? try NamesData.loadOffsets(data) : nil
+        if documents {
+          guard let marks else {
+            throw DataFileError("--documents reads texts marked by offsets (a .jsonl file); \(data) is tokens and tags")
+          }
+          guard marks.texts.reduce(0, { $0 + $1.sentences.count }) == marks.sentences.count else {
+            throw DataFileError("--documents reads texts: \(data) has lines of tokens and tags, which are no pages")
+          }
+        }
         let sentences = if let marks { marks.sentences } else { try NamesData.load(data) }
         let map = Self.typeMap(for: sentences, given: typeMap, modelTypes: loaded.types)
         sets = [(data, NamesData.renamingTypes(sentences, map), map, marks)]
@@ -429,7 +442,12 @@ public struct EvalNamesCommand {
     let untagged = types.subtracting(loaded.types).sorted()
     let renaming = renamed.sorted { $0.key < $1.key }.map { "\($0.key)→\($0.value)" }
     let clock = Date()
-    let (evaluation, predicted) = NamesTrainer.tagAndEvaluate(loaded, on: sentences, types: types)
+    let (evaluation, predicted) =
+      if documents, let marks {
+        Self.tagAsDocuments(loaded, marks, sentences: sentences, types: types)
+      } else {
+        NamesTrainer.tagAndEvaluate(loaded, on: sentences, types: types)
+      }
     let tokens = sentences.reduce(0) { $0 + $1.tokens.count }
     let tokensPerSecond = Double(tokens) / max(1e-9, Date().timeIntervalSince(clock))
     func scores(_ counts: EntityEvaluation.Counts) -> String {
@@ -454,6 +472,7 @@ public struct EvalNamesCommand {
       if !untagged.isEmpty {
         object.add("types_not_tagged", raw: "[" + untagged.map(JSONObjectWriter.quote).joined(separator: ",") + "]")
       }
+      if documents { object.add("documents", marks?.texts.count ?? 0) }
       if let marks {
         object.add("names_widened", marks.widened)
         object.add("names_overlapping", marks.overlapping)
@@ -467,6 +486,9 @@ public struct EvalNamesCommand {
       write(object.json)
     } else {
       write("\(data): \(sentences.count) sentences, \(tokens) tokens")
+      if documents, let marks {
+        write("\(marks.texts.count) texts, each read as a page (as recur label reads it, with the document rules)")
+      }
       if !renaming.isEmpty { write("types renamed: " + renaming.joined(separator: ", ")) }
       if let marks, marks.widened + marks.overlapping + marks.split > 0 {
         write(
@@ -487,5 +509,23 @@ public struct EvalNamesCommand {
       write(String(format: "%.0f tokens/s", tokensPerSecond))
     }
     return predicted
+  }
+
+  /// Tags each marked text as `recur label` does and scores its sentences against
+  /// `sentences` (the file's, types renamed); returns the predicted tags a sentence.
+  static func tagAsDocuments(
+    _ model: NamesModel, _ marks: OffsetAnnotations, sentences: [TaggedSentence], types: Set<String>
+  ) -> (evaluation: EntityEvaluation, predicted: [[String]]) {
+    let found = DocumentNames(model: model).tag(marks.texts.map(\.text))
+    var predicted = sentences.map { [String](repeating: "O", count: $0.tokens.count) }
+    for (text, names) in zip(marks.texts, found) {
+      let tags = DocumentNames.tokenTags(names.entities, tokens: text.tokens, ranges: text.tokenRanges)
+      for (index, sentenceTags) in zip(text.sentences, tags) { predicted[index] = sentenceTags }
+    }
+    var evaluation = EntityEvaluation()
+    for (sentence, tags) in zip(sentences, predicted) {
+      evaluation.add(gold: sentence.tags, predicted: tags, types: types)
+    }
+    return (evaluation, predicted)
   }
 }

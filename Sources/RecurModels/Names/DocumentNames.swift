@@ -105,6 +105,26 @@ public struct DocumentNames {
     }
   }
 
+  /// `entities` of a text (as `tag` found them) as tags of its `tokens`, one list a sentence
+  /// (`ranges`, the sentences' tokens): each entity's tokens `B-`/`I-` its type.
+  public static func tokenTags(_ entities: [EntityMention], tokens: [Token], ranges: [Range<Int>]) -> [[String]] {
+    var tags = [String](repeating: "O", count: tokens.count)
+    for entity in entities {
+      var index = tokens.sortedFirstIndex { $0.start >= entity.start }
+      var type = "B-"
+      while index < tokens.count, tokens[index].end <= entity.end {
+        tags[index] = type + entity.type
+        type = "I-"
+        index += 1
+      }
+    }
+    return ranges.map { range in
+      var sentence = Array(tags[range])
+      if let first = sentence.first, first.hasPrefix("I-") { sentence[0] = "B-" + first.dropFirst(2) }
+      return sentence
+    }
+  }
+
   /// Where the text names one of its page's subjects in full: each occurrence of the name's
   /// tokens (ignoring case, with a capital letter or a digit in it as written), longest
   /// names first, never two on one token. Only names of two or more tokens or with a digit

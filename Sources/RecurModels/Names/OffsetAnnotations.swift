@@ -18,6 +18,19 @@ public struct OffsetAnnotations: Sendable, Equatable {
   public var overlapping = 0
   /// Names cut by a sentence boundary: each part is scored as a name of its own.
   public var split = 0
+  /// Each text as read: its tokens, and which of `sentences` it became (a line of tokens and
+  /// tags is no text, and has none).
+  public var texts: [MarkedText] = []
+
+  public struct MarkedText: Sendable, Equatable {
+    public var text: String
+    public var tokens: [Token]
+    /// Its sentences in `sentences`, and each one's tokens in `tokens`.
+    public var sentences: Range<Int>
+    public var tokenRanges: [Range<Int>]
+    /// The file's line the text is on.
+    public var line: Int
+  }
 }
 
 extension NamesData {
@@ -65,13 +78,8 @@ extension NamesData {
       let tokens = tokenizer.tokenize(text)
       var tags = [String](repeating: "O", count: tokens.count)
       for name in names {
-        // Tokens are in text order: the first one ending after the name's start, found by halving.
-        var low = 0
-        var high = tokens.count
-        while low < high {
-          let middle = (low + high) / 2
-          if tokens[middle].end > name.start { high = middle } else { low = middle + 1 }
-        }
+        // Tokens are in text order: the first one ending after the name's start.
+        let low = tokens.sortedFirstIndex { $0.end > name.start }
         var past = low
         while past < tokens.count, tokens[past].start < name.end { past += 1 }
         let touched = low..<past
@@ -85,7 +93,9 @@ extension NamesData {
         if tokens[first].start != name.start || tokens[last].end != name.end { result.widened += 1 }
         for index in touched { tags[index] = (index == first ? "B-" : "I-") + name.type }
       }
-      for range in Segmentation.sentences(tokens, in: scalars) {
+      let first = result.sentences.count
+      let ranges = Segmentation.sentences(tokens, in: scalars)
+      for range in ranges {
         var sentence = TaggedSentence(tokens: tokens[range].map(\.text), tags: Array(tags[range]))
         if let tag = sentence.tags.first, tag.hasPrefix("I-") {
           sentence.tags[0] = "B-" + tag.dropFirst(2)
@@ -93,6 +103,9 @@ extension NamesData {
         }
         result.sentences.append(sentence)
       }
+      result.texts.append(
+        OffsetAnnotations.MarkedText(
+          text: text, tokens: tokens, sentences: first..<result.sentences.count, tokenRanges: ranges, line: line))
     }
     guard !result.sentences.isEmpty else { throw DataFileError("\(name) holds no text") }
     return result
