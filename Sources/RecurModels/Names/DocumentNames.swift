@@ -106,17 +106,12 @@ public struct DocumentNames {
   }
 
   /// `entities` of a text (as `tag` found them) as tags of its `tokens`, one list a sentence
-  /// (`ranges`, the sentences' tokens): each entity's tokens `B-`/`I-` its type.
+  /// (`ranges`, the sentences' tokens): the tokens each entity touches `B-`/`I-` its type.
   public static func tokenTags(_ entities: [EntityMention], tokens: [Token], ranges: [Range<Int>]) -> [[String]] {
     var tags = [String](repeating: "O", count: tokens.count)
     for entity in entities {
-      var index = tokens.sortedFirstIndex { $0.start >= entity.start }
-      var type = "B-"
-      while index < tokens.count, tokens[index].end <= entity.end {
-        tags[index] = type + entity.type
-        type = "I-"
-        index += 1
-      }
+      let covered = tokens.touching(entity.start, entity.end)
+      for index in covered { tags[index] = (index == covered.lowerBound ? "B-" : "I-") + entity.type }
     }
     return ranges.map { range in
       var sentence = Array(tags[range])
@@ -247,7 +242,12 @@ public struct DocumentNames {
       lowerWords += 1
     }
     guard lowerWords >= 2 else { return false }
-    return sentence.contains { $0.text.unicodeScalars.contains { $0.properties.isUppercase } }
+    return hasCapital(sentence)
+  }
+
+  /// Whether a sentence is written with capitals: a token of it holds an upper-case letter.
+  static func hasCapital(_ sentence: [Token]) -> Bool {
+    sentence.contains { $0.text.unicodeScalars.contains(where: \.properties.isUppercase) }
   }
 
   /// How a document uses each word it writes all in lower case: how often, and how often
@@ -267,9 +267,7 @@ public struct DocumentNames {
 
     mutating func add(_ sentence: [Token], tags: [String]) {
       sentences += 1
-      if sentence.contains(where: { $0.text.unicodeScalars.contains(where: \.properties.isUppercase) }) {
-        casedSentences += 1
-      }
+      if DocumentNames.hasCapital(sentence) { casedSentences += 1 }
       for (token, tag) in zip(sentence, tags) where Self.isLowerCase(token.text) {
         counts[token.text, default: (0, 0)].uses += 1
         if tag.hasSuffix("-PER") { counts[token.text, default: (0, 0)].asPerson += 1 }

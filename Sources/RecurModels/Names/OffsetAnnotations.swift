@@ -28,8 +28,6 @@ public struct OffsetAnnotations: Sendable, Equatable {
     /// Its sentences in `sentences`, and each one's tokens in `tokens`.
     public var sentences: Range<Int>
     public var tokenRanges: [Range<Int>]
-    /// The file's line the text is on.
-    public var line: Int
   }
 }
 
@@ -78,11 +76,7 @@ extension NamesData {
       let tokens = tokenizer.tokenize(text)
       var tags = [String](repeating: "O", count: tokens.count)
       for name in names {
-        // Tokens are in text order: the first one ending after the name's start.
-        let low = tokens.sortedFirstIndex { $0.end > name.start }
-        var past = low
-        while past < tokens.count, tokens[past].start < name.end { past += 1 }
-        let touched = low..<past
+        let touched = tokens.touching(name.start, name.end)
         guard let first = touched.first, let last = touched.last else {
           throw DataFileError("\(at): the name at \(name.start)–\(name.end) marks no word, only spaces")
         }
@@ -105,7 +99,7 @@ extension NamesData {
       }
       result.texts.append(
         OffsetAnnotations.MarkedText(
-          text: text, tokens: tokens, sentences: first..<result.sentences.count, tokenRanges: ranges, line: line))
+          text: text, tokens: tokens, sentences: first..<result.sentences.count, tokenRanges: ranges))
     }
     guard !result.sentences.isEmpty else { throw DataFileError("\(name) holds no text") }
     return result
