@@ -271,10 +271,18 @@ private struct TreeBuilder {
       textIsSpace = true
       return
     }
-    open[open.count - 1].children.append(
-      textIsSpace ? space : HTMLNode(text: String(decoding: text, as: UTF8.self)))
+    open[open.count - 1].children.append(textIsSpace ? space : HTMLNode(text: Self.meant(text)))
     text.removeAll(keepingCapacity: true)
     textIsSpace = true
+  }
+
+  /// A text node's bytes as text, read as meant where the page wrote twice-encoded
+  /// characters as entities (`isn&acirc;&euro;&trade;t`, which no reading of the page's
+  /// bytes repairs: `DecodedText.repairingDoubleEncoding`).
+  static func meant(_ bytes: [UInt8]) -> String {
+    let text = String(decoding: bytes, as: UTF8.self)
+    guard bytes.withUnsafeBufferPointer({ DecodedText.mayBeEncodedTwice($0) }) else { return text }
+    return DecodedText.repairingDoubleEncoding(text).text
   }
 
   /// Closes what is still open (libxml2 closes every element, so only the document is)

@@ -30,7 +30,17 @@ public struct DecodedText: Sendable {
   public var encoding: String
   public var source: EncodingSource
 
+  /// How many characters were written twice over — UTF-8 read as windows-1252 and saved
+  /// as UTF-8 again, `it’s` as `itâ€™s` — and are read as they were meant
+  /// (`repairingDoubleEncoding`).
+  public var repairs = 0
+
   public init(bytes: [UInt8], httpCharset: String?) {
+    self.init(decoding: bytes, httpCharset: httpCharset)
+    (text, repairs) = DecodedText.repairingDoubleEncoding(text)
+  }
+
+  init(decoding bytes: [UInt8], httpCharset: String?) {
     if let decoded = DecodedText.labelled(bytes, label: httpCharset, source: .http) {
       self = decoded
       return
@@ -140,6 +150,141 @@ public struct DecodedText: Sendable {
     }
     return String(scalars)
   }
+
+  /// The text with each character that was encoded twice read as it was meant. A page's
+  /// UTF-8 read as windows-1252 (or Latin-1) and written out as UTF-8 again turns each of
+  /// its non-ASCII characters into two to four: `’` into `â€™`, `é` into `Ã©`, `✓` into
+  /// `â` and two control characters. A run of characters that reads, as windows-1252
+  /// bytes, as one UTF-8 character whose first byte is one of those such text starts with
+  /// (`Â`, `Ã` or `Å` before one more byte; `à`–`ï` before two; `ð`–`ô` before three) is
+  /// that character, where the text shows itself encoded twice: a run that no text writes
+  /// (a two-character one, or one holding a control character or one of windows-1252's
+  /// `€`–`Ÿ`) is always read back; one of letters and Latin-1 signs alone (`é »`, French
+  /// spacing before a quote) only in a text that has such a sure run too. Letters that stand
+  /// before such signs in real text are no first bytes here (`NESCAFÉ®`, `ß` before a soft
+  /// hyphen or a quote). Done again for text encoded three times (whose second reading may
+  /// hold control characters, which the third joins). Returns the text and the number of
+  /// characters repaired.
+  static func repairingDoubleEncoding(_ text: String) -> (text: String, repairs: Int) {
+    var text = text
+    let bytes: [UInt8]? = text.withUTF8 { mayBeEncodedTwice($0) ? Array($0) : nil }
+    guard var bytes else { return (text, 0) }
+    var total = 0
+    for pass in 0..<3 {
+      let (repaired, count) = bytes.withUnsafeBufferPointer { repairing($0, again: pass > 0) }
+      guard let repaired else { break }
+      bytes = repaired
+      total += count
+    }
+    return total > 0 ? (String(decoding: bytes, as: UTF8.self), total) : (text, 0)
+  }
+
+  /// Whether UTF-8 `bytes` hold a sure run (`repairingDoubleEncoding`): a quick look before
+  /// any copy is made, as nearly every text has none.
+  static func mayBeEncodedTwice(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard let base = bytes.baseAddress else { return false }
+    var index = 0
+    while index + 1 < bytes.count {
+      // Every run starts with 0xC3: found by memchr, not byte by byte.
+      guard let found = memchr(base + index, 0xC3, bytes.count - index) else { return false }
+      index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+      if let run = run(bytes, at: index, again: false) {
+        if run.sure { return true }
+        index += run.length
+      } else {
+        index += 1
+      }
+    }
+    return false
+  }
+
+  /// One pass of `repairingDoubleEncoding` over UTF-8 `bytes`: the bytes with every run
+  /// read back, and how many, when there is a sure run; nil otherwise.
+  static func repairing(_ bytes: UnsafeBufferPointer<UInt8>, again: Bool) -> ([UInt8]?, Int) {
+    var runs: [(start: Int, length: Int, meant: [UInt8])] = []
+    var sure = false
+    var index = 0
+    while index + 1 < bytes.count {
+      if let run = run(bytes, at: index, again: again) {
+        runs.append((index, run.length, run.meant))
+        sure = sure || run.sure
+        index += run.length
+      } else {
+        index += 1
+      }
+    }
+    guard sure else { return (nil, 0) }
+    var repaired: [UInt8] = []
+    repaired.reserveCapacity(bytes.count)
+    var next = 0
+    for run in runs {
+      repaired.append(contentsOf: bytes[next..<run.start])
+      repaired.append(contentsOf: run.meant)
+      next = run.start + run.length
+    }
+    repaired.append(contentsOf: bytes[next...])
+    return (repaired, runs.count)
+  }
+
+  /// The twice-encoded character at `index` of UTF-8 `bytes`, if one starts there: its
+  /// length in the bytes, the UTF-8 of the character meant, and whether the run is sure (two
+  /// characters, or one going on with a control character or one of `€`–`Ÿ`). A character
+  /// that can start one is `Â`, `Ã` or `Å` before one more (0xC3 then 0x82, 0x83 or 0x85),
+  /// `à`–`ï` before two (0xC3 0xA0–0xAF), `ð`–`ô` before three (0xC3 0xB0–0xB4), and
+  /// `again`, in text read back once, `Æ` and `Ë` (0xC3 0x86, 0x8B: windows-1252's `ƒ`, `ˆ`
+  /// and `˜` encoded a third time).
+  static func run(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, again: Bool) -> (
+    length: Int, meant: [UInt8], sure: Bool
+  )? {
+    guard bytes[index] == 0xC3, index + 1 < bytes.count else { return nil }
+    let second = bytes[index + 1]
+    let following: Int
+    switch second {
+    case 0x82, 0x83, 0x85: following = 1
+    case 0x86,
+      0x8B where again:
+      following = 1
+    case 0xA0...0xAF: following = 2
+    case 0xB0...0xB4: following = 3
+    default: return nil
+    }
+    var meant: [UInt8] = [second + 0x40]
+    var next = index + 2
+    var sure = following == 1
+    while meant.count <= following {
+      guard let (length, byte) = continuation(bytes, at: next) else { return nil }
+      meant.append(byte)
+      sure = sure || byte < 0xA0
+      next += length
+    }
+    guard let decoded = String(validating: meant, as: UTF8.self)?.unicodeScalars, decoded.count == 1 else {
+      return nil
+    }
+    return (next - index, meant, sure)
+  }
+
+  /// The character at `index` of UTF-8 `bytes` when it reads, as windows-1252 (or Latin-1,
+  /// whose 0x80–0x9F are control characters), as a byte that goes on with a UTF-8
+  /// character (0x80–0xBF): its length in the bytes and that byte; nil otherwise.
+  static func continuation(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (length: Int, byte: UInt8)? {
+    guard index + 1 < bytes.count else { return nil }
+    let first = bytes[index]
+    if first == 0xC2 {
+      let byte = bytes[index + 1]
+      return (0x80...0xBF).contains(byte) ? (2, byte) : nil
+    }
+    let length = first >= 0xE0 ? 3 : 2
+    guard first == 0xC5 || first == 0xC6 || first == 0xCB || first == 0xE2, index + length <= bytes.count,
+      let scalar = String(validating: bytes[index..<(index + length)], as: UTF8.self)?.unicodeScalars.first,
+      let byte = windows1252Bytes[scalar.value]
+    else { return nil }
+    return (length, byte)
+  }
+
+  static let windows1252Bytes: [UInt32: UInt8] = Dictionary(
+    uniqueKeysWithValues: windows1252High.enumerated().filter { $0.element != 0xFFFD }.map {
+      ($0.element, UInt8(0x80 + $0.offset))
+    })
 
   /// UTF-8 bytes as text: valid input (nearly all) through the fast validating path,
   /// anything else with U+FFFD for each bad sequence.
