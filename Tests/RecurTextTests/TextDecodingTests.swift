@@ -36,7 +36,7 @@ final class TextDecodingTests: XCTestCase {
       "NESCAFÉ® Gold", "Grüß\u{AD}e aus der Straße", "Das muß’ sein", "un café\u{A0}» et un thé\u{A0}»",
       "Siân Phillips",
       "Château de Versailles", "ÂGE D’OR", "谷歌开发出一款计算机。", "Ελληνικά και русский", "plain ASCII text",
-      "på” och så", "SÃO PAULO", "Łódź — 20 °C",
+      "på” och så", "SÃO PAULO", "Łódź — 20 °C", "HAN SA ”PÅ”", "BLÅBÆ’S",
     ] {
       let result = DecodedText.repairingDoubleEncoding(text)
       XCTAssertEqual(result.text, text)

@@ -158,9 +158,9 @@ public struct DecodedText: Sendable {
   /// bytes, as one UTF-8 character whose first byte is one of those such text starts with
   /// (`Â`, `Ã` or `Å` before one more byte; `à`–`ï` before two; `ð`–`ô` before three) is
   /// that character, where the text shows itself encoded twice: a run that no text writes
-  /// (a two-character one, or one holding a control character or one of windows-1252's
-  /// `€`–`Ÿ`) is always read back; one of letters and Latin-1 signs alone (`é »`, French
-  /// spacing before a quote) only in a text that has such a sure run too. Letters that stand
+  /// (`Â` or `Ã` and one more character, or a longer one holding a control character or one
+  /// of windows-1252's `€`–`Ÿ`) is always read back; any other (`é »`, French spacing
+  /// before a quote; `Å”`) only in a text that has such a sure run too. Letters that stand
   /// before such signs in real text are no first bytes here (`NESCAFÉ®`, `ß` before a soft
   /// hyphen or a quote). Done again for text encoded three times (whose second reading may
   /// hold control characters, which the third joins). Returns the text and the number of
@@ -227,8 +227,9 @@ public struct DecodedText: Sendable {
   }
 
   /// The twice-encoded character at `index` of UTF-8 `bytes`, if one starts there: its
-  /// length in the bytes, the UTF-8 of the character meant, and whether the run is sure (two
-  /// characters, or one going on with a control character or one of `€`–`Ÿ`). A character
+  /// length in the bytes, the UTF-8 of the character meant, and whether the run is sure (`Â`
+  /// or `Ã` and one more character, or three or four characters with a control character or
+  /// one of `€`–`Ÿ` among them; not `Å` and one more, as a Swedish `PÅ”` ends). A character
   /// that can start one is `Â`, `Ã` or `Å` before one more (0xC3 then 0x82, 0x83 or 0x85),
   /// `à`–`ï` before two (0xC3 0xA0–0xAF), `ð`–`ô` before three (0xC3 0xB0–0xB4), and
   /// `again`, in text read back once, `Æ` and `Ë` (0xC3 0x86, 0x8B: windows-1252's `ƒ`, `ˆ`
@@ -241,8 +242,8 @@ public struct DecodedText: Sendable {
     let following: Int
     switch second {
     case 0x82, 0x83, 0x85: following = 1
-    case 0x86,
-      0x8B where again:
+    case 0x86, 0x8B:
+      guard again else { return nil }
       following = 1
     case 0xA0...0xAF: following = 2
     case 0xB0...0xB4: following = 3
@@ -250,11 +251,11 @@ public struct DecodedText: Sendable {
     }
     var meant: [UInt8] = [second + 0x40]
     var next = index + 2
-    var sure = following == 1
+    var sure = second == 0x82 || second == 0x83
     while meant.count <= following {
       guard let (length, byte) = continuation(bytes, at: next) else { return nil }
       meant.append(byte)
-      sure = sure || byte < 0xA0
+      sure = sure || following > 1 && byte < 0xA0
       next += length
     }
     guard let decoded = String(validating: meant, as: UTF8.self)?.unicodeScalars, decoded.count == 1 else {
