@@ -29,6 +29,10 @@ final class TextDecodingTests: XCTestCase {
       DecodedText.repairingDoubleEncoding("an \u{E2}\u{80}\u{9C}iterator algebra\u{E2}\u{80}\u{9D}").text,
       "an “iterator algebra”")
     XCTAssertEqual(DecodedText.repairingDoubleEncoding("ten\u{C2}\u{A0}euros").text, "ten\u{A0}euros")
+    // A windows-1252 character read as Latin-1 once is a control character: read as meant.
+    let once = DecodedText.repairingDoubleEncoding("we\u{92}re at W New York\u{97}Union Square \u{81}")
+    XCTAssertEqual(once.text, "we’re at W New York—Union Square \u{81}")
+    XCTAssertEqual(once.repairs, 2)
   }
 
   func testRealTextIsLeftAsWritten() {
@@ -61,5 +65,11 @@ final class TextDecodingTests: XCTestCase {
           + "&#157; come first, and the caf&Atilde;&copy; crowd noticed.</p></body></html>").utf8),
       url: "https://example.org/search")
     XCTAssertTrue(entities.text.contains("Search isn’t what it was: “answers” come first, and the café"), entities.text)
+    let references = DocumentParser().parse(
+      Array(
+        "<html><body><p>We&#146;re open &#150; come by, the kettle&#146;s on and the scones are warm.</p></body></html>"
+          .utf8),
+      url: "https://example.org/open")
+    XCTAssertTrue(references.text.contains("We’re open – come by, the kettle’s on"), references.text)
   }
 }

@@ -3,8 +3,9 @@ public struct DocumentParser: Sendable {
   /// Changes whenever what the parser makes of a page changes (stores keep it with each
   /// text, and a run parses again text an older parser made). 3: readers' comments are
   /// taken out of the text; UTF-8 bytes win over a label naming another charset. 4: the things
-  /// the page's markup names (`subjects`) are read. 5: text encoded twice over is read as
-  /// meant (`DecodedText.repairingDoubleEncoding`).
+  /// the page's markup names (`subjects`) are read. 5: text encoded twice over, and
+  /// windows-1252's characters read as control characters, are read as meant
+  /// (`DecodedText.repairingDoubleEncoding`).
   public static let version = "5"
 
   /// The model that picks the main text's blocks; without one, the rules' container.

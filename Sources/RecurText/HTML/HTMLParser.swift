@@ -277,11 +277,11 @@ private struct TreeBuilder {
   }
 
   /// A text node's bytes as text, read as meant where the page wrote twice-encoded
-  /// characters as entities (`isn&acirc;&euro;&trade;t`, which no reading of the page's
-  /// bytes repairs: `DecodedText.repairingDoubleEncoding`).
+  /// characters or windows-1252's as entities (`isn&acirc;&euro;&trade;t`, `we&#146;re`,
+  /// which no reading of the page's bytes repairs: `DecodedText.repairingDoubleEncoding`).
   static func meant(_ bytes: [UInt8]) -> String {
     let text = String(decoding: bytes, as: UTF8.self)
-    guard bytes.withUnsafeBufferPointer({ DecodedText.mayBeEncodedTwice($0) }) else { return text }
+    guard bytes.withUnsafeBufferPointer({ DecodedText.mayNeedRepair($0) }) else { return text }
     return DecodedText.repairingDoubleEncoding(text).text
   }
 

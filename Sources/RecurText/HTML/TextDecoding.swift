@@ -163,11 +163,14 @@ public struct DecodedText: Sendable {
   /// before a quote; `Å”`) only in a text that has such a sure run too. Letters that stand
   /// before such signs in real text are no first bytes here (`NESCAFÉ®`, `ß` before a soft
   /// hyphen or a quote). Done again for text encoded three times (whose second reading may
-  /// hold control characters, which the third joins). Returns the text and the number of
-  /// characters repaired.
+  /// hold control characters, which the third joins). Last, a control character of
+  /// 0x80–0x9F left in the text (a windows-1252 byte read as Latin-1 once, `we\u{92}re`, or
+  /// written as `&#146;`, which the web reads as windows-1252) is the windows-1252 character
+  /// (`we’re`); no text means the control. Returns the text and the number of characters
+  /// repaired.
   static func repairingDoubleEncoding(_ text: String) -> (text: String, repairs: Int) {
     var text = text
-    let bytes: [UInt8]? = text.withUTF8 { mayBeEncodedTwice($0) ? Array($0) : nil }
+    let bytes: [UInt8]? = text.withUTF8 { mayNeedRepair($0) ? Array($0) : nil }
     guard var bytes else { return (text, 0) }
     var total = 0
     for pass in 0..<3 {
@@ -176,7 +179,54 @@ public struct DecodedText: Sendable {
       bytes = repaired
       total += count
     }
+    let (windows1252, count) = bytes.withUnsafeBufferPointer { controlsAsWindows1252($0) }
+    if let windows1252 {
+      bytes = windows1252
+      total += count
+    }
     return total > 0 ? (String(decoding: bytes, as: UTF8.self), total) : (text, 0)
+  }
+
+  /// Whether UTF-8 `bytes` need `repairingDoubleEncoding`: they hold a sure run, or a
+  /// control character of 0x80–0x9F (0xC2 then 0x80–0x9F).
+  static func mayNeedRepair(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    mayBeEncodedTwice(bytes) || controlIndex(bytes, from: 0) != nil
+  }
+
+  /// Where the next control character of 0x80–0x9F that windows-1252 defines starts in
+  /// UTF-8 `bytes`, at or after `start`.
+  static func controlIndex(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+    guard let base = bytes.baseAddress else { return nil }
+    var index = start
+    while index + 1 < bytes.count {
+      guard let found = memchr(base + index, 0xC2, bytes.count - index - 1) else { return nil }
+      index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+      let next = bytes[index + 1]
+      if (0x80...0x9F).contains(next), windows1252High[Int(next) - 0x80] != 0xFFFD { return index }
+      index += 1
+    }
+    return nil
+  }
+
+  /// The bytes with each control character of 0x80–0x9F that windows-1252 defines as that
+  /// character, and how many, when there is one; nil otherwise.
+  static func controlsAsWindows1252(_ bytes: UnsafeBufferPointer<UInt8>) -> ([UInt8]?, Int) {
+    guard var found = controlIndex(bytes, from: 0) else { return (nil, 0) }
+    var result: [UInt8] = []
+    result.reserveCapacity(bytes.count + 8)
+    var next = 0
+    var count = 0
+    while true {
+      result.append(contentsOf: bytes[next..<found])
+      let value = windows1252High[Int(bytes[found + 1]) - 0x80]
+      result.append(contentsOf: String(Unicode.Scalar(value)!).utf8)
+      next = found + 2
+      count += 1
+      guard let after = controlIndex(bytes, from: next) else { break }
+      found = after
+    }
+    result.append(contentsOf: bytes[next...])
+    return (result, count)
   }
 
   /// Whether UTF-8 `bytes` hold a sure run (`repairingDoubleEncoding`): a quick look before
