@@ -65,6 +65,13 @@ final class TextDecodingTests: XCTestCase {
           + "&#157; come first, and the caf&Atilde;&copy; crowd noticed.</p></body></html>").utf8),
       url: "https://example.org/search")
     XCTAssertTrue(entities.text.contains("Search isn’t what it was: “answers” come first, and the café"), entities.text)
+    let described = DocumentParser().parse(
+      Array(
+        ("<html><head><meta name=\"description\" content=\"The caf&Atilde;&copy;&acirc;&euro;&trade;s scones\">"
+          + "</head><body><p>Scones, jam and a pot of tea for two at the corner caf\u{E9} on the square.</p>"
+          + "</body></html>").utf8),
+      url: "https://example.org/scones")
+    XCTAssertEqual(described.description, "The café’s scones")
     let references = DocumentParser().parse(
       Array(
         "<html><body><p>We&#146;re open &#150; come by, the kettle&#146;s on and the scones are warm.</p></body></html>"

@@ -184,7 +184,9 @@ private struct TreeBuilder {
         switch kind {
         case .classWords: classValue = pair[1] ?? emptyValue
         case .id: idValue = pair[1] ?? emptyValue
-        case .kept(let name): attributes[name] = pair[1].map { String(cString: $0) } ?? ""
+        case .kept(let name):
+          // Read as meant where the value holds twice-encoded characters written as entities.
+          attributes[name] = pair[1].map { DecodedText.repairingDoubleEncoding(String(cString: $0)).text } ?? ""
         case .dropped: break
         }
         pair += 2
