@@ -273,18 +273,13 @@ private struct TreeBuilder {
       textIsSpace = true
       return
     }
-    open[open.count - 1].children.append(textIsSpace ? space : HTMLNode(text: Self.meant(text)))
+    // Read as meant where the page wrote twice-encoded characters or windows-1252's as
+    // entities (`isn&acirc;&euro;&trade;t`, `we&#146;re`), which no reading of its bytes repairs.
+    open[open.count - 1].children.append(
+      textIsSpace
+        ? space : HTMLNode(text: DecodedText.repairingDoubleEncoding(String(decoding: text, as: UTF8.self)).text))
     text.removeAll(keepingCapacity: true)
     textIsSpace = true
-  }
-
-  /// A text node's bytes as text, read as meant where the page wrote twice-encoded
-  /// characters or windows-1252's as entities (`isn&acirc;&euro;&trade;t`, `we&#146;re`,
-  /// which no reading of the page's bytes repairs: `DecodedText.repairingDoubleEncoding`).
-  static func meant(_ bytes: [UInt8]) -> String {
-    let text = String(decoding: bytes, as: UTF8.self)
-    guard bytes.withUnsafeBufferPointer({ DecodedText.mayNeedRepair($0) }) else { return text }
-    return DecodedText.repairingDoubleEncoding(text).text
   }
 
   /// Closes what is still open (libxml2 closes every element, so only the document is)

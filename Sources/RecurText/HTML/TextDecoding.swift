@@ -232,20 +232,12 @@ public struct DecodedText: Sendable {
   /// Whether UTF-8 `bytes` hold a sure run (`repairingDoubleEncoding`): a quick look before
   /// any copy is made, as nearly every text has none.
   static func mayBeEncodedTwice(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard let base = bytes.baseAddress else { return false }
-    var index = 0
-    while index + 1 < bytes.count {
-      // Every run starts with 0xC3: found by memchr, not byte by byte.
-      guard let found = memchr(base + index, 0xC3, bytes.count - index) else { return false }
-      index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-      if let run = run(bytes, at: index, again: false) {
-        if run.sure { return true }
-        index += run.length
-      } else {
-        index += 1
-      }
+    var sure = false
+    forEachRun(bytes, again: false) { _, run in
+      sure = run.sure
+      return !sure
     }
-    return false
+    return sure
   }
 
   /// One pass of `repairingDoubleEncoding` over UTF-8 `bytes`: the bytes with every run
@@ -253,15 +245,10 @@ public struct DecodedText: Sendable {
   static func repairing(_ bytes: UnsafeBufferPointer<UInt8>, again: Bool) -> ([UInt8]?, Int) {
     var runs: [(start: Int, length: Int, meant: [UInt8])] = []
     var sure = false
-    var index = 0
-    while index + 1 < bytes.count {
-      if let run = run(bytes, at: index, again: again) {
-        runs.append((index, run.length, run.meant))
-        sure = sure || run.sure
-        index += run.length
-      } else {
-        index += 1
-      }
+    forEachRun(bytes, again: again) { start, run in
+      runs.append((start, run.length, run.meant))
+      sure = sure || run.sure
+      return true
     }
     guard sure else { return (nil, 0) }
     var repaired: [UInt8] = []
@@ -274,6 +261,26 @@ public struct DecodedText: Sendable {
     }
     repaired.append(contentsOf: bytes[next...])
     return (repaired, runs.count)
+  }
+
+  /// Calls `body` with where each run (`run`) of UTF-8 `bytes` starts and the run, in order,
+  /// while it returns true. Every run starts with 0xC3, found by `memchr`, not byte by byte.
+  static func forEachRun(
+    _ bytes: UnsafeBufferPointer<UInt8>, again: Bool,
+    _ body: (Int, (length: Int, meant: [UInt8], sure: Bool)) -> Bool
+  ) {
+    guard let base = bytes.baseAddress else { return }
+    var index = 0
+    while index + 1 < bytes.count {
+      guard let found = memchr(base + index, 0xC3, bytes.count - index) else { return }
+      index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+      if let run = run(bytes, at: index, again: again) {
+        guard body(index, run) else { return }
+        index += run.length
+      } else {
+        index += 1
+      }
+    }
   }
 
   /// The twice-encoded character at `index` of UTF-8 `bytes`, if one starts there: its
