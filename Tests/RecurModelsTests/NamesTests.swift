@@ -390,9 +390,17 @@ final class NamesTests: XCTestCase {
     }
     for name in [
       "J.K. Rowling", "St.Louis", "Mr.Smith", "Smith.He", "U.S.", "Ph.D.", "Lantern Kettle 1.7 L", "2026.12",
-      "Ana-Maria", "O'Neill", "K.Will", "A.de", "Node.js", "Vue.js",
+      "Ana-Maria", "O'Neill", "K.Will", "A.de", "Node.js", "Vue.js", "Paul McCartney", "Douglas MacArthur",
+      "DeShawn Jackson", "LeBron James", "Leonardo DiCaprio", "Debbie Ferguson-McKenzie", "JaVale McGee", "IDs",
+      "JOHN SMITH", "Ólafur Arnalds", "Tadhg Dall Ó hÚigínn",
     ] {
       XCTAssertNil(written(name), name)
+    }
+    for brand in [
+      "GitHub", "GitHub Copilot", "TypeError", "ZimaOS", "JSONEncoder", "KyleTeal", "Stanley FatMax", "PyTorch",
+      "ChatGPT", "AirPods Max", "iPhone 15 Pro", "iOS",
+    ] {
+      XCTAssertEqual(written(brand), .brand, brand)
     }
   }
 

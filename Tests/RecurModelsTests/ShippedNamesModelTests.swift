@@ -10,6 +10,17 @@ import XCTest
 final class ShippedNamesModelTests: XCTestCase {
   static let modelFolder = ShippedSentimentModelTests.repository.appendingPathComponent("models/names").path
 
+  /// A product's name written as brands are is no person, nor is the part of it a page
+  /// names alone; a person named beside it stays a person.
+  func testBrandsAndTheirPartsAreNoPeople() throws {
+    let text =
+      "I tested the Bose QuietComfort on a long flight. Bose makes them in two colours. "
+      + "Maria Keller, who reviews headphones, said GitHub Copilot wrote none of this."
+    let (entities, people) = DocumentNames(model: try NamesModel.load(directory: Self.modelFolder)).tag([text])[0]
+    XCTAssertEqual(people.map(\.name), ["Maria Keller"], "\(entities)")
+    XCTAssertFalse(entities.contains { $0.type == "PER" && $0.text.hasPrefix("Bose") }, "\(entities)")
+  }
+
   /// Each written sentence with the PER entities it must yield, as exact substrings.
   func testEntityOffsetsOnWrittenSentences() throws {
     let tagger = DocumentNames(model: try NamesModel.load(directory: Self.modelFolder))

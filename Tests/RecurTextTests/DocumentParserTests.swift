@@ -281,6 +281,29 @@ final class BrokenMarkupTests: XCTestCase {
     XCTAssertFalse(text.contains("draft paragraph"), text)
   }
 
+  func testTextOfElementsSideBySideIsTwoWordsWhereItRunsTogether() {
+    // Pages set such elements apart by their style, not by a space: a lower-case letter
+    // then a capital across two elements is two words. Code, and a word broken by <wbr>,
+    // keep their text as written; a word split by markup between two lower-case letters
+    // stays one word.
+    let page = """
+      <html><body><main><h1>River path reopens</h1>
+      <p>\(paragraph) The crew wore <b>Merrell</b><span>Moab</span> boots and carried <em>anti</em><wbr>Fog goggles.</p>
+      <p>\(paragraph) The route app calls <code>get<b>Route</b>()</code> and its log says <b>re</b>built.</p>
+      <p class="byline"><span>Kristian Larsen</span><span>Mar 3, 2026</span></p></main></body></html>
+      """
+    let text = DocumentParser().parse(Array(page.utf8), url: "https://news.example/river").text
+    XCTAssertTrue(text.contains("wore Merrell Moab boots"), text)
+    XCTAssertTrue(text.contains("carried antiFog goggles"), text)
+    XCTAssertTrue(text.contains("calls getRoute() and its log says rebuilt."), text)
+    let parsed = HTMLParser.parse(page)
+    XCTAssertEqual(
+      parsed.root.first("main")?.first("p")?.textContent,
+      "\(paragraph) The crew wore Merrell Moab boots and carried antiFog goggles.")
+    XCTAssertEqual(parsed.root.first("main")?.children.last?.textContent, "Kristian Larsen Mar 3, 2026")
+    XCTAssertEqual(parsed.root.first("code")?.textContent, "getRoute()")
+  }
+
   func testWhitespaceCollapsesAcrossUnicodeSpaces() {
     XCTAssertEqual("  a\u{00A0}\u{00A0}b\u{2009}c\u{3000}\n d\u{202F} ".collapsingWhitespace(), "a b c d")
     XCTAssertEqual("é\u{2003}ü".collapsingWhitespace(), "é ü")

@@ -49,7 +49,7 @@ public struct BlockTrainingPage: Sendable {
       site = dataset + ":" + name
     }
     self.blocks = blocks
-    blockWords = blocks.map { WordOverlap.words($0.text) }
+    blockWords = blocks.map { WordOverlap.words($0.modelText) }
     referenceWords = WordOverlap.words(reference)
     var unigrams = Set<String>()
     var bigrams = Set<String>()
@@ -60,7 +60,7 @@ public struct BlockTrainingPage: Sendable {
     let pageWords = max(1, blockWords.reduce(0) { $0 + $1.count })
     var labels: [Bool] = []
     var weights: [Float] = []
-    let lowered = referenceWords.isEmpty ? blocks.map { $0.text.lowercased() } : []
+    let lowered = referenceWords.isEmpty ? blocks.map { $0.modelText.lowercased() } : []
     for (index, words) in blockWords.enumerated() {
       // Every page weighs the same in total (the metric is a mean over pages); a block
       // weighs its share of the page's words, and a block without words a little.
@@ -105,7 +105,7 @@ public struct BlockTrainingPage: Sendable {
   /// How many `with[]` snippets the kept text holds, and how many `without[]` ones.
   public func snippets(keep: (Int) -> Bool) -> (found: Int, kept: Int) {
     guard !with.isEmpty || !without.isEmpty else { return (0, 0) }
-    let text = kept(keep).map { blocks[$0].text.lowercased() }.joined(separator: "\n")
+    let text = kept(keep).map { blocks[$0].modelText.lowercased() }.joined(separator: "\n")
     return (with.filter { text.contains($0) }.count, without.filter { text.contains($0) }.count)
   }
 

@@ -5,8 +5,9 @@ public struct DocumentParser: Sendable {
   /// taken out of the text; UTF-8 bytes win over a label naming another charset. 4: the things
   /// the page's markup names (`subjects`) are read. 5: text encoded twice over, and
   /// windows-1252's characters read as control characters, are read as meant
-  /// (`DecodedText.repairingDoubleEncoding`).
-  public static let version = "5"
+  /// (`DecodedText.repairingDoubleEncoding`). 6: the texts of elements side by side that
+  /// run together are two words (`HTMLNode.runTogether`).
+  public static let version = "6"
 
   /// The model that picks the main text's blocks; without one, the rules' container.
   public var blockModel: BlockModel?

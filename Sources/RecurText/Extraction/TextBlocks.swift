@@ -3,6 +3,13 @@
 public struct TextBlock: Sendable {
   /// The block's text, whitespace collapsed.
   public var text: String
+  /// The block's text as the page writes it, where that differs from `text`: the texts of
+  /// elements side by side that run together are two words in `text`
+  /// (`HTMLNode.runTogether`), one here.
+  public var asWritten: String?
+  /// The text the block model reads and learns from: the text as written, so a model's
+  /// features and labels do not depend on how Recur spaces its output.
+  public var modelText: String { asWritten ?? text }
   /// Whitespace-separated words.
   public var words: Int
   /// Characters outside whitespace, and how many of them sit inside links.
@@ -84,6 +91,8 @@ struct TextBlockReader {
   func blocks(_ body: HTMLNode, chosen: HTMLNode?, keepLinkBlocks: Bool) -> [TextBlock] {
     var blocks: [TextBlock] = []
     var current = ""
+    // The block's text with run-together texts set apart, once it has any.
+    var spaced: String?
     var currentLinked = 0
     var currentTotal = 0
     // Open elements from the body down, with each one's own feature hashes.
@@ -94,11 +103,17 @@ struct TextBlockReader {
     var nextID: Int32 = 0
     var chosenDepth: Int?
     var seenChosen = false
+    // Open elements whose text is kept as written, and whether a `<wbr>` came since the
+    // last text (`HTMLNode.runTogether`).
+    var verbatim = 0
+    var wordBreak = false
 
     func flush() {
       let text = current.collapsingWhitespace()
+      let spacedText = spaced?.collapsingWhitespace()
       defer {
         current = ""
+        spaced = nil
         currentLinked = 0
         currentTotal = 0
       }
@@ -111,8 +126,8 @@ struct TextBlockReader {
         inChosen
         && (!isLinkBlock || (keepLinkBlocks && text.count >= ExtractionRules.longLinkCharacters))
       var block = TextBlock(
-        text: text, words: text.wordCount, characters: currentTotal, linkedCharacters: currentLinked,
-        inChosen: inChosen, keptByRules: kept, features: [])
+        text: spacedText ?? text, asWritten: spacedText == nil ? nil : text, words: text.wordCount,
+        characters: currentTotal, linkedCharacters: currentLinked, inChosen: inChosen, keptByRules: kept, features: [])
       if withFeatures {
         var features: [UInt32] = [BlockFeatureHash.hash("bias")]
         features.append(BlockFeatureHash.hash("tag", path.last?.name ?? "body"))
@@ -160,7 +175,14 @@ struct TextBlockReader {
       switch step {
       case .enter(let element, let inLink):
         if element.isText {
+          if !wordBreak, verbatim == 0,
+            HTMLNode.runTogether(current.unicodeScalars.last, element.text.unicodeScalars.first)
+          {
+            spaced = (spaced ?? current) + " "
+          }
+          wordBreak = false
           current += element.text
+          spaced? += element.text
           let count = element.textLength
           currentTotal += count
           if inLink { currentLinked += count }
@@ -168,8 +190,11 @@ struct TextBlockReader {
         }
         if element.name == "br" {
           current += " "
+          spaced? += " "
           continue
         }
+        if element.name == "wbr" { wordBreak = true }
+        if HTMLNode.verbatimNames.contains(element.name) { verbatim += 1 }
         let isChosen = element === chosen
         if element.isBlock || isChosen { flush() }
         if isChosen {
@@ -186,6 +211,7 @@ struct TextBlockReader {
         let nowInLink = inLink || element.name == "a"
         for child in element.children.reversed() { stack.append(.enter(child, inLink: nowInLink)) }
       case .leave(let element):
+        if HTMLNode.verbatimNames.contains(element.name) { verbatim -= 1 }
         if element.isBlock || element === chosen { flush() }
         path.removeLast()
         if withFeatures {
@@ -270,7 +296,9 @@ struct TextBlockReader {
     var counts: [String: Int] = [:]
     // Repeats are counted among short blocks (menus, labels, teasers); a long paragraph
     // is not hashed whole.
-    for block in blocks where block.words <= TextBlockReader.repeatedBlockWords { counts[block.text, default: 0] += 1 }
+    for block in blocks where block.words <= TextBlockReader.repeatedBlockWords {
+      counts[block.modelText, default: 0] += 1
+    }
     let firstChosen = blocks.firstIndex { $0.inChosen }
     let lastChosen = blocks.lastIndex { $0.inChosen }
     let described = blocks.map { (length: $0.words.lengthBin, link: $0.linkDensity.densityBin, inside: $0.inChosen) }
@@ -288,7 +316,8 @@ struct TextBlockReader {
         BlockFeatureHash.hash("position", bin: index * 10 / max(1, blocks.count)),
         BlockFeatureHash.hash(
           "repeated",
-          bin: blocks[index].words <= TextBlockReader.repeatedBlockWords ? min(3, counts[blocks[index].text] ?? 1) : 0),
+          bin: blocks[index].words <= TextBlockReader.repeatedBlockWords
+            ? min(3, counts[blocks[index].modelText] ?? 1) : 0),
       ]
       var side = 0
       if let firstChosen, index < firstChosen { side = 1 }

@@ -110,17 +110,62 @@ public final class HTMLNode {
     byte == 0x3A || byte == 0x5B || byte == 0x28 || byte == 0x3D || byte == 0x26 || byte == 0x3E
   }
 
+  /// Whether the text of one element, ending with `last`, and the text of the next, starting
+  /// with `first`, with no space between them in the page, are two words: a lower-case
+  /// letter then a capital. Pages set such elements apart by their style (a block, a
+  /// margin), not by a space: `<span>Kristian Larsen</span><span>Kristian Larsen</span>`,
+  /// `<span>By</span><a>Nina Pineda</a>`, a name and then `Mar 3`. A word of prose is not
+  /// split that way across elements; an identifier in code may be, so code keeps its text as
+  /// written, as does a word broken by `<wbr>`.
+  @inline(__always)
+  static func runTogether(_ last: Unicode.Scalar?, _ first: Unicode.Scalar?) -> Bool {
+    guard let last, let first, last.properties.isLowercase else { return false }
+    return first.properties.isUppercase
+  }
+
+  /// Elements whose text is kept exactly as written (`runTogether`).
+  static let verbatimNames: Set<String> = ["pre", "code", "kbd", "samp"]
+
+  /// The text below in page order, in pieces: each text node's text, and a space at each
+  /// block, `br`, and where two elements' texts run together (`runTogether`). `visit`
+  /// returns false to stop.
+  private func eachTextPiece(_ visit: (String) -> Bool) {
+    var stack: [(node: HTMLNode, leaving: Bool)] = [(self, false)]
+    var verbatim = 0
+    var wordBreak = false
+    var last: Unicode.Scalar?
+    while let (node, leaving) = stack.popLast() {
+      if leaving {
+        verbatim -= 1
+      } else if node.isText {
+        if !wordBreak, verbatim == 0, HTMLNode.runTogether(last, node.text.unicodeScalars.first) {
+          guard visit(" ") else { return }
+        }
+        wordBreak = false
+        last = node.text.unicodeScalars.last ?? last
+        guard visit(node.text) else { return }
+      } else {
+        // libxml2's HTML parser knows no `<wbr>`, and puts what follows it inside it.
+        if node.name == "wbr" { wordBreak = true }
+        if HTMLNode.verbatimNames.contains(node.name) {
+          verbatim += 1
+          stack.append((node, true))
+        }
+        for child in node.children.reversed() { stack.append((child, false)) }
+        if node.isBlock || node.name == "br" {
+          last = " "
+          guard visit(" ") else { return }
+        }
+      }
+    }
+  }
+
   /// All text below, whitespace collapsed.
   public var textContent: String {
     var parts: [String] = []
-    var stack: [HTMLNode] = [self]
-    while let node = stack.popLast() {
-      if node.isText {
-        parts.append(node.text)
-      } else {
-        stack.append(contentsOf: node.children.reversed())
-        if node.isBlock || node.name == "br" { parts.append(" ") }
-      }
+    eachTextPiece {
+      parts.append($0)
+      return true
     }
     return parts.joined().collapsingWhitespace()
   }
@@ -131,17 +176,12 @@ public final class HTMLNode {
   public func shortTextContent(limit: Int) -> String? {
     var parts: [String] = []
     var length = 0
-    var stack: [HTMLNode] = [self]
-    while let node = stack.popLast() {
-      if node.isText {
-        length += node.text.utf8.count
-        if length > limit * 4 { return nil }
-        parts.append(node.text)
-      } else {
-        stack.append(contentsOf: node.children.reversed())
-        if node.isBlock || node.name == "br" { parts.append(" ") }
-      }
+    eachTextPiece {
+      length += $0.utf8.count
+      parts.append($0)
+      return length <= limit * 4
     }
+    guard length <= limit * 4 else { return nil }
     let text = parts.joined().collapsingWhitespace()
     return text.count > limit ? nil : text
   }
