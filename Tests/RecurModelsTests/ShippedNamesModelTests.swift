@@ -34,6 +34,9 @@ final class ShippedNamesModelTests: XCTestCase {
       ("mr. smith went to washington with dr. jones.", ["smith", "jones"]),
       ("By Priya Natarajan", ["Priya Natarajan"]),
       ("Words by Tomasz Nowak, photographs by Lena Fischer.", ["Tomasz Nowak", "Lena Fischer"]),
+      ("About Amar Hussain", ["Amar Hussain"]),
+      ("Hello Olivia, your order has shipped.", ["Olivia"]),
+      ("Thanks, Rob", ["Rob"]),
     ]
     let results = tagger.tag(cases.map(\.0))
     for ((text, expected), result) in zip(cases, results) {

@@ -73,10 +73,12 @@ public struct DocumentNames {
     for (sentence, (owner, result)) in zip(sentences, zip(owners, tagged)) {
       for var span in NamesData.entities(result.tags) {
         // A title before a name is not part of it (the CoNLL convention): `dr. jones` is
-        // `jones`; nor is a byline's `By` part of any name.
+        // `jones`; nor is a byline's `By` part of any name, nor a label or greeting before a
+        // person's (`About Clay`, `Author Amit Samsukha`, `Hello Olivia`, `Thanks, Rob`).
         while span.end - span.start > 1 {
           let word = sentence[span.start].text.lowercased()
-          guard word == "by" || span.type == "PER" && Self.titles.contains(word) else { break }
+          guard word == "by" || span.type == "PER" && (Self.titles.contains(word) || Self.labelWords.contains(word))
+          else { break }
           span.start += 1
         }
         if Self.readsAsPhrase(sentence[span.start..<span.end], in: sentence, capitalised: capitalised) { continue }
@@ -388,6 +390,10 @@ public struct DocumentNames {
     "com", "org", "net", "edu", "gov", "io", "ai", "co", "uk", "de", "fr", "nl", "au", "ca", "nz", "ie", "eu", "jp",
     "es", "us", "tv", "fm", "ly", "me", "in", "fi", "dev", "app", "fyi", "chat",
   ]
+
+  /// Words a page writes before a person's name that are no part of it: labels and
+  /// greetings (and the comma after one).
+  static let labelWords: Set<String> = ["about", "author", "hello", "hi", "hey", "dear", "thanks", "photo", ","]
 
   static let titles: Set<String> = [
     "mr.", "mrs.", "ms.", "dr.", "prof.", "mr", "mrs", "ms", "dr", "prof", "mayor", "president", "senator", "sen.",
