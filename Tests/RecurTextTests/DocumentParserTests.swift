@@ -374,6 +374,21 @@ final class ReviewMarkupTests: XCTestCase {
     XCTAssertNil(PageSubject.categories["Person"])
   }
 
+  /// A page names its own site: a one-word `og:site_name` is a subject, an organisation; a
+  /// longer one may be a person's name and is not.
+  func testASitesOneWordNameIsASubject() {
+    func subjects(_ site: String) -> [PageSubject] {
+      let html = """
+        <html><head><meta property="og:site_name" content="\(site)"><title>Beds</title></head>
+        <body><p>Plant the seedlings in spring and water them every other day until they root.</p></body></html>
+        """
+      return DocumentParser().parse(Array(html.utf8), url: "https://beds.example/a").subjects
+    }
+    XCTAssertEqual(subjects(" Gardenary "), [PageSubject(name: "Gardenary", type: "Organization")])
+    XCTAssertEqual(subjects("Rick Steves"), [])
+    XCTAssertEqual(subjects(""), [])
+  }
+
   func testRepeatedReviewBlocksBecomeItems() throws {
     let url = try XCTUnwrap(
       Bundle.module.url(forResource: "Fixtures/product-reviews-repeated-blocks", withExtension: "html"))

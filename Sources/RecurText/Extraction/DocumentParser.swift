@@ -6,8 +6,9 @@ public struct DocumentParser: Sendable {
   /// the page's markup names (`subjects`) are read. 5: text encoded twice over, and
   /// windows-1252's characters read as control characters, are read as meant
   /// (`DecodedText.repairingDoubleEncoding`). 6: the texts of elements side by side that
-  /// run together are two words (`HTMLNode.runTogether`).
-  public static let version = "6"
+  /// run together are two words (`HTMLNode.runTogether`). 7: a site's one-word name is
+  /// one of its pages' subjects.
+  public static let version = "7"
 
   /// The model that picks the main text's blocks; without one, the rules' container.
   public var blockModel: BlockModel?

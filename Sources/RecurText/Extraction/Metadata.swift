@@ -242,7 +242,11 @@ struct MetadataReader {
   /// microdata and RDFa scope, of a type in `PageSubject.categories` that has a name (the
   /// `itemReviewed` of a review among them), once each, at most 20. A name that is one of
   /// the page's `authors` (as `authors` read them) is not a subject: a writer who publishes
-  /// under their own name marks it up as the site's `Organization`.
+  /// under their own name marks it up as the site's `Organization`. Then the site itself,
+  /// as an `Organization`, when its `og:site_name` (or `application-name`) is one word
+  /// (`Bellhop`, `Zoho`, `Gardenary`): a page names its own site, and the tagger read such a
+  /// word as a person, a place or MISC (on WCXB's pages, 9 of the people tables' entries). A
+  /// longer site name may be a person's (`Rick Steves`) and is not taken.
   func subjects(authors: [String]) -> [PageSubject] {
     var found: [PageSubject] = []
     let writers = Set(authors.map { $0.lowercased() })
@@ -259,6 +263,7 @@ struct MetadataReader {
       add(object["name"] as? String, type)
     }
     for (name, type) in MarkupReviews(elements: elements).subjects() { add(name, type) }
+    if let site = siteName?.collapsingWhitespace(), !site.contains(" ") { add(site, "Organization") }
     return found
   }
 
