@@ -96,14 +96,11 @@ public struct DocumentNames {
         }
         let start = sentence[span.start].start
         let end = sentence[span.end - 1].end
-        if written == .brand {
-          brands[owner].append((Self.nameWords(Segmentation.text(scalarsOf[owner], start, end)), span.type))
-        }
+        let text = Segmentation.text(scalarsOf[owner], start, end)
+        if written == .brand { brands[owner].append((Self.nameWords(text), span.type)) }
         let confidence = min(1, max(0, result.confidence[span.start..<span.end].min().map(Double.init) ?? 0))
         entities[owner].append(
-          EntityMention(
-            type: span.type, text: Segmentation.text(scalarsOf[owner], start, end), start: start, end: end,
-            confidence: confidence))
+          EntityMention(type: span.type, text: text, start: start, end: end, confidence: confidence))
       }
     }
     return entities.enumerated().map { index, mentions in
@@ -314,8 +311,8 @@ public struct DocumentNames {
     var site = false
     var brand = false
     for token in span {
-      if !brand, brandLike(token.text) { brand = true }
       let scalars = Array(token.text.unicodeScalars)
+      if !brand, brandLike(scalars) { brand = true }
       func isWord(_ scalar: Unicode.Scalar) -> Bool {
         scalar.properties.isAlphabetic || scalar.properties.numericType != nil
       }
@@ -347,8 +344,8 @@ public struct DocumentNames {
     return site ? .site : brand ? .brand : nil
   }
 
-  /// Whether a word is written as brands, programs and handles are and people's names are
-  /// not: with a capital inside it after a lower-case letter (`GitHub`, `iPhone`,
+  /// Whether a word (its scalars) is written as brands, programs and handles are and
+  /// people's names are not: with a capital inside it after a lower-case letter (`GitHub`, `iPhone`,
   /// `TypeError`, `ZimaOS`, `KyleTeal`), or after two capitals and before two lower-case
   /// letters (`JSONEncoder`) — unless what stands before that capital is a name's own prefix
   /// (`McCartney`, `MacArthur`, `DeShawn`, `LeBron`, `DiCaprio`, `Ferguson-McKenzie`, Irish
@@ -356,8 +353,7 @@ public struct DocumentNames {
   /// about 30 of them programs, products, companies and errors (the rest forum handles and a
   /// few people, `Mark SubbaRao`); of the dev files' gold people, 11 of 6,589 (CoNLL-2003
   /// `MaliVai Washington`; WNUT-17's YouTubers `iDubbbz`, `NoBiggieTV`).
-  static func brandLike(_ word: String) -> Bool {
-    let scalars = Array(word.unicodeScalars)
+  static func brandLike(_ scalars: [Unicode.Scalar]) -> Bool {
     var start = 0
     for index in scalars.indices {
       let scalar = scalars[index]
@@ -469,18 +465,8 @@ public struct DocumentNames {
   /// same document (`Ferrand` after `Odile Ferrand`) is that person, whatever type it was
   /// read as.
   public static func personParts(_ mentions: [EntityMention]) -> [EntityMention] {
-    let names = mentions.filter { $0.type == "PER" }.map { nameWords($0.text) }.filter { $0.count > 1 }
-    guard !names.isEmpty else { return mentions }
-    return mentions.map { mention in
-      guard mention.type != "PER" else { return mention }
-      let key = nameWords(mention.text)
-      guard (1...2).contains(key.count),
-        names.contains(where: { $0.count > key.count && isPart(key, of: $0) })
-      else { return mention }
-      var retyped = mention
-      retyped.type = "PER"
-      return retyped
-    }
+    let names = mentions.filter { $0.type == "PER" }.map { (words: nameWords($0.text), type: "PER") }
+    return parts(mentions, of: names.filter { $0.words.count > 1 }) { $0.type != "PER" }
   }
 
   /// A person's mention of one or two words that all occur, in order, in a longer name of
@@ -489,18 +475,24 @@ public struct DocumentNames {
   /// `Bose QuietComfort`, `Copilot` beside `GitHub Copilot`. (A longer span is a phrase the
   /// tagger ran on, `ByANI A portrait of Queen Elizabeth II`, whose people stay.)
   static func brandParts(_ mentions: [EntityMention], brands: [(words: [String], type: String)]) -> [EntityMention] {
-    guard !brands.isEmpty else { return mentions }
+    parts(mentions, of: brands.filter { $0.type != "PER" && $0.words.count <= 4 }) { $0.type == "PER" }
+  }
+
+  /// Each mention `retyped` accepts, of one or two words that all occur, in order, in a
+  /// longer name of `names` (`nameWords` and type), takes the first such name's type.
+  static func parts(
+    _ mentions: [EntityMention], of names: [(words: [String], type: String)], retyped: (EntityMention) -> Bool
+  ) -> [EntityMention] {
+    guard !names.isEmpty else { return mentions }
     return mentions.map { mention in
-      guard mention.type == "PER" else { return mention }
+      guard retyped(mention) else { return mention }
       let key = nameWords(mention.text)
       guard (1...2).contains(key.count),
-        let brand = brands.first(where: {
-          $0.type != "PER" && (key.count + 1...4).contains($0.words.count) && isPart(key, of: $0.words)
-        })
+        let name = names.first(where: { $0.words.count > key.count && isPart(key, of: $0.words) })
       else { return mention }
-      var retyped = mention
-      retyped.type = brand.type
-      return retyped
+      var part = mention
+      part.type = name.type
+      return part
     }
   }
 

@@ -103,10 +103,7 @@ struct TextBlockReader {
     var nextID: Int32 = 0
     var chosenDepth: Int?
     var seenChosen = false
-    // Open elements whose text is kept as written, and whether a `<wbr>` came since the
-    // last text (`HTMLNode.runTogether`).
-    var verbatim = 0
-    var wordBreak = false
+    var spacing = RunTogetherSpacing()
 
     func flush() {
       let text = current.collapsingWhitespace()
@@ -175,12 +172,9 @@ struct TextBlockReader {
       switch step {
       case .enter(let element, let inLink):
         if element.isText {
-          if !wordBreak, verbatim == 0,
-            HTMLNode.runTogether(current.unicodeScalars.last, element.text.unicodeScalars.first)
-          {
+          if spacing.needsSpace(after: current.unicodeScalars.last, before: element.text) {
             spaced = (spaced ?? current) + " "
           }
-          wordBreak = false
           current += element.text
           spaced? += element.text
           let count = element.textLength
@@ -193,8 +187,7 @@ struct TextBlockReader {
           spaced? += " "
           continue
         }
-        if element.name == "wbr" { wordBreak = true }
-        if HTMLNode.verbatimNames.contains(element.name) { verbatim += 1 }
+        spacing.enter(element)
         let isChosen = element === chosen
         if element.isBlock || isChosen { flush() }
         if isChosen {
@@ -211,7 +204,7 @@ struct TextBlockReader {
         let nowInLink = inLink || element.name == "a"
         for child in element.children.reversed() { stack.append(.enter(child, inLink: nowInLink)) }
       case .leave(let element):
-        if HTMLNode.verbatimNames.contains(element.name) { verbatim -= 1 }
+        spacing.leave(element)
         if element.isBlock || element === chosen { flush() }
         path.removeLast()
         if withFeatures {

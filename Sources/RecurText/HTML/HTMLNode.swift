@@ -127,30 +127,23 @@ public final class HTMLNode {
   static let verbatimNames: Set<String> = ["pre", "code", "kbd", "samp"]
 
   /// The text below in page order, in pieces: each text node's text, and a space at each
-  /// block, `br`, and where two elements' texts run together (`runTogether`). `visit`
-  /// returns false to stop.
+  /// block, `br`, and where two elements' texts run together (`RunTogetherSpacing`).
+  /// `visit` returns false to stop.
   private func eachTextPiece(_ visit: (String) -> Bool) {
     var stack: [(node: HTMLNode, leaving: Bool)] = [(self, false)]
-    var verbatim = 0
-    var wordBreak = false
+    var spacing = RunTogetherSpacing()
     var last: Unicode.Scalar?
     while let (node, leaving) = stack.popLast() {
       if leaving {
-        verbatim -= 1
+        spacing.leave(node)
       } else if node.isText {
-        if !wordBreak, verbatim == 0, HTMLNode.runTogether(last, node.text.unicodeScalars.first) {
+        if spacing.needsSpace(after: last, before: node.text) {
           guard visit(" ") else { return }
         }
-        wordBreak = false
         last = node.text.unicodeScalars.last ?? last
         guard visit(node.text) else { return }
       } else {
-        // libxml2's HTML parser knows no `<wbr>`, and puts what follows it inside it.
-        if node.name == "wbr" { wordBreak = true }
-        if HTMLNode.verbatimNames.contains(node.name) {
-          verbatim += 1
-          stack.append((node, true))
-        }
+        if spacing.enter(node) { stack.append((node, true)) }
         for child in node.children.reversed() { stack.append((child, false)) }
         if node.isBlock || node.name == "br" {
           last = " "
@@ -397,5 +390,33 @@ extension String {
     guard utf8.allSatisfy({ $0 < 0x80 }) else { return lowercased() }
     guard utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return self }
     return String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+  }
+}
+
+/// Where a walk over a page's text sets two elements' texts apart (`HTMLNode.runTogether`):
+/// not inside code (`HTMLNode.verbatimNames`), nor after a `<wbr>`. The walk tells it each
+/// element it enters (and leaves, where `enter` says so) and asks before each text.
+struct RunTogetherSpacing {
+  private var verbatim = 0
+  private var wordBreak = false
+
+  /// Notes an element the walk enters; true when the walk must also say when it leaves it.
+  @discardableResult
+  mutating func enter(_ element: HTMLNode) -> Bool {
+    // libxml2's HTML parser knows no `<wbr>`, and puts what follows it inside it.
+    if element.name == "wbr" { wordBreak = true }
+    guard HTMLNode.verbatimNames.contains(element.name) else { return false }
+    verbatim += 1
+    return true
+  }
+
+  mutating func leave(_ element: HTMLNode) {
+    if HTMLNode.verbatimNames.contains(element.name) { verbatim -= 1 }
+  }
+
+  /// Whether `text` takes a space before it, after text that ended with `last`.
+  mutating func needsSpace(after last: Unicode.Scalar?, before text: String) -> Bool {
+    defer { wordBreak = false }
+    return !wordBreak && verbatim == 0 && HTMLNode.runTogether(last, text.unicodeScalars.first)
   }
 }
