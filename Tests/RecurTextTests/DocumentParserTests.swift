@@ -404,6 +404,10 @@ final class ReviewMarkupTests: XCTestCase {
     XCTAssertEqual(
       first.body, "The dimmer goes low enough for reading at night and the brass looks better in person.")
     XCTAssertEqual(document.reviews[1].author, "Ines")
+    XCTAssertEqual(
+      document.reviews[1].body,
+      "Verified buyer The shade arrived dented and the switch buzzes when the lamp is dimmed halfway.",
+      "two elements' texts that run together are two words, as in the main text")
     XCTAssertEqual(document.reviews[1].normalisedRating ?? -1, 0.25, accuracy: 1e-9)
     XCTAssertNil(document.reviews[2].author, "a sentence is not a writer's name")
     XCTAssertEqual(document.reviews[2].rating, 4)

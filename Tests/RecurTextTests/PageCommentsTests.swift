@@ -63,6 +63,17 @@ final class PageCommentsTests: XCTestCase {
     XCTAssertFalse(document.text.contains("Two years too late"), document.text)
   }
 
+  func testACommentsTextsThatRunTogetherAreTwoWords() {
+    let document = page(
+      comments: """
+        <div itemscope itemtype="https://schema.org/Comment"><span itemprop="author">Lena Holt</span>
+        <p itemprop="text"><strong>Top commenter</strong><span>Agreed with every word of this.</span> \
+        The <code>get<b>Tide</b>()</code> call is <b>re</b>named.</p></div>
+        """)
+    XCTAssertEqual(
+      document.comments.first?.text, "Top commenter Agreed with every word of this. The getTide() call is renamed.")
+  }
+
   func testSchemaOrgCommentMicrodataIsAComment() {
     let document = page(
       comments: """

@@ -7,8 +7,9 @@ public struct DocumentParser: Sendable {
   /// windows-1252's characters read as control characters, are read as meant
   /// (`DecodedText.repairingDoubleEncoding`). 6: the texts of elements side by side that
   /// run together are two words (`HTMLNode.runTogether`). 7: a site's one-word name is
-  /// one of its pages' subjects.
-  public static let version = "7"
+  /// one of its pages' subjects. 8: and so are the texts of review items and readers'
+  /// comments.
+  public static let version = "8"
 
   /// The model that picks the main text's blocks; without one, the rules' container.
   public var blockModel: BlockModel?

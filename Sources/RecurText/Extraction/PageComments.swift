@@ -116,11 +116,14 @@ struct PageComments {
     let (writerNode, author) = writer
     var date: String?
     var parts: [String] = []
-    var stack = Array(node.children.reversed())
-    while let current = stack.popLast() {
-      if current.isText {
-        parts.append(current.text)
+    var walk = SpacedTextWalk(below: node)
+    while let step = walk.next() {
+      let current: HTMLNode
+      switch step {
+      case .text(let text, let spaceBefore):
+        parts.append(spaceBefore ? " " + text : text)
         continue
+      case .element(let element): current = element
       }
       if current === writerNode || isFurniture(current) || HTMLParser.skipped.contains(current.name) { continue }
       // A reply is a comment of its own.
@@ -136,9 +139,11 @@ struct PageComments {
       {
         continue
       }
-      if current.isBlock || current.name == "br" { parts.append("\n") }
-      if current.isBlock { stack.append(HTMLNode(text: "\n")) }
-      stack.append(contentsOf: current.children.reversed())
+      if current.isBlock || current.name == "br" {
+        parts.append("\n")
+        walk.broke()
+      }
+      walk.enter(current, closing: current.isBlock ? "\n" : nil)
     }
     let paragraphs = parts.joined().split(separator: "\n").map { $0.collapsingWhitespace() }.filter {
       !$0.isEmpty && !Self.controls.contains($0.lowercased())

@@ -80,11 +80,14 @@ struct RepeatedBlockReviews {
     var body: [String] = []
     // The block itself may carry the rating (`<div class="review" data-rating="4">`).
     if let own = block["data-rating"] ?? block["data-score"] { rating = Self.parse(own) }
-    var stack = Array(block.children.reversed())
-    while let node = stack.popLast() {
-      if node.isText {
-        body.append(node.text)
+    var walk = SpacedTextWalk(below: block)
+    while let step = walk.next() {
+      let node: HTMLNode
+      switch step {
+      case .text(let text, let spaceBefore):
+        body.append(spaceBefore ? " " + text : text)
         continue
+      case .element(let element): node = element
       }
       if author == nil, node.classMarks.contains(.reviewAuthor) {
         let name = Self.withoutBylinePrefix(node.textContent)
@@ -110,8 +113,11 @@ struct RepeatedBlockReviews {
         title = node.textContent
         continue
       }
-      if node.isBlock || node.name == "br" { body.append(" ") }
-      stack.append(contentsOf: node.children.reversed())
+      if node.isBlock || node.name == "br" {
+        body.append(" ")
+        walk.broke()
+      }
+      walk.enter(node)
     }
     let text = body.joined().collapsingWhitespace()
     guard text.count >= ExtractionRules.minimumReviewBlockCharacters else { return nil }

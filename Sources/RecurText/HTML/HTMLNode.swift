@@ -127,26 +127,19 @@ public final class HTMLNode {
   static let verbatimNames: Set<String> = ["pre", "code", "kbd", "samp"]
 
   /// The text below in page order, in pieces: each text node's text, and a space at each
-  /// block, `br`, and where two elements' texts run together (`RunTogetherSpacing`).
+  /// block, `br`, and where two elements' texts run together (`SpacedTextWalk`).
   /// `visit` returns false to stop.
   private func eachTextPiece(_ visit: (String) -> Bool) {
-    var stack: [(node: HTMLNode, leaving: Bool)] = [(self, false)]
-    var spacing = RunTogetherSpacing()
-    var last: Unicode.Scalar?
-    while let (node, leaving) = stack.popLast() {
-      if leaving {
-        spacing.leave(node)
-      } else if node.isText {
-        if spacing.needsSpace(after: last, before: node.text) {
-          guard visit(" ") else { return }
-        }
-        last = node.text.unicodeScalars.last ?? last
-        guard visit(node.text) else { return }
-      } else {
-        if spacing.enter(node) { stack.append((node, true)) }
-        for child in node.children.reversed() { stack.append((child, false)) }
+    var walk = SpacedTextWalk(from: self)
+    while let step = walk.next() {
+      switch step {
+      case .text(let text, let spaceBefore):
+        if spaceBefore { guard visit(" ") else { return } }
+        guard visit(text) else { return }
+      case .element(let node):
+        walk.enter(node)
         if node.isBlock || node.name == "br" {
-          last = " "
+          walk.broke()
           guard visit(" ") else { return }
         }
       }
@@ -391,6 +384,51 @@ extension String {
     guard utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return self }
     return String(decoding: utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
   }
+}
+
+/// A walk over the nodes of a page in page order for a reader that picks what to take of
+/// each element: it hands out each text, saying whether it takes a space before it (where
+/// two elements' texts run together, `RunTogetherSpacing`), and each element, whose
+/// children it walks only when the reader enters it.
+struct SpacedTextWalk {
+  enum Step {
+    case text(String, spaceBefore: Bool)
+    case element(HTMLNode)
+  }
+
+  private var stack: [(node: HTMLNode, leaving: Bool)]
+  private var spacing = RunTogetherSpacing()
+  private var last: Unicode.Scalar?
+
+  /// A walk from `node` itself.
+  init(from node: HTMLNode) { stack = [(node, false)] }
+
+  /// A walk over `element`'s children, not the element.
+  init(below element: HTMLNode) { stack = element.children.reversed().map { ($0, false) } }
+
+  mutating func next() -> Step? {
+    while let (node, leaving) = stack.popLast() {
+      if leaving {
+        spacing.leave(node)
+        continue
+      }
+      guard node.isText else { return .element(node) }
+      let space = spacing.needsSpace(after: last, before: node.text)
+      last = node.text.unicodeScalars.last ?? last
+      return .text(node.text, spaceBefore: space)
+    }
+    return nil
+  }
+
+  /// Walks `element`'s children next, then `closing` (a text the reader wants after them).
+  mutating func enter(_ element: HTMLNode, closing: String? = nil) {
+    if let closing { stack.append((HTMLNode(text: closing), false)) }
+    if spacing.enter(element) { stack.append((element, true)) }
+    stack.append(contentsOf: element.children.reversed().map { ($0, false) })
+  }
+
+  /// Notes a break the reader wrote (a block's, a `br`'s): no text runs together across it.
+  mutating func broke() { last = " " }
 }
 
 /// Where a walk over a page's text sets two elements' texts apart (`HTMLNode.runTogether`):
