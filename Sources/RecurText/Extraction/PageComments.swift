@@ -117,14 +117,7 @@ struct PageComments {
     var date: String?
     var parts: [String] = []
     var walk = SpacedTextWalk(below: node)
-    while let step = walk.next() {
-      let current: HTMLNode
-      switch step {
-      case .text(let text, let spaceBefore):
-        parts.append(spaceBefore ? " " + text : text)
-        continue
-      case .element(let element): current = element
-      }
+    while let current = walk.nextElement(text: { parts.append($0) }) {
       if current === writerNode || isFurniture(current) || HTMLParser.skipped.contains(current.name) { continue }
       // A reply is a comment of its own.
       if commentWriter(current, inSection: true, enclosingWriter: writerNode) != nil { continue }

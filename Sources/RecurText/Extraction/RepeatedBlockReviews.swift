@@ -81,14 +81,7 @@ struct RepeatedBlockReviews {
     // The block itself may carry the rating (`<div class="review" data-rating="4">`).
     if let own = block["data-rating"] ?? block["data-score"] { rating = Self.parse(own) }
     var walk = SpacedTextWalk(below: block)
-    while let step = walk.next() {
-      let node: HTMLNode
-      switch step {
-      case .text(let text, let spaceBefore):
-        body.append(spaceBefore ? " " + text : text)
-        continue
-      case .element(let element): node = element
-      }
+    while let node = walk.nextElement(text: { body.append($0) }) {
       if author == nil, node.classMarks.contains(.reviewAuthor) {
         let name = Self.withoutBylinePrefix(node.textContent)
         if !name.isEmpty, name.count <= ExtractionRules.maximumReviewAuthorCharacters {

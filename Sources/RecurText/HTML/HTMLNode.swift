@@ -420,6 +420,18 @@ struct SpacedTextWalk {
     return nil
   }
 
+  /// The next element, after handing each text before it to `text` (with a space before
+  /// it where it runs together with the text before); nil at the end.
+  mutating func nextElement(text: (String) -> Void) -> HTMLNode? {
+    while let step = next() {
+      switch step {
+      case .text(let piece, let spaceBefore): text(spaceBefore ? " " + piece : piece)
+      case .element(let element): return element
+      }
+    }
+    return nil
+  }
+
   /// Walks `element`'s children next, then `closing` (a text the reader wants after them).
   mutating func enter(_ element: HTMLNode, closing: String? = nil) {
     if let closing { stack.append((HTMLNode(text: closing), false)) }
