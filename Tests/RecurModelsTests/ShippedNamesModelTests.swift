@@ -37,6 +37,7 @@ final class ShippedNamesModelTests: XCTestCase {
       ("About Amar Hussain", ["Amar Hussain"]),
       ("Hello Olivia, your order has shipped.", ["Olivia"]),
       ("Thanks, Rob", ["Rob"]),
+      ("Dana Whitfield and Joel Amari Mar 6", ["Dana Whitfield", "Joel Amari"]),
     ]
     let results = tagger.tag(cases.map(\.0))
     for ((text, expected), result) in zip(cases, results) {

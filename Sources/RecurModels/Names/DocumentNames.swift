@@ -81,6 +81,14 @@ public struct DocumentNames {
           else { break }
           span.start += 1
         }
+        // Nor is a date's month after a person's name (`Sheena Vasani Mar 3`: a byline's name
+        // and date in two elements).
+        if span.type == "PER", span.end - span.start > 2, span.end < sentence.count,
+          sentence[span.end].text.first?.isNumber == true,
+          WrittenDate.months[sentence[span.end - 1].text.lowercased()] != nil
+        {
+          span.end -= 1
+        }
         if Self.readsAsPhrase(sentence[span.start..<span.end], in: sentence, capitalised: capitalised) { continue }
         if span.type == "PER", span.end - span.start == 1, uses[owner].readsAsWord(sentence[span.start].text) {
           continue

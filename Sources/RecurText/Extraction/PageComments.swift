@@ -149,8 +149,9 @@ struct PageComments {
 
 /// Dates as pages write them: `2018-09-13T17:23:00+00:00`, `September 13, 2018 at 5:23 pm`,
 /// `13 September 2018`, `Sep 13, 2018` → `2018-09-13`.
-enum WrittenDate {
-  static let months: [String: Int] = {
+public enum WrittenDate {
+  /// Month names and their first three letters (and `sept`), lower-case, to the month's number.
+  public static let months: [String: Int] = {
     let names = [
       "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
       "december",
