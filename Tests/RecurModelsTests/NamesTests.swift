@@ -392,15 +392,28 @@ final class NamesTests: XCTestCase {
       "J.K. Rowling", "St.Louis", "Mr.Smith", "Smith.He", "U.S.", "Ph.D.", "Lantern Kettle 1.7 L", "2026.12",
       "Ana-Maria", "O'Neill", "K.Will", "A.de", "Node.js", "Vue.js", "Paul McCartney", "Douglas MacArthur",
       "DeShawn Jackson", "LeBron James", "Leonardo DiCaprio", "Debbie Ferguson-McKenzie", "JaVale McGee", "IDs",
-      "JOHN SMITH", "Ólafur Arnalds", "Tadhg Dall Ó hÚigínn",
+      "JOHN SMITH", "Ólafur Arnalds", "Tadhg Dall Ó hÚigínn", "George Spencer, 2nd Earl Spencer",
+      "Andrew Taylor (footballer, born 1986)", "Louis XIV", "Specialist 5 Dwight H. Johnson",
     ] {
       XCTAssertNil(written(name), name)
     }
     for brand in [
       "GitHub", "GitHub Copilot", "TypeError", "ZimaOS", "JSONEncoder", "KyleTeal", "Stanley FatMax", "PyTorch",
-      "ChatGPT", "AirPods Max", "iPhone 15 Pro", "iOS",
+      "ChatGPT", "AirPods Max", "iPhone 15 Pro", "iOS", "Shure BLX24", "Soundcore P30i", "GDDR5",
+      "Harley Benton SC-550", "Delta-8 Gummies", "Pippin06", "Canon R5",
     ] {
       XCTAssertEqual(written(brand), .brand, brand)
+    }
+  }
+
+  /// A footnote's or a count's number run into a name's last word: how many digits it has.
+  func testANumberRunIntoANameIsFound() {
+    func digits(_ word: String) -> Int? { DocumentNames.trailingNumber(Array(word.unicodeScalars)) }
+    XCTAssertEqual(digits("Huberty1"), 1)
+    XCTAssertEqual(digits("O'Brien12"), 2)
+    XCTAssertEqual(digits("Ferguson-McKenzie3"), 1)
+    for word in ["Huberty", "Flow842", "pcre2", "P30i", "R5", "X2", "2nd", "12"] {
+      XCTAssertNil(digits(word), word)
     }
   }
 

@@ -38,6 +38,7 @@ final class ShippedNamesModelTests: XCTestCase {
       ("Hello Olivia, your order has shipped.", ["Olivia"]),
       ("Thanks, Rob", ["Rob"]),
       ("Dana Whitfield and Joel Amari Mar 6", ["Dana Whitfield", "Joel Amari"]),
+      ("Authors: Marta Oyelaran1, Tomas Reyes2", ["Marta Oyelaran", "Tomas Reyes"]),
     ]
     let results = tagger.tag(cases.map(\.0))
     for ((text, expected), result) in zip(cases, results) {
