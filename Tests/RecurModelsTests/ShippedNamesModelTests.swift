@@ -39,6 +39,7 @@ final class ShippedNamesModelTests: XCTestCase {
       ("Thanks, Rob", ["Rob"]),
       ("Dana Whitfield and Joel Amari Mar 6", ["Dana Whitfield", "Joel Amari"]),
       ("Authors: Marta Oyelaran1, Tomas Reyes2", ["Marta Oyelaran", "Tomas Reyes"]),
+      ("The loft was designed by Marta Lindqvist Architects in 2019.", []),
     ]
     let results = tagger.tag(cases.map(\.0))
     for ((text, expected), result) in zip(cases, results) {
@@ -50,6 +51,9 @@ final class ShippedNamesModelTests: XCTestCase {
       XCTAssertEqual(result.entities.filter { $0.type == "PER" }.map(\.text), expected, text)
     }
     XCTAssertTrue(results[0].entities.contains { $0.type == "LOC" && $0.text == "Berlin" && $0.start == 34 })
+    XCTAssertTrue(
+      results[cases.count - 1].entities.contains { $0.type == "ORG" && $0.text == "Marta Lindqvist Architects" },
+      "\(results[cases.count - 1].entities)")
     let people = tagger.tag(["Barack Obama spoke first. Later Obama thanked Michelle Obama and Merkel."])[0].people
     XCTAssertEqual(people.first?.name, "Barack Obama")
     XCTAssertEqual(people.first?.mentions, 2)

@@ -90,6 +90,14 @@ public struct DocumentNames {
         {
           span.end -= 1
         }
+        // A name that ends with the word an organisation puts after its founder's or its
+        // place's name (`Steven Holl Architects`, `Sean Kelly Gallery`, `James Bailey Co.`)
+        // is the organisation's.
+        if span.type == "PER", span.end - span.start > 1, types.contains("ORG"),
+          Self.organisationEndings.contains(sentence[span.end - 1].text.lowercased())
+        {
+          span.type = "ORG"
+        }
         if Self.readsAsPhrase(sentence[span.start..<span.end], in: sentence, capitalised: capitalised) { continue }
         if span.type == "PER", span.end - span.start == 1, uses[owner].readsAsWord(sentence[span.start].text) {
           continue
@@ -441,6 +449,16 @@ public struct DocumentNames {
   static let webDomains: Set<String> = [
     "com", "org", "net", "edu", "gov", "io", "ai", "co", "uk", "de", "fr", "nl", "au", "ca", "nz", "ie", "eu", "jp",
     "es", "us", "tv", "fm", "ly", "me", "in", "fi", "dev", "app", "fyi", "chat",
+  ]
+
+  /// Words that end organisations' names and no person's. (`Hall`, `Park`, `House`, `Street`
+  /// and `Press` end both: `Chris Hall`, `David Park`.)
+  static let organisationEndings: Set<String> = [
+    "architects", "associates", "instruments", "foundation", "group", "inc", "inc.", "ltd", "ltd.", "llc", "co.",
+    "company", "partners", "studios", "studio", "labs", "bequest", "trust", "institute", "university", "college",
+    "gallery", "museum", "collection", "design", "designs", "prize", "award", "awards", "systems", "technologies",
+    "solutions", "services", "consulting", "ventures", "holdings", "industries", "agency", "corporation", "corp",
+    "corp.",
   ]
 
   /// Words a page writes before a person's name that are no part of it: labels and
