@@ -417,6 +417,35 @@ final class NamesTests: XCTestCase {
     }
   }
 
+  /// A person whose name the page also writes in lower case is that word or phrase, not
+  /// someone; a name that begins with a first name stays, and so does everything on a page
+  /// written without capitals, where case says nothing.
+  func testAPersonThePageWritesInLowerCaseIsAWordOrPhrase() {
+    let tokenizer = Tokenizer()
+    func mention(_ text: String, _ type: String = "PER") -> EntityMention {
+      EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)
+    }
+    let mentions = [
+      mention("Ray Tracing"), mention("Budget"), mention("Budget", "ORG"), mention("Marlon Brando"),
+      mention("Ada Quill"), mention("Quill"),
+    ]
+    func kept(_ lines: [String]) -> [String] {
+      let sentences = lines.map { Array(tokenizer.tokenize($0)) }
+      var uses = DocumentNames.LowerCaseUses()
+      for sentence in sentences { uses.add(sentence, tags: Array(repeating: "O", count: sentence.count)) }
+      return DocumentNames.commonWordsDropped(
+        mentions, uses: uses, sentences: sentences, firstNames: ["MARLON", "ADA"]
+      ).map { "\($0.type) \($0.text)" }
+    }
+    let page = [
+      "Ray Tracing and the Budget", "The new card does ray tracing well.", "On a budget, buy the older card.",
+      "Is marlon brando in it?", "Ada Quill wrote that a quill pen is no card.",
+    ]
+    XCTAssertEqual(kept(page), ["ORG Budget", "PER Marlon Brando", "PER Ada Quill", "PER Quill"])
+    let uncased = page.map { $0.lowercased() } + ["Ray Tracing"]
+    XCTAssertEqual(kept(uncased).count, mentions.count, "a page without capitals says nothing by its case")
+  }
+
   func testPeopleAreGroupedUnderTheLongestName() {
     func mention(_ text: String, _ type: String = "PER") -> EntityMention {
       EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)

@@ -68,6 +68,8 @@ public struct DocumentNames {
     for (sentence, (owner, result)) in zip(sentences, zip(owners, tagged)) {
       uses[owner].add(sentence, tags: result.tags)
     }
+    var sentencesOf = [[[Token]]](repeating: [], count: texts.count)
+    for (sentence, owner) in zip(sentences, owners) { sentencesOf[owner].append(sentence) }
     var entities = [[EntityMention]](repeating: [], count: texts.count)
     // The words and types of each text's names written as brands.
     var brands = [[(words: [String], type: String)]](repeating: [], count: texts.count)
@@ -135,10 +137,12 @@ public struct DocumentNames {
       let pageSubjects = Self.subjects(subjects, index)
       let found = subjectMentions(
         tokensOf[index], scalars: scalarsOf[index], subjects: pageSubjects, modelTypes: types)
-      let named = Self.unsurePeopleDropped(
-        Self.brandParts(
-          Self.documentRules(mentions, subjectMentions: found, subjects: pageSubjects, modelTypes: types),
-          brands: brands[index]))
+      let named = Self.commonWordsDropped(
+        Self.unsurePeopleDropped(
+          Self.brandParts(
+            Self.documentRules(mentions, subjectMentions: found, subjects: pageSubjects, modelTypes: types),
+            brands: brands[index])),
+        uses: uses[index], sentences: sentencesOf[index], firstNames: firstNames)
       return (named, Self.people(named))
     }
   }
@@ -312,10 +316,16 @@ public struct DocumentNames {
       }
     }
 
+    /// Whether a document written mostly with capitals (where case says something of a
+    /// word) writes `word`, lower-case, in fewer than half of its uses as a person.
     func readsAsWord(_ word: String) -> Bool {
-      guard 2 * casedSentences > sentences, let count = counts[word] else { return false }
+      guard mostlyCased, let count = counts[word] else { return false }
       return 2 * count.asPerson < count.uses
     }
+
+    /// Whether most of the document's sentences are written with capitals, so that case
+    /// says something of a word.
+    var mostlyCased: Bool { 2 * casedSentences > sentences }
 
     static func isLowerCase(_ text: String) -> Bool {
       let scalars = text.unicodeScalars
@@ -503,6 +513,48 @@ public struct DocumentNames {
     let unsure = Set(people(mentions).filter { $0.confidence < leastPersonConfidence }.flatMap(\.forms))
     guard !unsure.isEmpty else { return mentions }
     return mentions.filter { $0.type != "PER" || !unsure.contains($0.text) }
+  }
+
+  /// A person whose name the page also writes in lower case, as words the tagger reads as
+  /// no one's (`Ray Tracing` beside `ray tracing`, `Budget` beside `on a budget`, `Bill` of a
+  /// tip chart beside `bill totals`, `Sherry` beside `styles of sherry`), is that word or
+  /// phrase capitalised in a heading or a list, not someone, and is left out with every
+  /// mention — unless the name has two words or more and begins with a first name (`Marlon
+  /// Brando`, `Jane Austen` typed small in a search box or a comment). On WCXB's pages that
+  /// is 132 of 5,679 people, two of them someone (a mover `Mark` beside `mark the end`, the
+  /// rapper `Woods` beside `out of the woods`); on the dev files' people, none.
+  static func commonWordsDropped(
+    _ mentions: [EntityMention], uses: LowerCaseUses, sentences: [[Token]], firstNames: Set<String>
+  ) -> [EntityMention] {
+    guard uses.mostlyCased else { return mentions }
+    var common: [Person] = []
+    // Names of two to four words, lower-cased, and the people they name.
+    var phrases: [String: [Person]] = [:]
+    for person in people(mentions) {
+      let words = person.name.split(separator: " ").map { $0.lowercased() }
+      guard words.count <= 4, words.joined(separator: " ") != person.name else { continue }
+      if words.count == 1 {
+        if let count = uses.counts[words[0]], count.uses > count.asPerson { common.append(person) }
+      } else if !firstNames.contains(words[0].uppercased()) {
+        phrases[words.joined(separator: " "), default: []].append(person)
+      }
+    }
+    if !phrases.isEmpty {
+      let firstWords = Set(phrases.keys.map { String($0.prefix { $0 != " " }) })
+      for sentence in sentences {
+        for start in sentence.indices where firstWords.contains(sentence[start].text) {
+          var phrase = sentence[start].text
+          for end in (start + 1)..<min(start + 4, sentence.count) {
+            guard LowerCaseUses.isLowerCase(sentence[end].text) else { break }
+            phrase += " " + sentence[end].text
+            if let named = phrases.removeValue(forKey: phrase) { common += named }
+          }
+        }
+      }
+    }
+    guard !common.isEmpty else { return mentions }
+    let forms = Set(common.flatMap(\.forms))
+    return mentions.filter { $0.type != "PER" || !forms.contains($0.text) }
   }
 
   /// One person, or one product or work, within a document: when the same text is tagged
