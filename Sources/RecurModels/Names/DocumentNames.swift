@@ -65,11 +65,11 @@ public struct DocumentNames {
     let firstNames = model.lists?.first ?? []
     let types = model.types
     var uses = [LowerCaseUses](repeating: LowerCaseUses(), count: texts.count)
+    var sentencesOf = [[[Token]]](repeating: [], count: texts.count)
     for (sentence, (owner, result)) in zip(sentences, zip(owners, tagged)) {
       uses[owner].add(sentence, tags: result.tags)
+      sentencesOf[owner].append(sentence)
     }
-    var sentencesOf = [[[Token]]](repeating: [], count: texts.count)
-    for (sentence, owner) in zip(sentences, owners) { sentencesOf[owner].append(sentence) }
     var entities = [[EntityMention]](repeating: [], count: texts.count)
     // The words and types of each text's names written as brands.
     var brands = [[(words: [String], type: String)]](repeating: [], count: texts.count)
@@ -438,10 +438,7 @@ public struct DocumentNames {
   /// How many digits (one or two) end a word written as a name (a capital, then letters,
   /// the last lower-case) that the number was run into; nil for any other word.
   static func trailingNumber(_ scalars: [Unicode.Scalar]) -> Int? {
-    var digits = 0
-    while digits < scalars.count, let last = scalars.dropLast(digits).last, ("0"..."9").contains(last) {
-      digits += 1
-    }
+    let digits = scalars.reversed().prefix { ("0"..."9").contains($0) }.count
     let word = scalars.dropLast(digits)
     guard (1...2).contains(digits), word.count >= 2, let first = word.first, first.properties.isUppercase,
       let end = word.last, end.properties.isLowercase,
@@ -515,14 +512,15 @@ public struct DocumentNames {
     return mentions.filter { $0.type != "PER" || !unsure.contains($0.text) }
   }
 
-  /// A person whose name the page also writes in lower case, as words the tagger reads as
-  /// no one's (`Ray Tracing` beside `ray tracing`, `Budget` beside `on a budget`, `Bill` of a
-  /// tip chart beside `bill totals`, `Sherry` beside `styles of sherry`), is that word or
-  /// phrase capitalised in a heading or a list, not someone, and is left out with every
-  /// mention — unless the name has two words or more and begins with a first name (`Marlon
-  /// Brando`, `Jane Austen` typed small in a search box or a comment). On WCXB's pages that
-  /// is 132 of 5,679 people, two of them someone (a mover `Mark` beside `mark the end`, the
-  /// rapper `Woods` beside `out of the woods`); on the dev files' people, none.
+  /// A person whose name the page also writes in lower case, as words — a one-word name at
+  /// least once where the tagger reads no one there (`Ray Tracing` beside `ray tracing`,
+  /// `Budget` beside `on a budget`, `Bill` of a tip chart beside `bill totals`, `Sherry`
+  /// beside `styles of sherry`) — is that word or phrase capitalised in a heading or a list,
+  /// not someone, and is left out with every mention, unless the name has two words or more
+  /// and begins with a first name (`Marlon Brando`, `Jane Austen` typed small in a search
+  /// box or a comment). On WCXB's pages that is 132 of 5,679 people, two of them someone (a
+  /// mover `Mark` beside `mark the end`, the rapper `Woods` beside `out of the woods`); on
+  /// the dev files' people, none.
   static func commonWordsDropped(
     _ mentions: [EntityMention], uses: LowerCaseUses, sentences: [[Token]], firstNames: Set<String>
   ) -> [EntityMention] {

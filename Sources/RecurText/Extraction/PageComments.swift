@@ -132,11 +132,7 @@ struct PageComments {
       {
         continue
       }
-      if current.isBlock || current.name == "br" {
-        parts.append("\n")
-        walk.broke()
-      }
-      walk.enter(current, closing: current.isBlock ? "\n" : nil)
+      if walk.enter(current, closing: current.isBlock ? "\n" : nil) { parts.append("\n") }
     }
     let paragraphs = parts.joined().split(separator: "\n").map { $0.collapsingWhitespace() }.filter {
       !$0.isEmpty && !Self.controls.contains($0.lowercased())

@@ -106,11 +106,7 @@ struct RepeatedBlockReviews {
         title = node.textContent
         continue
       }
-      if node.isBlock || node.name == "br" {
-        body.append(" ")
-        walk.broke()
-      }
-      walk.enter(node)
+      if walk.enter(node) { body.append(" ") }
     }
     let text = body.joined().collapsingWhitespace()
     guard text.count >= ExtractionRules.minimumReviewBlockCharacters else { return nil }

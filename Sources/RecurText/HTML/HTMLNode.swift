@@ -137,11 +137,7 @@ public final class HTMLNode {
         if spaceBefore { guard visit(" ") else { return } }
         guard visit(text) else { return }
       case .element(let node):
-        walk.enter(node)
-        if node.isBlock || node.name == "br" {
-          walk.broke()
-          guard visit(" ") else { return }
-        }
+        if walk.enter(node) { guard visit(" ") else { return } }
       }
     }
   }
@@ -433,14 +429,16 @@ struct SpacedTextWalk {
   }
 
   /// Walks `element`'s children next, then `closing` (a text the reader wants after them).
-  mutating func enter(_ element: HTMLNode, closing: String? = nil) {
+  /// True when the element breaks the text (a block, a `br`), where the reader writes a
+  /// space or a line break: no text runs together across it.
+  mutating func enter(_ element: HTMLNode, closing: String? = nil) -> Bool {
     if let closing { stack.append((HTMLNode(text: closing), false)) }
     if spacing.enter(element) { stack.append((element, true)) }
     stack.append(contentsOf: element.children.reversed().map { ($0, false) })
+    guard element.isBlock || element.name == "br" else { return false }
+    last = " "
+    return true
   }
-
-  /// Notes a break the reader wrote (a block's, a `br`'s): no text runs together across it.
-  mutating func broke() { last = " " }
 }
 
 /// Where a walk over a page's text sets two elements' texts apart (`HTMLNode.runTogether`):
