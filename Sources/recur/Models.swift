@@ -659,9 +659,11 @@ struct EvalNames: ParsableCommand {
       sentences as Recur reads a page, and the report counts the marks that do not fall on \
       token boundaries; a line may instead hold {"tokens": […], "ner_tags": ["B-PER", …]}. \
       With --documents each text is read as a page, as `recur label` reads it (names made to \
-      agree within the text; code, handles, lower-case words the text uses as words and \
-      people below 0.4 confidence left out): the score of what label and run write, where \
-      the default scores the tagger alone, sentence by sentence. With --mix, --data is the \
+      agree within the text; code, handles, lower-case words the text uses as words, \
+      people the text also writes in lower case and people below 0.4 confidence left out; \
+      names written as brands or with model numbers not people): the score of what label and \
+      run write, where the default scores the tagger alone, sentence by sentence. With --mix, \
+      --data is the \
       folder the mix's paths are relative to, and every dev file of the mix is scored as \
       training checks it (types renamed by its map, sentences that occur in training \
       dropped). --json prints one object a file: data, model, sentences, tokens, overall \
