@@ -29,6 +29,8 @@ public struct StoredDocument: Sendable, Equatable {
   public var parserVersion: String?
   /// What the page's markup names: its reviewed item, product, work or business.
   public var subjects: [StoredSubject]
+  /// The names of the other sites the page links to (a one-word name among them is no person).
+  public var linkedSites: [String]
 
   public init(
     url: String, finalURL: String? = nil, httpStatus: Int? = nil, contentType: String? = nil, etag: String? = nil,
@@ -36,7 +38,7 @@ public struct StoredDocument: Sendable, Equatable {
     canonicalURL: String? = nil, authors: [String] = [], published: String? = nil, language: String? = nil,
     description: String? = nil, kind: String? = nil, method: String? = nil, encoding: String? = nil,
     extractionReason: String? = nil, text: String? = nil, parserVersion: String? = nil,
-    subjects: [StoredSubject] = []
+    subjects: [StoredSubject] = [], linkedSites: [String] = []
   ) {
     self.url = url
     self.finalURL = finalURL
@@ -59,6 +61,7 @@ public struct StoredDocument: Sendable, Equatable {
     self.text = text
     self.parserVersion = parserVersion
     self.subjects = subjects
+    self.linkedSites = linkedSites
   }
 }
 

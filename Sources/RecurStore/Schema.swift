@@ -24,6 +24,9 @@ enum Schema {
     // What a page's schema.org markup names (its reviewed product, film, restaurant …), as
     // JSON: the names tagger reads those names as what the page says they are.
     ("v7-subjects", "ALTER TABLE documents ADD COLUMN subjects TEXT NOT NULL DEFAULT '[]'"),
+    // The names of the other sites a page links to, as JSON: a one-word name among them is
+    // a business or a product, not a person.
+    ("v8-linked-sites", "ALTER TABLE documents ADD COLUMN linked_sites TEXT NOT NULL DEFAULT '[]'"),
   ]
 
   /// SQLite's types as PostgreSQL spells them: 64-bit integers and keys, double precision.

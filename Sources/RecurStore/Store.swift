@@ -367,8 +367,8 @@ public final class Store: Sendable {
       """
       INSERT INTO documents (url, final_url, http_status, content_type, etag, last_modified, content_hash, title,
         site_name, canonical_url, authors, published, language, description, kind, method, encoding,
-        extraction_reason, text, parser_version, subjects, first_run, last_run)
-      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        extraction_reason, text, parser_version, subjects, linked_sites, first_run, last_run)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (url) DO UPDATE SET final_url = excluded.final_url, http_status = excluded.http_status,
         content_type = excluded.content_type, etag = excluded.etag, last_modified = excluded.last_modified,
         content_hash = excluded.content_hash, title = excluded.title, site_name = excluded.site_name,
@@ -376,7 +376,7 @@ public final class Store: Sendable {
         language = excluded.language, description = excluded.description, kind = excluded.kind,
         method = excluded.method, encoding = excluded.encoding, extraction_reason = excluded.extraction_reason,
         text = excluded.text, parser_version = excluded.parser_version, subjects = excluded.subjects,
-        last_run = excluded.last_run
+        linked_sites = excluded.linked_sites, last_run = excluded.last_run
       RETURNING id
       """,
       [
@@ -384,7 +384,7 @@ public final class Store: Sendable {
         document.lastModified, document.contentHash, document.title, document.siteName, document.canonicalURL,
         encode(document.authors), document.published, document.language, document.description, document.kind,
         document.method, document.encoding, document.extractionReason, document.text, document.parserVersion,
-        encode(document.subjects), run, run,
+        encode(document.subjects), encode(document.linkedSites), run, run,
       ])?.int64("id") ?? 0
   }
 
@@ -464,7 +464,8 @@ public final class Store: Sendable {
       kind: row.string("kind"), method: row.string("method"), encoding: row.string("encoding"),
       extractionReason: row.string("extraction_reason"), text: row.string("text"),
       parserVersion: row.string("parser_version"),
-      subjects: Self.decode([StoredSubject].self, row.string("subjects")) ?? [])
+      subjects: Self.decode([StoredSubject].self, row.string("subjects")) ?? [],
+      linkedSites: Self.decode([String].self, row.string("linked_sites")) ?? [])
     var results = DocumentResults(document: document)
     if let label = try db.row("SELECT * FROM labels WHERE document_id = ? AND model = 'sentiment'", [id]) {
       results.sentiment = StoredSentiment(

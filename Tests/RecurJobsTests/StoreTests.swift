@@ -70,6 +70,7 @@ final class StoreTests: XCTestCase {
     page.subjects = [
       StoredSubject(name: "Vortex 900", type: "Product"), StoredSubject(name: "Copper Pot", type: "Restaurant"),
     ]
+    page.linkedSites = ["apache", "spark", "xero"]
     try store.save(
       run: run, position: 0, outcome: .fetched,
       results: DocumentResults(document: page, sentiment: sentiment("s1"), names: names, reviews: [review]), fetch: nil)
@@ -83,6 +84,7 @@ final class StoreTests: XCTestCase {
     XCTAssertEqual(documents[0].results.reviews, [review])
     XCTAssertEqual(documents[0].results.document.subjects, page.subjects)
     XCTAssertEqual(try store.storedResults(url: "https://e.org/1")?.document.subjects, page.subjects)
+    XCTAssertEqual(documents[0].results.document.linkedSites, page.linkedSites)
     XCTAssertEqual(documents[1].reason, "HTTP 404")
     XCTAssertEqual(try store.run(run)?.counts, ["fetched": 1, "failed": 1, "label:positive": 1])
 
@@ -206,6 +208,7 @@ final class StoreTests: XCTestCase {
     XCTAssertNil(documents.first?.results.sentiment?.opinion)
     XCTAssertNil(documents.first?.results.sentiment?.sentences.first?.opinion)
     XCTAssertEqual(documents.first?.results.document.subjects, [], "a page stored before subjects has none")
+    XCTAssertEqual(documents.first?.results.document.linkedSites, [], "nor the sites it links to")
     XCTAssertEqual(try store.previousStates(urls: ["https://e.org/1"])["https://e.org/1"]?.sentimentVersion, "1+old")
     // Its text came from a parser that recorded no version: the next run parses it again.
     XCTAssertNil(try store.previousStates(urls: ["https://e.org/1"])["https://e.org/1"]?.parserVersion)

@@ -197,6 +197,27 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(DocumentNames.subjectTypes(mentions, subjects: [], modelTypes: ["MISC"]), mentions)
   }
 
+  /// A one-word person that is the name of a site the page links to is that site's
+  /// business, unless a longer person's name on the page holds the word.
+  func testAOneWordPersonThatIsALinkedSiteIsItsBusiness() {
+    func mention(_ text: String, _ type: String) -> EntityMention {
+      EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)
+    }
+    let mentions = [
+      mention("Xero", "PER"), mention("Xero’s", "PER"), mention("Filippo Valsorda", "PER"), mention("Filippo", "PER"),
+      mention("Spark", "MISC"), mention("Ada Lane", "PER"), mention("Levi", "PER"),
+    ]
+    let sites = ["xero", "filippo", "spark", "ada", "levi"]
+    let all: Set<String> = ["PER", "ORG", "LOC", "MISC"]
+    let read = DocumentNames.linkedSitesRead(mentions, sites: sites, modelTypes: all)
+    XCTAssertEqual(read.map(\.type), ["ORG", "ORG", "PER", "PER", "MISC", "PER", "ORG"])
+    XCTAssertEqual(DocumentNames.people(read).map(\.name), ["Filippo Valsorda", "Ada Lane"])
+    XCTAssertEqual(DocumentNames.linkedSitesRead(mentions, sites: [], modelTypes: all), mentions)
+    // A model without ORG leaves the site's name out.
+    let withoutOrg = DocumentNames.linkedSitesRead(mentions, sites: sites, modelTypes: ["PER"])
+    XCTAssertEqual(withoutOrg.map(\.text), ["Filippo Valsorda", "Filippo", "Spark", "Ada Lane"])
+  }
+
   func testASubjectsMentionsTakeThePlaceOfTheTaggerReadingsTheyOverlap() {
     let tagger = [
       EntityMention(type: "ORG", text: "Nimbus 7 review: great camera", start: 0, end: 29, confidence: 0.4),

@@ -389,6 +389,23 @@ final class ReviewMarkupTests: XCTestCase {
     XCTAssertEqual(subjects(""), [])
   }
 
+  /// The sites a page links to are the labels of the hosts its links lead to, but the top
+  /// level, `www`, generic second levels, punycode and the page's own hosts.
+  func testTheSitesAPageLinksToAreRead() {
+    let html = """
+      <html><head><link rel="canonical" href="https://journal.gardenary.example/beds">
+      <meta property="og:url" content="https://beds.example/a"><title>Beds</title></head>
+      <body><p>Plant the seedlings in spring and water them every other day until they root.</p>
+      <a href="https://www.xero.com/pricing">Xero</a> <a href=" //spark.apache.org/docs">Spark</a>
+      <a href="HTTPS://kim@Shop.Example.co.uk:8080/x?q=1">shop</a> <a href="/about">about</a>
+      <a href="mailto:ada@mail.example">mail</a> <a href="https://xn--bcher-kva.example/">books</a>
+      <a href="https://gardenary.example/">home</a> <a href="http://192.168.0.1/">router</a>
+      <a href="ftp://files.example/">files</a> <a href="https://">nothing</a></body></html>
+      """
+    let document = DocumentParser().parse(Array(html.utf8), url: "https://www.beds.example/a")
+    XCTAssertEqual(document.linkedSites, ["apache", "example", "shop", "spark", "xero"])
+  }
+
   func testRepeatedReviewBlocksBecomeItems() throws {
     let url = try XCTUnwrap(
       Bundle.module.url(forResource: "Fixtures/product-reviews-repeated-blocks", withExtension: "html"))

@@ -33,6 +33,8 @@ public struct LabelCommand {
     var comments: [Comment] = []
     /// What the page's markup says it is about (names read as those things).
     var subjects: [PageSubject] = []
+    /// The other sites the page links to (a one-word name among them is no person).
+    var linkedSites: [String] = []
   }
 
   public func run(fetcher: any Fetching, write: (String) -> Void) throws(RecurError) -> ExitStatus {
@@ -83,7 +85,9 @@ public struct LabelCommand {
       languages += Array(repeating: input.language, count: input.reviews.count + input.comments.count)
     }
     let results = labeler.label(texts, languages: languages)
-    let names = tagger?.tag(inputs.map(\.text), subjects: inputs.map(\.subjects), languages: inputs.map(\.language))
+    let names = tagger?.tag(
+      inputs.map(\.text), subjects: inputs.map(\.subjects), linkedSites: inputs.map(\.linkedSites),
+      languages: inputs.map(\.language))
     var next = inputs.count
     for (index, input) in inputs.enumerated() {
       let reviewResults = Array(results[next..<(next + input.reviews.count)])
@@ -134,7 +138,7 @@ public struct LabelCommand {
     if reviews.count == 1, reviews[0].body.allSatisfy(\.isWhitespace) { reviews[0].body = document.text }
     return Input(
       source: source, text: document.text, language: document.language, reviews: reviews,
-      comments: document.comments, subjects: document.subjects)
+      comments: document.comments, subjects: document.subjects, linkedSites: document.linkedSites)
   }
 
   /// Binary data: a NUL byte, or more than a tenth control characters, in the first 4 KiB

@@ -394,7 +394,8 @@ public final class JobRunner {
       title: page.title, siteName: page.siteName, canonicalURL: page.canonicalURL, authors: page.authors,
       published: page.published, language: page.language, description: page.description, kind: page.kind.rawValue,
       method: page.method, encoding: page.encoding, extractionReason: page.reason, text: page.text,
-      parserVersion: parserVersion, subjects: page.subjects.map { StoredSubject(name: $0.name, type: $0.type) })
+      parserVersion: parserVersion, subjects: page.subjects.map { StoredSubject(name: $0.name, type: $0.type) },
+      linkedSites: page.linkedSites)
     let stored = reviews.map { review in
       StoredReview(
         author: review.author, title: review.title, rating: review.rating, bestRating: review.bestRating,
@@ -475,7 +476,7 @@ public final class JobRunner {
       let found = tagger.tag(
         items.map { $0.0.document.text ?? "" },
         subjects: items.map { $0.0.document.subjects.map { PageSubject(name: $0.name, type: $0.type) } },
-        languages: items.map { $0.0.document.language })
+        linkedSites: items.map(\.0.document.linkedSites), languages: items.map { $0.0.document.language })
       for (index, names) in found.enumerated() {
         out[index].names = StoredNames(
           modelVersion: version,

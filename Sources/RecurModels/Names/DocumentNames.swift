@@ -36,8 +36,11 @@ public struct DocumentNames {
   /// `languages`, per text: its declared language, when known. A text in another language
   /// than English (declared or guessed, as for sentiment) has no names:
   /// the tagger was trained on English, and reads a German sentence's capitalised nouns as
-  /// people.
-  public func tag(_ texts: [String], subjects: [[PageSubject]]? = nil, languages: [String?]? = nil) -> [(
+  /// people. `linkedSites`, per text: the other sites its page links to
+  /// (`Document.linkedSites`; `linkedSitesRead`).
+  public func tag(
+    _ texts: [String], subjects: [[PageSubject]]? = nil, linkedSites: [[String]]? = nil, languages: [String?]? = nil
+  ) -> [(
     entities: [EntityMention], people: [Person]
   )] {
     var sentences: [[Token]] = []
@@ -143,7 +146,9 @@ public struct DocumentNames {
             Self.documentRules(mentions, subjectMentions: found, subjects: pageSubjects, modelTypes: types),
             brands: brands[index])),
         uses: uses[index], sentences: sentencesOf[index], firstNames: firstNames)
-      return (named, Self.people(named))
+      let read = Self.linkedSitesRead(
+        named, sites: linkedSites.flatMap { index < $0.count ? $0[index] : nil } ?? [], modelTypes: types)
+      return (read, Self.people(read))
     }
   }
 
@@ -553,6 +558,37 @@ public struct DocumentNames {
     guard !common.isEmpty else { return mentions }
     let forms = Set(common.flatMap(\.forms))
     return mentions.filter { $0.type != "PER" || !forms.contains($0.text) }
+  }
+
+  /// A person named by one word that is the name of a site the page links to (`Xero` on a
+  /// page linking to `xero.com`, `Spark` beside a link to `spark.apache.org`, `Levi's` beside
+  /// `levi.com`) is that site's business or product, not someone: its mentions are ORG (left
+  /// out when the model has no ORG), unless a longer name of a person on the page holds the
+  /// word (`Filippo` beside `Filippo Valsorda`). The page's own site is not among `sites`: a
+  /// personal site bears its writer's name. On WCXB's pages that is 79 of 5,547 people, one
+  /// of them someone's (the site `filippo.io` of `Filippo`, linked from another host).
+  static func linkedSitesRead(_ mentions: [EntityMention], sites: [String], modelTypes: Set<String>)
+    -> [EntityMention]
+  {
+    guard !sites.isEmpty else { return mentions }
+    let linked = Set(sites)
+    var longer = Set<String>()
+    for mention in mentions where mention.type == "PER" {
+      let words = nameWords(mention.text)
+      if words.count > 1 { longer.formUnion(words) }
+    }
+    func isSite(_ mention: EntityMention) -> Bool {
+      guard mention.type == "PER" else { return false }
+      let words = nameWords(mention.text)
+      return words.count == 1 && linked.contains(words[0]) && !longer.contains(words[0])
+    }
+    guard modelTypes.contains("ORG") else { return mentions.filter { !isSite($0) } }
+    return mentions.map { mention in
+      guard isSite(mention) else { return mention }
+      var retyped = mention
+      retyped.type = "ORG"
+      return retyped
+    }
   }
 
   /// One person, or one product or work, within a document: when the same text is tagged

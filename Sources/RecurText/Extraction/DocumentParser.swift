@@ -8,8 +8,8 @@ public struct DocumentParser: Sendable {
   /// (`DecodedText.repairingDoubleEncoding`). 6: the texts of elements side by side that
   /// run together are two words (`HTMLNode.runTogether`). 7: a site's one-word name is
   /// one of its pages' subjects. 8: and so are the texts of review items and readers'
-  /// comments.
-  public static let version = "8"
+  /// comments. 9: the sites the page links to are read (`linkedSites`).
+  public static let version = "9"
 
   /// The model that picks the main text's blocks; without one, the rules' container.
   public var blockModel: BlockModel?
@@ -100,6 +100,7 @@ public struct DocumentParser: Sendable {
     document.comments = takeOutComments(parsed.root, kind: document.kind, url: url)
     document.reviews = metadata.reviews
     document.subjects = metadata.subjects(authors: document.authors)
+    document.linkedSites = metadata.linkedSites(pageURL: url)
     if document.reviews.isEmpty { document.reviews = RepeatedBlockReviews(root: parsed.root).reviews() }
     // Outside articles (whose comments are not their text), a page's reviews and posts are
     // its content: a block that is (part of) a review item's text, or the short line

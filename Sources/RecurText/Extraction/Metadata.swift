@@ -209,6 +209,54 @@ struct MetadataReader {
     elements.first { $0.name == "link" && $0["rel"]?.lowercased() == "canonical" }?["href"]
   }
 
+  /// The names of the other sites the page links to: the labels of each host an `<a href>`
+  /// leads to (`https://spark.apache.org/docs` → `spark`, `apache`), lower-cased, without
+  /// its top-level domain, `www`, a generic second level (`co.uk`'s `co`) or an
+  /// internationalised label, and without the labels of the page's own hosts (its address,
+  /// canonical address and `og:url`: a personal site is its writer's name). Sorted, at most
+  /// `maximumLinkedSites`.
+  func linkedSites(pageURL: String) -> [String] {
+    let own = Set(
+      [pageURL, canonicalURL, meta("og:url")].compactMap { $0 }.compactMap(Self.host).flatMap(Self.siteLabels))
+    var found = Set<String>()
+    for element in elements where element.name == "a" {
+      guard let href = element["href"], let host = Self.host(href) else { continue }
+      for label in Self.siteLabels(host) where !own.contains(label) { found.insert(label) }
+    }
+    return Array(found.sorted().prefix(Self.maximumLinkedSites))
+  }
+
+  static let maximumLinkedSites = 1000
+
+  /// The host of an absolute `http`/`https` address (or a scheme-relative `//host/…`),
+  /// lower-cased, without user or port.
+  static func host(_ address: String) -> String? {
+    let trimmed = address.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    var rest: Substring
+    if let range = trimmed.range(of: "://"), ["http", "https"].contains(trimmed[..<range.lowerBound]) {
+      rest = trimmed[range.upperBound...]
+    } else if trimmed.hasPrefix("//") {
+      rest = trimmed.dropFirst(2)
+    } else {
+      return nil
+    }
+    rest = rest.prefix { !"/?#\\".contains($0) }
+    if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }
+    rest = rest.prefix { $0 != ":" }
+    return rest.isEmpty ? nil : String(rest)
+  }
+
+  /// A host's labels that name a site: all but the last (the top-level domain), `www` and
+  /// generic second levels; only letters, digits and hyphens, not `xn--` (punycode).
+  static func siteLabels(_ host: String) -> [String] {
+    host.split(separator: ".").dropLast().map(String.init).filter { label in
+      !genericLabels.contains(label) && !label.hasPrefix("xn--") && !label.allSatisfy(\.isNumber)
+        && label.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+    }
+  }
+
+  static let genericLabels: Set<String> = ["www", "m", "co", "com", "org", "net", "gov", "ac", "edu"]
+
   /// Reviews from JSON-LD `Review` objects (nested in `Product` and others too), then
   /// from microdata and RDFa.
   var reviews: [ReviewItem] {

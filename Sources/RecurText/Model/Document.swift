@@ -23,6 +23,9 @@ public struct Document: Sendable, Equatable {
   /// What the page says it is about, in its schema.org markup: the reviewed item, the
   /// product, film, book, restaurant or organisation it describes.
   public var subjects: [PageSubject] = []
+  /// The names of the other sites the page links to (`MetadataReader.linkedSites`): a
+  /// one-word name that is one of them is a business or a product, not a person.
+  public var linkedSites: [String] = []
   /// The encoding the bytes were read in, and which rule chose it.
   public var encoding: String
   public var encodingSource: EncodingSource
