@@ -1,6 +1,7 @@
 import Foundation
-import RecurText
 import XCTest
+
+@testable import RecurText
 
 final class DocumentParserTests: XCTestCase {
   func fixture(_ name: String) throws -> [UInt8] {
@@ -429,6 +430,41 @@ final class ReviewMarkupTests: XCTestCase {
     XCTAssertNil(document.reviews[2].author, "a sentence is not a writer's name")
     XCTAssertEqual(document.reviews[2].rating, 4)
     XCTAssertTrue(document.reviews[2].body.hasPrefix("A very long name"))
+  }
+
+  /// Rated, priced product cards and cards leading to other pages look like review items
+  /// (repeated blocks with a rating or a writer) but are a listing: not the page's reviews.
+  func testListingsAreNoReviews() {
+    func reviews(_ blocks: String) -> [ReviewItem] {
+      let page = "<html><body><main><h1>Lamps</h1><div class=\"grid\">\(blocks)</div></main></body></html>"
+      return DocumentParser().parse(Array(page.utf8), url: "https://shop.example/lamps").reviews
+    }
+    let review = """
+      <div class="card"><span class="rating" data-rating="4">4 of 5</span>
+      <p>Lovely light to read by, and the brass looks better in person than in the photos.</p>
+      <a href="/help">Helpful</a> <a href="/u/ines">Ines</a></div>
+      """
+    XCTAssertEqual(reviews(review + review + review).count, 3, "a link or two in a review leaves it one")
+    let priced = """
+      <div class="card"><span class="rating" data-rating="4">4 of 5</span>
+      <p>Ember brass reading lamp with a dimmer and a linen shade</p><span>$129.00</span></div>
+      """
+    XCTAssertEqual(reviews(priced + priced + review), [], "most blocks show a price: product cards")
+    let coded = priced.replacingOccurrences(of: "$129.00", with: "129.00 USD")
+    XCTAssertEqual(reviews(coded + coded + review), [])
+    let linked = """
+      <div class="card"><span class="author">Ada Lane</span>
+      <a href="/posts/lamps">Our favourite reading lamps of the year, tested side by side at home</a></div>
+      """
+    XCTAssertEqual(reviews(linked + linked + review), [], "most of the text is links: cards of other pages")
+    let headed = """
+      <div class="card"><span class="author">Ada Lane</span><h3><a href="/posts/shades">Shades</a></h3>
+      <p>How to choose a shade that lets enough light through for reading in the evening.</p></div>
+      """
+    XCTAssertEqual(reviews(headed + headed + review), [], "most headings are links: teasers of other pages")
+    XCTAssertEqual(reviews(headed + review + review).count, 3)
+    XCTAssertTrue(RepeatedBlockReviews.showsPrice("from £ 259"))
+    XCTAssertFalse(RepeatedBlockReviews.showsPrice("Saved 3 USDT and 5 dollars"))
   }
 
   func testStructuredReviewsWinOverRepeatedBlocks() throws {

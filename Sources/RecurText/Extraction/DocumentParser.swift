@@ -8,7 +8,8 @@ public struct DocumentParser: Sendable {
   /// (`DecodedText.repairingDoubleEncoding`). 6: the texts of elements side by side that
   /// run together are two words (`HTMLNode.runTogether`). 7: a site's one-word name is
   /// one of its pages' subjects. 8: and so are the texts of review items and readers'
-  /// comments. 9: the sites the page links to are read (`linkedSites`).
+  /// comments. 9: the sites the page links to are read (`linkedSites`), and repeated
+  /// blocks that are a listing (priced, or mostly links) are no review items.
   public static let version = "9"
 
   /// The model that picks the main text's blocks; without one, the rules' container.

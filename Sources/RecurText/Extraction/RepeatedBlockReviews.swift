@@ -33,9 +33,10 @@ struct RepeatedBlockReviews {
         // A group neither named for reviews nor marking any writer or rating is not one:
         // it is skipped before its text is read.
         guard named || members.contains(where: hasMarker) else { continue }
-        let items = members.compactMap(item)
+        let found = members.compactMap { member in item(member).map { (block: member, item: $0) } }
+        let items = found.map(\.item)
         let marked = items.filter { $0.author != nil || $0.rating != nil }.count
-        guard items.count >= 2, named || marked * 2 > items.count else { continue }
+        guard items.count >= 2, named || marked * 2 > items.count, !isListing(found) else { continue }
         if items.count > best.count
           || (items.count == best.count && items.map(\.body.count).reduce(0, +) > best.map(\.body.count).reduce(0, +))
         {
@@ -50,6 +51,71 @@ struct RepeatedBlockReviews {
   struct GroupKey: Hashable {
     var name: String
     var classAndID: String
+  }
+
+  /// Whether blocks read as review items are a listing instead: most of them show a price
+  /// (a shop's product cards, rated and priced), or most of their text is links or most of
+  /// their headings are (cards leading to other pages: related articles, a list's entries,
+  /// products). On WCXB's pages such groups were 74 of the 182 found: REI's and IKEA's
+  /// product grids, a news site's teasers, a blog's list of its other posts.
+  func isListing(_ found: [(block: HTMLNode, item: ReviewItem)]) -> Bool {
+    let priced = found.filter { Self.showsPrice($0.item.body) || Self.showsPrice($0.item.title ?? "") }.count
+    guard priced * 2 <= found.count else { return true }
+    var characters = 0
+    var linked = 0
+    var linkedHeadings = 0
+    for (block, _) in found {
+      let links = Self.links(block)
+      characters += links.characters
+      linked += links.linked
+      if links.headingLinked { linkedHeadings += 1 }
+    }
+    return linked * 2 > characters || linkedHeadings * 2 > found.count
+  }
+
+  /// A block's characters outside whitespace, how many of them are a link's text, and
+  /// whether a heading in it is (or holds) a link.
+  static func links(_ block: HTMLNode) -> (characters: Int, linked: Int, headingLinked: Bool) {
+    func characters(_ node: HTMLNode) -> Int { node.textContent.reduce(0) { $0 + ($1.isWhitespace ? 0 : 1) } }
+    var linked = 0
+    var headingLinked = false
+    var stack = [block]
+    while let node = stack.popLast() {
+      guard !node.isText else { continue }
+      if node.name == "a" {
+        linked += characters(node)
+        if !headingLinked, node.descendants().contains(where: { ExtractionRules.headingElements.contains($0.name) }) {
+          headingLinked = true
+        }
+        continue
+      }
+      if !headingLinked, ExtractionRules.headingElements.contains(node.name), node.first("a") != nil {
+        headingLinked = true
+      }
+      stack.append(contentsOf: node.children)
+    }
+    return (characters(block), linked, headingLinked)
+  }
+
+  /// Whether a text shows a price: a currency sign before a number (`$36`, `£ 259`) or a
+  /// currency code after one (`39.90 USD`).
+  static func showsPrice(_ text: String) -> Bool {
+    let scalars = Array(text.unicodeScalars)
+    for (index, scalar) in scalars.enumerated() {
+      if "$£€¥₹".unicodeScalars.contains(scalar) {
+        var next = index + 1
+        if next < scalars.count, scalars[next] == " " { next += 1 }
+        if next < scalars.count, ("0"..."9").contains(scalars[next]) { return true }
+      } else if ("0"..."9").contains(scalar) {
+        var next = index + 1
+        if next < scalars.count, scalars[next] == " " { next += 1 }
+        guard next + 3 <= scalars.count else { continue }
+        let code = String(String.UnicodeScalarView(scalars[next..<(next + 3)]))
+        let after = next + 3 < scalars.count ? scalars[next + 3] : " "
+        if ["USD", "EUR", "GBP"].contains(code), !after.properties.isAlphabetic { return true }
+      }
+    }
+    return false
   }
 
   /// Whether a block holds an element that names a writer or carries a rating.
