@@ -661,8 +661,10 @@ struct EvalNames: ParsableCommand {
       With --documents each text is read as a page, as `recur label` reads it (names made to \
       agree within the text; code, handles, lower-case words the text uses as words, \
       people the text also writes in lower case and people below 0.4 confidence left out; \
-      names written as brands or with model numbers not people): the score of what label and \
-      run write, where the default scores the tagger alone, sentence by sentence. With --mix, \
+      names written as brands or with model numbers, or beginning as another product or \
+      business of the text begins, not people; a page's links are not read here): the score \
+      of what label and run write, where the default scores the tagger alone, sentence by \
+      sentence. With --mix, \
       --data is the \
       folder the mix's paths are relative to, and every dev file of the mix is scored as \
       training checks it (types renamed by its map, sentences that occur in training \

@@ -218,6 +218,36 @@ final class NamesTests: XCTestCase {
     XCTAssertEqual(withoutOrg.map(\.text), ["Filippo Valsorda", "Filippo", "Spark", "Ada Lane"])
   }
 
+  /// A person's name whose first word begins a business's or product's name on the page is
+  /// of that brand's line; a first name, a title, a particle or an initial is not a brand.
+  func testANameBeginningAsABrandsOtherProductsIsOfItsLine() {
+    func mention(_ text: String, _ type: String) -> EntityMention {
+      EntityMention(type: type, text: text, start: 0, end: 0, confidence: 0.9)
+    }
+    let first: Set<String> = ["JOHN", "ABRAHAM", "LOUIS"]
+    let mentions = [
+      mention("Scarpa Drago LV", "MISC"), mention("Scarpa Instinct", "PER"), mention("Instinct", "PER"),
+      mention("Scarpa", "PER"), mention("John Lewis Partnership", "ORG"), mention("John Smith", "PER"),
+      mention("De Graafschap", "ORG"), mention("de Jong", "PER"), mention("Dawoud Bey: An American Project", "MISC"),
+      mention("Dawoud Bey", "PER"), mention("Abraham-Louis Breguet", "ORG"), mention("Abraham-Louis Perrelet", "PER"),
+      mention("Lord Hamilton Trust", "ORG"), mention("Lord Hamilton", "PER"), mention("J. Crew", "ORG"),
+      mention("J. Peterman", "PER"), mention("Halden Structural", "ORG"), mention("Halden Works", "ORG"),
+      mention("Halden Ross", "PER"),
+    ]
+    let read = DocumentNames.productLines(mentions, firstNames: first)
+    XCTAssertEqual(
+      read.map(\.type),
+      [
+        "MISC", "MISC", "MISC", "MISC", "ORG", "PER", "ORG", "PER", "MISC", "PER", "ORG", "PER", "ORG", "PER", "ORG",
+        "PER", "ORG", "ORG", "ORG",
+      ])
+    XCTAssertEqual(
+      DocumentNames.people(read).map(\.name),
+      ["John Smith", "de Jong", "Dawoud Bey", "Abraham-Louis Perrelet", "Lord Hamilton", "J. Peterman"])
+    let people = mentions.filter { $0.type == "PER" }
+    XCTAssertEqual(DocumentNames.productLines(people, firstNames: first), people, "no brand, no line")
+  }
+
   func testASubjectsMentionsTakeThePlaceOfTheTaggerReadingsTheyOverlap() {
     let tagger = [
       EntityMention(type: "ORG", text: "Nimbus 7 review: great camera", start: 0, end: 29, confidence: 0.4),
