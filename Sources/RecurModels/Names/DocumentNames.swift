@@ -566,8 +566,9 @@ public struct DocumentNames {
   /// `levi.com`) is that site's business or product, not someone: its mentions are ORG (left
   /// out when the model has no ORG), unless a longer name of a person on the page holds the
   /// word (`Filippo` beside `Filippo Valsorda`). The page's own site is not among `sites`: a
-  /// personal site bears its writer's name. On WCXB's pages that is 79 of 5,547 people, one
-  /// of them someone's (the site `filippo.io` of `Filippo`, linked from another host).
+  /// personal site bears its writer's name. On WCXB's pages that is 78 of 5,547 people,
+  /// none of them someone by a reading of the list (`Filippo` on his own `words.filippo.io`
+  /// stays).
   static func linkedSitesRead(_ mentions: [EntityMention], sites: [String], modelTypes: Set<String>)
     -> [EntityMention]
   {
@@ -601,8 +602,8 @@ public struct DocumentNames {
   /// census first name (or first names joined by a hyphen), a title, a name's particle or an
   /// initial proves nothing (`John Smith` beside `John Lewis Partnership`, `Abraham-Louis
   /// Perrelet` beside the watchmaker `Abraham-Louis Breguet`, `de Jong` beside `De
-  /// Graafschap`, `Lord Hamilton`); nor does a longer name that holds the person's (`Dawoud Bey` beside the
-  /// exhibition `Dawoud Bey: An American Project`). On WCXB's pages that is 107 of 5,392
+  /// Graafschap`, `Lord Hamilton`); nor does a longer name that holds the person's
+  /// (`Dawoud Bey` beside the exhibition `Dawoud Bey: An American Project`). On WCXB's pages that is 107 of 5,392
   /// people, 4 of them someone's (`Jiro Ono` beside the film `Jiro Dreams of Sushi`, a
   /// footballer `Whiteman` beside a squad list's `Whiteman Trained`); on CoNLL-2003 dev's
   /// stories 6 false people (`Reynard Honda`, a racing car) and no true one.

@@ -56,8 +56,9 @@ struct RepeatedBlockReviews {
   /// Whether blocks read as review items are a listing instead: most of them show a price
   /// (a shop's product cards, rated and priced), or most of their text is links or most of
   /// their headings are (cards leading to other pages: related articles, a list's entries,
-  /// products). On WCXB's pages such groups were 74 of the 182 found: REI's and IKEA's
-  /// product grids, a news site's teasers, a blog's list of its other posts.
+  /// products). On 90 of the 182 WCXB pages where review items were found as repeated
+  /// blocks, they were such a listing: REI's and IKEA's product grids, a news site's
+  /// teasers, a blog's list of its other posts.
   func isListing(_ found: [(block: HTMLNode, item: ReviewItem)]) -> Bool {
     let priced = found.filter { Self.showsPrice($0.item.body) || Self.showsPrice($0.item.title ?? "") }.count
     guard priced * 2 <= found.count else { return true }
