@@ -467,6 +467,26 @@ final class ReviewMarkupTests: XCTestCase {
     XCTAssertFalse(RepeatedBlockReviews.showsPrice("Saved 3 USDT and 5 dollars"))
   }
 
+  /// A blog's section headings whose class says `post`, and a code highlighter's comments,
+  /// are no review items; the page's real comments are.
+  func testHeadingsAndCodeAreNoReviews() {
+    let heading = "<h2 class=\"header-anchor-post\">Why the kettle still whistles after ten years</h2><p>Prose.</p>"
+    let code = """
+      <pre><code><span class="comment">// this keeps the kettle warm between two pours of tea</span>
+      <span class="comment">// and this one lets it cool down before the next morning</span></code></pre>
+      """
+    let comment = """
+      <div class="comment"><span class="author">Ines</span>
+      <p>Mine still whistles too, and it is louder than ever.</p></div>
+      """
+    func reviews(_ body: String) -> [ReviewItem] {
+      let page = "<html><body><article><h1>Kettles</h1>\(body)</article></body></html>"
+      return DocumentParser().parse(Array(page.utf8), url: "https://blog.example/kettles").reviews
+    }
+    XCTAssertEqual(reviews(heading + heading + heading + code), [])
+    XCTAssertEqual(reviews(heading + heading + heading + code + comment + comment).map(\.author), ["Ines", "Ines"])
+  }
+
   func testStructuredReviewsWinOverRepeatedBlocks() throws {
     let page = """
       <html><body><div class="comment"><span class="author">Al</span><p>First comment with enough words in it.</p></div>

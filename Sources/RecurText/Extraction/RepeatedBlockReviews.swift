@@ -2,7 +2,8 @@
 /// sibling elements of one kind (same element, same class words) whose class words say
 /// review, comment or post, or that each name a writer or carry a rating. The largest such
 /// set on the page becomes its review items, each with its writer, rating and date where
-/// the block shows them. Navigation, headers and footers are never searched.
+/// the block shows them. Navigation, headers, footers and code are never searched, and
+/// headings and listings (`isListing`) are no review items.
 struct RepeatedBlockReviews {
   let root: HTMLNode
 
@@ -26,7 +27,9 @@ struct RepeatedBlockReviews {
         if groups[key] == nil { order.append(key) }
         groups[key, default: []].append(child)
       }
-      for key in order {
+      // Headings are no reviews, whatever their class says (`header-anchor-post`, a blog's
+      // section headings).
+      for key in order where !ExtractionRules.headingElements.contains(key.name) {
         // A group smaller than the best so far cannot replace it.
         guard let members = groups[key], members.count >= 2, members.count >= best.count else { continue }
         let named = members[0].classMarks.contains(.reviewBlock)
@@ -133,8 +136,11 @@ struct RepeatedBlockReviews {
     return false
   }
 
+  /// Navigation, headers, footers, and code (a highlighter's `<span class="comment">` is no
+  /// reader's comment).
   func isFurniture(_ node: HTMLNode) -> Bool {
-    ExtractionRules.droppedElements.contains(node.name) || ExtractionRules.droppedOutsideArticle.contains(node.name)
+    node.name == "pre" || node.name == "code" || ExtractionRules.droppedElements.contains(node.name)
+      || ExtractionRules.droppedOutsideArticle.contains(node.name)
       || node["role"].map(ExtractionRules.droppedRoles.contains) == true
   }
 
