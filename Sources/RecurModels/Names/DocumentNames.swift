@@ -57,7 +57,7 @@ public struct DocumentNames {
       let scalars = Array(text.unicodeScalars)
       scalarsOf.append(scalars)
       let tokens = tokenizer.tokenize(text)
-      tokensOf.append(Self.subjects(subjects, index).isEmpty ? [] : tokens)
+      tokensOf.append(Self.given(subjects, index).isEmpty ? [] : tokens)
       for range in Segmentation.sentences(tokens, in: scalars) {
         sentences.append(Array(tokens[range]))
         owners.append(index)
@@ -137,7 +137,7 @@ public struct DocumentNames {
       }
     }
     return entities.enumerated().map { index, mentions in
-      let pageSubjects = Self.subjects(subjects, index)
+      let pageSubjects = Self.given(subjects, index)
       let found = subjectMentions(
         tokensOf[index], scalars: scalarsOf[index], subjects: pageSubjects, modelTypes: types)
       let named = Self.commonWordsDropped(
@@ -146,8 +146,7 @@ public struct DocumentNames {
             Self.documentRules(mentions, subjectMentions: found, subjects: pageSubjects, modelTypes: types),
             brands: brands[index])),
         uses: uses[index], sentences: sentencesOf[index], firstNames: firstNames)
-      let read = Self.linkedSitesRead(
-        named, sites: linkedSites.flatMap { index < $0.count ? $0[index] : nil } ?? [], modelTypes: types)
+      let read = Self.linkedSitesRead(named, sites: Self.given(linkedSites, index), modelTypes: types)
       let lines = Self.productLines(read, firstNames: firstNames)
       return (lines, Self.people(lines))
     }
@@ -225,8 +224,9 @@ public struct DocumentNames {
     return (kept + subjectMentions).sorted { $0.start != $1.start ? $0.start < $1.start : $0.end < $1.end }
   }
 
-  /// The subjects given for text `index` (none past the end of a shorter list).
-  static func subjects(_ all: [[PageSubject]]?, _ index: Int) -> [PageSubject] {
+  /// What is given for text `index`, its subjects or linked sites (none past the end of a
+  /// shorter list).
+  static func given<Item>(_ all: [[Item]]?, _ index: Int) -> [Item] {
     guard let all, all.indices.contains(index) else { return [] }
     return all[index]
   }
@@ -603,8 +603,8 @@ public struct DocumentNames {
   /// initial proves nothing (`John Smith` beside `John Lewis Partnership`, `Abraham-Louis
   /// Perrelet` beside the watchmaker `Abraham-Louis Breguet`, `de Jong` beside `De
   /// Graafschap`, `Lord Hamilton`); nor does a longer name that holds the person's
-  /// (`Dawoud Bey` beside the exhibition `Dawoud Bey: An American Project`). On WCXB's pages that is 107 of 5,392
-  /// people, 4 of them someone's (`Jiro Ono` beside the film `Jiro Dreams of Sushi`, a
+  /// (`Dawoud Bey` beside the exhibition `Dawoud Bey: An American Project`). On WCXB's
+  /// pages that is 107 of 5,392 people, 4 of them someone's (`Jiro Ono` beside the film `Jiro Dreams of Sushi`, a
   /// footballer `Whiteman` beside a squad list's `Whiteman Trained`); on CoNLL-2003 dev's
   /// stories 6 false people (`Reynard Honda`, a racing car) and no true one.
   static func productLines(_ mentions: [EntityMention], firstNames: Set<String>) -> [EntityMention] {
@@ -616,16 +616,19 @@ public struct DocumentNames {
     guard !others.isEmpty else { return mentions }
     var lines: [(words: [String], type: String)] = []
     let read = mentions.map { mention in
+      guard mention.type == "PER" else { return mention }
       let words = nameWords(mention.text)
-      guard mention.type == "PER", words.count > 1, let first = mention.text.split(separator: " ").first,
+      guard words.count > 1, let first = mention.text.split(separator: " ").first,
         !first.split(separator: "-").allSatisfy({ firstNames.contains($0.uppercased()) }),
         !titles.contains(words[0]), !nameParticles.contains(words[0]), !first.hasSuffix("."), first.count > 1
       else { return mention }
       let siblings = (others[words[0]] ?? []).filter { !$0.words.starts(with: words) }
-      guard let type = siblings.first?.type else { return mention }
+      guard let earliest = siblings.first else { return mention }
+      // The more common type among them; on a tie, the first one's.
       let misc = siblings.filter { $0.type == "MISC" }.count
+      let org = siblings.count - misc
       var retyped = mention
-      retyped.type = misc * 2 == siblings.count ? type : misc * 2 > siblings.count ? "MISC" : "ORG"
+      retyped.type = misc == org ? earliest.type : misc > org ? "MISC" : "ORG"
       lines.append((words, retyped.type))
       return retyped
     }

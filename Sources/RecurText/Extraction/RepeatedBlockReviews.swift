@@ -77,28 +77,26 @@ struct RepeatedBlockReviews {
     return linked * 2 > characters || linkedHeadings * 2 > found.count
   }
 
-  /// A block's characters outside whitespace, how many of them are a link's text, and
-  /// whether a heading in it is (or holds) a link.
+  /// A block's characters outside whitespace (`HTMLNode.textLength`), how many of them are
+  /// a link's text, and whether a heading in it is (or holds) a link. One walk; each
+  /// element is passed whether it is inside a link and inside a heading.
   static func links(_ block: HTMLNode) -> (characters: Int, linked: Int, headingLinked: Bool) {
-    func characters(_ node: HTMLNode) -> Int { node.textContent.reduce(0) { $0 + ($1.isWhitespace ? 0 : 1) } }
+    var characters = 0
     var linked = 0
     var headingLinked = false
-    var stack = [block]
-    while let node = stack.popLast() {
-      guard !node.isText else { continue }
-      if node.name == "a" {
-        linked += characters(node)
-        if !headingLinked, node.descendants().contains(where: { ExtractionRules.headingElements.contains($0.name) }) {
-          headingLinked = true
-        }
+    var stack: [(node: HTMLNode, inLink: Bool, inHeading: Bool)] = [(block, false, false)]
+    while let (node, inLink, inHeading) = stack.popLast() {
+      if node.isText {
+        characters += node.textLength
+        if inLink { linked += node.textLength }
         continue
       }
-      if !headingLinked, ExtractionRules.headingElements.contains(node.name), node.first("a") != nil {
-        headingLinked = true
-      }
-      stack.append(contentsOf: node.children)
+      let link = inLink || node.name == "a"
+      let heading = inHeading || ExtractionRules.headingElements.contains(node.name)
+      if link && heading { headingLinked = true }
+      stack.append(contentsOf: node.children.map { ($0, link, heading) })
     }
-    return (characters(block), linked, headingLinked)
+    return (characters, linked, headingLinked)
   }
 
   /// Whether a text shows a price: a currency sign before a number (`$36`, `£ 259`) or a
