@@ -375,6 +375,21 @@ final class ReviewMarkupTests: XCTestCase {
     XCTAssertNil(PageSubject.categories["Person"])
   }
 
+  /// Nested JSON-LD objects are read in their keys' order, whatever order the page writes
+  /// them in (a dictionary's own order changes from run to run).
+  func testNestedJSONLDObjectsAreReadInAFixedOrder() {
+    let html = """
+      <html><head><title>Kettle</title><script type="application/ld+json">
+      {"@type": "Product", "name": "Juniper X2 Kettle",
+       "manufacturer": {"@type": "Organization", "name": "Halden Works"},
+       "offers": {"@type": "Offer", "seller": {"@type": "Organization", "name": "Kitchen Corner"}},
+       "brand": {"@type": "Organization", "name": "Juniper"}}
+      </script></head><body><p>A kettle that boils fast and pours without a drip.</p></body></html>
+      """
+    let document = DocumentParser().parse(Array(html.utf8), url: "https://shop.example/kettle")
+    XCTAssertEqual(document.subjects.map(\.name), ["Juniper X2 Kettle", "Juniper", "Halden Works", "Kitchen Corner"])
+  }
+
   /// A page names its own site: a one-word `og:site_name` is a subject, an organisation; a
   /// longer one may be a person's name and is not.
   func testASitesOneWordNameIsASubject() {

@@ -23,13 +23,16 @@ struct MetadataReader {
     jsonLD = objects
   }
 
-  /// Every JSON-LD object, with `@graph` members and nested objects listed too.
+  /// Every JSON-LD object, with `@graph` members and nested objects listed too. Nested
+  /// objects are taken in their keys' order, not the dictionary's (which changes from one
+  /// run to the next), so a page reads the same every time.
   static func flatten(_ value: Any, depth: Int = 0) -> [[String: Any]] {
     guard depth < 12 else { return [] }
     if let array = value as? [Any] { return array.flatMap { flatten($0, depth: depth + 1) } }
     guard let object = value as? [String: Any] else { return [] }
     var result = [object]
-    for (key, nested) in object where key != "@context" {
+    for key in object.keys.sorted() where key != "@context" {
+      let nested = object[key]!
       if nested is [Any] || nested is [String: Any] { result += flatten(nested, depth: depth + 1) }
     }
     return result
